@@ -1,0 +1,129 @@
+"""Cleaning: exclusion rules from config applied in a fixed order.
+
+Each rule is a pure function of the remaining respondents that returns a mask
+of those who FAIL it. The flow table counts, per rule, how many it removed
+from those still remaining; the log names each removed respondent's rule.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .errors import PipelineError
+from .ingest import Codebook
+
+
+def _fails_keep_values(frame, rule, cfg):
+    return ~frame[rule["var"]].isin(rule["values"]).fillna(False).astype(bool)
+
+
+def _fails_keep_at_least(frame, rule, cfg):
+    v = frame[rule["var"]]
+    return ~(v >= rule["min"]).fillna(False).astype(bool)
+
+
+def _fails_straightline(frame, rule, cfg):
+    """Same answer to every answered item in each of the named grids (at least 2 answered per grid)."""
+    flags = None
+    for grid in rule["grids"]:
+        items = [it["var"] for it in cfg["scales"][grid]["items"]]
+        block = frame[items].astype("Float64")
+        answered = block.notna().sum(axis=1)
+        constant = (block.max(axis=1) == block.min(axis=1)).fillna(False) & (answered >= 2)
+        flags = constant if flags is None else flags & constant
+    return flags.astype(bool)
+
+
+def _fails_duplicate(frame, rule, cfg):
+    by = rule["by"]
+    order = frame.sort_values(rule["order_by"], kind="stable") if rule.get("order_by") else frame
+    keyed = order[by].notna().all(axis=1)
+    dup = order[by].duplicated(keep="first") & keyed
+    return dup.reindex(frame.index).astype(bool)
+
+
+RULES = {
+    "keep_values": _fails_keep_values,
+    "keep_at_least": _fails_keep_at_least,
+    "straightline": _fails_straightline,
+    "duplicate": _fails_duplicate,
+}
+
+
+def rule_variables(rule: dict, cfg: dict) -> list[str]:
+    if rule["kind"] in ("keep_values", "keep_at_least"):
+        return [rule["var"]]
+    if rule["kind"] == "straightline":
+        return [it["var"] for g in rule["grids"] for it in cfg["scales"][g]["items"]]
+    if rule["kind"] == "duplicate":
+        return list(rule["by"]) + ([rule["order_by"]] if rule.get("order_by") else [])
+    return []
+
+
+def apply_exclusions(frame: pd.DataFrame, cfg: dict, key: str = "response_id"):
+    """Apply ``cfg['cleaning']['rules']`` in order.
+
+    Returns ``(kept, flow, exclusion_log)``: the remaining respondents, a table
+    (step, rule, description, removed, remaining) and one row per removed
+    respondent (key, rule).
+    """
+    rules = cfg["cleaning"]["rules"]
+    remaining = frame
+    flow = [{"step": 0, "rule": "raw_export", "description": "Responses in the raw export", "removed": 0,
+             "remaining": len(frame)}]
+    removed_log = []
+    for step, rule in enumerate(rules, 1):
+        fn = RULES.get(rule["kind"])
+        if fn is None:
+            raise PipelineError(f"unknown exclusion rule kind {rule['kind']!r} in rule {rule['name']!r}",
+                                file="config.yaml", expected=f"one of {sorted(RULES)}")
+        missing = [v for v in rule_variables(rule, cfg) if v not in remaining.columns]
+        if missing:
+            raise PipelineError(f"exclusion rule {rule['name']!r} uses variable(s) {missing} that the codebook does not define",
+                                file="config.yaml", expected="analysis variable names from the codebook")
+        fails = fn(remaining, rule, cfg)
+        removed_log.append(pd.DataFrame({key: remaining.loc[fails, key].astype(str).to_numpy(), "rule": rule["name"]}))
+        remaining = remaining.loc[~fails]
+        flow.append({"step": step, "rule": rule["name"], "description": rule.get("description", ""),
+                     "removed": int(fails.sum()), "remaining": len(remaining)})
+    log_df = pd.concat(removed_log, ignore_index=True) if removed_log else pd.DataFrame(columns=[key, "rule"])
+    return remaining.reset_index(drop=True), pd.DataFrame(flow), log_df
+
+
+def analysis_columns(codebook: Codebook) -> list[str]:
+    """Columns written to the cleaned data: the key, analysis variables and derived ones.
+
+    Identifying, free-text, metadata, screener and attention columns stay behind.
+    """
+    keep = [codebook.by_id[codebook.key]["var"]]
+    keep += [c["var"] for c in codebook.columns if c["role"] == "analysis"]
+    keep += ["age_years"] if "age_years" in codebook.by_var else []
+    keep += list(codebook.derived)
+    return list(dict.fromkeys(keep))
+
+
+def clean(frame: pd.DataFrame, codebook: Codebook, cfg: dict):
+    key = codebook.by_id[codebook.key]["var"]
+    kept, flow, log_df = apply_exclusions(frame, cfg, key=key)
+    if len(kept) == 0:
+        raise PipelineError("no respondent survives the exclusion rules", file="config.yaml",
+                            expected="at least one respondent after cleaning (see the exclusion flow)")
+    cleaned = kept[analysis_columns(codebook)].sort_values(key, kind="stable").reset_index(drop=True)
+    return cleaned, flow, log_df
+
+
+def flow_markdown(flow: pd.DataFrame, source_label: str) -> str:
+    lines = [
+        "# Exclusion flow",
+        "",
+        f"Data: {source_label}",
+        "",
+        "| step | rule | description | removed | remaining |",
+        "|---:|---|---|---:|---:|",
+    ]
+    for r in flow.itertuples():
+        removed = "" if r.step == 0 else f"{r.removed:,}"
+        lines.append(f"| {r.step} | {r.rule} | {r.description} | {removed} | {r.remaining:,} |")
+    lines.append("")
+    lines.append(f"Analytic sample: {int(flow['remaining'].iloc[-1]):,} respondents.")
+    return "\n".join(lines) + "\n"

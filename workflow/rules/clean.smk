@@ -1,0 +1,19 @@
+# Stage 1: ingest the raw export through the codebook and apply the exclusion rules.
+
+
+rule clean:
+    input:
+        raw=RAW,
+        codebook=CODEBOOK,
+        code=pkg("ingest", "clean"),
+    output:
+        data="results/clean/clean.parquet",
+        flow_csv="results/clean/exclusion_flow.csv",
+        flow_md="results/clean/exclusion_flow.md",
+        excluded="results/clean/exclusion_log.csv",
+    params:
+        config=config_digest(),
+    log:
+        "logs/clean.log",
+    script:
+        "../../scripts/clean.py"
