@@ -14,9 +14,14 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/synthetic.smk"
 include: "workflow/rules/clean.smk"
+include: "workflow/rules/weights.smk"
+include: "workflow/rules/indices.smk"
 
 
 rule all:
     input:
         rules.clean.output,
+        rules.weights.output,
+        rules.indices.output,
+        rules.figures_items.output,
     default_target: True

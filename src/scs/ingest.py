@@ -75,7 +75,7 @@ def load_codebook(path: str | Path) -> Codebook:
         if c["type"] == "categorical" and not c.get("codes"):
             raise PipelineError(f"categorical column {c['id']!r} has no codes", file=path)
         for part in ("codes", "missing"):
-            bad = [k for k in (c.get(part) or {}) if not isinstance(k, int)]
+            bad = [k for k in (c.get(part) or {}) if not isinstance(k, int) or isinstance(k, bool)]
             if bad or not isinstance(c.get(part) or {}, dict):
                 raise PipelineError(f"column {c['id']!r}: {part} must map whole-number codes to labels",
                                     file=path, got=bad, expected="entries like 1: label")

@@ -86,12 +86,13 @@ def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file=
 
 # --------------------------------------------------------------------------- raking
 def rake(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, key: str = "response_id",
-         replicates: bool = True, file="targets"):
+         replicates: bool = True, extra: pd.DataFrame | None = None, file="targets"):
     """Rake ``frame`` to the target shares; weights are scaled to mean 1.
 
     Returns ``(sample, info)``: the svy ``Sample`` whose design weight is
     ``weight`` (replicates ``weight1..B`` re-raked when ``replicates``), and a
-    dict with the trim-rake cycles used.
+    dict with the trim-rake cycles used. ``extra`` columns (float, NA kept)
+    are carried in the sample's data for estimation.
     """
     variables = list(wcfg["variables"])
     check_sample(frame, targets, variables, file=file)
@@ -99,7 +100,10 @@ def rake(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, key: str = "
         key: frame[key].astype(str).to_numpy(),
         BASE: np.ones(len(frame)),
         **{v: frame[v].astype(str).to_numpy() for v in variables},
+        **({c: extra[c].to_numpy(dtype=float) for c in extra.columns} if extra is not None else {}),
     })
+    if extra is not None:  # svy wants nulls, not NaN, for missing values
+        data = data.with_columns([pl.col(c).fill_nan(None) for c in extra.columns])
     sample = svy.Sample(data, svy.Design(wgt=BASE, psu=key))
     rcfg = wcfg.get("replicates") or {}
     if replicates and rcfg.get("n", 0) > 0:
@@ -132,6 +136,17 @@ def replicate_columns(sample) -> list[str]:
     if rw is None:
         return []
     return list(rw.columns)
+
+
+def check_stored(sample, stored: pd.DataFrame, key: str = "response_id", tol: float = 1e-9) -> None:
+    """The design rebuilt here must carry the weights the weighting stage wrote."""
+    here = weight_frame(sample, key)
+    if list(here[key]) != list(stored[key]) or list(here.columns) != list(stored.columns):
+        raise PipelineError("rebuilt design does not match results/weights/weights.parquet (respondents or "
+                            "replicates differ); rerun the weights rule")
+    diff = float(np.max(np.abs(here.drop(columns=key).to_numpy() - stored.drop(columns=key).to_numpy())))
+    if diff > tol:
+        raise PipelineError(f"rebuilt weights differ from the stored ones by {diff:.3g}; rerun the weights rule")
 
 
 def weight_frame(sample, key: str = "response_id") -> pd.DataFrame:

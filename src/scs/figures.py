@@ -1,0 +1,92 @@
+"""Figures: byte-stable PNG and PDF, with the data source printed on each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "svg.hashsalt": "scs",
+    "pdf.fonttype": 42,
+}
+SYNTH_COLOR = "#b2182b"
+POINT_COLOR = "#2166ac"
+
+
+def save(fig, png: str | Path, pdf: str | Path, dpi: int = 300) -> None:
+    """Write PNG and PDF without timestamps or version strings, so reruns give the same bytes."""
+    Path(png).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, dpi=dpi, metadata={"Software": None})
+    fig.savefig(pdf, metadata={"Creator": "scs-pipeline", "Producer": None, "CreationDate": None})
+    plt.close(fig)
+
+
+def source_note(fig, label: str, synthetic: bool, extra: str = "") -> None:
+    text = f"Data: {label}" + (f"\n{extra}" if extra else "")
+    fig.text(0.01, 0.01, text, ha="left", va="bottom", fontsize=7,
+             color=SYNTH_COLOR if synthetic else "0.35", wrap=True)
+    if synthetic:
+        fig.text(0.01, 0.935, "SYNTHETIC DATA - NOT A FINDING", ha="left", va="top", fontsize=8,
+                 fontweight="bold", color=SYNTH_COLOR)
+
+
+def item_figure(est: pd.DataFrame, *, title: str, index_label: str, index_mean: float, scale_labels: dict,
+                source_label: str, synthetic: bool, ci_level: float = 0.95):
+    """Items sorted by weighted mean (highest on top): point and CI, dashed line at the index mean."""
+    items = est.sort_values("mean", ascending=True, kind="stable")
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(items) + 2.6))
+        y = np.arange(len(items))
+        ax.errorbar(items["mean"], y, xerr=[items["mean"] - items["ci_low"], items["ci_high"] - items["mean"]],
+                    fmt="o", color=POINT_COLOR, ecolor=POINT_COLOR, elinewidth=1.4, capsize=3, markersize=5,
+                    label=f"Weighted mean, {ci_level:.0%} CI")
+        for yi, m, hi in zip(y, items["mean"], items["ci_high"]):
+            ax.annotate(f"{m:.2f}", (hi, yi), xytext=(5, 0), textcoords="offset points", ha="left", va="center",
+                        fontsize=7.5, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
+        ax.axvline(index_mean, color="0.3", linestyle="--", linewidth=1,
+                   label=f"{index_label}: {index_mean:.2f}")
+        ax.axvline(3, color="0.8", linewidth=0.8, zorder=0)
+        ax.set_yticks(y, items["label"])
+        ticks = sorted(int(k) for k in scale_labels)
+        ax.set_xticks(ticks, [f"{k}\n" + scale_labels[k].replace(" ", "\n", 1) for k in ticks], fontsize=8)
+        ax.set_xlim(min(ticks) - 0.15, max(ticks) + 0.15)
+        ax.set_ylim(-0.7, len(items) - 0.3)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+        ax.legend(loc="upper left", fontsize=7.5, frameon=False)
+        ax.grid(axis="x", color="0.92", linewidth=0.6)
+        source_note(fig, source_label, synthetic,
+                    "Weighted to census margins (raking); intervals are design-based (linearization, raking-aware).")
+        fig.tight_layout(rect=(0, 0.06, 1, 0.92))
+    return fig
+
+
+def weight_figure(w: np.ndarray, *, bounds: tuple | None, source_label: str, synthetic: bool, summary: dict):
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.5, 3.8))
+        ax.hist(w, bins=np.linspace(0, max(float(np.max(w)) * 1.05, 1.5), 50), color=POINT_COLOR, alpha=0.85)
+        if bounds:
+            for b in bounds:
+                ax.axvline(b, color="0.3", linestyle="--", linewidth=1, zorder=0)
+        ax.set_xlabel("Raking weight (mean = 1)")
+        ax.set_ylabel("Respondents")
+        fig.suptitle("Distribution of the raking weights", x=0.01, ha="left", fontsize=11, fontweight="bold")
+        ax.text(0.98, 0.95, f"n = {summary['n']:,}\nmin {summary['weight_min']:.2f}, max {summary['weight_max']:.2f}\n"
+                f"CV {summary['weight_cv']:.2f}, Kish deff {summary['kish_deff']:.2f}\n"
+                f"effective n {summary['effective_n']:.0f}",
+                transform=ax.transAxes, ha="right", va="top", fontsize=8,
+                bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.8"})
+        source_note(fig, source_label, synthetic, "Dashed lines: trimming bounds.")
+        fig.tight_layout(rect=(0, 0.08, 1, 0.90))
+    return fig
