@@ -73,7 +73,7 @@ def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file=
             raise PipelineError(f"{n} respondent(s) have no value for weighting variable {v!r}", column=v,
                                 expected="complete weighting variables (impute or exclude them in cleaning)")
         cats = set(targets.loc[targets.variable == v, "category"])
-        seen = set(col.astype(str))
+        seen = {str(x) for x in pd.unique(col.to_numpy(dtype=object))}
         empty = sorted(cats - seen)
         if empty:
             raise PipelineError(f"target category {empty} of {v!r} has no respondent in the sample", file=file,
@@ -86,13 +86,16 @@ def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file=
 
 # --------------------------------------------------------------------------- raking
 def rake(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, key: str = "response_id",
-         replicates: bool = True, extra: pd.DataFrame | None = None, file="targets"):
+         replicates: bool = True, extra: pd.DataFrame | None = None, count_cycles: bool = True,
+         file="targets"):
     """Rake ``frame`` to the target shares; weights are scaled to mean 1.
 
     Returns ``(sample, info)``: the svy ``Sample`` whose design weight is
     ``weight`` (replicates ``weight1..B`` re-raked when ``replicates``), and a
     dict with the trim-rake cycles used. ``extra`` columns (float, NA kept)
-    are carried in the sample's data for estimation.
+    are carried in the sample's data for estimation. ``count_cycles`` asks
+    svy to report each trim-rake cycle (one more margin check per cycle; turn
+    it off for very large files).
     """
     variables = list(wcfg["variables"])
     check_sample(frame, targets, variables, file=file)
@@ -104,9 +107,11 @@ def rake(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, key: str = "
     })
     if extra is not None:  # svy wants nulls, not NaN, for missing values
         data = data.with_columns([pl.col(c).fill_nan(None) for c in extra.columns])
-    sample = svy.Sample(data, svy.Design(wgt=BASE, psu=key))
     rcfg = wcfg.get("replicates") or {}
-    if replicates and rcfg.get("n", 0) > 0:
+    want_reps = replicates and rcfg.get("n", 0) > 0
+    # each respondent is its own PSU; declared only when the bootstrap needs it
+    sample = svy.Sample(data, svy.Design(wgt=BASE, psu=key if want_reps else None))
+    if want_reps:
         sample = sample.weighting.create_bs_wgts(n_reps=int(rcfg["n"]), kind=rcfg.get("kind", "rao-wu"),
                                                  rstate=int(rcfg["seed"]), rep_prefix="bs")
     trim = wcfg.get("trim")
@@ -120,14 +125,14 @@ def rake(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, key: str = "
             warnings.simplefilter("ignore")
             raked = sample.weighting.rake(
                 shares=shares_dict(targets, variables), wgt_name=WEIGHT, tol=float(wcfg["tol"]),
-                max_iter=int(wcfg["max_iter"]), trimming=trimming, display_iter=True,
+                max_iter=int(wcfg["max_iter"]), trimming=trimming, display_iter=count_cycles,
                 ignore_reps=not replicates,
             )
     except Exception as exc:  # svy's WeightingError and friends
         msg = " ".join(str(exc).split())
         raise PipelineError(f"raking failed: {msg[:600]}", file=file,
                             expected="margins that the trimming bounds allow (relax weighting.trim or collapse categories)") from None
-    cycles = len(re.findall(r"^Cycle", buf.getvalue(), flags=re.M))
+    cycles = len(re.findall(r"^Cycle", buf.getvalue(), flags=re.M)) if count_cycles else None
     return raked, {"trim_rake_cycles": cycles}
 
 
@@ -189,7 +194,7 @@ def weight_summary(weights: np.ndarray, margins: pd.DataFrame, info: dict, n_rep
         "kish_deff": deff,
         "effective_n": float(len(w) / deff),
         "max_abs_margin_error": float(margins["error"].abs().max()),
-        "trim_rake_cycles": int(info.get("trim_rake_cycles", 0)),
+        "trim_rake_cycles": int(info.get("trim_rake_cycles") or 0),
         "replicates": int(n_reps),
     }
 
