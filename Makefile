@@ -36,3 +36,13 @@ synthetic: $(STAMP)
 	cp results/synthetic/scs_survey_2020_synthetic.csv results/synthetic/scs_survey_2020_synthetic.sav data/raw/
 	cp results/synthetic/SHA256SUMS data/raw/SHA256SUMS
 	cp results/synthetic/truth.json data/synthetic/truth.json
+
+# Compare a build with the pins (the `verify` rule also runs in every `make`).
+verify: $(STAMP)
+	$(BIN)/snakemake results/verify.md
+
+# Re-pin on purpose after an intended change, then commit pins/ and results/.
+repin: $(STAMP)
+	$(BIN)/snakemake --until registry
+	$(BIN)/python scripts/repin.py
+	$(BIN)/snakemake

@@ -16,6 +16,8 @@ include: "workflow/rules/synthetic.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/weights.smk"
 include: "workflow/rules/indices.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -24,4 +26,8 @@ rule all:
         rules.weights.output,
         rules.indices.output,
         rules.figures_items.output,
+        rules.models.output,
+        rules.reproduction.output,
+        rules.registry.output,
+        rules.verify.output,
     default_target: True

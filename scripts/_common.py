@@ -25,3 +25,13 @@ def write_csv(path, df: pd.DataFrame, float_format: str = "%.10g") -> None:
 def write_parquet(path, df: pd.DataFrame) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     df.to_parquet(path, index=False, compression="zstd")
+
+
+def rule_inputs(smk) -> dict:
+    """Every input file of the running rule (path -> path), for provenance checksums."""
+    return {str(p): str(p) for p in smk.input}
+
+
+def write_numbers(smk, nums, cfg) -> None:
+    """The rule's registry fragment (numbers it states + provenance) to output `numbers`."""
+    write_json(smk.output.numbers, nums.fragment(inputs=rule_inputs(smk), cfg=cfg))

@@ -5,9 +5,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import write_csv, write_parquet, write_text  # noqa: E402
+from _common import write_csv, write_numbers, write_parquet, write_text  # noqa: E402
 
 from scs import clean, ingest  # noqa: E402
+from scs.registry import Numbers  # noqa: E402
 from scs.errors import run_step  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -23,8 +24,10 @@ def main():
         logging.info("  %-24s removed %5d  remaining %5d", r.rule, r.removed, r.remaining)
     write_parquet(smk.output.data, cleaned)
     write_csv(smk.output.flow_csv, flow)
-    write_text(smk.output.flow_md, clean.flow_markdown(flow, cfg["data"]["label"]))
+    nums = Numbers("clean")
+    write_text(smk.output.flow_md, clean.flow_markdown(flow, cfg["data"]["label"], nums, smk.output.flow_md))
     write_csv(smk.output.excluded, excluded)
+    write_numbers(smk, nums, cfg)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

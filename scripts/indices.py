@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import write_csv, write_parquet, write_text  # noqa: E402
+from _common import write_csv, write_numbers, write_parquet, write_text  # noqa: E402
 
 from scs import indices, weights  # noqa: E402
 from scs.errors import run_step  # noqa: E402
+from scs.registry import Numbers  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -31,14 +32,17 @@ def main():
     logging.info("estimating %d items and 2 indices", sum(len(cfg["scales"][s]["items"]) for s in indices.SCS_SCALES))
     est = indices.estimate_rows(sample, frame, cfg)
     rel = indices.reliability(frame, w, cfg)
-    keep = ["response_id"] + list(cfg["scales"])
     analysis = frame.merge(stored[["response_id", weights.WEIGHT]], on="response_id", validate="one_to_one")
     write_parquet(smk.output.analysis, analysis)
     write_csv(smk.output.estimates, est)
+    nums = Numbers("indices")
     write_text(smk.output.estimates_md, indices.estimates_markdown(est, cfg["data"]["label"],
-                                                                   cfg["estimates"]["ci_level"]))
+                                                                   cfg["estimates"]["ci_level"], nums,
+                                                                   smk.output.estimates_md))
     write_csv(smk.output.reliability, rel)
-    write_text(smk.output.reliability_md, indices.reliability_markdown(rel, cfg["data"]["label"]))
+    write_text(smk.output.reliability_md, indices.reliability_markdown(rel, cfg["data"]["label"], nums,
+                                                                       smk.output.reliability_md))
+    write_numbers(smk, nums, cfg)
     for r in est[est.kind == "index"].itertuples():
         logging.info("%s: weighted mean %.3f (SE %.3f), n = %d", r.label, r.mean, r.se, r.n)
 

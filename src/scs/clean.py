@@ -112,18 +112,25 @@ def clean(frame: pd.DataFrame, codebook: Codebook, cfg: dict):
     return cleaned, flow, log_df
 
 
-def flow_markdown(flow: pd.DataFrame, source_label: str) -> str:
+def flow_markdown(flow: pd.DataFrame, source_label: str, nums, file: str) -> str:
+    """The exclusion flow as Markdown; every number goes through the registry collector ``nums``."""
     lines = [
         "# Exclusion flow",
         "",
         f"Data: {source_label}",
         "",
-        "| step | rule | description | removed | remaining |",
-        "|---:|---|---|---:|---:|",
+        "Rules are applied in this order; each removes respondents from those still remaining.",
+        "",
+        "| rule | description | removed | remaining |",
+        "|---|---|---:|---:|",
     ]
     for r in flow.itertuples():
-        removed = "" if r.step == 0 else f"{r.removed:,}"
-        lines.append(f"| {r.step} | {r.rule} | {r.description} | {removed} | {r.remaining:,} |")
-    lines.append("")
-    lines.append(f"Analytic sample: {int(flow['remaining'].iloc[-1]):,} respondents.")
+        key = f"clean.flow.{r.rule}"
+        removed = "" if r.step == 0 else nums.add(f"{key}.removed", r.removed, "count", file=file,
+                                                    unit="respondents")
+        remaining = nums.add(f"{key}.remaining", r.remaining, "count", file=file, unit="respondents")
+        lines.append(f"| {r.rule} | {r.description} | {removed} | {remaining} |")
+    n = nums.add("clean.analytic_n", flow["remaining"].iloc[-1], "count", file=file, unit="respondents",
+                 label="analytic sample size")
+    lines += ["", f"Analytic sample: {n} respondents."]
     return "\n".join(lines) + "\n"

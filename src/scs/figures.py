@@ -90,3 +90,65 @@ def weight_figure(w: np.ndarray, *, bounds: tuple | None, source_label: str, syn
         source_note(fig, source_label, synthetic, "Dashed lines: trimming bounds.")
         fig.tight_layout(rect=(0, 0.08, 1, 0.90))
     return fig
+
+
+HIGHLIGHT = "#b2182b"
+
+
+def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: list[str], outcome_labels: dict,
+                       highlight: list[str], term_labels: dict, title: str, source_label: str, synthetic: bool,
+                       ci_level: float = 0.95, predict_label: str = "CCP member"):
+    """Full-model coefficients for each outcome side by side, plus predicted index by a 0/1 variable."""
+    terms = [t for t in dict.fromkeys(coefs["term"]) if t != "_intercept_"]
+    terms = [t for t in terms if t in highlight] + [t for t in terms if t not in highlight]
+    with plt.rc_context(STYLE):
+        fig = plt.figure(figsize=(11, 0.36 * len(terms) + 2.6))
+        gs = fig.add_gridspec(1, len(outcomes) + 1, width_ratios=[1] * len(outcomes) + [0.75], wspace=0.08)
+        y = np.arange(len(terms))[::-1]
+        axes = []
+        for j, outc in enumerate(outcomes):
+            ax = fig.add_subplot(gs[0, j], sharey=axes[0] if axes else None)
+            axes.append(ax)
+            sub = coefs[coefs.outcome == outc].set_index("term")
+            for yi, t in zip(y, terms):
+                r = sub.loc[t]
+                col = HIGHLIGHT if t in highlight else POINT_COLOR
+                ax.errorbar(r["coef"], yi, xerr=[[r["coef"] - r["ci_low"]], [r["ci_high"] - r["coef"]]], fmt="o",
+                            color=col, ecolor=col, capsize=2.5, markersize=4.5, elinewidth=1.3)
+            ax.axvline(0, color="0.4", linewidth=0.8)
+            if highlight:
+                nh = sum(t in highlight for t in terms)
+                ax.axhspan(y[0] + 0.5, y[nh - 1] - 0.5, color=HIGHLIGHT, alpha=0.06, zorder=0)
+            ax.set_title(outcome_labels[outc], fontsize=10, loc="left")
+            ax.set_xlabel(f"Coefficient ({ci_level:.0%} CI)")
+            ax.grid(axis="x", color="0.92", linewidth=0.6)
+            if j == 0:
+                ax.set_yticks(y, [term_labels.get(t, t) for t in terms])
+                for lab, t in zip(ax.get_yticklabels(), terms):
+                    if t in highlight:
+                        lab.set_color(HIGHLIGHT)
+                        lab.set_fontweight("bold")
+            else:
+                ax.tick_params(labelleft=False)
+        ax = fig.add_subplot(gs[0, -1])
+        xpos = {outc: i for i, outc in enumerate(outcomes)}
+        for lvl, off, col, name in ((0, -0.12, POINT_COLOR, "no"), (1, 0.12, HIGHLIGHT, "yes")):
+            sub = pred[pred.level == lvl]
+            xs = [xpos[o] + off for o in sub.outcome]
+            ax.errorbar(xs, sub["predicted"], yerr=[sub["predicted"] - sub["ci_low"], sub["ci_high"] - sub["predicted"]],
+                        fmt="o", color=col, capsize=3, markersize=5, label=f"{predict_label}: {name}")
+            for x, v in zip(xs, sub["predicted"]):
+                ax.annotate(f"{v:.2f}", (x, v), xytext=(6, 0), textcoords="offset points", fontsize=7.5, va="center")
+        ax.set_xticks(range(len(outcomes)), [outcome_labels[o].replace(" index", "\nindex") for o in outcomes])
+        ax.set_xlim(-0.5, len(outcomes) - 0.5)
+        ax.set_ylabel("Predicted index (1-5)")
+        ax.yaxis.set_label_position("right")
+        ax.yaxis.tick_right()
+        ax.set_title("Predicted index", fontsize=10, loc="left")
+        ax.legend(loc="lower center", fontsize=7.5, frameon=False)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+        source_note(fig, source_label, synthetic,
+                    "Weighted least squares, full model; design-based CIs accounting for the raking. "
+                    "Political-capital terms highlighted.")
+        fig.subplots_adjust(left=0.21, right=0.93, top=0.86, bottom=0.16)
+    return fig

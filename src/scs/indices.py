@@ -153,7 +153,7 @@ def design_columns(frame: pd.DataFrame, cfg: dict, scales=SCS_SCALES) -> pd.Data
     return pd.DataFrame(cols, index=frame.index)
 
 
-def estimates_markdown(est: pd.DataFrame, source_label: str, ci_level: float) -> str:
+def estimates_markdown(est: pd.DataFrame, source_label: str, ci_level: float, nums, file: str) -> str:
     lines = [
         "# Item and index estimates",
         "",
@@ -169,19 +169,33 @@ def estimates_markdown(est: pd.DataFrame, source_label: str, ci_level: float) ->
                   "| item | mean | 95% CI | SE | SE (bootstrap) | % support | % oppose | unweighted mean | n |",
                   "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
         for r in grp.itertuples():
+            k = f"indices.{r.var}"
+            add = lambda name, v, kind, **kw: nums.add(f"{k}.{name}", v, kind, file=file, **kw)  # noqa: E731
+            mean = add("mean", r.mean, "mean", se=r.se, ci=(r.ci_low, r.ci_high), n=r.n, unit="scale 1-5",
+                       label=f"{r.label}: weighted mean")
+            lo, hi = add("ci_low", r.ci_low, "mean", unit="scale 1-5"), add("ci_high", r.ci_high, "mean",
+                                                                            unit="scale 1-5")
+            row = [mean, f"[{lo}, {hi}]", add("se", r.se, "se"), add("se_boot", r.se_boot, "se"),
+                   add("pct_support", r.pct_support, "pct", se=r.pct_support_se, unit="percent"),
+                   add("pct_oppose", r.pct_oppose, "pct", se=r.pct_oppose_se, unit="percent"),
+                   add("mean_unweighted", r.mean_unweighted, "mean", unit="scale 1-5"),
+                   add("n", r.n, "count", unit="respondents")]
             name = f"**{r.label}**" if r.kind == "index" else r.label
-            lines.append(f"| {name} | {r.mean:.2f} | [{r.ci_low:.2f}, {r.ci_high:.2f}] | {r.se:.3f} | {r.se_boot:.3f} | "
-                         f"{r.pct_support:.1f} | {r.pct_oppose:.1f} | {r.mean_unweighted:.2f} | {r.n:,} |")
+            lines.append(f"| {name} | " + " | ".join(row) + " |")
         lines.append("")
     return "\n".join(lines)
 
 
-def reliability_markdown(rel: pd.DataFrame, source_label: str) -> str:
+def reliability_markdown(rel: pd.DataFrame, source_label: str, nums, file: str) -> str:
     lines = ["# Reliability of the indices", "", f"Data: {source_label}", "",
              "Cronbach's alpha and item-rest correlations on respondents who answered every item of the scale; "
              "weighted versions use the raking weights.", "",
              "| scale | statistic | item | unweighted | weighted | n |", "|---|---|---|---:|---:|---:|"]
     for r in rel.itertuples():
-        lines.append(f"| {r.scale} | {r.statistic.replace('_', ' ')} | {r.label} | {r.unweighted:.3f} | "
-                     f"{r.weighted:.3f} | {r.n:,} |")
+        stat = "alpha" if r.statistic == "cronbach_alpha" else f"{r.var}.item_rest"
+        k = f"reliability.{r.scale}.{stat}"
+        cells = [nums.add(f"{k}.unweighted", r.unweighted, "alpha", file=file),
+                 nums.add(f"{k}.weighted", r.weighted, "alpha", file=file),
+                 nums.add(f"{k}.n", r.n, "count", file=file, unit="respondents")]
+        lines.append(f"| {r.scale} | {r.statistic.replace('_', ' ')} | {r.label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -340,6 +340,10 @@ def derive(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Add the derived analysis variables defined in the codebook."""
     frame = frame.copy()
     for name, spec in codebook.derived.items():
+        if "any" in spec:
+            parts = frame[list(spec["any"])].astype("Int64")
+            frame[name] = parts.max(axis=1).astype("Int64").where(parts.notna().all(axis=1) | (parts == 1).any(axis=1))
+            continue
         src = frame[spec["from"]]
         if "map" in spec:
             mapping = {int(k): v for k, v in spec["map"].items()}
@@ -356,7 +360,7 @@ def derive(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
                           labels=spec["labels"], right=False)
             frame[name] = pd.Series(cats, index=frame.index).astype("string")
         else:
-            raise PipelineError(f"derived variable {name!r} needs 'map' or 'edges'", file=codebook.path)
+            raise PipelineError(f"derived variable {name!r} needs 'map', 'edges' or 'any'", file=codebook.path)
     return frame
 
 

@@ -202,8 +202,7 @@ def draw_population(spec: dict, targets: pd.DataFrame, items: list[str], rng: np
         dim = "surveillance" if item.startswith("s_") else "punishment"
         p[f"ilat_{item}"] = lam * p[f"latent_{dim}"] + np.sqrt(1 - lam ** 2) * rng.standard_normal(n)
     p["selection_lp"] = selection_lp(spec, p)
-    p["trust_index"] = trust_index
-    p["media_index"] = media_index
+    p["ccp_or_state"] = np.maximum(p["ccp"], p["state_sector"])
     return pd.DataFrame(p)
 
 
@@ -437,17 +436,56 @@ def _solve_shift(lat, w, ok, base, target):
     return (lo + hi) / 2
 
 
-def generate(cfg: dict, spec: dict, codebook: ing.Codebook, targets: pd.DataFrame, seed: int):
-    """Returns (cells, truth, population) for the configured seed."""
+def field_sample(arr: pd.DataFrame, items: list[str], base: np.ndarray, shifts: dict, codebook: ing.Codebook,
+                 cfg: dict, spec: dict) -> pd.DataFrame:
+    """The raw export of one fieldwork: arrivals up to the one that completes the target (text cells)."""
+    cells = export_cells(arr, items, item_values(arr, items, base, shifts), codebook, spec)
+    survive, _ = _survivors(cells, codebook, cfg)
+    cut = _cut_at_target(survive, int(spec["target_completes"]))
+    return cells.iloc[:cut].reset_index(drop=True)
+
+
+def population_frame(pop: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """The population with the pipeline's analysis variable names, items and indices (no "don't know")."""
+    f = pop.copy()
+    f["male"] = (f["sex"] == "male").astype(int)
+    for sc, spec in cfg["scales"].items():
+        f[sc] = f[[it["var"] for it in spec["items"]]].astype(float).mean(axis=1)
+    return f
+
+
+def index_truth(pop: pd.DataFrame, cfg: dict) -> dict:
+    """Population least-squares coefficients of each index on each model formula: the estimands."""
+    from . import models
+
+    f = population_frame(pop, cfg)
+    out = {}
+    for name, rhs in {**cfg["models"]["formulas"], "alternative": cfg["models"]["alternative_formula"]}.items():
+        X = models.model_matrix(f, models.parse_formula(rhs))
+        for y in cfg["models"]["outcomes"]:
+            beta = models.wls(f[y].to_numpy(float), X.to_numpy(float), np.ones(len(f)))
+            out.setdefault(y, {})[name] = {t: round(float(b), 10)
+                                          for t, b in zip([models.INTERCEPT] + list(X.columns), beta)}
+    return out
+
+
+def setup(cfg: dict, spec: dict, targets: pd.DataFrame, seed: int):
+    """The population and the first fieldwork's arrivals for ``seed`` (the same draws every time)."""
     items = [it["var"] for s in ("surveillance", "punishment") for it in cfg["scales"][s]["items"]]
     rng = np.random.default_rng(seed)
     log.info("drawing a population of %s urban adults", f"{spec['population_size']:,}")
     pop = draw_population(spec, targets, items, rng, int(spec["population_size"]))
+    arr = draw_arrivals(spec, pop, items, rng)
+    return items, pop, arr
+
+
+def generate(cfg: dict, spec: dict, codebook: ing.Codebook, targets: pd.DataFrame, seed: int):
+    """Returns (cells, truth, population) for the configured seed."""
+    items, pop, arr = setup(cfg, spec, targets, seed)
     base = np.array(spec["base_thresholds"], dtype=float)
     ones = np.ones(len(pop))
     shifts = {it: _solve_shift(pop[f"ilat_{it}"].to_numpy(), ones, ones.astype(bool), base,
                                spec["item_targets"][it]["mean"]) for it in items}
-    arr = draw_arrivals(spec, pop, items, rng)
     wcfg = {**cfg["weighting"], "replicates": {"n": 0}}
     target_n = int(spec["target_completes"])
     for r in range(int(spec["calibration_rounds"])):
@@ -465,10 +503,7 @@ def generate(cfg: dict, spec: dict, codebook: ing.Codebook, targets: pd.DataFram
             ok = ~dk[:, k]
             shifts[it] = _solve_shift(sub_arr[f"ilat_{it}"].to_numpy(), w, ok, base, spec["item_targets"][it]["mean"])
         log.info("calibration round %d: %d arrivals, %d completes", r + 1, cut, target_n)
-    cells = export_cells(arr, items, item_values(arr, items, base, shifts), codebook, spec)
-    survive, _ = _survivors(cells, codebook, cfg)
-    cut = _cut_at_target(survive, target_n)
-    cells = cells.iloc[:cut].reset_index(drop=True)
+    cells = field_sample(arr, items, base, shifts, codebook, cfg, spec)
     pop_items = item_values(pop, items, base, shifts)
     for k, it in enumerate(items):
         pop[it] = pop_items[:, k]
@@ -476,10 +511,13 @@ def generate(cfg: dict, spec: dict, codebook: ing.Codebook, targets: pd.DataFram
         "note": "Known true parameters of the SYNTHETIC stand-in's population model (not estimates from real data).",
         "seed": seed,
         "population_size": int(spec["population_size"]),
-        "arrivals": int(cut),
+        "arrivals": int(len(cells)),
         "completes": target_n,
         "latent_coefficients": spec["latent"],
         "latent_scale": "latent support standardized to mean 0, SD 1 in the population",
+        "index_coefficients": index_truth(pop, cfg),
+        "index_coefficients_note": ("population least-squares coefficients of each index (mean of all its items) "
+                                    "on each model formula in config.yaml: what the survey regressions estimate"),
         "item_loadings": {it: spec["item_targets"][it]["loading"] for it in items},
         "item_thresholds": {it: [round(float(x), 10) for x in (base + shifts[it])] for it in items},
         "population_margins": {

@@ -213,3 +213,28 @@ def replicate_margin_error(sample, frame: pd.DataFrame, targets: pd.DataFrame, v
             share = R[m].sum(axis=0) / R.sum(axis=0)
             worst = max(worst, float(np.abs(share - r.share).max()))
     return worst
+
+
+SUMMARY_KINDS = {"n": "count", "replicates": "count", "trim_rake_cycles": "count", "max_abs_margin_error": "small",
+                 "replicate_max_abs_margin_error": "small", "effective_n": "count", "kish_deff": "ratio",
+                 "weight_min": "weight", "weight_max": "weight", "weight_mean": "weight", "weight_cv": "ratio"}
+
+
+def diagnostics_markdown(margins: pd.DataFrame, summary: dict, label: str, nums, file: str) -> str:
+    lines = ["# Weighting diagnostics", "", f"Data: {label}", "",
+             "Raking (svy) to census margins, trimming inside the trim-rake loop; weights have mean 1.", "",
+             "| variable | category | target | unweighted | weighted | n | target status |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for r in margins.itertuples():
+        k = f"weights.margin.{r.variable}.{r.category}"
+        cells = [nums.add(f"{k}.target", r.target, "share", file=file, unit="share"),
+                 nums.add(f"{k}.unweighted", r.unweighted, "share", file=file, unit="share"),
+                 nums.add(f"{k}.weighted", r.weighted, "share", file=file, unit="share"),
+                 nums.add(f"{k}.n", r.n, "count", file=file, unit="respondents")]
+        lines.append(f"| {r.variable} | {r.category} | " + " | ".join(cells) + f" | {r.status} |")
+    lines += ["", "| statistic | value |", "|---|---:|"]
+    for k, v in summary.items():
+        lines.append(f"| {k.replace('_', ' ')} | {nums.add(f'weights.{k}', v, SUMMARY_KINDS[k], file=file)} |")
+    lines += ["", "Target status: V = read in an official source; D = arithmetic on V; S = third-party transcription; "
+              "U = approximate (see data/targets.csv and FACTS.md)."]
+    return "\n".join(lines) + "\n"

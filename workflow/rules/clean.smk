@@ -11,6 +11,7 @@ rule clean:
         flow_csv="results/clean/exclusion_flow.csv",
         flow_md="results/clean/exclusion_flow.md",
         excluded="results/clean/exclusion_log.csv",
+        numbers="results/clean/numbers.json",
     params:
         config=config_digest(),
     log:

@@ -13,6 +13,7 @@ rule indices:
         estimates_md="results/indices/item_estimates.md",
         reliability="results/indices/reliability.csv",
         reliability_md="results/indices/reliability.md",
+        numbers="results/indices/numbers.json",
     params:
         config=config_digest(),
     log:

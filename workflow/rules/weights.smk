@@ -13,6 +13,7 @@ rule weights:
         summary="results/weights/summary.json",
         png="results/weights/weight_distribution.png",
         pdf="results/weights/weight_distribution.pdf",
+        numbers="results/weights/numbers.json",
     params:
         config=config_digest(),
     log:

@@ -1,0 +1,86 @@
+"""The number registry, LaTeX macros, and the drift check against the pins."""
+
+import json
+import re
+import shutil
+
+import pytest
+
+from scs import registry
+from conftest import ROOT, copy_project, run_snakemake
+
+NUM_CELL = re.compile(r"^(?:<0\.001|-?[\d,]+(?:\.\d+)?(?:e[-+]\d+)?|NA)$")
+
+
+@pytest.fixture(scope="module")
+def reg():
+    return json.loads((ROOT / "results" / "numbers.json").read_text())
+
+
+def test_every_macro_defined_once_with_a_valid_name(reg):
+    tex = (ROOT / "results" / "numbers.tex").read_text()
+    names = re.findall(r"\\newcommand\{\\([^}]*)\}", tex)
+    assert len(names) == len(reg["numbers"]) > 500
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"[A-Za-z]+", n) for n in names)
+    assert "\\newcommand{\\scsIndicesSurveillanceMean}{3.60}" in tex
+
+
+def test_macro_name_rules():
+    assert registry.macro_name("models.surveillance.M3.log(income_k).coef") == "scsModelsSurveillanceMThreeLogIncomeKCoef"
+    assert registry.macro_name("weights.margin.age_group.18-29.n") == "scsWeightsMarginAgeGroupOneEightTwoNineN"
+
+
+LABEL = re.compile(r"^\d+-\d+$|^\d+\+$")  # age-group labels such as 18-29 and 60+
+TOKEN = re.compile(r"<0\.001|-?\d[\d,]*(?:\.\d+)?(?:e[-+]\d+)?")
+
+
+def table_body_cells(text: str):
+    """Cells of Markdown table bodies (header and separator rows skipped)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if not line.startswith("|") or set(line) <= set("|-: "):
+            continue
+        if i + 1 < len(lines) and set(lines[i + 1]) <= set("|-: ") and lines[i + 1].startswith("|"):
+            continue  # a header row
+        yield from (c.strip().replace("**", "") for c in line.strip().strip("|").split("|"))
+
+
+def test_each_number_in_the_markdown_tables_is_in_the_registry(reg):
+    by_file = {}
+    for e in reg["numbers"].values():
+        by_file.setdefault(e["file"], set()).add(e["formatted"])
+    md_files = [p for p in registry.text_outputs(ROOT / "results") if p.suffix == ".md"]
+    assert len(md_files) >= 8
+    checked = 0
+    for p in md_files:
+        rel = str(p.relative_to(ROOT))
+        for cell in table_body_cells(p.read_text()):
+            if not cell or re.search(r"[A-Za-oq-z]", cell.replace("p ", "")) or LABEL.match(cell):
+                continue  # a label or text cell (the letter p only as in "(0.1; p 0.02)")
+            for tok in TOKEN.findall(cell):
+                assert tok in by_file.get(rel, set()), f"{rel}: {tok!r} in cell {cell!r}"
+                checked += 1
+    assert checked > 900
+
+
+def test_registry_entries_carry_provenance(reg):
+    e = reg["numbers"]["indices.surveillance.mean"]
+    assert e["rule"] == "indices" and e["data_source"] == "synthetic"
+    assert e["file"] == "results/indices/item_estimates.md"
+    assert len(e["ci"]) == 2 and e["n"] == 1173 and "se" in e
+    assert e["inputs_digest"] and len(reg["rules"]["indices"]["inputs_sha256"]) >= 3
+
+
+def test_verify_fails_with_a_table_after_a_deliberate_change_to_a_pin(tmp_path):
+    work = copy_project(tmp_path / "w")
+    shutil.copytree(ROOT / "results", work / "results")
+    pins = json.loads((work / "pins" / "numbers.json").read_text())
+    pins["numbers"]["indices.surveillance.mean"]["value"] += 0.01
+    (work / "pins" / "numbers.json").write_text(json.dumps(pins))
+    proc = run_snakemake(work, "results/verify.md", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "| number | indices.surveillance.mean |" in out
+    assert "1 pinned number(s) or file(s) moved" in out
+    assert not (work / "results" / "verify.md").exists()
