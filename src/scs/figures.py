@@ -145,7 +145,7 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
         ax.yaxis.set_label_position("right")
         ax.yaxis.tick_right()
         ax.set_title("Predicted index", fontsize=10, loc="left")
-        ax.legend(loc="lower center", fontsize=7.5, frameon=False)
+        ax.legend(loc="lower left", fontsize=7.5, frameon=False)
         fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
         source_note(fig, source_label, synthetic,
                     "Weighted least squares, full model; design-based CIs accounting for the raking. "
