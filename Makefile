@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all test env lock synthetic verify repin clean-results benchmark
+.PHONY: all test env lock synthetic verify repin report readme
 
 all: $(STAMP)
 	$(BIN)/snakemake
@@ -33,9 +33,9 @@ lock:
 # Regenerate the synthetic stand-in with its seed and install it under data/.
 synthetic: $(STAMP)
 	$(BIN)/snakemake synthetic --forcerun synthetic
-	cp results/synthetic/scs_survey_2020_synthetic.csv results/synthetic/scs_survey_2020_synthetic.sav data/raw/
-	cp results/synthetic/SHA256SUMS data/raw/SHA256SUMS
-	cp results/synthetic/truth.json data/synthetic/truth.json
+	cp build/synthetic/scs_survey_2020_synthetic.csv build/synthetic/scs_survey_2020_synthetic.sav data/raw/
+	cp build/synthetic/SHA256SUMS data/raw/SHA256SUMS
+	cp build/synthetic/truth.json data/synthetic/truth.json
 
 # Compare a build with the pins (the `verify` rule also runs in every `make`).
 verify: $(STAMP)
@@ -46,3 +46,11 @@ repin: $(STAMP)
 	$(BIN)/snakemake --until registry
 	$(BIN)/python scripts/repin.py
 	$(BIN)/snakemake
+
+# The Snakemake HTML report (after a build): report.html
+report: $(STAMP)
+	$(BIN)/snakemake --report report.html
+
+# Refresh the generated list of tables and programs embedded in README.md.
+readme: $(STAMP)
+	$(BIN)/python scripts/update_readme.py

@@ -8,6 +8,9 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
@@ -18,6 +21,8 @@ include: "workflow/rules/weights.smk"
 include: "workflow/rules/indices.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/notebooks.smk"
+include: "workflow/rules/provenance.smk"
 
 
 rule all:
@@ -30,4 +35,6 @@ rule all:
         rules.reproduction.output,
         rules.registry.output,
         rules.verify.output,
+        expand(rules.notebook.output, name=NOTEBOOK_INPUTS),
+        rules.provenance.output,
     default_target: True

@@ -33,6 +33,6 @@ def test_regenerating_with_the_seed_gives_identical_bytes(tmp_path):
     work = copy_project(tmp_path / "w")
     run_snakemake(work, "synthetic")
     for name in ["scs_survey_2020_synthetic.csv", "scs_survey_2020_synthetic.sav"]:
-        assert (work / "results" / "synthetic" / name).read_bytes() == (ROOT / "data" / "raw" / name).read_bytes()
-    assert (work / "results" / "synthetic" / "truth.json").read_bytes() == \
+        assert (work / "build" / "synthetic" / name).read_bytes() == (ROOT / "data" / "raw" / name).read_bytes()
+    assert (work / "build" / "synthetic" / "truth.json").read_bytes() == \
         (ROOT / "data" / "synthetic" / "truth.json").read_bytes()

@@ -9,7 +9,7 @@ rule clean:
     output:
         data="results/clean/clean.parquet",
         flow_csv="results/clean/exclusion_flow.csv",
-        flow_md="results/clean/exclusion_flow.md",
+        flow_md=report("results/clean/exclusion_flow.md", caption="../report/exclusion_flow.rst", category="1. Cleaning"),
         excluded="results/clean/exclusion_log.csv",
         numbers="results/clean/numbers.json",
     params:

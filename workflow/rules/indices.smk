@@ -10,9 +10,9 @@ rule indices:
     output:
         analysis="results/indices/analysis.parquet",
         estimates="results/indices/item_estimates.csv",
-        estimates_md="results/indices/item_estimates.md",
+        estimates_md=report("results/indices/item_estimates.md", caption="../report/item_estimates.rst", category="3. Indices and items"),
         reliability="results/indices/reliability.csv",
-        reliability_md="results/indices/reliability.md",
+        reliability_md=report("results/indices/reliability.md", caption="../report/reliability.rst", category="3. Indices and items"),
         numbers="results/indices/numbers.json",
     params:
         config=config_digest(),
@@ -27,9 +27,9 @@ rule figures_items:
         estimates=rules.indices.output.estimates,
         code=pkg("figures"),
     output:
-        fig1_png="results/figures/figure1_surveillance.png",
+        fig1_png=report("results/figures/figure1_surveillance.png", caption="../report/figure1.rst", category="3. Indices and items"),
         fig1_pdf="results/figures/figure1_surveillance.pdf",
-        fig2_png="results/figures/figure2_punishment.png",
+        fig2_png=report("results/figures/figure2_punishment.png", caption="../report/figure2.rst", category="3. Indices and items"),
         fig2_pdf="results/figures/figure2_punishment.pdf",
     params:
         config=config_digest(),

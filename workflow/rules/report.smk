@@ -22,7 +22,7 @@ rule reproduction:
         published="data/published.yaml",
         code=pkg("reproduction", "registry"),
     output:
-        md="results/reproduction.md",
+        md=report("results/reproduction.md", caption="../report/reproduction.rst", category="5. Reproduction"),
         numbers="results/reproduction/numbers.json",
     params:
         config=config_digest(),
@@ -38,7 +38,7 @@ rule registry:
         code=pkg("registry"),
     output:
         json="results/numbers.json",
-        tex="results/numbers.tex",
+        tex=report("results/numbers.tex", caption="../report/numbers_tex.rst", category="5. Reproduction"),
     params:
         config=config_digest(),
     log:
@@ -65,7 +65,7 @@ rule verify:
         pins=existing_pins,
         code=pkg("registry"),
     output:
-        "results/verify.md",
+        report("results/verify.md", caption="../report/verify.rst", category="5. Reproduction"),
     params:
         config=config_digest(),
         **PINS,

@@ -1,5 +1,5 @@
 # The SYNTHETIC stand-in's generator. Not part of the default target: its
-# outputs land in results/synthetic/ and are compared with (or copied over)
+# outputs land in build/synthetic/ and are compared with (or copied over)
 # the shipped files in data/ by `make synthetic` (see README).
 
 
@@ -10,10 +10,10 @@ rule synthetic:
         targets=TARGETS,
         code=pkg("synth", "ingest", "clean", "weights"),
     output:
-        csv="results/synthetic/scs_survey_2020_synthetic.csv",
-        sav="results/synthetic/scs_survey_2020_synthetic.sav",
-        truth="results/synthetic/truth.json",
-        sums="results/synthetic/SHA256SUMS",
+        csv="build/synthetic/scs_survey_2020_synthetic.csv",
+        sav="build/synthetic/scs_survey_2020_synthetic.sav",
+        truth="build/synthetic/truth.json",
+        sums="build/synthetic/SHA256SUMS",
     params:
         config=config_digest(),
     log:

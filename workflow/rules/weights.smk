@@ -9,9 +9,9 @@ rule weights:
     output:
         weights="results/weights/weights.parquet",
         margins="results/weights/margins.csv",
-        md="results/weights/diagnostics.md",
+        md=report("results/weights/diagnostics.md", caption="../report/weights.rst", category="2. Weights"),
         summary="results/weights/summary.json",
-        png="results/weights/weight_distribution.png",
+        png=report("results/weights/weight_distribution.png", caption="../report/weight_distribution.rst", category="2. Weights"),
         pdf="results/weights/weight_distribution.pdf",
         numbers="results/weights/numbers.json",
     params:

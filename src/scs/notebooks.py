@@ -1,0 +1,52 @@
+"""Execute a jupytext notebook and save byte-stable .ipynb and .html copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import ExecutePreprocessor
+
+VOLATILE_CELL_KEYS = ("execution", "papermill", "collapsed", "scrolled")
+
+
+def strip_volatile(nb) -> None:
+    """Drop timestamps and run-specific metadata so that reruns give the same bytes."""
+    for key in ("papermill", "widgets"):
+        nb.metadata.pop(key, None)
+    lang = nb.metadata.get("language_info", {})
+    lang.pop("version", None)
+    for cell in nb.cells:
+        for key in VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        cell.pop("id", None)
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
+    nb.nbformat_minor = 4
+
+
+def merge_streams(outputs):
+    """Join adjacent stdout/stderr chunks: how the kernel splits a stream depends on timing."""
+    merged = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            merged[-1]["text"] = "".join(merged[-1]["text"]) + "".join(out["text"])
+        else:
+            if out.get("output_type") == "stream":
+                out["text"] = "".join(out["text"])
+            merged.append(out)
+    return merged
+
+
+def execute(source: str | Path, ipynb: str | Path, html: str | Path, *, cwd: str | Path, timeout: int = 600) -> None:
+    nb = jupytext.read(str(source))
+    nb.metadata.pop("jupytext", None)
+    ExecutePreprocessor(timeout=timeout, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(cwd)}})
+    strip_volatile(nb)
+    Path(ipynb).parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(ipynb))
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    Path(html).write_text(body, encoding="utf-8")

@@ -1,0 +1,66 @@
+"""Provenance of every output, and the list of tables and programs, derived from the workflow."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from .config import config_hash, file_sha256
+
+PACKAGES = ["snakemake", "svy", "svy-rs", "polars", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
+            "pyarrow", "pyreadstat", "pandera", "jupytext", "nbconvert", "PyYAML", "jsonschema"]
+
+
+def package_versions() -> dict:
+    out = {"python": platform.python_version()}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = None
+    return out
+
+
+def git_state(root: Path) -> dict:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", ".", ":(exclude)results", ":(exclude)pins"],
+                               cwd=root, capture_output=True, text=True, check=True)
+        return {"commit": commit.stdout.strip(), "uncommitted_changes_outside_results": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "uncommitted_changes_outside_results": None, "note": "not a git checkout"}
+
+
+def build(rules: list[dict], cfg: dict, root: Path) -> dict:
+    env = {"packages": package_versions(), "git": git_state(root)}
+    env_id = hashlib.sha256(json.dumps(env, sort_keys=True).encode()).hexdigest()[:16]
+    chash = config_hash(cfg)
+    files = {}
+    for r in rules:
+        script_sha = file_sha256(root / r["script"]) if r["script"] else None
+        inputs = {p: file_sha256(root / p) for p in sorted(set(r["inputs"])) if (root / p).is_file()}
+        for out in r["outputs"]:
+            files[out] = {
+                "sha256": file_sha256(root / out), "rule": r["rule"], "script": r["script"],
+                "script_sha256": script_sha, "inputs_sha256": inputs, "config_sha256": chash,
+                "data_source": cfg["data"]["source"], "environment_id": env_id,
+            }
+    return {"data_source": cfg["data"]["source"], "data_label": cfg["data"]["label"], "config_sha256": chash,
+            "environment_id": env_id, "environment": env, "files": dict(sorted(files.items()))}
+
+
+def tables_and_programs(rules: list[dict], label: str) -> str:
+    lines = ["# List of tables and programs", "", f"Data: {label}", "",
+             "Generated from the workflow (each output that the Snakemake report lists, with the rule and script "
+             "that made it); not typed by hand. Run everything with `make` or `snakemake`.", "",
+             "| figure/table | program | output file | note |", "|---|---|---|---|"]
+    for r in rules:
+        for ex in r["exhibits"]:
+            name = ex["caption"].split(":")[0].strip().rstrip(".")
+            lines.append(f"| {name} | `{r['script']}` (rule `{r['rule']}`) | `{ex['file']}` | "
+                         f"{ex['category']} |")
+    return "\n".join(lines) + "\n"
