@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all test env lock synthetic verify repin report readme
+.PHONY: all test env lock synthetic verify repin report readme fixtures r-deps
 
 all: $(STAMP)
 	$(BIN)/snakemake
@@ -54,3 +54,13 @@ report: $(STAMP)
 # Refresh the generated list of tables and programs embedded in README.md.
 readme: $(STAMP)
 	$(BIN)/python scripts/update_readme.py
+
+# Regenerate the R cross-validation fixtures (needs R: see README) and commit them.
+R_PACKAGES := r-base-core r-cran-survey r-cran-jsonlite r-cran-mass
+fixtures: $(STAMP)
+	$(BIN)/python tests/reference/export_for_r.py tests/reference/input
+	Rscript tests/reference/make_fixtures.R tests/reference/input tests/reference/fixtures
+
+# Install R and the survey package from Debian (as root).
+r-deps:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(R_PACKAGES)

@@ -87,7 +87,7 @@ def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file=
 # --------------------------------------------------------------------------- raking
 def rake(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, key: str = "response_id",
          replicates: bool = True, extra: pd.DataFrame | None = None, count_cycles: bool = True,
-         file="targets"):
+         base_weight: str | None = None, design: dict | None = None, file="targets"):
     """Rake ``frame`` to the target shares; weights are scaled to mean 1.
 
     Returns ``(sample, info)``: the svy ``Sample`` whose design weight is
@@ -96,12 +96,20 @@ def rake(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, key: str = "
     are carried in the sample's data for estimation. ``count_cycles`` asks
     svy to report each trim-rake cycle (one more margin check per cycle; turn
     it off for very large files).
+
+    The survey's own design is unclustered with equal prior weights; other
+    designs (used to cross-check against R's ``api`` examples) pass the column
+    of prior weights as ``base_weight`` and svy.Design parts (``psu``,
+    ``stratum``, ``pop_size``) as ``design``.
     """
     variables = list(wcfg["variables"])
     check_sample(frame, targets, variables, file=file)
+    design = dict(design or {})
+    design_cols = {c: frame[c].to_numpy() for c in design.values() if c is not None}
     data = pl.DataFrame({
         key: frame[key].astype(str).to_numpy(),
-        BASE: np.ones(len(frame)),
+        BASE: frame[base_weight].to_numpy(dtype=float) if base_weight else np.ones(len(frame)),
+        **{c: v for c, v in design_cols.items() if c not in variables and c != key},
         **{v: frame[v].astype(str).to_numpy() for v in variables},
         **({c: extra[c].to_numpy(dtype=float) for c in extra.columns} if extra is not None else {}),
     })
@@ -110,7 +118,9 @@ def rake(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, key: str = "
     rcfg = wcfg.get("replicates") or {}
     want_reps = replicates and rcfg.get("n", 0) > 0
     # each respondent is its own PSU; declared only when the bootstrap needs it
-    sample = svy.Sample(data, svy.Design(wgt=BASE, psu=key if want_reps else None))
+    if not design:
+        design = {"psu": key if want_reps else None}
+    sample = svy.Sample(data, svy.Design(wgt=BASE, **design))
     if want_reps:
         sample = sample.weighting.create_bs_wgts(n_reps=int(rcfg["n"]), kind=rcfg.get("kind", "rao-wu"),
                                                  rstate=int(rcfg["seed"]), rep_prefix="bs")
