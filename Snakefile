@@ -5,12 +5,27 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
+def check_config(cfg):
+    import sys
+
+    from scs.config import validate_config
+    from scs.errors import PipelineError
+
+    try:
+        validate_config(cfg, file="config.yaml")
+    except PipelineError as exc:
+        sys.stderr.write(f"ERROR: {exc}\n")
+        sys.exit(1)
+
+
 configfile: "config.yaml"
 
 
 report: "workflow/report/workflow.rst"
 
 
+# One clear line for a bad config (same schema), then snakemake's own check, which fills defaults.
+check_config(config)
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

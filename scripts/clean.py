@@ -17,9 +17,15 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 def main():
     cfg = smk.config
     codebook = ingest.load_codebook(smk.input.codebook)
+    ingest.check_recorded_checksum(smk.input.raw, smk.params.checksums, smk.params.raw_sha256)
     frame, raw = ingest.ingest(smk.input.raw, codebook)
     logging.info("read %d responses from %s (%s)", len(frame), smk.input.raw, raw.format)
     cleaned, flow, excluded = clean.clean(frame, codebook, cfg)
+    kept = frame.index[frame["response_id"].isin(set(cleaned["response_id"]))]
+    ingest.check_answered(frame.loc[kept].reset_index(drop=True),
+                          ingest.blank_mask(raw, codebook).loc[kept].reset_index(drop=True),
+                          [raw.rows[i] for i in kept], raw.file,
+                          {k: cfg["scales"][k] for k in ("surveillance", "punishment")})
     for r in flow.itertuples():
         logging.info("  %-24s removed %5d  remaining %5d", r.rule, r.removed, r.remaining)
     write_parquet(smk.output.data, cleaned)

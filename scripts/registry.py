@@ -16,6 +16,7 @@ def main():
     reg = registry.merge([registry.load_json(f) for f in smk.input.fragments], smk.config)
     write_json(smk.output.json, reg)
     write_text(smk.output.tex, registry.to_tex(reg))
+    write_text(smk.output.disclosure, registry.disclosure_markdown(reg, smk.config["disclosure"]["min_cell"]))
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from pathlib import Path
@@ -32,9 +33,18 @@ def validate_config(cfg: dict, *, file: str | Path = "config.yaml") -> dict:
     validator_cls = jsonschema.validators.validator_for(schema)
     errors = sorted(validator_cls(schema).iter_errors(cfg), key=lambda e: list(e.absolute_path))
     if errors:
-        err = errors[0]
+        err = jsonschema.exceptions.best_match(errors)
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise PipelineError(f"invalid configuration at {where}: {err.message}", file=file)
+        msg = err.message
+        if err.validator == "additionalProperties":
+            allowed = list((err.schema.get("properties") or {}).keys())
+            extra = [k for k in (err.instance or {}) if k not in allowed]
+            hints = []
+            for k in extra:
+                close = difflib.get_close_matches(str(k), allowed, n=1)
+                hints.append(f"{k!r} (did you mean {close[0]!r}?)" if close else repr(k))
+            msg = f"unknown key(s) {', '.join(hints)}; allowed: {', '.join(allowed)}"
+        raise PipelineError(f"invalid configuration at {where}: {msg}", file=file)
     return cfg
 
 

@@ -153,7 +153,8 @@ def design_columns(frame: pd.DataFrame, cfg: dict, scales=SCS_SCALES) -> pd.Data
     return pd.DataFrame(cols, index=frame.index)
 
 
-def estimates_markdown(est: pd.DataFrame, source_label: str, ci_level: float, nums, file: str) -> str:
+def estimates_markdown(est: pd.DataFrame, source_label: str, ci_level: float, nums, file: str,
+                       min_cell: int = 10) -> str:
     lines = [
         "# Item and index estimates",
         "",
@@ -170,6 +171,12 @@ def estimates_markdown(est: pd.DataFrame, source_label: str, ci_level: float, nu
                   "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
         for r in grp.itertuples():
             k = f"indices.{r.var}"
+            name = f"**{r.label}**" if r.kind == "index" else r.label
+            if r.n < min_cell:
+                cells = [nums.suppress(f"{k}.{c}", file=file, min_cell=min_cell) for c in
+                         ("mean", "ci", "se", "se_boot", "pct_support", "pct_oppose", "mean_unweighted", "n")]
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
+                continue
             add = lambda name, v, kind, **kw: nums.add(f"{k}.{name}", v, kind, file=file, **kw)  # noqa: E731
             mean = add("mean", r.mean, "mean", se=r.se, ci=(r.ci_low, r.ci_high), n=r.n, unit="scale 1-5",
                        label=f"{r.label}: weighted mean")
@@ -180,7 +187,6 @@ def estimates_markdown(est: pd.DataFrame, source_label: str, ci_level: float, nu
                    add("pct_oppose", r.pct_oppose, "pct", se=r.pct_oppose_se, unit="percent"),
                    add("mean_unweighted", r.mean_unweighted, "mean", unit="scale 1-5"),
                    add("n", r.n, "count", unit="respondents")]
-            name = f"**{r.label}**" if r.kind == "index" else r.label
             lines.append(f"| {name} | " + " | ".join(row) + " |")
         lines.append("")
     return "\n".join(lines)

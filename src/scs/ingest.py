@@ -364,6 +364,47 @@ def derive(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return frame
 
 
+def check_recorded_checksum(path, sums_file, sha256: str) -> bool | None:
+    """Warn when the raw file differs from the checksum recorded beside it (SHA256SUMS); None if none recorded."""
+    sums = Path(sums_file)
+    if not sums.is_file():
+        return None
+    recorded = dict(reversed(line.split(None, 1)) for line in sums.read_text().splitlines() if line.strip())
+    name = Path(path).name
+    if name not in {k.strip() for k in recorded}:
+        return None
+    want = {k.strip(): v for k, v in recorded.items()}[name]
+    if want != sha256:
+        log.warning("WARNING: %s differs from the checksum recorded in %s (%s...); results will not match the "
+                    "pinned outputs", path, sums, want[:12])
+        return False
+    return True
+
+
+def blank_mask(raw: RawTable, codebook: Codebook) -> pd.DataFrame:
+    """True where a raw cell is empty (skipped), by analysis variable; "don't know" codes are not blank."""
+    cols = {c["var"]: raw.cells[c["id"]].fillna("").astype(str).str.strip() == ""
+            for c in codebook.columns if c["id"] in raw.cells.columns}
+    return pd.DataFrame(cols)
+
+
+def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, rows: list, file: str, scales: dict) -> None:
+    """A respondent in the analytic sample who left every item of an SCS grid blank (not "don't know")
+    points at a broken export or a missing exclusion rule: stop and name them."""
+    for name, spec in scales.items():
+        items = [it["var"] for it in spec["items"]]
+        cols = [c for c in items if c in blank.columns]
+        if not cols:
+            continue
+        all_blank = blank[cols].all(axis=1)
+        if all_blank.any():
+            i = int(all_blank.to_numpy().nonzero()[0][0])
+            raise PipelineError(
+                f"respondent {frame['response_id'].iloc[i]} is in the analytic sample but left all "
+                f"{len(cols)} {name} items blank", file=file, row=rows[i],
+                expected="at least one answer (or \"don't know\") per grid, or an exclusion rule that removes them")
+
+
 def ingest(path: str | Path, codebook: Codebook) -> tuple[pd.DataFrame, RawTable]:
     """Read, check and type the raw export. Returns the analysis frame (identifiers still in it)."""
     raw = read_raw(path, codebook)

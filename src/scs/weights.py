@@ -70,8 +70,10 @@ def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file=
         col = frame[v]
         if col.isna().any():
             n = int(col.isna().sum())
-            raise PipelineError(f"{n} respondent(s) have no value for weighting variable {v!r}", column=v,
-                                expected="complete weighting variables (impute or exclude them in cleaning)")
+            ids = frame.loc[col.isna(), "response_id"].astype(str).head(3).tolist() if "response_id" in frame else []
+            raise PipelineError(f"{n} respondent(s) have no value for weighting variable {v!r} (e.g. {ids})",
+                                column=v, file="results/clean/clean.parquet",
+                                expected="complete weighting variables (fix the codes or add an exclusion rule)")
         cats = set(targets.loc[targets.variable == v, "category"])
         seen = {str(x) for x in pd.unique(col.to_numpy(dtype=object))}
         empty = sorted(cats - seen)
@@ -230,21 +232,26 @@ SUMMARY_KINDS = {"n": "count", "replicates": "count", "trim_rake_cycles": "count
                  "weight_min": "weight", "weight_max": "weight", "weight_mean": "weight", "weight_cv": "ratio"}
 
 
-def diagnostics_markdown(margins: pd.DataFrame, summary: dict, label: str, nums, file: str) -> str:
+def diagnostics_markdown(margins: pd.DataFrame, summary: dict, label: str, nums, file: str,
+                         min_cell: int = 10) -> str:
     lines = ["# Weighting diagnostics", "", f"Data: {label}", "",
              "Raking (svy) to census margins, trimming inside the trim-rake loop; weights have mean 1.", "",
              "| variable | category | target | unweighted | weighted | n | target status |",
              "|---|---|---:|---:|---:|---:|---|"]
     for r in margins.itertuples():
         k = f"weights.margin.{r.variable}.{r.category}"
+        small = r.n < min_cell  # the unweighted share and n would reveal a small cell
         cells = [nums.add(f"{k}.target", r.target, "share", file=file, unit="share"),
+                 nums.suppress(f"{k}.unweighted", file=file, min_cell=min_cell) if small else
                  nums.add(f"{k}.unweighted", r.unweighted, "share", file=file, unit="share"),
                  nums.add(f"{k}.weighted", r.weighted, "share", file=file, unit="share"),
+                 nums.suppress(f"{k}.n", file=file, min_cell=min_cell) if small else
                  nums.add(f"{k}.n", r.n, "count", file=file, unit="respondents")]
         lines.append(f"| {r.variable} | {r.category} | " + " | ".join(cells) + f" | {r.status} |")
     lines += ["", "| statistic | value |", "|---|---:|"]
     for k, v in summary.items():
         lines.append(f"| {k.replace('_', ' ')} | {nums.add(f'weights.{k}', v, SUMMARY_KINDS[k], file=file)} |")
-    lines += ["", "Target status: V = read in an official source; D = arithmetic on V; S = third-party transcription; "
+    lines += ["", f"Cells with fewer than {min_cell} respondents are shown as <{min_cell} (disclosure control).",
+              "", "Target status: V = read in an official source; D = arithmetic on V; S = third-party transcription; "
               "U = approximate (see data/targets.csv and FACTS.md)."]
     return "\n".join(lines) + "\n"

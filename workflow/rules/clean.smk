@@ -1,3 +1,5 @@
+import os
+
 # Stage 1: ingest the raw export through the codebook and apply the exclusion rules.
 
 
@@ -14,6 +16,8 @@ rule clean:
         numbers="results/clean/numbers.json",
     params:
         config=config_digest(),
+        raw_sha256=content_sha256(RAW),
+        checksums=os.path.join(os.path.dirname(RAW), "SHA256SUMS"),
     log:
         "logs/clean.log",
     script:

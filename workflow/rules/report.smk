@@ -39,6 +39,7 @@ rule registry:
     output:
         json="results/numbers.json",
         tex=report("results/numbers.tex", caption="../report/numbers_tex.rst", category="5. Reproduction"),
+        disclosure=report("results/disclosure.md", caption="../report/disclosure.rst", category="5. Reproduction"),
     params:
         config=config_digest(),
     log:
@@ -61,7 +62,7 @@ def existing_pins(wildcards):
 rule verify:
     input:
         registry=rules.registry.output.json,
-        text=TEXT_OUTPUTS + [rules.reproduction.output.md, rules.registry.output.tex],
+        text=TEXT_OUTPUTS + [rules.reproduction.output.md, rules.registry.output.tex, rules.registry.output.disclosure],
         pins=existing_pins,
         code=pkg("registry"),
     output:
