@@ -6,6 +6,7 @@ min_version("9.0")
 
 
 def check_config(cfg):
+    import os
     import sys
 
     from scs.config import validate_config
@@ -13,6 +14,11 @@ def check_config(cfg):
 
     try:
         validate_config(cfg, file="config.yaml")
+        for key in ("raw", "codebook", "targets"):
+            path = cfg["data"][key]
+            if not os.path.isfile(path):
+                raise PipelineError(f"the {key} file named in config.yaml (data.{key}) does not exist", file=path,
+                                    expected="an existing file (paths are relative to the project folder)")
     except PipelineError as exc:
         sys.stderr.write(f"ERROR: {exc}\n")
         sys.exit(1)

@@ -44,7 +44,9 @@ def merge_streams(outputs):
 def execute(source: str | Path, ipynb: str | Path, html: str | Path, *, cwd: str | Path, timeout: int = 600) -> None:
     nb = jupytext.read(str(source))
     nb.metadata.pop("jupytext", None)
-    ExecutePreprocessor(timeout=timeout, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(cwd)}})
+    # the kernel talks to this process over loopback only; keep its start-up chatter out of the console
+    ExecutePreprocessor(timeout=timeout, kernel_name="python3",
+                        extra_arguments=["--IPKernelApp.log_level=ERROR"]).preprocess(nb, {"metadata": {"path": str(cwd)}})
     strip_volatile(nb)
     Path(ipynb).parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(ipynb))

@@ -1,0 +1,321 @@
+"""Bad input through the real entry point, determinism, interruption, privacy, integrity (issue 7)."""
+
+import csv
+import filecmp
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+import yaml
+
+from scs.config import file_sha256
+from conftest import ROOT, SNAKEMAKE, copy_project, run_snakemake
+
+RAW = "data/raw/scs_survey_2020_synthetic.csv"
+SAV = "data/raw/scs_survey_2020_synthetic.sav"
+
+
+# --------------------------------------------------------------------------- helpers to make bad input
+def text(w):
+    return (w / RAW).read_bytes().decode("utf-8-sig")
+
+
+def put_text(w, t, encoding="utf-8-sig"):
+    (w / RAW).write_bytes(t.encode(encoding))
+
+
+def rows_of(t):
+    return list(csv.reader(io.StringIO(t, newline="")))
+
+
+def join_rows(rows):
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue()
+
+
+def set_cell(w, data_row, col, value, where=None):
+    """Set a cell of data row `data_row` (0-based), or of the first row where `where(row_dict)` holds."""
+    rows = rows_of(text(w))
+    j = rows[0].index(col)
+    if where is not None:
+        data_row = next(i for i, r in enumerate(rows[3:]) if where(dict(zip(rows[0], r))))
+    rows[3 + data_row][j] = value
+    put_text(w, join_rows(rows))
+    return 4 + data_row  # the CSV line
+
+
+def is_complete(r):
+    return (r["Status"] == "0" and r["Q1"] == "1" and r["Q3"] == "1" and r["Finished"] == "1" and r["Q16"] == "2"
+            and int(r["Duration (in seconds)"]) >= 300 and r["Q2"] and int(r["Q2"]) >= 18)
+
+
+def blank_grid(w):
+    rows = rows_of(text(w))
+    h = rows[0]
+    i = next(i for i, r in enumerate(rows[3:]) if is_complete(dict(zip(h, r))))
+    for c in [c for c in h if c.startswith("Q17_")]:
+        rows[3 + i][h.index(c)] = ""
+    put_text(w, join_rows(rows))
+    return 4 + i
+
+
+def edit_config(w, fn):
+    cfg = yaml.safe_load((w / "config.yaml").read_text())
+    fn(cfg)
+    (w / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+
+
+def edit_targets(w, fn):
+    t = pd.read_csv(w / "data" / "targets.csv")
+    t = fn(t)
+    t.to_csv(w / "data" / "targets.csv", index=False)
+
+
+def bad_sav_labels(w):
+    import pyreadstat
+
+    df, meta = pyreadstat.read_sav(str(w / SAV), apply_value_formats=False)
+    labels = dict(meta.variable_value_labels)
+    labels["Q17_1"] = {**labels["Q17_1"], 7.0: "extra"}
+    pyreadstat.write_sav(df, str(w / SAV), variable_value_labels=labels)
+    edit_config(w, lambda c: c["data"].update(raw=SAV))
+
+
+def set_path(key, value):
+    return lambda w: edit_config(w, lambda c: c["data"].update({key: value}))
+
+
+def cfg_set(path, value):
+    def f(c):
+        node = c
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = value
+    return lambda w: edit_config(w, f)
+
+
+# (id, mutate, expect ok?, regexes the ERROR/WARNING line must match, failing rule or None)
+CASES = [
+    ("empty_file", lambda w: (w / RAW).write_bytes(b""), False, [rf"{RAW}: file is empty"], "clean"),
+    ("headers_only", lambda w: put_text(w, "\r\n".join(text(w).split("\r\n")[:3]) + "\r\n"), False,
+     [rf"{RAW}, row 4: the file has header rows but no responses"], "clean"),
+    ("truncated_row", lambda w: put_text(w, text(w)[: text(w).index("\r\n", text(w).index("R_")) - 30] + "\r\n"),
+     False, [rf"{RAW}, row 4: row has \d+ cells but the header has \d+"], "clean"),
+    ("wrong_delimiter", lambda w: put_text(w, text(w).replace(",", ";")), False,
+     [rf"{RAW}, row 1: .*another delimiter"], "clean"),
+    ("gbk_encoding", lambda w: (w / RAW).write_bytes(text(w).encode("gbk", errors="replace")), False,
+     [rf"{RAW}, row 2: file is not UTF-8 text"], "clean"),
+    ("required_column_missing", lambda w: put_text(w, text(w).replace("Q17_3", "Q17_3x", 1)), False,
+     [rf"{RAW}, row 1: required column\(s\) missing: \['Q17_3'\]"], "clean"),
+    ("duplicated_column_names", lambda w: put_text(w, text(w).replace("Q17_3", "Q17_2", 1)), False,
+     [rf"{RAW}, row 1: duplicated column name\(s\) \['Q17_2'\]"], "clean"),
+    ("code_outside_codebook", lambda w: set_cell(w, 5, "Q17_2", "7"), False,
+     [rf"{RAW}, row 9, column 'Q17_2': value outside the codebook; got '7'; expected one of the codes"], "clean"),
+    ("text_in_numeric", lambda w: set_cell(w, 2, "Q2", "forty"), False,
+     [rf"{RAW}, row 6, column 'Q2': value is not numeric; got 'forty'"], "clean"),
+    ("bad_datetime", lambda w: set_cell(w, 3, "StartDate", "10/01/2020 09:13"), False,
+     [rf"{RAW}, row 7, column 'StartDate': value is not a date-time"], "clean"),
+    ("duplicate_response_id", lambda w: set_cell(w, 1, "ResponseId", rows_of(text(w))[3][8]), False,
+     [rf"{RAW}, row 5, column 'ResponseId': respondent key is not unique"], "clean"),
+    ("all_items_blank", blank_grid, False,
+     [rf"{RAW}, row \d+: respondent R_\w+ is in the analytic sample but left all 8 surveillance items blank"],
+     "clean"),
+    ("weighting_variable_blank", lambda w: set_cell(w, 0, "Q4", "", where=is_complete), False,
+     [r"results/clean/clean.parquet, column 'sex': 1 respondent\(s\) have no value for weighting variable"],
+     "weights"),
+    ("nobody_survives", cfg_set(["cleaning", "rules", 6, "min"], 10 ** 7), False,
+     [r"config.yaml: no respondent survives the exclusion rules"], "clean"),
+    ("rule_uses_unknown_item", cfg_set(["scales", "surveillance", "items", 0, "var"], "s_jobz"), False,
+     [r"config.yaml: exclusion rule 'straightliner' uses variable\(s\) \['s_jobz'\]"], "clean"),
+    ("target_category_absent", lambda w: edit_targets(w, lambda t: pd.concat(
+        [t.assign(share=t.share.where(~((t.variable == "region") & (t.category == "East")), 0.4)),
+         pd.DataFrame([{"variable": "region", "category": "Overseas", "share": 0.043, "status": "U", "source": "x"}])],
+        ignore_index=True)), False,
+     [r"data/targets.csv, column 'region': target category \['Overseas'\] of 'region' has no respondent"], "weights"),
+    ("targets_not_summing_to_one", lambda w: edit_targets(
+        w, lambda t: t.assign(share=t.share.where(t.category != "60+", 0.25))), False,
+     [r"data/targets.csv, column 'share': shares of 'age_group' sum to 1.050000"], "weights"),
+    ("targets_share_not_numeric", lambda w: edit_targets(
+        w, lambda t: t.astype({"share": object}).assign(share=lambda x: x.share.where(x.category != "male", "half"))),
+     False, [r"data/targets.csv, row 2, column 'share': share is not a proportion; got 'half'"], "weights"),
+    ("raking_cannot_converge", cfg_set(["weighting", "trim"], {"lower": 0.9, "upper": 1.1, "max_iter": 20}), False,
+     [r"data/targets.csv: raking failed: .*Trimming bounds cannot meet the controls"], "weights"),
+    ("config_unknown_key", lambda w: edit_config(w, lambda c: c.update(bogus=1)), False,
+     [r"config.yaml: invalid configuration at \(top level\): unknown key\(s\) 'bogus'"], None),
+    ("config_misspelt_key", lambda w: edit_config(w, lambda c: c["weighting"].update(toll=c["weighting"].pop("tol"))),
+     False, [r"config.yaml: invalid configuration at weighting: unknown key\(s\) 'toll' \(did you mean 'tol'\?\)"],
+     None),
+    ("config_wrong_type", cfg_set(["weighting", "tol"], "small"), False,
+     [r"config.yaml: invalid configuration at weighting.tol: 'small' is not of type 'number'"], None),
+    ("config_raw_file_missing", set_path("raw", "data/raw/nope.csv"), False,
+     [r"data/raw/nope.csv: the raw file named in config.yaml \(data.raw\) does not exist"], None),
+    ("formula_missing_variable", cfg_set(["models", "formulas", "M3"], "ccp + trust + happiness"), False,
+     [r"config.yaml, column 'happiness': model formula names variable 'happiness'"], "models"),
+    ("sav_unexpected_value_labels", bad_sav_labels, False,
+     [rf"{SAV}, column 'Q17_1': value labels for code\(s\) \[7\] are not in the codebook"], "clean"),
+    ("sav_corrupted", lambda w: ((w / SAV).write_bytes((w / SAV).read_bytes()[:2000]),
+                                 edit_config(w, lambda c: c["data"].update(raw=SAV))), False,
+     [rf"{SAV}: cannot read the SPSS file"], "clean"),
+    ("codebook_repeats_a_variable", lambda w: (w / "data/codebook.yaml").write_text(
+        (w / "data/codebook.yaml").read_text(encoding="utf-8").replace("var: s_protest", "var: s_jobs"),
+        encoding="utf-8"), False, [r"data/codebook.yaml: codebook column entry \d+ repeats id 'Q17_2' or var 's_jobs'"],
+     "clean"),
+    # accepted with a warning
+    ("without_bom", lambda w: put_text(w, text(w), encoding="utf-8"), True,
+     [rf"WARNING: {RAW}: no UTF-8 byte-order mark"], None),
+    ("unknown_extra_column", lambda w: put_text(w, "\r\n".join(l + ",extra" if l else l for l in text(w).split("\r\n"))),
+     True, [rf"WARNING: {RAW}: 1 column\(s\) not in the codebook are ignored: \['extra'\]"], None),
+    ("raw_differs_from_recorded_checksum", lambda w: set_cell(w, 0, "Q19", "changed", where=is_complete), True,
+     [rf"WARNING: {RAW} differs from the checksum recorded in data/raw/SHA256SUMS"], None),
+]
+RULE_OUTPUT_DIRS = {"clean": "results/clean", "weights": "results/weights", "models": "results/models"}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return copy_project(tmp_path_factory.mktemp("tpl") / "w")
+
+
+def test_the_corpus_has_at_least_25_cases():
+    assert len(CASES) >= 25
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_through_snakemake(case, template, tmp_path):
+    name, mutate, ok, patterns, rule = case
+    w = tmp_path / "w"
+    shutil.copytree(template, w, symlinks=True)
+    mutate(w)
+    raw_before = {p: file_sha256(w / p) for p in (RAW, SAV)}
+    targets = ["results/clean/exclusion_flow.csv"] if ok else []
+    proc = subprocess.run([SNAKEMAKE, *targets, "--cores", "2"], cwd=w, capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out, out[-3000:]
+    if ok:
+        assert proc.returncode == 0, out[-3000:]
+        for pat in patterns:
+            assert re.search(pat, out), (pat, out[-2000:])
+    else:
+        assert proc.returncode != 0
+        errors = [l for l in out.splitlines() if l.startswith("ERROR:")]
+        assert len(errors) == 1, out[-3000:]
+        for pat in patterns:
+            assert re.search(pat, errors[0]), (pat, errors[0])
+        if rule:
+            log = (w / "logs" / f"{rule}.log").read_text()
+            assert "Traceback (most recent call last)" in log
+            leftover = [p for p in (w / RULE_OUTPUT_DIRS[rule]).glob("*")] if (w / RULE_OUTPUT_DIRS[rule]).exists() else []
+            assert leftover == [], f"partial output left behind: {leftover}"
+            assert not (w / "results" / "numbers.json").exists()
+    assert {p: file_sha256(w / p) for p in (RAW, SAV)} == raw_before, "the raw input was modified"
+
+
+# --------------------------------------------------------------------------- determinism
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory):
+    dirs = []
+    for i in range(2):
+        w = copy_project(tmp_path_factory.mktemp(f"det{i}") / "w")
+        run_snakemake(w)
+        dirs.append(w)
+    return dirs
+
+
+def test_two_builds_are_byte_identical(two_builds):
+    a, b = two_builds
+    files_a = sorted(p.relative_to(a) for p in (a / "results").rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in (b / "results").rglob("*") if p.is_file())
+    assert files_a == files_b and len(files_a) > 40
+    different = [str(p) for p in files_a if not filecmp.cmp(a / p, b / p, shallow=False)]
+    assert different == []
+    assert any(p.suffix == ".png" for p in files_a) and any(p.suffix == ".pdf" for p in files_a)
+
+
+# --------------------------------------------------------------------------- privacy
+def identifiers():
+    raw = pd.read_csv(ROOT / RAW, skiprows=[1, 2], dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    ids = {}
+    ids["ip"] = [v for v in raw["IPAddress"] if v]
+    ids["panel_id"] = [v for v in raw["PID"] if v]
+    ids["coordinates"] = [v for v in pd.concat([raw["LocationLatitude"], raw["LocationLongitude"]]) if v]
+    ids["free_text"] = sorted({v for v in raw["Q19"] if len(v) >= 3})
+    return ids
+
+
+TOKENS = {
+    "ip": re.compile(r"(?<![\d.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.])"),
+    "panel_id": re.compile(r"P\d{8}"),
+    "coordinates": re.compile(r"(?<![\d.])-?\d{1,3}\.\d{4}(?!\d)"),
+}
+
+
+def test_identifiers_never_reach_results():
+    ids = {k: set(v) for k, v in identifiers().items()}
+    assert len(ids["ip"]) > 1000 and len(ids["panel_id"]) > 1000 and ids["free_text"]
+    scanned = 0
+    for p in (ROOT / "results").rglob("*"):
+        if not p.is_file() or p.suffix in (".png", ".pdf"):
+            continue
+        if p.suffix == ".parquet":
+            df = pd.read_parquet(p)
+            assert not {"ip_address", "panel_id", "latitude", "longitude", "comments", "recipient_email",
+                        "start_date", "end_date", "recorded_date"} & set(df.columns), p
+            body = df.astype(str).to_csv(index=False)
+        else:
+            body = p.read_text(encoding="utf-8", errors="replace")
+        for kind, pat in TOKENS.items():
+            leaked = set(pat.findall(body)) & ids[kind]
+            assert not leaked, f"{kind} {sorted(leaked)[:3]} found in {p.relative_to(ROOT)}"
+        leaked = [t for t in ids["free_text"] if t in body]
+        assert not leaked, f"free text {leaked[:3]} found in {p.relative_to(ROOT)}"
+        scanned += 1
+    assert scanned > 40
+
+
+# --------------------------------------------------------------------------- integrity
+def test_raw_inputs_are_read_only_to_the_pipeline(tmp_path):
+    w = copy_project(tmp_path / "w")
+    for p in (RAW, SAV):
+        os.chmod(w / p, 0o444)
+    before = file_sha256(w / RAW)
+    run_snakemake(w, "results/clean/exclusion_flow.csv")
+    assert file_sha256(w / RAW) == before
+    prov_inputs = json.loads((w / "results" / "clean" / "numbers.json").read_text())["inputs_sha256"]
+    assert prov_inputs[RAW] == before
+
+
+def test_a_changed_raw_file_is_detected_even_with_its_old_mtime(tmp_path):
+    w = copy_project(tmp_path / "w")
+    run_snakemake(w, "results/clean/exclusion_flow.csv")
+    st = os.stat(w / RAW)
+    set_cell(w, 0, "Q17_1", "1", where=is_complete)
+    os.utime(w / RAW, ns=(st.st_atime_ns, st.st_mtime_ns))
+    proc = run_snakemake(w, "results/clean/exclusion_flow.csv", extra=["-n"])
+    assert "rule clean:" in proc.stdout and "Params have changed" in proc.stdout
+
+
+# --------------------------------------------------------------------------- interruption
+def test_sigterm_mid_run_then_rerun_gives_the_clean_build(tmp_path):
+    w = copy_project(tmp_path / "w")
+    proc = subprocess.Popen([SNAKEMAKE, "--cores", "1"], cwd=w, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (w / "results" / "indices" / "item_estimates.csv").exists():
+        time.sleep(0.2)
+    assert (w / "results" / "indices" / "item_estimates.csv").exists(), "the build never got that far"
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
+    assert proc.returncode != 0
+    assert not (w / "results" / "numbers.json").exists(), "the build finished before the signal"
+    run_snakemake(w)
+    for p in (ROOT / "results").rglob("*"):
+        if p.is_file() and p.name != "provenance.json":
+            rel = p.relative_to(ROOT)
+            assert filecmp.cmp(p, w / rel, shallow=False), f"{rel} differs after the interrupted run"
