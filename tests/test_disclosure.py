@@ -1,0 +1,43 @@
+"""Small-cell suppression in released tables and in the registry."""
+
+import pandas as pd
+
+from scs import indices, registry, weights
+from scs.registry import Numbers
+
+
+def test_small_margin_cells_are_suppressed_and_reported():
+    margins = pd.DataFrame({"variable": ["region", "region"], "category": ["East", "Northeast"],
+                            "target": [0.9, 0.1], "unweighted": [0.995, 0.005], "weighted": [0.9, 0.1],
+                            "n": [995, 5], "status": ["U", "U"], "error": [0.0, 0.0]})
+    nums = Numbers("weights")
+    md = weights.diagnostics_markdown(margins, {"n": 1000}, "label", nums, "results/weights/diagnostics.md",
+                                      min_cell=10)
+    row = next(l for l in md.splitlines() if "| Northeast |" in l)
+    assert row == "| region | Northeast | 0.100 | <10 | 0.100 | <10 | U |"
+    assert "0.005" not in md and "| 5 |" not in md
+    e = nums.entries["weights.margin.region.Northeast.n"]
+    assert e["value"] is None and e["formatted"] == "<10" and e["suppressed"]
+    assert nums.entries["weights.margin.region.East.n"]["value"] == 995
+    reg = registry.merge([nums.fragment(inputs={}, cfg={"data": {"source": "synthetic", "label": "x"}})],
+                         {"data": {"source": "synthetic", "label": "x"}})
+    report = registry.disclosure_markdown(reg, 10)
+    assert "2 cell(s) suppressed" in report and "weights.margin.region.Northeast.n" in report
+
+
+def test_item_rows_below_the_minimum_are_withheld():
+    est = pd.DataFrame([{"scale": "surveillance", "var": "s_x", "label": "Rare item", "kind": "item", "n": 7,
+                         "n_missing": 0, "mean_unweighted": 4.1, "mean": 4.2, "se": 0.3, "ci_low": 3.6,
+                         "ci_high": 4.8, "df": 6, "se_boot": 0.31, "pct_support": 71.4, "pct_support_se": 9.0,
+                         "pct_oppose": 0.0, "pct_oppose_se": 0.0}])
+    nums = Numbers("indices")
+    md = indices.estimates_markdown(est, "label", 0.95, nums, "f.md", min_cell=10)
+    row = next(l for l in md.splitlines() if "Rare item" in l)
+    assert row.count("<10") == 8 and "4.20" not in md and "71.4" not in md
+
+
+def test_a_suppression_change_counts_as_drift():
+    reg = {"numbers": {"k": {"value": None, "formatted": "<10"}}}
+    pins = {"numbers": {"k": {"value": 12.0, "formatted": "12"}}}
+    rows = registry.compare(reg, pins, {}, {}, {"default_abs": 0, "default_rel": 0})
+    assert rows and rows[0]["difference"] == "suppression changed"
