@@ -18,7 +18,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests" / "reference"))
 
 
 def pipeline(indir: Path, B: int, cfg: dict) -> dict:
-    from scs import indices, models, weights
+    from scs import indices, weights
 
     d = pd.read_csv(indir / "pipeline_analysis.csv")
     terms = pd.read_csv(indir / "pipeline_terms.csv")

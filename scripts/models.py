@@ -1,11 +1,9 @@
 """Snakemake adapter: regressions, robustness, ordered logits, predicted index, Figure 3 (rule `models`)."""
 
-import copy
 import logging
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import polars as pl
 import svy
@@ -28,8 +26,7 @@ def main():
     stored = pd.read_parquet(smk.input.weights, columns=["response_id", weights.WEIGHT])
     extra, _, per_model = models.design_matrix(frame, cfg)
     sample, _ = weights.rake(frame, targets, cfg["weighting"], replicates=False, extra=extra, file=smk.input.targets)
-    if not np.allclose(sample.data[weights.WEIGHT].to_numpy(), stored[weights.WEIGHT].to_numpy(), rtol=0, atol=1e-9):
-        raise RuntimeError("rebuilt raking weights differ from results/weights/weights.parquet")
+    weights.check_stored(sample, stored)
     logging.info("fitting %s for %s", list(cfg["models"]["formulas"]), cfg["models"]["outcomes"])
     main_fit = models.fit_all(sample, frame, extra, per_model, cfg, variant="main")
     full = cfg["models"]["full"]

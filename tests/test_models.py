@@ -65,7 +65,7 @@ def test_ordered_logit_weights_act_as_frequency_weights_for_the_point_estimate()
 def test_ordered_logit_sandwich_equals_hc0_times_n_over_n_minus_1():
     y, X, _ = simulate_ordinal()
     fit = models.ordered_logit(y, X)
-    ref = OrderedModel(y, X, distr="logit").fit(method="bfgs", disp=False, maxiter=5000, cov_type="HC0")
+    ref = OrderedModel(y, X, distr="logit").fit(method="bfgs", disp=False, maxiter=5000, gtol=1e-10, cov_type="HC0")
     n = len(y)
     np.testing.assert_allclose(fit.se[:3], ref.bse[:3] * np.sqrt(n / (n - 1)), rtol=1e-4)
 

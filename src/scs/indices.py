@@ -12,7 +12,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import svy
 
 from .errors import PipelineError
 
@@ -177,7 +176,7 @@ def estimates_markdown(est: pd.DataFrame, source_label: str, ci_level: float, nu
                          ("mean", "ci", "se", "se_boot", "pct_support", "pct_oppose", "mean_unweighted", "n")]
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
                 continue
-            add = lambda name, v, kind, **kw: nums.add(f"{k}.{name}", v, kind, file=file, **kw)  # noqa: E731
+            add = lambda name, v, kind, k=k, **kw: nums.add(f"{k}.{name}", v, kind, file=file, **kw)  # noqa: E731
             mean = add("mean", r.mean, "mean", se=r.se, ci=(r.ci_low, r.ci_high), n=r.n, unit="scale 1-5",
                        label=f"{r.label}: weighted mean")
             lo, hi = add("ci_low", r.ci_low, "mean", unit="scale 1-5"), add("ci_high", r.ci_high, "mean",

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 from pathlib import Path
 
@@ -197,7 +196,7 @@ def draw_population(spec: dict, targets: pd.DataFrame, items: list[str], rng: np
         lat_s = sum(beta[k] * X[k] for k in beta) + err
         p[f"latent_{dim}"] = _z(lat_s)
     # item-specific noise, fixed for the person
-    for j, item in enumerate(items):
+    for item in items:
         lam = spec["item_targets"][item]["loading"]
         dim = "surveillance" if item.startswith("s_") else "punishment"
         p[f"ilat_{item}"] = lam * p[f"latent_{dim}"] + np.sqrt(1 - lam ** 2) * rng.standard_normal(n)
