@@ -64,7 +64,3 @@ def file_sha256(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def scale_items(cfg: dict, scale: str) -> list[str]:
-    return [it["var"] for it in cfg["scales"][scale]["items"]]

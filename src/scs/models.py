@@ -107,12 +107,6 @@ def fit_svy(sample, y: str, xcols: dict[str, str], ci_level: float) -> tuple[pd.
                                "statistic": "t", "p_value": "p"}), m
 
 
-def weighted_r2(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarray) -> float:
-    fitted = beta[0] + X @ beta[1:]
-    ybar = np.sum(w * y) / np.sum(w)
-    return float(1 - np.sum(w * (y - fitted) ** 2) / np.sum(w * (y - ybar) ** 2))
-
-
 def wls(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Weighted least squares coefficients (intercept first)."""
     Z = np.column_stack([np.ones(len(y)), X])
