@@ -17,14 +17,24 @@ def write_json(path, obj) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
 
 
-def write_csv(path, df: pd.DataFrame, float_format: str = "%.10g") -> None:
+def write_csv(path, df: pd.DataFrame, cfg: dict, float_format: str = "%.10g") -> None:
+    """A released table: its first column names the data it was built from."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, float_format=float_format, lineterminator="\n")
+    out = df.copy()
+    out.insert(0, "data_source", cfg["data"]["source"])
+    out.to_csv(path, index=False, float_format=float_format, lineterminator="\n")
 
 
-def write_parquet(path, df: pd.DataFrame) -> None:
+def write_parquet(path, df: pd.DataFrame, cfg: dict) -> None:
+    """Data for the next stage, with the data source and its label in the file's metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(path, index=False, compression="zstd")
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = {**(table.schema.metadata or {}), b"scs_data_source": cfg["data"]["source"].encode(),
+            b"scs_data_label": cfg["data"]["label"].encode()}
+    pq.write_table(table.replace_schema_metadata(meta), path, compression="zstd")
 
 
 def rule_inputs(smk) -> dict:

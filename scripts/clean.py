@@ -28,11 +28,11 @@ def main():
                           {k: cfg["scales"][k] for k in ("surveillance", "punishment")})
     for r in flow.itertuples():
         logging.info("  %-24s removed %5d  remaining %5d", r.rule, r.removed, r.remaining)
-    write_parquet(smk.output.data, cleaned)
-    write_csv(smk.output.flow_csv, flow)
+    write_parquet(smk.output.data, cleaned, cfg)
+    write_csv(smk.output.flow_csv, flow, cfg)
     nums = Numbers("clean")
     write_text(smk.output.flow_md, clean.flow_markdown(flow, cfg["data"]["label"], nums, smk.output.flow_md))
-    write_csv(smk.output.excluded, excluded)
+    write_csv(smk.output.excluded, excluded, cfg)
     write_numbers(smk, nums, cfg)
 
 

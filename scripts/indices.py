@@ -33,18 +33,18 @@ def main():
     est = indices.estimate_rows(sample, frame, cfg)
     rel = indices.reliability(frame, w, cfg)
     analysis = frame.merge(stored[["response_id", weights.WEIGHT]], on="response_id", validate="one_to_one")
-    write_parquet(smk.output.analysis, analysis)
+    write_parquet(smk.output.analysis, analysis, cfg)
     small = est["n"] < cfg["disclosure"]["min_cell"]
     stats = [c for c in est.columns if c not in ("scale", "var", "label", "kind")]
     released = est.astype({c: "object" for c in stats})
     released.loc[small, stats] = f"<{cfg['disclosure']['min_cell']}"
-    write_csv(smk.output.estimates, released)
+    write_csv(smk.output.estimates, released, cfg)
     nums = Numbers("indices")
     write_text(smk.output.estimates_md, indices.estimates_markdown(est, cfg["data"]["label"],
                                                                    cfg["estimates"]["ci_level"], nums,
                                                                    smk.output.estimates_md,
                                                                    min_cell=cfg["disclosure"]["min_cell"]))
-    write_csv(smk.output.reliability, rel)
+    write_csv(smk.output.reliability, rel, cfg)
     write_text(smk.output.reliability_md, indices.reliability_markdown(rel, cfg["data"]["label"], nums,
                                                                        smk.output.reliability_md))
     write_numbers(smk, nums, cfg)

@@ -49,14 +49,14 @@ def main():
     ol = models.ordered_logits(frame, extra, per_model, w, cfg)
 
     nums = Numbers("models")
-    write_csv(smk.output.coefficients, main_fit)
+    write_csv(smk.output.coefficients, main_fit, cfg)
     write_text(smk.output.table_md, models.regression_markdown(main_fit, cfg, nums, smk.output.table_md, label))
     write_text(smk.output.table_tex, models.regression_latex(main_fit, cfg, label))
-    write_csv(smk.output.robustness, rob)
+    write_csv(smk.output.robustness, rob, cfg)
     write_text(smk.output.robustness_md, models.robustness_markdown(rob, cfg, nums, smk.output.robustness_md, label))
-    write_csv(smk.output.ordered, ol)
+    write_csv(smk.output.ordered, ol, cfg)
     write_text(smk.output.ordered_md, models.ordered_markdown(ol, cfg, nums, smk.output.ordered_md, label))
-    write_csv(smk.output.predicted, pred)
+    write_csv(smk.output.predicted, pred, cfg)
     write_text(smk.output.predicted_md, models.predicted_markdown(pred, cfg, nums, smk.output.predicted_md, label))
     write_numbers(smk, nums, cfg)
 

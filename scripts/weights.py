@@ -32,12 +32,12 @@ def main():
                                                                                wcfg["variables"])
     logging.info("max margin error %.2e; Kish deff %.3f; effective n %.1f", summary["max_abs_margin_error"],
                  summary["kish_deff"], summary["effective_n"])
-    write_parquet(smk.output.weights, wf)
+    write_parquet(smk.output.weights, wf, cfg)
     min_cell = cfg["disclosure"]["min_cell"]
     released = margins.astype({"n": "object", "unweighted": "object"})
     small = margins["n"] < min_cell
     released.loc[small, ["n", "unweighted"]] = f"<{min_cell}"
-    write_csv(smk.output.margins, released)
+    write_csv(smk.output.margins, released, cfg)
     write_json(smk.output.summary, {"data_source": cfg["data"]["source"], **summary})
     nums = Numbers("weights")
     write_text(smk.output.md, weights.diagnostics_markdown(margins, summary, cfg["data"]["label"], nums, smk.output.md,

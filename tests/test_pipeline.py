@@ -103,3 +103,19 @@ def test_html_report_builds(built):
     run_snakemake(built, extra=["--report", "report.html"])
     html = (built / "report.html").read_text(errors="replace")
     assert len(html) > 100_000 and "Figure 1" in html
+
+
+def test_every_output_names_its_data_source(built):
+    import pyarrow.parquet as pq
+
+    res = built / "results"
+    for p in res.rglob("*.csv"):
+        df = pd.read_csv(p)
+        assert df.columns[0] == "data_source" and set(df["data_source"]) == {"synthetic"}, p
+    for p in res.rglob("*.parquet"):
+        meta = pq.read_schema(p).metadata
+        assert meta[b"scs_data_source"] == b"synthetic" and b"SYNTHETIC" in meta[b"scs_data_label"], p
+    for p in list(res.rglob("*.md")) + list(res.rglob("*.html")) + list(res.rglob("*.tex")):
+        assert "SYNTHETIC" in p.read_text(encoding="utf-8"), p
+    for p in res.rglob("*.json"):
+        assert '"data_source": "synthetic"' in p.read_text(encoding="utf-8"), p
