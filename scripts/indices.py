@@ -11,7 +11,7 @@ from _common import write_csv, write_numbers, write_parquet, write_text  # noqa:
 
 from scs import indices, weights  # noqa: E402
 from scs.errors import run_step  # noqa: E402
-from scs.registry import Numbers  # noqa: E402
+from scs.registry import Numbers, withhold_small_cells  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -34,11 +34,8 @@ def main():
     rel = indices.reliability(frame, w, cfg)
     analysis = frame.merge(stored[["response_id", weights.WEIGHT]], on="response_id", validate="one_to_one")
     write_parquet(smk.output.analysis, analysis, cfg)
-    small = est["n"] < cfg["disclosure"]["min_cell"]
     stats = [c for c in est.columns if c not in ("scale", "var", "label", "kind")]
-    released = est.astype({c: "object" for c in stats})
-    released.loc[small, stats] = f"<{cfg['disclosure']['min_cell']}"
-    write_csv(smk.output.estimates, released, cfg)
+    write_csv(smk.output.estimates, withhold_small_cells(est, "n", stats, cfg["disclosure"]["min_cell"]), cfg)
     nums = Numbers("indices")
     write_text(smk.output.estimates_md, indices.estimates_markdown(est, cfg["data"]["label"],
                                                                    cfg["estimates"]["ci_level"], nums,

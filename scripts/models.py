@@ -5,8 +5,6 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import polars as pl
-import svy
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import write_csv, write_numbers, write_text  # noqa: E402
@@ -31,10 +29,7 @@ def main():
     main_fit = models.fit_all(sample, frame, extra, per_model, cfg, variant="main")
     full = cfg["models"]["full"]
     # robustness: unweighted, untrimmed, alternative coding (full model)
-    unw = svy.Sample(pl.from_pandas(extra).with_columns(pl.lit(1.0).alias("w1"),
-                                                       pl.Series("rid", frame["response_id"].astype(str).to_numpy()))
-                     .with_columns([pl.col(c).fill_nan(None) for c in extra.columns]),
-                     svy.Design(wgt="w1", psu="rid"))
+    unw = weights.design_sample(frame, extra)  # equal weights, no raking
     untrim_cfg = {k: v for k, v in cfg["weighting"].items() if k != "trim"}
     untrimmed, _ = weights.rake(frame, targets, untrim_cfg, replicates=False, extra=extra, file=smk.input.targets)
     rob = pd.concat([

@@ -11,7 +11,7 @@ from _common import write_csv, write_json, write_numbers, write_parquet, write_t
 
 from scs import figures, weights  # noqa: E402
 from scs.errors import run_step  # noqa: E402
-from scs.registry import Numbers  # noqa: E402
+from scs.registry import Numbers, withhold_small_cells  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -34,10 +34,7 @@ def main():
                  summary["kish_deff"], summary["effective_n"])
     write_parquet(smk.output.weights, wf, cfg)
     min_cell = cfg["disclosure"]["min_cell"]
-    released = margins.astype({"n": "object", "unweighted": "object"})
-    small = margins["n"] < min_cell
-    released.loc[small, ["n", "unweighted"]] = f"<{min_cell}"
-    write_csv(smk.output.margins, released, cfg)
+    write_csv(smk.output.margins, withhold_small_cells(margins, "n", ["n", "unweighted"], min_cell), cfg)
     write_json(smk.output.summary, {"data_source": cfg["data"]["source"], **summary})
     nums = Numbers("weights")
     write_text(smk.output.md, weights.diagnostics_markdown(margins, summary, cfg["data"]["label"], nums, smk.output.md,

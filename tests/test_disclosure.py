@@ -41,3 +41,11 @@ def test_a_suppression_change_counts_as_drift():
     pins = {"numbers": {"k": {"value": 12.0, "formatted": "12"}}}
     rows = registry.compare(reg, pins, {}, {}, {"default_abs": 0, "default_rel": 0})
     assert rows and rows[0]["difference"] == "suppression changed"
+
+
+def test_released_csv_tables_withhold_small_cells():
+    df = pd.DataFrame({"category": ["a", "b"], "n": [50, 3], "share": [0.94, 0.06]})
+    out = registry.withhold_small_cells(df, "n", ["n", "share"], 10)
+    assert out.loc[1, "n"] == "<10" and out.loc[1, "share"] == "<10"
+    assert out.loc[0, "n"] == 50 and out.loc[0, "share"] == 0.94
+    assert df.loc[1, "n"] == 3  # the input is not modified

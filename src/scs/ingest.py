@@ -369,11 +369,14 @@ def check_recorded_checksum(path, sums_file, sha256: str) -> bool | None:
     sums = Path(sums_file)
     if not sums.is_file():
         return None
-    recorded = dict(reversed(line.split(None, 1)) for line in sums.read_text().splitlines() if line.strip())
-    name = Path(path).name
-    if name not in {k.strip() for k in recorded}:
+    recorded = {}
+    for line in sums.read_text().splitlines():  # "<sha256>  <file name>", as sha256sum writes it
+        if line.strip():
+            digest, name = line.split(None, 1)
+            recorded[name.strip()] = digest
+    want = recorded.get(Path(path).name)
+    if want is None:
         return None
-    want = {k.strip(): v for k, v in recorded.items()}[name]
     if want != sha256:
         log.warning("WARNING: %s differs from the checksum recorded in %s (%s...); results will not match the "
                     "pinned outputs", path, sums, want[:12])

@@ -110,6 +110,13 @@ def merge(fragments: list[dict], cfg: dict) -> dict:
     }
 
 
+def withhold_small_cells(df, count_col: str, columns, min_cell: int):
+    """A copy of a table for release: where ``count_col`` < ``min_cell``, ``columns`` read ``<min_cell``."""
+    out = df.astype({c: "object" for c in columns})
+    out.loc[df[count_col] < min_cell, list(columns)] = f"<{min_cell}"
+    return out
+
+
 def disclosure_markdown(registry: dict, min_cell: int) -> str:
     """Which released cells were withheld because they rest on fewer than ``min_cell`` respondents."""
     sup = [(k, e["file"]) for k, e in registry["numbers"].items() if e.get("suppressed")]

@@ -106,23 +106,11 @@ def rake(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, key: str = "
     """
     variables = list(wcfg["variables"])
     check_sample(frame, targets, variables, file=file)
-    design = dict(design or {})
-    design_cols = {c: frame[c].to_numpy() for c in design.values() if c is not None}
-    data = pl.DataFrame({
-        key: frame[key].astype(str).to_numpy(),
-        BASE: frame[base_weight].to_numpy(dtype=float) if base_weight else np.ones(len(frame)),
-        **{c: v for c, v in design_cols.items() if c not in variables and c != key},
-        **{v: frame[v].astype(str).to_numpy() for v in variables},
-        **({c: extra[c].to_numpy(dtype=float) for c in extra.columns} if extra is not None else {}),
-    })
-    if extra is not None:  # svy wants nulls, not NaN, for missing values
-        data = data.with_columns([pl.col(c).fill_nan(None) for c in extra.columns])
     rcfg = wcfg.get("replicates") or {}
     want_reps = replicates and rcfg.get("n", 0) > 0
     # each respondent is its own PSU; declared only when the bootstrap needs it
-    if not design:
-        design = {"psu": key if want_reps else None}
-    sample = svy.Sample(data, svy.Design(wgt=BASE, **design))
+    sample = design_sample(frame, extra, key=key, base_weight=base_weight, categorical=variables,
+                           design=design or {"psu": key if want_reps else None})
     if want_reps:
         sample = sample.weighting.create_bs_wgts(n_reps=int(rcfg["n"]), kind=rcfg.get("kind", "rao-wu"),
                                                  rstate=int(rcfg["seed"]), rep_prefix="bs")
@@ -146,6 +134,25 @@ def rake(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, key: str = "
                             expected="margins that the trimming bounds allow (relax weighting.trim or collapse categories)") from None
     cycles = len(re.findall(r"^Cycle", buf.getvalue(), flags=re.M)) if count_cycles else None
     return raked, {"trim_rake_cycles": cycles}
+
+
+def design_sample(frame: pd.DataFrame, extra: pd.DataFrame | None = None, *, key: str = "response_id",
+                  base_weight: str | None = None, categorical=(), design: dict | None = None):
+    """An svy Sample of ``frame``: prior weight ``base_weight`` (default: equal weights of 1), the
+    ``categorical`` columns as text, the ``extra`` columns as floats with NaN as null, and svy.Design
+    parts ``design`` (default: each respondent its own PSU)."""
+    design = dict(design) if design is not None else {"psu": key}
+    design_cols = {c: frame[c].to_numpy() for c in design.values() if c is not None}
+    data = pl.DataFrame({
+        key: frame[key].astype(str).to_numpy(),
+        BASE: frame[base_weight].to_numpy(dtype=float) if base_weight else np.ones(len(frame)),
+        **{c: v for c, v in design_cols.items() if c not in categorical and c != key},
+        **{v: frame[v].astype(str).to_numpy() for v in categorical},
+        **({c: extra[c].to_numpy(dtype=float) for c in extra.columns} if extra is not None else {}),
+    })
+    if extra is not None:  # svy wants nulls, not NaN, for missing values
+        data = data.with_columns([pl.col(c).fill_nan(None) for c in extra.columns])
+    return svy.Sample(data, svy.Design(wgt=BASE, **design))
 
 
 def replicate_columns(sample) -> list[str]:
