@@ -15,15 +15,22 @@
 # cleaned sample compares with the census before weighting. This notebook reads
 # the pipeline's outputs; it recomputes nothing.
 
+# %% tags=["parameters"]
+# Defaults for running this notebook by hand from the project folder; the workflow
+# injects the slice of config.yaml it reads and the output folder instead.
+import yaml
+
+CFG = yaml.safe_load(open("config.yaml", encoding="utf-8"))
+OUT = "results"
+
 # %%
 import json
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import yaml
 from IPython.display import Markdown, display
 
-cfg = yaml.safe_load(open("config.yaml"))
+cfg = CFG
 display(Markdown(f"**Data: {cfg['data']['label']}**"))
 if cfg["data"]["source"] == "synthetic":
     display(Markdown("> Built from the SYNTHETIC stand-in: nothing here is a finding about Chinese citizens."))
@@ -33,7 +40,7 @@ if cfg["data"]["source"] == "synthetic":
 # Rules from `config.yaml`, applied in order; each removes respondents from those still remaining.
 
 # %%
-flow = pd.read_csv("results/clean/exclusion_flow.csv")
+flow = pd.read_csv(f"{OUT}/clean/exclusion_flow.csv")
 display(flow)
 
 # %%
@@ -49,7 +56,7 @@ plt.show()
 # ## The cleaned sample against the census (before weighting)
 
 # %%
-margins = pd.read_csv("results/weights/margins.csv")
+margins = pd.read_csv(f"{OUT}/weights/margins.csv")
 display(margins[["variable", "category", "target", "unweighted", "n"]])
 
 # %%
@@ -70,7 +77,7 @@ plt.show()
 # ## The cleaned data
 
 # %%
-clean = pd.read_parquet("results/clean/clean.parquet")
+clean = pd.read_parquet(f"{OUT}/clean/clean.parquet")
 print(f"{len(clean):,} respondents, {clean.shape[1]} analysis variables")
 summary = pd.DataFrame({"type": clean.dtypes.astype(str), "missing": clean.isna().sum()})
 display(summary)

@@ -14,22 +14,29 @@
 # Raking to census margins (svy), trimming inside the trim-rake loop, and the
 # re-raked bootstrap replicates. Reads the weighting stage's outputs.
 
+# %% tags=["parameters"]
+# Defaults for running this notebook by hand from the project folder; the workflow
+# injects the slice of config.yaml it reads and the output folder instead.
+import yaml
+
+CFG = yaml.safe_load(open("config.yaml", encoding="utf-8"))
+OUT = "results"
+
 # %%
 import json
 
 import numpy as np
 import pandas as pd
-import yaml
 from IPython.display import Image, Markdown, display
 
-cfg = yaml.safe_load(open("config.yaml"))
+cfg = CFG
 display(Markdown(f"**Data: {cfg['data']['label']}**"))
 
 # %% [markdown]
 # ## Margins: target, unweighted, weighted
 
 # %%
-margins = pd.read_csv("results/weights/margins.csv")
+margins = pd.read_csv(f"{OUT}/weights/margins.csv")
 display(margins)
 print(f"largest |weighted - target|: {margins['error'].abs().max():.2e}")
 
@@ -37,19 +44,19 @@ print(f"largest |weighted - target|: {margins['error'].abs().max():.2e}")
 # ## Weight diagnostics
 
 # %%
-summary = json.load(open("results/weights/summary.json"))
+summary = json.load(open(f"{OUT}/weights/summary.json"))
 display(pd.Series(summary, name="value").to_frame())
 
 # %%
-display(Image("results/weights/weight_distribution.png", width=650))
+display(Image(f"{OUT}/weights/weight_distribution.png", width=650))
 
 # %% [markdown]
 # ## Bootstrap replicates
 # Each replicate is re-raked, so each hits the census margins as the main weight does.
 
 # %%
-w = pd.read_parquet("results/weights/weights.parquet")
-reps = [c for c in w.columns if c.startswith("weight") and c != "weight"]
+w = pd.read_parquet(f"{OUT}/weights/weights.parquet")
+reps = [c for c in w.columns if c.startswith("rep_")]
 R = w[reps].to_numpy()
 print(f"{len(reps)} replicates; replicate totals from {R.sum(0).min():.6f} to {R.sum(0).max():.6f} "
       f"(main weight total {w['weight'].sum():.6f})")

@@ -14,19 +14,26 @@
 # Weighted item means with design-based intervals, the two indices, and their
 # reliability. Reads the indices stage's outputs.
 
+# %% tags=["parameters"]
+# Defaults for running this notebook by hand from the project folder; the workflow
+# injects the slice of config.yaml it reads and the output folder instead.
+import yaml
+
+CFG = yaml.safe_load(open("config.yaml", encoding="utf-8"))
+OUT = "results"
+
 # %%
 import pandas as pd
-import yaml
 from IPython.display import Image, Markdown, display
 
-cfg = yaml.safe_load(open("config.yaml"))
+cfg = CFG
 display(Markdown(f"**Data: {cfg['data']['label']}**"))
 
 # %% [markdown]
 # ## Item and index estimates
 
 # %%
-est = pd.read_csv("results/indices/item_estimates.csv")
+est = pd.read_csv(f"{OUT}/items/item_estimates.csv")
 cols = ["label", "mean", "ci_low", "ci_high", "se", "se_boot", "pct_support", "pct_oppose", "mean_unweighted", "n"]
 display(est[cols].round(3))
 
@@ -41,18 +48,18 @@ display((est["se_boot"] / est["se"]).describe().round(3).to_frame("bootstrap SE 
 # ## Figure 1: surveillance
 
 # %%
-display(Image("results/figures/figure1_surveillance.png", width=720))
+display(Image(f"{OUT}/figures/figure1_surveillance.png", width=720))
 
 # %% [markdown]
 # ## Figure 2: punishment
 
 # %%
-display(Image("results/figures/figure2_punishment.png", width=720))
+display(Image(f"{OUT}/figures/figure2_punishment.png", width=720))
 
 # %% [markdown]
 # ## Reliability
 
 # %%
-rel = pd.read_csv("results/indices/reliability.csv")
+rel = pd.read_csv(f"{OUT}/indices/reliability.csv")
 display(rel[rel.statistic == "cronbach_alpha"][["scale", "unweighted", "weighted", "n"]].round(3))
 display(rel[rel.statistic != "cronbach_alpha"][["scale", "label", "unweighted", "weighted"]].round(3))

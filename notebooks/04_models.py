@@ -15,34 +15,41 @@
 # and media use. The main models, their robustness, the item-level ordered
 # logits, and the reproduction report. Reads the models stage's outputs.
 
+# %% tags=["parameters"]
+# Defaults for running this notebook by hand from the project folder; the workflow
+# injects the slice of config.yaml it reads and the output folder instead.
+import yaml
+
+CFG = yaml.safe_load(open("config.yaml", encoding="utf-8"))
+OUT = "results"
+
 # %%
 import json
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from IPython.display import Image, Markdown, display
 
-cfg = yaml.safe_load(open("config.yaml"))
+cfg = CFG
 display(Markdown(f"**Data: {cfg['data']['label']}**"))
 
 # %% [markdown]
 # ## Main models
 
 # %%
-display(Markdown(Path("results/models/regression_table.md").read_text().split("\n", 2)[2]))
+display(Markdown(Path(f"{OUT}/models/regression_table.md").read_text().split("\n", 2)[2]))
 
 # %% [markdown]
 # ## Figure 3
 
 # %%
-display(Image("results/figures/figure3_political_capital.png", width=900))
+display(Image(f"{OUT}/figures/figure3_political_capital.png", width=900))
 
 # %% [markdown]
 # ## Robustness of the political-capital coefficients
 
 # %%
-rob = pd.read_csv("results/models/robustness.csv")
+rob = pd.read_csv(f"{OUT}/models/robustness.csv")
 pc = cfg["models"]["political_capital"]
 display(rob[rob.term.isin(pc)][["variant", "outcome", "label", "coef", "se", "ci_low", "ci_high", "p"]].round(3))
 
@@ -50,7 +57,7 @@ display(rob[rob.term.isin(pc)][["variant", "outcome", "label", "coef", "se", "ci
 # ## Ordered logits of each item (CCP membership and trust)
 
 # %%
-ol = pd.read_csv("results/models/ordered_logits.csv")
+ol = pd.read_csv(f"{OUT}/models/ordered_logits.csv")
 display(ol[ol.term.isin(["ccp", "trust"])].pivot(index="item", columns="term", values="coef").round(3))
 
 # %% [markdown]
@@ -61,7 +68,7 @@ display(ol[ol.term.isin(["ccp", "trust"])].pivot(index="item", columns="term", v
 # %%
 if cfg["data"]["source"] == "synthetic":
     truth = json.load(open(cfg["synthetic"]["truth"]))["index_coefficients"]
-    c = pd.read_csv("results/models/coefficients.csv")
+    c = pd.read_csv(f"{OUT}/models/coefficients.csv")
     full = c[(c.variant == "main") & (c.model == cfg["models"]["full"])].copy()
     full["truth"] = [truth[o][cfg["models"]["full"]].get(t) for o, t in zip(full.outcome, full.term)]
     full["covered"] = (full.ci_low <= full.truth) & (full.truth <= full.ci_high)
@@ -73,4 +80,4 @@ else:
 # ## Reproduction report
 
 # %%
-display(Markdown(Path("results/reproduction.md").read_text()))
+display(Markdown(Path(f"{OUT}/reproduction.md").read_text()))

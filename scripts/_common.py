@@ -1,11 +1,24 @@
-"""Shared plumbing for the thin Snakemake adapter scripts."""
+"""Shared plumbing for the thin Snakemake adapter scripts (scripts/<rule>.py).
+
+Each script reads only ``snakemake.params.cfg``: the slice of config.yaml its rule declares.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
+
+# the scs package from this checkout, whatever environment runs the script (venv or --sdm conda)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from scs.errors import run_step  # noqa: E402,F401  (re-exported for the scripts)
+
+
+def cfg_of(smk) -> dict:
+    return smk.params.cfg
 
 
 def write_text(path, text: str) -> None:
@@ -45,3 +58,14 @@ def rule_inputs(smk) -> dict:
 def write_numbers(smk, nums, cfg) -> None:
     """The rule's registry fragment (numbers it states + provenance) to output `numbers`."""
     write_json(smk.output.numbers, nums.fragment(inputs=rule_inputs(smk), cfg=cfg))
+
+
+def read_design(smk, frame, **kw):
+    """The design of the estimates, rebuilt from what the weights rule stored (no calibration here)."""
+    from scs import weights
+
+    columns = None if kw.get("replicates", True) else ["response_id", weights.WEIGHT, weights.BASE,
+                                                         weights.UNBOUNDED]
+    stored = pd.read_parquet(smk.input.weights, columns=columns)
+    record = json.loads(Path(smk.input.design).read_text(encoding="utf-8"))
+    return weights.load_design(frame, stored, record, label=cfg_of(smk)["data"]["label"], **kw)

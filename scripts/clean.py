@@ -1,31 +1,32 @@
 """Snakemake adapter: raw export -> cleaned analysis data, exclusion flow and log (rule `clean`)."""
 
 import logging
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _common import write_csv, write_numbers, write_parquet, write_text  # noqa: E402
+import numpy as np
 
-from scs import clean, ingest  # noqa: E402
-from scs.registry import Numbers  # noqa: E402
-from scs.errors import run_step  # noqa: E402
+from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_text
+
+from scs import clean, datacheck, ingest
+from scs.codebook import load_codebook
+from scs.registry import Numbers
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
 
 def main():
-    cfg = smk.config
-    codebook = ingest.load_codebook(smk.input.codebook)
+    cfg = cfg_of(smk)
+    datacheck.stop_on_problems(smk.input.problems, report=smk.input.problems.replace(".csv", ".md"), raw_file=smk.input.raw)
+    codebook = load_codebook(smk.input.codebook)
     ingest.check_recorded_checksum(smk.input.raw, smk.params.checksums, smk.params.raw_sha256)
-    frame, raw = ingest.ingest(smk.input.raw, codebook)
+    frame, raw = ingest.ingest(smk.input.raw, codebook, fmt=cfg["data"].get("format", "auto"))
     logging.info("read %d responses from %s (%s)", len(frame), smk.input.raw, raw.format)
     cleaned, flow, excluded = clean.clean(frame, codebook, cfg)
-    kept = frame.index[frame["response_id"].isin(set(cleaned["response_id"]))]
-    ingest.check_answered(frame.loc[kept].reset_index(drop=True),
-                          ingest.blank_mask(raw, codebook).loc[kept].reset_index(drop=True),
-                          [raw.rows[i] for i in kept], raw.file,
-                          {k: cfg["scales"][k] for k in ("surveillance", "punishment")})
+    key = codebook.key_var
+    kept = np.flatnonzero(frame[key].isin(set(cleaned[key])).to_numpy())
+    grids = {g: cfg["scales"][g] for rule in cfg["cleaning"]["rules"] for g in rule.get("grids", [])}
+    blank = ingest.blank_mask(raw, codebook, [it["var"] for g in grids.values() for it in g["items"]])
+    ingest.check_answered(frame.iloc[kept].reset_index(drop=True), blank.iloc[kept].reset_index(drop=True), raw, kept,
+                          grids, key)
     for r in flow.itertuples():
         logging.info("  %-24s removed %5d  remaining %5d", r.rule, r.removed, r.remaining)
     write_parquet(smk.output.data, cleaned, cfg)

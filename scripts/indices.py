@@ -1,52 +1,33 @@
-"""Snakemake adapter: indices, reliability and design-based item estimates (rule `indices`)."""
+"""Snakemake adapter: scale indices and their reliability (rule `indices`)."""
 
 import logging
-import sys
-from pathlib import Path
 
 import pandas as pd
+from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_text
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _common import write_csv, write_numbers, write_parquet, write_text  # noqa: E402
-
-from scs import indices, weights  # noqa: E402
-from scs.errors import run_step  # noqa: E402
-from scs.registry import Numbers, withhold_small_cells  # noqa: E402
+from scs import indices, item_tables, weights
+from scs.registry import Numbers
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
 
 def main():
-    cfg = smk.config
+    cfg = cfg_of(smk)
     frame = indices.add_indices(pd.read_parquet(smk.input.data), cfg)
-    targets = weights.load_targets(smk.input.targets)
-    stored = pd.read_parquet(smk.input.weights)
-    sample, _ = weights.rake(frame, targets, cfg["weighting"], extra=indices.design_columns(frame, cfg),
-                             file=smk.input.targets)
-    weights.check_stored(sample, stored)
-    w = stored[weights.WEIGHT].to_numpy()
-    for sc in cfg["scales"]:
+    w = pd.read_parquet(smk.input.weights, columns=["response_id", weights.WEIGHT])
+    if not frame["response_id"].astype(str).equals(w["response_id"].astype(str)):
+        raise RuntimeError("weights and cleaned data list different respondents")
+    for sc, spec in cfg["scales"].items():
         n_missing = int(frame[sc].isna().sum())
         if n_missing:
-            logging.warning("WARNING: %d respondent(s) answered too few %s items for the index", n_missing, sc)
-    logging.info("estimating %d items and 2 indices", sum(len(cfg["scales"][s]["items"]) for s in indices.SCS_SCALES))
-    est = indices.estimate_rows(sample, frame, cfg)
-    rel = indices.reliability(frame, w, cfg)
-    analysis = frame.merge(stored[["response_id", weights.WEIGHT]], on="response_id", validate="one_to_one")
-    write_parquet(smk.output.analysis, analysis, cfg)
-    stats = [c for c in est.columns if c not in ("scale", "var", "label", "kind")]
-    write_csv(smk.output.estimates, withhold_small_cells(est, "n", stats, cfg["disclosure"]["min_cell"]), cfg)
-    nums = Numbers("indices")
-    write_text(smk.output.estimates_md, indices.estimates_markdown(est, cfg["data"]["label"],
-                                                                   cfg["estimates"]["ci_level"], nums,
-                                                                   smk.output.estimates_md,
-                                                                   min_cell=cfg["disclosure"]["min_cell"]))
+            logging.warning("WARNING: %d respondent(s) answered fewer than %d %s items: no %s index for them",
+                            n_missing, spec["min_answered"], sc, sc)
+    rel = indices.reliability(frame, w[weights.WEIGHT].to_numpy(), cfg)
+    write_parquet(smk.output.analysis, frame, cfg)
     write_csv(smk.output.reliability, rel, cfg)
-    write_text(smk.output.reliability_md, indices.reliability_markdown(rel, cfg["data"]["label"], nums,
-                                                                       smk.output.reliability_md))
+    nums = Numbers("indices")
+    write_text(smk.output.reliability_md, item_tables.reliability_markdown(rel, cfg, nums, smk.output.reliability_md))
     write_numbers(smk, nums, cfg)
-    for r in est[est.kind == "index"].itertuples():
-        logging.info("%s: weighted mean %.3f (SE %.3f), n = %d", r.label, r.mean, r.se, r.n)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

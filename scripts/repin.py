@@ -1,33 +1,19 @@
-"""Re-pin on purpose: record the current build's numbers and text files as the pins.
+"""Snakemake adapter: record this build as the pins of its raw file (rule `repin`; run on purpose: make repin)."""
 
-    make repin        (runs snakemake first, then this script)
-"""
+import logging
 
-import json
-import sys
-from pathlib import Path
+from _common import run_step
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from scs import registry
 
-from scs import registry  # noqa: E402
+smk = snakemake  # noqa: F821 - injected by Snakemake
 
 
 def main():
-    import yaml
-
-    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
-    pins_dir = ROOT / cfg["verify"]["pins"]
-    reg = registry.load_json(ROOT / "results" / "numbers.json")
-    pins_dir.mkdir(exist_ok=True)
-    (pins_dir / "numbers.json").write_text(json.dumps(registry.pins_from(reg), indent=1, sort_keys=True) + "\n")
-    import os
-
-    os.chdir(ROOT)
-    text = registry.text_checksums(registry.text_outputs(Path("results")))
-    (pins_dir / "text_sha256.json").write_text(json.dumps(text, indent=1, sort_keys=True) + "\n")
-    print(f"pinned {len(reg['numbers']):,} numbers and {len(text)} text files in {pins_dir.relative_to(ROOT)}/")
+    n_num, n_text = registry.write_pins(smk.params.pins, registry.load_json(smk.input.registry),
+                                        registry.load_json(smk.input.text), raw_sha256=smk.params.raw_sha256,
+                                        config_sha256=smk.params.config_sha256)
+    logging.info("pinned %s numbers and %d text files in %s/", f"{n_num:,}", n_text, smk.params.pins)
 
 
-if __name__ == "__main__":
-    main()
+run_step(main, log=smk.log[0])

@@ -1,28 +1,29 @@
 """Snakemake adapter: the reproduction report (rule `reproduction`)."""
 
-import sys
-from pathlib import Path
+import pandas as pd
+from _common import cfg_of, run_step, write_numbers, write_text
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _common import write_numbers, write_text  # noqa: E402
-
-from scs import reproduction  # noqa: E402
-from scs.config import load_yaml  # noqa: E402
-from scs.errors import run_step  # noqa: E402
-from scs.registry import Numbers, load_json  # noqa: E402
+from scs import reproduction
+from scs.config import load_yaml
+from scs.registry import Numbers, load_json
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
 
 def main():
-    cfg = smk.config
-    published = load_yaml(smk.input.published)
+    cfg = cfg_of(smk)
     numbers = {}
     for frag in smk.input.fragments:
         numbers.update(load_json(frag)["numbers"])
-    rows = reproduction.evaluate(published["checks"], numbers, cfg)
+    n = numbers.get("clean.analytic_n", {}).get("value")
     nums = Numbers("reproduction")
-    write_text(smk.output.md, reproduction.report_markdown(rows, cfg, published["sources"], nums, smk.output.md))
+    published = load_yaml(smk.input.published)
+    rows = None
+    if reproduction.should_compare(cfg):
+        rows = reproduction.evaluate(published["checks"], numbers, pd.read_csv(smk.input.contrasts), cfg)
+    text = reproduction.report_markdown(rows, cfg, published["sources"], nums, smk.output.md,
+                                        n=None if n is None else int(n), raw_sha256=smk.params.raw_sha256)
+    write_text(smk.output.md, text)
     write_numbers(smk, nums, cfg)
 
 

@@ -1,50 +1,42 @@
-"""Snakemake adapter: cleaned data -> raking weights, replicates and diagnostics (rule `weights`)."""
+"""Snakemake adapter: cleaned data -> weights, re-weighted replicates, the stored design, diagnostics (rule `weights`)."""
 
 import logging
-import sys
-from pathlib import Path
 
 import pandas as pd
+from _common import cfg_of, run_step, write_csv, write_json, write_numbers, write_parquet, write_text
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _common import write_csv, write_json, write_numbers, write_parquet, write_text  # noqa: E402
-
-from scs import figures, weights  # noqa: E402
-from scs.errors import run_step  # noqa: E402
-from scs.registry import Numbers, withhold_small_cells  # noqa: E402
+from scs import weight_tables, weights
+from scs.registry import Numbers, withhold_small_cells
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
 
 def main():
-    cfg = smk.config
+    cfg = cfg_of(smk)
     wcfg = cfg["weighting"]
     frame = pd.read_parquet(smk.input.data)
     targets = weights.load_targets(smk.input.targets)
-    logging.info("raking %d respondents to %s with %d re-raked bootstrap replicates",
-                 len(frame), wcfg["variables"], wcfg["replicates"]["n"])
-    sample, info = weights.rake(frame, targets, wcfg, file=smk.input.targets)
-    wf = weights.weight_frame(sample)
-    w = wf[weights.WEIGHT].to_numpy()
-    margins = weights.margins_table(frame, w, targets, wcfg["variables"])
-    summary = weights.weight_summary(w, margins, info, len(weights.replicate_columns(sample)))
-    summary["replicate_max_abs_margin_error"] = weights.replicate_margin_error(sample, frame, targets,
-                                                                               wcfg["variables"])
-    logging.info("max margin error %.2e; Kish deff %.3f; effective n %.1f", summary["max_abs_margin_error"],
+    logging.info("weighting %d respondents to %s (%s), with %d re-weighted bootstrap replicates",
+                 len(frame), wcfg["variables"], wcfg["method"], wcfg["replicates"]["n"])
+    result = weights.make_weights(frame, targets, wcfg, file=smk.input.targets,
+                                  progress=lambda i, n: logging.info("  replicate %d of %d", i, n))
+    for note in result.plan.adjustments:
+        logging.warning("WARNING: weighting: %s (see %s)", note, smk.output.md)
+    record = weights.design_record(result, wcfg)
+    margins = weights.margins_table(frame, result.weight, result.plan, targets)
+    reps = (weights.replicate_check(result.replicates, result.base, frame, record)
+            if result.replicates is not None else None)
+    summary = weights.weight_summary(result.weight, result.base, margins, record, reps)
+    logging.info("max margin error %.1e; Kish deff %.3f; effective n %.1f", summary["max_abs_margin_error"],
                  summary["kish_deff"], summary["effective_n"])
-    write_parquet(smk.output.weights, wf, cfg)
+    write_parquet(smk.output.weights, weights.weights_frame(frame["response_id"], result), cfg)
+    write_json(smk.output.design, {"data_source": cfg["data"]["source"], **record})
     min_cell = cfg["disclosure"]["min_cell"]
     write_csv(smk.output.margins, withhold_small_cells(margins, "n", ["n", "unweighted"], min_cell), cfg)
     write_json(smk.output.summary, {"data_source": cfg["data"]["source"], **summary})
     nums = Numbers("weights")
-    write_text(smk.output.md, weights.diagnostics_markdown(margins, summary, cfg["data"]["label"], nums, smk.output.md,
-                                                           min_cell=min_cell))
+    write_text(smk.output.md, weight_tables.diagnostics_markdown(margins, summary, record, cfg, nums, smk.output.md))
     write_numbers(smk, nums, cfg)
-    trim = wcfg.get("trim")
-    fig = figures.weight_figure(w, bounds=(trim["lower"], trim["upper"]) if trim else None,
-                                source_label=cfg["data"]["label"], synthetic=cfg["data"]["source"] == "synthetic",
-                                summary=summary)
-    figures.save(fig, smk.output.png, smk.output.pdf, dpi=cfg["figures"]["dpi"])
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

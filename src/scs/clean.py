@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import PipelineError
-from .ingest import Codebook
+from .codebook import Codebook
+from .ingest import DK_SUFFIX
 
 
 def _fails_keep_values(frame, rule, cfg):
@@ -90,25 +91,29 @@ def apply_exclusions(frame: pd.DataFrame, cfg: dict, key: str = "response_id"):
     return remaining.reset_index(drop=True), pd.DataFrame(flow), log_df
 
 
-def analysis_columns(codebook: Codebook) -> list[str]:
-    """Columns written to the cleaned data: the key, analysis variables and derived ones.
+def analysis_columns(codebook: Codebook, frame: pd.DataFrame) -> list[str]:
+    """Columns written to the cleaned data: the key, analysis and screener variables (analysis ones
+    with their "don't know" flags), and the derived variables.
 
-    Identifying, free-text, metadata, screener and attention columns stay behind.
+    Identifying, free-text, metadata and attention columns stay behind.
     """
-    keep = [codebook.by_id[codebook.key]["var"]]
-    keep += [c["var"] for c in codebook.columns if c["role"] == "analysis"]
-    keep += ["age_years"] if "age_years" in codebook.by_var else []
+    keep = [codebook.key_var]
+    for c in codebook.columns:
+        if c["role"] in ("analysis", "screener"):
+            keep.append(c["var"])
+            if c["var"] + DK_SUFFIX in frame.columns:
+                keep.append(c["var"] + DK_SUFFIX)
     keep += list(codebook.derived)
-    return list(dict.fromkeys(keep))
+    return [c for c in dict.fromkeys(keep) if c in frame.columns]
 
 
 def clean(frame: pd.DataFrame, codebook: Codebook, cfg: dict):
-    key = codebook.by_id[codebook.key]["var"]
+    key = codebook.key_var
     kept, flow, log_df = apply_exclusions(frame, cfg, key=key)
     if len(kept) == 0:
         raise PipelineError("no respondent survives the exclusion rules", file="config.yaml",
                             expected="at least one respondent after cleaning (see the exclusion flow)")
-    cleaned = kept[analysis_columns(codebook)].sort_values(key, kind="stable").reset_index(drop=True)
+    cleaned = kept[analysis_columns(codebook, kept)].sort_values(key, kind="stable").reset_index(drop=True)
     return cleaned, flow, log_df
 
 

@@ -1,7 +1,8 @@
-"""Load and check config.yaml (the same JSON schema Snakemake checks it with)."""
+"""Load and check config.yaml (the JSON schema Snakemake checks it with), and derived settings."""
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import json
@@ -27,9 +28,83 @@ def load_yaml(path: str | Path) -> dict:
         raise PipelineError("not valid YAML: " + " ".join(str(exc).split()), file=path) from None
 
 
+def _schema_at(schema: dict, root: dict) -> dict:
+    while "$ref" in schema:
+        schema = root["$defs"][schema["$ref"].split("/")[-1]]
+    return schema
+
+
+def _coerce_scalar(value: str, types) -> object:
+    types = [types] if isinstance(types, str) else list(types or [])
+    low = value.strip().lower()
+    if "null" in types and low in ("null", "none", "~", ""):
+        return None
+    if "boolean" in types and low in ("true", "false"):
+        return low == "true"
+    if "integer" in types:
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    if "number" in types:
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    return value
+
+
+def coerce_types(value, schema: dict, root: dict | None = None):
+    """Strings where the schema wants numbers, booleans or null are converted (Snakemake reads nested
+    ``--config`` values with YAML's BaseLoader, so ``replicates={"n": 100}`` arrives as the string '100')."""
+    root = root or schema
+    schema = _schema_at(schema, root)
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        for k, v in list(value.items()):
+            sub = props.get(k) or (extra if isinstance(extra, dict) else None)
+            if sub is not None:
+                value[k] = coerce_types(v, sub, root)
+        return value
+    if isinstance(value, list):
+        items = schema.get("items")
+        return [coerce_types(v, items, root) for v in value] if isinstance(items, dict) else value
+    if isinstance(value, str):
+        types = schema.get("type")
+        if "enum" in schema and value not in schema["enum"]:
+            for e in schema["enum"]:
+                if not isinstance(e, str) and str(e).lower() == value.lower():
+                    return e
+        if types and "string" not in ([types] if isinstance(types, str) else types):
+            return _coerce_scalar(value, types)
+    return value
+
+
+def fill_defaults(value: dict, schema: dict, root: dict | None = None) -> dict:
+    """Insert the schema's ``default`` for every absent property (recursively)."""
+    root = root or schema
+    schema = _schema_at(schema, root)
+    if not isinstance(value, dict):
+        return value
+    for k, sub in schema.get("properties", {}).items():
+        sub = _schema_at(sub, root)
+        if k not in value and "default" in sub:
+            value[k] = copy.deepcopy(sub["default"])
+        if k in value and isinstance(value[k], dict):
+            fill_defaults(value[k], sub, root)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for k, v in value.items():
+            if k not in schema.get("properties", {}) and isinstance(v, dict):
+                fill_defaults(v, extra, root)
+    return value
+
+
 def validate_config(cfg: dict, *, file: str | Path = "config.yaml") -> dict:
-    """Check ``cfg`` against the schema, filling defaults; one clear line on failure."""
+    """Check ``cfg`` against the schema (after type coercion), filling defaults; one clear line on failure."""
     schema = load_yaml(SCHEMA)
+    coerce_types(cfg, schema)
     validator_cls = jsonschema.validators.validator_for(schema)
     errors = sorted(validator_cls(schema).iter_errors(cfg), key=lambda e: list(e.absolute_path))
     if errors:
@@ -45,7 +120,30 @@ def validate_config(cfg: dict, *, file: str | Path = "config.yaml") -> dict:
                 hints.append(f"{k!r} (did you mean {close[0]!r}?)" if close else repr(k))
             msg = f"unknown key(s) {', '.join(hints)}; allowed: {', '.join(allowed)}"
         raise PipelineError(f"invalid configuration at {where}: {msg}", file=file)
+    fill_defaults(cfg, schema)
+    check_consistency(cfg, file=file)
     return cfg
+
+
+def check_consistency(cfg: dict, *, file="config.yaml") -> None:
+    """Cross-references the schema cannot express."""
+    scales = cfg["scales"]
+    for b in cfg["batteries"]:
+        if b not in scales:
+            raise PipelineError(f"invalid configuration at batteries: {b!r} is not a scale", file=file,
+                                expected=f"one of {sorted(scales)}")
+    for y in cfg["models"]["outcomes"]:
+        if y not in scales:
+            raise PipelineError(f"invalid configuration at models.outcomes: {y!r} is not a scale", file=file,
+                                expected=f"one of {sorted(scales)}")
+    if cfg["models"]["full"] not in cfg["models"]["formulas"]:
+        raise PipelineError(f"invalid configuration at models.full: {cfg['models']['full']!r} is not in "
+                            "models.formulas", file=file, expected=f"one of {list(cfg['models']['formulas'])}")
+    for rule in cfg["cleaning"]["rules"]:
+        for g in rule.get("grids", []):
+            if g not in scales:
+                raise PipelineError(f"invalid configuration at cleaning.rules ({rule['name']}): grid {g!r} is not a "
+                                    "scale", file=file, expected=f"one of {sorted(scales)}")
 
 
 def load_config(path: str | Path = ROOT / "config.yaml") -> dict:
@@ -53,7 +151,7 @@ def load_config(path: str | Path = ROOT / "config.yaml") -> dict:
 
 
 def config_hash(cfg: dict) -> str:
-    """SHA-256 of the configuration in canonical JSON form (key order does not matter)."""
+    """SHA-256 of a configuration (or a slice of one) in canonical JSON form (key order does not matter)."""
     blob = json.dumps(cfg, sort_keys=True, separators=(",", ":"), default=str).encode()
     return hashlib.sha256(blob).hexdigest()
 
@@ -64,3 +162,46 @@ def file_sha256(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def get_path(cfg: dict, dotted: str):
+    node = cfg
+    for part in dotted.split("."):
+        node = node[part]
+    return node
+
+
+def config_slice(cfg: dict, *paths: str) -> dict:
+    """The parts of ``cfg`` named by dotted ``paths`` (a rule's params: it reruns only when they change)."""
+    out: dict = {}
+    for p in paths:
+        parts = p.split(".")
+        try:
+            value = get_path(cfg, p)
+        except KeyError:
+            continue
+        node = out
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = copy.deepcopy(value)
+    return out
+
+
+def output_dir(cfg: dict) -> str:
+    """results/ for the stand-in, results-<source>/ for other data (git-ignored), unless set."""
+    d = (cfg.get("output") or {}).get("dir", "auto")
+    if d != "auto":
+        return d.rstrip("/")
+    return "results" if cfg["data"]["source"] == "synthetic" else f"results-{cfg['data']['source']}"
+
+
+def pins_root(cfg: dict) -> str:
+    p = cfg["verify"]["pins"]
+    if p != "auto":
+        return p.rstrip("/")
+    return "pins" if cfg["data"]["source"] == "synthetic" else "pins-local"
+
+
+def data_id(sha256: str) -> str:
+    """A short id of the raw file (the pins directory of that file)."""
+    return sha256[:16]

@@ -22,7 +22,7 @@ class PipelineError(Exception):
         if file is not None:
             parts.append(str(file))
         if row is not None:
-            parts.append(f"row {row}")
+            parts.append(row if isinstance(row, str) and not row.isdigit() else f"row {row}")
         if column is not None:
             parts.append(f"column {column!r}")
         where = ", ".join(parts)

@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .tables import ci_label  # noqa: E402
+
 STYLE = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
@@ -44,19 +46,25 @@ def source_note(fig, label: str, synthetic: bool, extra: str = "") -> None:
 
 def item_figure(est: pd.DataFrame, *, title: str, index_label: str, index_mean: float, scale_labels: dict,
                 source_label: str, synthetic: bool, ci_level: float = 0.95):
-    """Items sorted by weighted mean (highest on top): point and CI, dashed line at the index mean."""
-    items = est.sort_values("mean", ascending=True, kind="stable")
+    """Items sorted by weighted mean (highest on top): point and CI, dashed line at the index mean.
+    Items without answers (or withheld as small cells) are listed without a point."""
+    items = est.copy()
+    for c in ("mean", "ci_low", "ci_high"):
+        items[c] = pd.to_numeric(items[c], errors="coerce")
+    items = items.sort_values("mean", ascending=True, kind="stable", na_position="first")
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(items) + 2.6))
         y = np.arange(len(items))
         ax.errorbar(items["mean"], y, xerr=[items["mean"] - items["ci_low"], items["ci_high"] - items["mean"]],
                     fmt="o", color=POINT_COLOR, ecolor=POINT_COLOR, elinewidth=1.4, capsize=3, markersize=5,
-                    label=f"Weighted mean, {ci_level:.0%} CI")
+                    label=f"Weighted mean, {ci_label(ci_level)}")
         for yi, m, hi in zip(y, items["mean"], items["ci_high"]):
+            if not np.isfinite(m):
+                continue
             ax.annotate(f"{m:.2f}", (hi, yi), xytext=(5, 0), textcoords="offset points", ha="left", va="center",
                         fontsize=7.5, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
-        ax.axvline(index_mean, color="0.3", linestyle="--", linewidth=1,
-                   label=f"{index_label}: {index_mean:.2f}")
+        if np.isfinite(index_mean):
+            ax.axvline(index_mean, color="0.3", linestyle="--", linewidth=1, label=f"{index_label}: {index_mean:.2f}")
         ax.axvline(3, color="0.8", linewidth=0.8, zorder=0)
         ax.set_yticks(y, items["label"])
         ticks = sorted(int(k) for k in scale_labels)
@@ -67,27 +75,30 @@ def item_figure(est: pd.DataFrame, *, title: str, index_label: str, index_mean: 
         ax.legend(loc="upper left", fontsize=7.5, frameon=False)
         ax.grid(axis="x", color="0.92", linewidth=0.6)
         source_note(fig, source_label, synthetic,
-                    "Weighted to census margins (raking); intervals are design-based (linearization, raking-aware).")
+                    "Weighted to census margins; intervals are design-based (linearization that accounts for the "
+                    "calibration).")
         fig.tight_layout(rect=(0, 0.06, 1, 0.92))
     return fig
 
 
-def weight_figure(w: np.ndarray, *, bounds: tuple | None, source_label: str, synthetic: bool, summary: dict):
+def weight_figure(w: np.ndarray, *, summary: dict, source_label: str, synthetic: bool):
+    bounds = (summary.get("bound_lower"), summary.get("bound_upper"))
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.5, 3.8))
         ax.hist(w, bins=np.linspace(0, max(float(np.max(w)) * 1.05, 1.5), 50), color=POINT_COLOR, alpha=0.85)
-        if bounds:
-            for b in bounds:
+        for b in bounds:
+            if b is not None:
                 ax.axvline(b, color="0.3", linestyle="--", linewidth=1, zorder=0)
-        ax.set_xlabel("Raking weight (mean = 1)")
+        ax.set_xlabel("Weight (mean = 1)")
         ax.set_ylabel("Respondents")
-        fig.suptitle("Distribution of the raking weights", x=0.01, ha="left", fontsize=11, fontweight="bold")
+        fig.suptitle("Distribution of the weights", x=0.01, ha="left", fontsize=11, fontweight="bold")
         ax.text(0.98, 0.95, f"n = {summary['n']:,}\nmin {summary['weight_min']:.2f}, max {summary['weight_max']:.2f}\n"
                 f"CV {summary['weight_cv']:.2f}, Kish deff {summary['kish_deff']:.2f}\n"
                 f"effective n {summary['effective_n']:.0f}",
                 transform=ax.transAxes, ha="right", va="top", fontsize=8,
                 bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.8"})
-        source_note(fig, source_label, synthetic, "Dashed lines: trimming bounds.")
+        source_note(fig, source_label, synthetic, "Dashed lines: the bounds on the weights relative to their mean "
+                    "(on the adjustment factor for bounded raking).")
         fig.tight_layout(rect=(0, 0.08, 1, 0.90))
     return fig
 
@@ -97,7 +108,7 @@ HIGHLIGHT = "#b2182b"
 
 def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: list[str], outcome_labels: dict,
                        highlight: list[str], term_labels: dict, title: str, source_label: str, synthetic: bool,
-                       ci_level: float = 0.95, predict_label: str = "CCP member"):
+                       ci_level: float = 0.95, predict_label: str = "CCP member", level_labels: dict | None = None):
     """Full-model coefficients for each outcome side by side, plus predicted index by a 0/1 variable."""
     terms = [t for t in dict.fromkeys(coefs["term"]) if t != "_intercept_"]
     terms = [t for t in terms if t in highlight] + [t for t in terms if t not in highlight]
@@ -120,7 +131,7 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
                 nh = sum(t in highlight for t in terms)
                 ax.axhspan(y[0] + 0.5, y[nh - 1] - 0.5, color=HIGHLIGHT, alpha=0.06, zorder=0)
             ax.set_title(outcome_labels[outc], fontsize=10, loc="left")
-            ax.set_xlabel(f"Coefficient ({ci_level:.0%} CI)")
+            ax.set_xlabel(f"Coefficient ({ci_label(ci_level)})")
             ax.grid(axis="x", color="0.92", linewidth=0.6)
             if j == 0:
                 ax.set_yticks(y, [term_labels.get(t, t) for t in terms])
@@ -132,7 +143,11 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
                 ax.tick_params(labelleft=False)
         ax = fig.add_subplot(gs[0, -1])
         xpos = {outc: i for i, outc in enumerate(outcomes)}
-        for lvl, off, col, name in ((0, -0.12, POINT_COLOR, "no"), (1, 0.12, HIGHLIGHT, "yes")):
+        levels = list(dict.fromkeys(pred["level"]))
+        offsets = np.linspace(-0.12, 0.12, len(levels)) if len(levels) > 1 else [0.0]
+        colors = [POINT_COLOR, HIGHLIGHT, "#4d4d4d", "#1b7837"]
+        for lvl, off, col in zip(levels, offsets, colors * len(levels)):
+            name = (level_labels or {}).get(f"{lvl:g}", f"{lvl:g}")
             sub = pred[pred.level == lvl]
             xs = [xpos[o] + off for o in sub.outcome]
             ax.errorbar(xs, sub["predicted"], yerr=[sub["predicted"] - sub["ci_low"], sub["ci_high"] - sub["predicted"]],
@@ -141,14 +156,14 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
                 ax.annotate(f"{v:.2f}", (x, v), xytext=(6, 0), textcoords="offset points", fontsize=7.5, va="center")
         ax.set_xticks(range(len(outcomes)), [outcome_labels[o].replace(" index", "\nindex") for o in outcomes])
         ax.set_xlim(-0.5, len(outcomes) - 0.5)
-        ax.set_ylabel("Predicted index (1-5)")
+        ax.set_ylabel(f"Predicted index ({ci_label(ci_level)})")
         ax.yaxis.set_label_position("right")
         ax.yaxis.tick_right()
         ax.set_title("Predicted index", fontsize=10, loc="left")
         ax.legend(loc="lower left", fontsize=7.5, frameon=False)
         fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
         source_note(fig, source_label, synthetic,
-                    "Weighted least squares, full model; design-based CIs accounting for the raking. "
-                    "Political-capital terms highlighted.")
+                    f"Survey-weighted least squares, full model; design-based {ci_label(ci_level)}s that account for the "
+                    "calibration. Political-capital terms highlighted.")
         fig.subplots_adjust(left=0.21, right=0.93, top=0.86, bottom=0.16)
     return fig

@@ -1,15 +1,21 @@
-"""Ingest: read the raw export (Qualtrics CSV or SPSS .sav), check it against the
-codebook, and turn it into typed analysis variables.
+"""Ingest: read the raw export and turn it, through the codebook, into typed analysis variables.
 
-Both formats are first brought to the same table of text cells, so that the
-CSV and the .sav of the same responses give identical cleaned data.
+Exports read (``data.format``; ``auto`` detects it from the file's content):
+
+* Qualtrics CSV, "numeric values" (codes) or "choice text" (answer labels, English or Chinese as
+  the codebook lists them): UTF-8, three header rows (ids, question text, ImportId JSON);
+* SPSS ``.sav`` and Stata ``.dta`` (columns named as the codebook's ``sav_name`` / ``dta_name``).
+
+Every format is first brought to the same table of text cells, so that the same responses give
+identical cleaned data whatever the format. Reading is columnar (pyarrow), and every cell check
+is vectorized, so that the whole file is checked at any size. :mod:`scs.datacheck` collects every
+problem of an export at once; :func:`ingest` stops on the first one.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -17,107 +23,76 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import polars as pl
 
-from .config import load_yaml
+from .codebook import Codebook
 from .errors import PipelineError
 
 log = logging.getLogger(__name__)
 
 SAV_MAGIC = (b"$FL2", b"$FL3")
-DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
-# --------------------------------------------------------------------------- codebook
-@dataclass(frozen=True)
-class Codebook:
-    columns: list[dict]
-    derived: dict
-    key: str
-    header_rows: int
-    path: str = "data/codebook.yaml"
-
-    @property
-    def by_id(self) -> dict[str, dict]:
-        return {c["id"]: c for c in self.columns}
-
-    @property
-    def by_var(self) -> dict[str, dict]:
-        return {c["var"]: c for c in self.columns}
-
-    def ids(self, roles=None) -> list[str]:
-        return [c["id"] for c in self.columns if roles is None or c["role"] in roles]
-
-    def vars(self, roles=None) -> list[str]:
-        return [c["var"] for c in self.columns if roles is None or c["role"] in roles]
-
-    def valid_codes(self, col: dict) -> dict[int, str]:
-        return {int(k): v for k, v in (col.get("codes") or {}).items()}
-
-    def missing_codes(self, col: dict) -> dict[int, str]:
-        return {int(k): v for k, v in (col.get("missing") or {}).items()}
-
-
-def load_codebook(path: str | Path) -> Codebook:
-    raw = load_yaml(path)
-    if not isinstance(raw, dict) or "columns" not in raw:
-        raise PipelineError("codebook has no 'columns' list", file=path)
-    cols = raw["columns"]
-    seen_ids, seen_vars = set(), set()
-    for i, c in enumerate(cols, 1):
-        for req in ("id", "var", "role", "type"):
-            if req not in c:
-                raise PipelineError(f"codebook column entry {i} lacks '{req}'", file=path)
-        if c["id"] in seen_ids or c["var"] in seen_vars:
-            raise PipelineError(f"codebook column entry {i} repeats id {c['id']!r} or var {c['var']!r}", file=path)
-        seen_ids.add(c["id"])
-        seen_vars.add(c["var"])
-        if c["type"] == "categorical" and not c.get("codes"):
-            raise PipelineError(f"categorical column {c['id']!r} has no codes", file=path)
-        for part in ("codes", "missing"):
-            bad = [k for k in (c.get(part) or {}) if not isinstance(k, int) or isinstance(k, bool)]
-            if bad or not isinstance(c.get(part) or {}, dict):
-                raise PipelineError(f"column {c['id']!r}: {part} must map whole-number codes to labels",
-                                    file=path, got=bad, expected="entries like 1: label")
-    return Codebook(
-        columns=cols,
-        derived=raw.get("derived") or {},
-        key=raw.get("key", "ResponseId"),
-        header_rows=int(raw.get("header_rows", 3)),
-        path=str(path),
-    )
+DTA_MAGIC_NEW = b"<stata_dta>"
+DTA_VERSIONS_OLD = {0x71, 0x72, 0x73}
+FORMATS = {"qualtrics": "Qualtrics CSV", "qualtrics_choice_text": "Qualtrics CSV (choice text)", "sav": "SPSS .sav",
+           "dta": "Stata .dta"}
+DK_SUFFIX = "__dk"
 
 
 # --------------------------------------------------------------------------- reading
 @dataclass
 class RawTable:
-    """The export as text cells: one row per response, one column per column id."""
+    """The export as text cells: one row per response, one column per codebook column id."""
 
-    cells: pd.DataFrame
-    rows: list  # row label in the file for each response (CSV line or SAV case)
+    cells: pl.DataFrame
+    lines: np.ndarray | None   # file line of each response (CSV); None: case numbers (sav, dta)
     file: str
     format: str
     notes: list = field(default_factory=list)
+    bad_rows: list = field(default_factory=list)  # (line, message) of rows that could not be read
+
+    def row(self, i: int):
+        return int(self.lines[i]) if self.lines is not None else f"case {i + 1}"
+
+    def where(self, i: int) -> str:
+        return f"row {self.row(i)}" if self.lines is not None else self.row(i)
 
 
-def detect_format(path: str | Path) -> str:
+def detect_format(path: str | Path, fmt: str = "auto") -> str:
     path = Path(path)
     if not path.is_file():
         raise PipelineError("raw file not found", file=path)
     with open(path, "rb") as fh:
-        head = fh.read(4)
+        head = fh.read(16)
     if not head:
-        raise PipelineError("file is empty", file=path, expected="a Qualtrics CSV export or an SPSS .sav file")
-    return "sav" if head in SAV_MAGIC else "csv"
+        raise PipelineError("file is empty", file=path, expected="a Qualtrics CSV export, an SPSS .sav or a Stata .dta")
+    found = "sav" if head[:4] in SAV_MAGIC else (
+        "dta" if head.startswith(DTA_MAGIC_NEW) or (head[0] in DTA_VERSIONS_OLD and head[1] in (1, 2)) else "qualtrics")
+    if fmt in ("auto", None):
+        return found
+    if fmt.startswith("qualtrics") and found == "qualtrics":
+        return fmt
+    if fmt != found:
+        raise PipelineError(f"data.format is {fmt!r} but the file is a {FORMATS[found]}", file=path,
+                            expected=f"data.format: {found} (or auto)")
+    return fmt
 
 
-def read_raw(path: str | Path, codebook: Codebook) -> RawTable:
-    fmt = detect_format(path)
-    return read_sav(path, codebook) if fmt == "sav" else read_qualtrics_csv(path, codebook)
+def read_raw(path: str | Path, codebook: Codebook, fmt: str = "auto") -> RawTable:
+    requested = fmt
+    fmt = detect_format(path, fmt)
+    if fmt == "sav":
+        return read_stat(path, codebook, "sav")
+    if fmt == "dta":
+        return read_stat(path, codebook, "dta")
+    raw = read_qualtrics_csv(path, codebook)
+    raw.format = fmt
+    if requested in ("auto", None) and looks_like_choice_text(raw, codebook):
+        raw.format = "qualtrics_choice_text"
+        raw.notes.append("the export has answer labels (Qualtrics 'choice text'); read through the codebook's labels")
+    return raw
 
 
-def read_qualtrics_csv(path: str | Path, codebook: Codebook) -> RawTable:
-    path = Path(path)
+def _decode(path: Path) -> tuple[bytes, list[str]]:
     data = path.read_bytes()
     notes = []
     if data.startswith(b"\xef\xbb\xbf"):
@@ -125,58 +100,107 @@ def read_qualtrics_csv(path: str | Path, codebook: Codebook) -> RawTable:
     else:
         notes.append("no UTF-8 byte-order mark (Qualtrics writes one); read as UTF-8")
     try:
-        text = data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise PipelineError(
-            "file is not UTF-8 text (it may be GBK or another legacy encoding)",
-            file=path, row=line, expected="a UTF-8 CSV: re-export from Qualtrics with 'Download as CSV' (UTF-8)",
-        ) from None
-    if not text.strip():
+        raise PipelineError("file is not UTF-8 text (it may be GBK or another legacy encoding)", file=path, row=line,
+                            expected="a UTF-8 CSV: re-export from Qualtrics with 'Download as CSV' (UTF-8)") from None
+    if not data.strip():
         raise PipelineError("file is empty", file=path, expected="a Qualtrics CSV export")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records, lines = [], []
+    return data, notes
+
+
+def _header_records(data: bytes, n: int) -> list[list[str]]:
+    """The first ``n`` CSV records (header rows), read with the csv module."""
+    head = data[: 1 << 22].decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(head, newline=""))
+    out = []
     try:
-        start = 1
         for rec in reader:
-            records.append(rec)
-            lines.append(start)
+            out.append(rec)
+            if len(out) == n:
+                break
+    except csv.Error as exc:
+        raise PipelineError(f"malformed CSV ({exc})", row=reader.line_num) from None
+    return out
+
+
+def _record_lines(data: bytes, n_skip: int) -> tuple[list[int], list[tuple[int, str]]]:
+    """Start line of every data record and the records whose cell count differs from the header's
+    (the slow path, used only when the fast one cannot tell)."""
+    text = data.decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    lines, bad = [], []
+    start, width = 1, None
+    try:
+        for k, rec in enumerate(reader):
+            if k == 0:
+                width = len(rec)
+            if k >= n_skip:
+                if len(rec) != width:
+                    bad.append((start, f"row has {len(rec)} cells but the header has {width} (truncated or broken row)"))
+                else:
+                    lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise PipelineError(f"malformed CSV ({exc})", file=path, row=reader.line_num) from None
+        bad.append((reader.line_num, f"malformed CSV ({exc})"))
+    return lines, bad
+
+
+def read_qualtrics_csv(path: str | Path, codebook: Codebook) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    path = Path(path)
+    data, notes = _decode(path)
     nh = codebook.header_rows
+    try:
+        records = _header_records(data, nh)
+    except PipelineError as exc:
+        raise PipelineError(str(exc).split(": ", 1)[-1], file=path, row=exc.row) from None
     header = records[0]
     if len(header) == 1 and any(d in header[0] for d in (";", "\t", "|")):
-        raise PipelineError(
-            "the header row has a single column; the file seems to use another delimiter",
-            file=path, row=1, expected="comma-separated values as Qualtrics exports them",
-        )
+        raise PipelineError("the header row has a single column; the file seems to use another delimiter",
+                            file=path, row=1, expected="comma-separated values as Qualtrics exports them")
     if len(records) < nh:
-        raise PipelineError(
-            f"only {len(records)} header row(s)", file=path, expected=f"{nh} header rows (ids, question text, ImportId)"
-        )
+        raise PipelineError(f"only {len(records)} header row(s)", file=path,
+                            expected=f"{nh} header rows (ids, question text, ImportId)")
     if nh >= 3 and not (records[2] and records[2][0].lstrip().startswith("{")):
-        raise PipelineError(
-            "row 3 is not the ImportId row", file=path, row=3,
-            expected='JSON cells such as {"ImportId":"startDate"} (Qualtrics export with 3 header rows)',
-        )
+        raise PipelineError("row 3 is not the ImportId row", file=path, row=3,
+                            expected='JSON cells such as {"ImportId":"startDate"} (Qualtrics export with 3 header rows)')
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
         raise PipelineError(f"duplicated column name(s) {dup}", file=path, row=1, expected="unique column ids")
-    body, body_lines = records[nh:], lines[nh:]
-    for rec, ln in zip(body, body_lines):
-        if len(rec) != len(header):
-            raise PipelineError(
-                f"row has {len(rec)} cells but the header has {len(header)} (truncated or broken row)",
-                file=path, row=ln, expected=f"{len(header)} comma-separated cells",
-            )
-    if not body:
+    invalid = []
+    names = [f"c{i}" for i in range(len(header))]
+    table = pcsv.read_csv(
+        io.BytesIO(data),
+        read_options=pcsv.ReadOptions(skip_rows=nh, column_names=names, block_size=1 << 24),
+        convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=False,
+                                            quoted_strings_can_be_null=False),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda r: invalid.append(r) or "skip"),
+    )
+    n = table.num_rows
+    if n == 0 and not invalid:
         raise PipelineError("the file has header rows but no responses", file=path, row=nh + 1)
-    cells = pd.DataFrame(body, columns=header, dtype=object)
-    return RawTable(cells=cells, rows=body_lines, file=str(path), format="csv", notes=notes)
+    # file line of each response: counted when no cell holds a line break, else read record by record
+    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    header_lines = sum(1 + sum(c.count("\n") for c in rec) for rec in records[:nh])
+    bad_rows = []
+    if not invalid and newlines == header_lines + n:
+        lines = np.arange(header_lines + 1, header_lines + 1 + n)
+    else:
+        lines, bad_rows = _record_lines(data, nh)
+        lines = np.asarray(lines)
+        if len(lines) != n:  # the two readers disagree: trust the record-by-record one
+            raise PipelineError("cannot read the rows of the file consistently (unbalanced quotes?)", file=path,
+                                row=(bad_rows[0][0] if bad_rows else None), expected="a well-formed CSV export")
+    cells = pl.from_arrow(table)
+    cells.columns = header
+    return RawTable(cells=cells, lines=lines, file=str(path), format="qualtrics", notes=notes, bad_rows=bad_rows)
 
 
-def _sav_cell(v) -> str:
+def _stat_cell(v) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
@@ -184,155 +208,238 @@ def _sav_cell(v) -> str:
             return ""
         return str(int(v)) if v.is_integer() else repr(v)
     if isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "strftime"):
-        return pd.Timestamp(v).strftime(DATETIME_FORMAT)
+        return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M:%S")
     return str(v)
 
 
-def read_sav(path: str | Path, codebook: Codebook) -> RawTable:
+def read_stat(path: str | Path, codebook: Codebook, fmt: str) -> RawTable:
+    """An SPSS .sav or Stata .dta export (pyreadstat), columns renamed to the codebook's ids."""
     import pyreadstat
 
     path = Path(path)
+    reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
     try:
-        df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=False)
+        kw = {"user_missing": False} if fmt == "sav" else {}
+        df, meta = reader(str(path), apply_value_formats=False, **kw)
     except Exception as exc:  # pyreadstat raises its own types
-        raise PipelineError(f"cannot read the SPSS file ({exc})", file=path, expected="a valid .sav export") from None
-    rename = {c.get("sav_name", c["id"]): c["id"] for c in codebook.columns}
+        raise PipelineError(f"cannot read the {FORMATS[fmt]} file ({exc})", file=path,
+                            expected=f"a valid {FORMATS[fmt]} export") from None
+    rename = {codebook.file_name(c, fmt): c["id"] for c in codebook.columns}
     df = df.rename(columns=rename)
-    # value labels in the file must agree with the codebook's codes
-    for sav_var, labels in (meta.variable_value_labels or {}).items():
-        cid = rename.get(sav_var, sav_var)
+    notes = []
+    for var, labels in (meta.variable_value_labels or {}).items():
+        cid = rename.get(var, var)
         col = codebook.by_id.get(cid)
         if col is None or col["type"] != "categorical":
             continue
-        allowed = set(codebook.valid_codes(col)) | set(codebook.missing_codes(col))
+        allowed = set(codebook.all_codes(col))
         extra = sorted(int(k) for k in labels if float(k).is_integer() and int(k) not in allowed)
         if extra:
-            raise PipelineError(
-                f"value labels for code(s) {extra} are not in the codebook",
-                file=path, column=cid, expected=f"codes {sorted(allowed)}",
-            )
+            notes.append(("value_labels", cid, f"value labels for code(s) {extra} are not in the codebook",
+                          f"codes {sorted(allowed)}"))
     if df.empty:
         raise PipelineError("the file has no responses", file=path)
-    cells = df.map(_sav_cell).astype(object)
-    rows = [f"case {i}" for i in range(1, len(df) + 1)]
-    return RawTable(cells=cells, rows=rows, file=str(path), format="sav")
+    cells = pl.DataFrame({c: [_stat_cell(v) for v in df[c].tolist()] for c in df.columns},
+                         schema={c: pl.String for c in df.columns})
+    raw = RawTable(cells=cells, lines=None, file=str(path), format=fmt)
+    raw.label_notes = notes
+    return raw
 
 
-# --------------------------------------------------------------------------- checking and typing
-def _code_text(codes: dict) -> str:
-    return ", ".join(f"{k}" for k in sorted(codes))
+# --------------------------------------------------------------------------- cell checks
+@dataclass
+class Problem:
+    kind: str
+    message: str
+    column: str | None = None
+    rows: list = field(default_factory=list)        # the first rows (line numbers or case labels)
+    count: int = 1
+    values: list = field(default_factory=list)      # the first distinct offending values, with counts
+    expected: str = ""
+    fix: str = ""
+    severity: str = "error"
+
+    def line(self, file: str) -> str:
+        where = [file]
+        if self.rows:
+            where.append(f"row {self.rows[0]}" if isinstance(self.rows[0], (int, np.integer)) else str(self.rows[0]))
+        if self.column:
+            where.append(f"column {self.column!r}")
+        text = ", ".join(where) + f": {self.message}"
+        if self.values:
+            text += f"; got {self.values[0][0]!r}"
+        if self.expected:
+            text += f"; expected {self.expected}"
+        return text
 
 
-def check_columns(raw: RawTable, codebook: Codebook) -> list[str]:
-    """Missing required columns fail; unknown extra columns are reported and ignored."""
+def _offending(raw: RawTable, mask: np.ndarray, values: pl.Series, limit: int = 5) -> tuple[list, list, int]:
+    idx = np.flatnonzero(mask)
+    rows = [raw.row(i) for i in idx[:limit]]
+    vc = values.filter(pl.Series(mask)).value_counts(sort=True).head(limit)
+    vals = [(r[0], int(r[1])) for r in vc.iter_rows()]
+    return rows, vals, len(idx)
+
+
+def _code_text(codes) -> str:
+    return ", ".join(str(k) for k in sorted(codes))
+
+
+def column_values(raw: RawTable, col: dict, codebook: Codebook, *, choice_text: bool) -> tuple[pl.Series, list[Problem]]:
+    """The typed values of one raw column, and every problem of its cells."""
+    cid, typ = col["id"], col["type"]
+    s = raw.cells[cid].cast(pl.String).fill_null("").str.strip_chars()
+    blank = (s == "").to_numpy()
+    problems = []
+    if typ in ("categorical", "integer", "number"):
+        num = s.cast(pl.Float64, strict=False)
+        if typ == "categorical" and choice_text:
+            labels = codebook.labels(col)
+            mapped = s.str.to_lowercase().replace_strict({k.lower(): float(v) for k, v in labels.items()}, default=None,
+                                                         return_dtype=pl.Float64)
+            num = num.fill_null(mapped)
+        numv = num.to_numpy().astype(float)
+        not_num = np.isnan(numv) & ~blank
+        if not_num.any():
+            rows, vals, n = _offending(raw, not_num, s)
+            if typ == "categorical":
+                exp = f"one of the codes {_code_text(codebook.all_codes(col))} or blank"
+                labels = codebook.labels(col)
+                looks_text = all(v.casefold() in labels for v, _ in vals) or choice_text
+                msg = ("value is not a code of the codebook" if choice_text else
+                       "value is an answer label, not a code" if looks_text else "value is not a whole-number code")
+                fix = ("the export has answer labels (Qualtrics 'choice text'): export with 'Use numeric values', or set "
+                       "data.format: qualtrics_choice_text" if looks_text and not choice_text else
+                       f"recode the value or add it to the codes of {cid} in {codebook.path}")
+            else:
+                exp, msg, fix = ("a number" if typ == "number" else "a whole number"), "value is not numeric", \
+                    "correct the cell or the column's type in the codebook"
+            problems.append(Problem("not_numeric", msg, cid, rows, n, vals, exp, fix))
+        ok = ~np.isnan(numv)
+        if typ != "number":
+            frac = ok & (np.mod(np.where(ok, numv, 0.0), 1) != 0)
+            if frac.any():
+                rows, vals, n = _offending(raw, frac, s)
+                problems.append(Problem("not_whole", "value is not a whole number", cid, rows, n, vals,
+                                        "a whole-number code", "correct the cell"))
+                ok &= ~frac
+        if typ == "categorical":
+            allowed = np.array(sorted(codebook.all_codes(col)), dtype=float)
+            outside = ok & ~np.isin(numv, allowed)
+            if outside.any():
+                rows, vals, n = _offending(raw, outside, s)
+                problems.append(Problem("code_outside", "value outside the codebook", cid, rows, n, vals,
+                                        f"one of the codes {_code_text(allowed.astype(int))} or blank",
+                                        f"add the code to {cid} in {codebook.path} (codes or missing), or recode it"))
+        elif col.get("range"):
+            lo, hi = col["range"]
+            outside = ok & ((numv < lo) | (numv > hi))
+            if outside.any():
+                rows, vals, n = _offending(raw, outside, s)
+                problems.append(Problem("out_of_range", "value outside the codebook's range", cid, rows, n, vals,
+                                        f"a value from {lo} to {hi} or blank", "correct the cell or the range"))
+        values = pl.Series(cid, np.where(ok, numv, np.nan)).fill_nan(None)
+        return values, problems
+    if typ == "datetime":
+        dt = s.str.strptime(pl.Datetime, codebook.datetime_format, strict=False)
+        bad = dt.is_null().to_numpy() & ~blank
+        if bad.any():
+            rows, vals, n = _offending(raw, bad, s)
+            problems.append(Problem("not_datetime", "value is not a date-time", cid, rows, n, vals,
+                                    codebook.datetime_format.replace("%Y", "YYYY").replace("%m", "MM").replace(
+                                        "%d", "DD").replace("%H", "hh").replace("%M", "mm").replace("%S", "ss"),
+                                    "export dates in the codebook's datetime_format"))
+        return dt, problems
+    return s.set(pl.Series(blank), None).alias(cid), problems
+
+
+def looks_like_choice_text(raw: RawTable, codebook: Codebook) -> bool:
+    """True when most non-blank cells of the categorical columns are answer labels rather than codes."""
+    text = total = 0
+    for col in codebook.columns:
+        if col["type"] != "categorical" or col["id"] not in raw.cells.columns:
+            continue
+        s = raw.cells[col["id"]].cast(pl.String).fill_null("").str.strip_chars()
+        s = s.filter(s != "").head(2000)
+        total += len(s)
+        text += int(s.cast(pl.Float64, strict=False).is_null().sum())
+    return total > 0 and text > total / 2
+
+
+def check_cells(raw: RawTable, codebook: Codebook) -> tuple[dict[str, pl.Series], list[Problem]]:
+    """Every problem of the export against the codebook, and the typed columns."""
+    problems: list[Problem] = []
+    for line, msg in raw.bad_rows:
+        problems.append(Problem("broken_row", msg, None, [line], 1, [], "as many cells as the header has",
+                                "re-export the file; a row was cut or holds an unquoted delimiter"))
+    for kind, cid, msg, exp in getattr(raw, "label_notes", []):
+        problems.append(Problem(kind, msg, cid, [], 1, [], exp, f"add the codes to {cid} in {codebook.path} or recode"))
     present = list(raw.cells.columns)
     missing = [c["id"] for c in codebook.columns if c.get("required", True) and c["id"] not in present]
-    if missing:
-        raise PipelineError(
-            f"required column(s) missing: {missing}", file=raw.file, row=1,
-            expected=f"the columns listed in {codebook.path}",
-        )
+    for cid in missing:
+        problems.append(Problem("missing_column", "required column missing", cid, [1] if raw.lines is not None else [],
+                                1, [], f"the column listed in {codebook.path}",
+                                "export the column, rename it to the codebook's id (or sav_name / dta_name), or mark "
+                                "it required: false"))
     extra = [c for c in present if c not in codebook.by_id]
-    if extra:
-        log.warning("WARNING: %s: %d column(s) not in the codebook are ignored: %s", raw.file, len(extra), extra)
-    return extra
-
-
-def parse_cells(raw: RawTable, codebook: Codebook) -> pd.DataFrame:
-    """Typed frame (columns = column ids in codebook order) from the text cells."""
-    out = {}
+    for cid in extra:
+        problems.append(Problem("unexpected_column", "column not in the codebook (ignored)", cid, [], 1, [], "",
+                                f"add it to {codebook.path} if the analysis needs it", severity="warning"))
+    choice_text = raw.format == "qualtrics_choice_text"
+    typed = {}
     for col in codebook.columns:
-        cid = col["id"]
-        if cid not in raw.cells.columns:
+        if col["id"] not in present:
             continue
-        s = raw.cells[cid].fillna("").astype(str).str.strip()
-        blank = s == ""
-        typ = col["type"]
-        if typ in ("categorical", "integer", "number"):
-            num = pd.to_numeric(s.where(~blank), errors="coerce")
-            bad = num.isna() & ~blank
-            if typ != "number":
-                bad |= num.notna() & (num % 1 != 0)
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                exp = "a whole number" if typ != "number" else "a number"
-                if typ == "categorical":
-                    exp = f"one of the codes {_code_text({**codebook.valid_codes(col), **codebook.missing_codes(col)})} or blank"
-                raise PipelineError(
-                    "value is not numeric" if typ != "categorical" or pd.isna(num.iloc[i]) else "value is not a whole-number code",
-                    file=raw.file, row=raw.rows[i], column=cid, got=s.iloc[i], expected=exp,
-                )
-            out[cid] = num.astype("Float64") if typ == "number" else num.astype("Int64")
-        elif typ == "datetime":
-            dt = pd.to_datetime(s.where(~blank), format=DATETIME_FORMAT, errors="coerce")
-            bad = dt.isna() & ~blank
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise PipelineError(
-                    "value is not a date-time", file=raw.file, row=raw.rows[i], column=cid,
-                    got=s.iloc[i], expected="YYYY-MM-DD hh:mm:ss",
-                )
-            out[cid] = dt
-        else:
-            out[cid] = s.where(~blank).astype("string")
-    return pd.DataFrame(out)
+        typed[col["id"]], probs = column_values(raw, col, codebook, choice_text=choice_text)
+        problems += probs
+    key = codebook.key
+    if key in typed:
+        k = typed[key]
+        blank = k.is_null().to_numpy()
+        if blank.any():
+            rows, _, n = _offending(raw, blank, k.fill_null(""))
+            problems.append(Problem("blank_key", "respondent key is blank", key, rows, n, [], "a unique, non-blank id",
+                                    "every response needs its id"))
+        dup = k.is_duplicated().to_numpy() & ~blank
+        first = k.is_first_distinct().to_numpy()
+        dup &= ~first
+        if dup.any():
+            rows, vals, n = _offending(raw, dup, k)
+            problems.append(Problem("duplicate_key", "respondent key is not unique", key, rows, n, vals,
+                                    "a unique id per row", "remove the repeated rows or fix their ids"))
+    return typed, problems
 
 
-def schema_for(codebook: Codebook) -> pa.DataFrameSchema:
-    """A pandera schema of the typed frame, built from the codebook."""
-    cols = {}
-    for col in codebook.columns:
-        checks = []
-        if col["type"] == "categorical":
-            allowed = sorted(set(codebook.valid_codes(col)) | set(codebook.missing_codes(col)))
-            checks.append(pa.Check.isin(allowed, error=f"one of the codes {allowed} or blank"))
-        elif col["type"] in ("integer", "number") and col.get("range"):
-            lo, hi = col["range"]
-            checks.append(pa.Check.in_range(lo, hi, error=f"a value from {lo} to {hi} or blank"))
-        required_nonnull = col["id"] == codebook.key
-        cols[col["id"]] = pa.Column(checks=checks, nullable=not required_nonnull, required=False)
-    return pa.DataFrameSchema(cols, strict=False)
+def first_error(problems: list[Problem]) -> Problem | None:
+    errs = [p for p in problems if p.severity == "error"]
+    return errs[0] if errs else None
 
 
-def validate_typed(typed: pd.DataFrame, raw: RawTable, codebook: Codebook) -> pd.DataFrame:
-    try:
-        schema_for(codebook).validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        fc = exc.failure_cases
-        fc = fc[fc["index"].notna()] if "index" in fc else fc
-        first = fc.sort_values("index", kind="stable").iloc[0] if len(fc) else None
-        if first is None:
-            raise PipelineError(f"schema check failed: {exc}", file=raw.file) from None
-        i = int(first["index"])
-        check = str(first["check"])
-        raise PipelineError(
-            "value outside the codebook", file=raw.file, row=raw.rows[i], column=first["column"],
-            got=raw.cells[first["column"]].iloc[i], expected=check + f" (see {codebook.path})",
-        ) from None
-    key = typed[codebook.key]
-    if key.isna().any():
-        i = int(np.flatnonzero(key.isna().to_numpy())[0])
-        raise PipelineError("respondent key is blank", file=raw.file, row=raw.rows[i], column=codebook.key,
-                            expected="a unique, non-blank id")
-    dup = key.duplicated()
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise PipelineError("respondent key is not unique", file=raw.file, row=raw.rows[i], column=codebook.key,
-                            got=key.iloc[i], expected="a unique id per row")
-    return typed
-
-
-def to_analysis(typed: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Rename to analysis variables; missing codes ("don't know", "refused") become NA."""
+# --------------------------------------------------------------------------- typing and recoding
+def to_analysis(typed: dict[str, pl.Series], codebook: Codebook) -> pd.DataFrame:
+    """Analysis variables: missing codes ("don't know", "refused") become NA, and every analysis column
+    with missing codes gets a 0/1 column <var>__dk (1 = a missing code was given; NA = blank)."""
     out = {}
     for col in codebook.columns:
         if col["id"] not in typed:
             continue
         s = typed[col["id"]]
+        var = col["var"]
+        if col["type"] in ("categorical", "integer"):
+            v = s.to_pandas().astype("Float64").astype("Int64")
+        elif col["type"] == "number":
+            v = s.to_pandas().astype("Float64")
+        elif col["type"] == "datetime":
+            v = s.to_pandas()
+        else:
+            v = s.to_pandas().astype("string")
         miss = codebook.missing_codes(col)
         if miss:
-            s = s.mask(s.isin(list(miss)))
-        out[col["var"]] = s
+            is_miss = v.isin(list(miss))
+            if col["role"] == "analysis":
+                out[var + DK_SUFFIX] = is_miss.astype("Int64").mask(v.isna())
+            v = v.mask(is_miss)
+        out[var] = v
     return pd.DataFrame(out)
 
 
@@ -355,12 +462,10 @@ def derive(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
                 frame[name] = mapped.astype("Int64" if all_int else "Float64")
             else:
                 frame[name] = mapped.astype("string")
-        elif "edges" in spec:
+        else:
             cats = pd.cut(src.astype("Float64").to_numpy(dtype=float, na_value=np.nan), bins=spec["edges"],
                           labels=spec["labels"], right=False)
             frame[name] = pd.Series(cats, index=frame.index).astype("string")
-        else:
-            raise PipelineError(f"derived variable {name!r} needs 'map', 'edges' or 'any'", file=codebook.path)
     return frame
 
 
@@ -384,72 +489,42 @@ def check_recorded_checksum(path, sums_file, sha256: str) -> bool | None:
     return True
 
 
-def blank_mask(raw: RawTable, codebook: Codebook) -> pd.DataFrame:
-    """True where a raw cell is empty (skipped), by analysis variable; "don't know" codes are not blank."""
-    cols = {c["var"]: raw.cells[c["id"]].fillna("").astype(str).str.strip() == ""
-            for c in codebook.columns if c["id"] in raw.cells.columns}
-    return pd.DataFrame(cols)
+def blank_mask(raw: RawTable, codebook: Codebook, variables) -> pd.DataFrame:
+    """True where a raw cell is empty (not asked or skipped), by analysis variable; missing codes are not blank."""
+    ids = {c["var"]: c["id"] for c in codebook.columns}
+    return pd.DataFrame({v: (raw.cells[ids[v]].cast(pl.String).fill_null("").str.strip_chars() == "").to_numpy()
+                         for v in variables if v in ids and ids[v] in raw.cells.columns})
 
 
-def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, rows: list, file: str, scales: dict) -> None:
-    """A respondent in the analytic sample who left every item of an SCS grid blank (not "don't know")
-    points at a broken export or a missing exclusion rule: stop and name them."""
-    for name, spec in scales.items():
-        items = [it["var"] for it in spec["items"]]
-        cols = [c for c in items if c in blank.columns]
+def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, raw: RawTable, positions, grids: dict, key: str) -> None:
+    """A respondent in the analytic sample who left every item of a grid blank (not "don't know") points
+    at a broken export or a missing exclusion rule: stop and name them."""
+    for name, spec in grids.items():
+        cols = [it["var"] for it in spec["items"] if it["var"] in blank.columns]
         if not cols:
             continue
-        all_blank = blank[cols].all(axis=1)
+        all_blank = blank[cols].all(axis=1).to_numpy()
         if all_blank.any():
-            i = int(all_blank.to_numpy().nonzero()[0][0])
+            i = int(np.flatnonzero(all_blank)[0])
             raise PipelineError(
-                f"respondent {frame['response_id'].iloc[i]} is in the analytic sample but left all "
-                f"{len(cols)} {name} items blank", file=file, row=rows[i],
+                f"respondent {frame[key].iloc[i]} is in the analytic sample but left all {len(cols)} {name} items blank",
+                file=raw.file, row=raw.row(positions[i]),
                 expected="at least one answer (or \"don't know\") per grid, or an exclusion rule that removes them")
 
 
-def ingest(path: str | Path, codebook: Codebook) -> tuple[pd.DataFrame, RawTable]:
-    """Read, check and type the raw export. Returns the analysis frame (identifiers still in it)."""
-    raw = read_raw(path, codebook)
+def ingest(path: str | Path, codebook: Codebook, fmt: str = "auto") -> tuple[pd.DataFrame, RawTable]:
+    """Read, check and type the raw export; stop on the first problem (``make check-data`` lists them all).
+    Returns the analysis frame (identifiers still in it) and the raw table."""
+    raw = read_raw(path, codebook, fmt)
     for n in raw.notes:
         log.warning("WARNING: %s: %s", raw.file, n)
-    check_columns(raw, codebook)
-    typed = validate_typed(parse_cells(raw, codebook), raw, codebook)
+    typed, problems = check_cells(raw, codebook)
+    for p in problems:
+        if p.severity == "warning" and p.kind == "unexpected_column":
+            log.warning("WARNING: %s: column %r is not in the codebook and is ignored", raw.file, p.column)
+    err = first_error(problems)
+    if err is not None:
+        raise PipelineError(err.message, file=raw.file,
+                            row=err.rows[0] if err.rows else None, column=err.column,
+                            got=err.values[0][0] if err.values else None, expected=err.expected or None)
     return derive(to_analysis(typed, codebook), codebook), raw
-
-
-def import_ids(codebook: Codebook) -> list[str]:
-    """ImportId JSON cells of the third header row, as Qualtrics writes them."""
-    special = {
-        "StartDate": {"ImportId": "startDate", "timeZone": "Asia/Shanghai"},
-        "EndDate": {"ImportId": "endDate", "timeZone": "Asia/Shanghai"},
-        "Status": {"ImportId": "status"},
-        "IPAddress": {"ImportId": "ipAddress"},
-        "Progress": {"ImportId": "progress"},
-        "Duration (in seconds)": {"ImportId": "duration"},
-        "Finished": {"ImportId": "finished"},
-        "RecordedDate": {"ImportId": "recordedDate", "timeZone": "Asia/Shanghai"},
-        "ResponseId": {"ImportId": "_recordId"},
-        "RecipientLastName": {"ImportId": "recipientLastName"},
-        "RecipientFirstName": {"ImportId": "recipientFirstName"},
-        "RecipientEmail": {"ImportId": "recipientEmail"},
-        "ExternalReference": {"ImportId": "externalDataReference"},
-        "LocationLatitude": {"ImportId": "locationLatitude"},
-        "LocationLongitude": {"ImportId": "locationLongitude"},
-        "DistributionChannel": {"ImportId": "distributionChannel"},
-        "UserLanguage": {"ImportId": "userLanguage"},
-    }
-    out = []
-    for c in codebook.columns:
-        cid = c["id"]
-        if cid in special:
-            obj = special[cid]
-        elif cid.startswith("Q"):
-            qid, _, sub = cid[1:].partition("_")
-            obj = {"ImportId": f"QID{qid}_{sub}" if sub else f"QID{qid}"}
-            if c["type"] == "text" and not sub:
-                obj = {"ImportId": f"QID{qid}_TEXT"}
-        else:
-            obj = {"ImportId": cid}
-        out.append(json.dumps(obj, separators=(",", ":")))
-    return out

@@ -41,9 +41,30 @@ def merge_streams(outputs):
     return merged
 
 
-def execute(source: str | Path, ipynb: str | Path, html: str | Path, *, cwd: str | Path, timeout: int = 600) -> None:
+PARAMETERS_TAG = "parameters"
+
+
+def inject_parameters(nb, parameters: dict) -> None:
+    """Replace the cell tagged "parameters" (its defaults for interactive use) by the values the
+    workflow passes: the notebook's slice of the config and the output folder, as papermill does."""
+    import json
+
+    src = "\n".join(f"{k} = {json.dumps(v, ensure_ascii=False, sort_keys=True)}" for k, v in parameters.items())
+    src = "# Parameters injected by the workflow (rule `notebook`): this notebook's slice of config.yaml\n" + \
+        src.replace("true", "True").replace("false", "False").replace("null", "None")
+    for cell in nb.cells:
+        if PARAMETERS_TAG in cell.get("metadata", {}).get("tags", []):
+            cell.source = src
+            return
+    raise ValueError("the notebook has no cell tagged 'parameters'")
+
+
+def execute(source: str | Path, ipynb: str | Path, html: str | Path, *, cwd: str | Path, timeout: int = 600,
+            parameters: dict | None = None) -> None:
     nb = jupytext.read(str(source))
     nb.metadata.pop("jupytext", None)
+    if parameters is not None:
+        inject_parameters(nb, parameters)
     # the kernel talks to this process over loopback only; keep its start-up chatter out of the console
     ExecutePreprocessor(timeout=timeout, kernel_name="python3",
                         extra_arguments=["--IPKernelApp.log_level=ERROR"]).preprocess(nb, {"metadata": {"path": str(cwd)}})

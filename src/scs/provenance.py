@@ -35,10 +35,10 @@ def git_state(root: Path) -> dict:
         return {"commit": None, "uncommitted_changes_outside_results": None, "note": "not a git checkout"}
 
 
-def build(rules: list[dict], cfg: dict, root: Path) -> dict:
+def build(rules: list[dict], cfg: dict, root: Path, *, config_sha256: str | None = None) -> dict:
     env = {"packages": package_versions(), "git": git_state(root)}
     env_id = hashlib.sha256(json.dumps(env, sort_keys=True).encode()).hexdigest()[:16]
-    chash = config_hash(cfg)
+    chash = config_sha256 or config_hash(cfg)
     files = {}
     for r in rules:
         script_sha = file_sha256(root / r["script"]) if r["script"] else None
@@ -53,14 +53,30 @@ def build(rules: list[dict], cfg: dict, root: Path) -> dict:
             "environment_id": env_id, "environment": env, "files": dict(sorted(files.items()))}
 
 
-def tables_and_programs(rules: list[dict], label: str) -> str:
+def caption_title(path: str | Path) -> str:
+    """The first sentence of a report caption (workflow/report/<name>.rst): the exhibit's name."""
+    text = Path(path).read_text(encoding="utf-8").strip()
+    return text.split(":")[0].strip().rstrip(".")
+
+
+def tables_and_programs(rules: list[dict], exhibits: list[dict], label: str) -> str:
+    """Every exhibit of the report with the rule and script that made it (from the workflow's exhibit table)."""
     lines = ["# List of tables and programs", "", f"Data: {label}", "",
              "Generated from the workflow (each output that the Snakemake report lists, with the rule and script "
              "that made it); not typed by hand. Run everything with `make` or `snakemake`.", "",
              "| figure/table | program | output file | note |", "|---|---|---|---|"]
     for r in rules:
-        for ex in r["exhibits"]:
-            name = ex["caption"].split(":")[0].strip().rstrip(".")
-            lines.append(f"| {name} | `{r['script']}` (rule `{r['rule']}`) | `{ex['file']}` | "
-                         f"{ex['category']} |")
+        for out in r["outputs"]:
+            for ex in exhibits:
+                if _matches(ex["file"], out):
+                    lines.append(f"| {caption_title(ex['caption'])} | `{r['script']}` (rule `{r['rule']}`) | `{out}` | "
+                                 f"{ex['category']} |")
     return "\n".join(lines) + "\n"
+
+
+def _matches(pattern: str, path: str) -> bool:
+    import re
+
+    rx = re.escape(pattern)
+    rx = re.sub(r"\\\{[^}]*\\\}", "[^/]+", rx)
+    return re.fullmatch(rx, path) is not None

@@ -16,6 +16,8 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
+
 from .config import config_hash, file_sha256
 
 DIGITS = ["Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"]
@@ -56,14 +58,14 @@ class Numbers:
             label: str = "") -> str:
         if key in self.entries:
             raise ValueError(f"registry key {key!r} added twice")
-        value = None if value is None else float(value)
+        value = None if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)) else float(value)
         text = fmt(value, kind)
         e = {"value": value, "formatted": text, "kind": kind, "unit": unit, "file": file}
         if label:
             e["label"] = label
-        if se is not None:
+        if se is not None and se == se:
             e["se"] = float(se)
-        if ci is not None:
+        if ci is not None and ci[0] == ci[0] and ci[1] == ci[1]:
             e["ci"] = [float(ci[0]), float(ci[1])]
         if n is not None:
             e["n"] = int(n)
@@ -152,6 +154,17 @@ def macro_name(key: str, prefix: str = "scs") -> str:
     return prefix + "".join(out)
 
 
+def tex_number(text: str) -> str:
+    """A formatted number for LaTeX that typesets right in text and in math: a true minus sign,
+    thousands separators without math spacing, and a '<' that works in both modes."""
+    out = text.replace(",", "{,}")
+    if out.startswith("<"):
+        out = "\\ensuremath{<}" + out[1:]
+    if out.startswith("-"):
+        out = "\\ensuremath{-}" + out[1:]
+    return out
+
+
 def tex_escape(s: str) -> str:
     return s.replace("\\", r"\textbackslash{}").replace("%", r"\%").replace("<", r"\textless{}").replace(
         "&", r"\&").replace("_", r"\_").replace("#", r"\#")
@@ -226,11 +239,6 @@ def drift_table(rows: list[dict]) -> str:
                           f"{r['tolerance']} |\n" for r in rows)
 
 
-def pins_from(registry: dict) -> dict:
-    return {"data_source": registry["data_source"],
-            "numbers": {k: {"value": e["value"], "formatted": e["formatted"]} for k, e in registry["numbers"].items()}}
-
-
 def text_checksums(paths) -> dict:
     return {str(p): file_sha256(p) for p in sorted(paths, key=str)}
 
@@ -239,9 +247,40 @@ def load_json(path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def text_outputs(results_dir) -> list[Path]:
-    """Text outputs compared exactly with the pins: Markdown and LaTeX under results/ (not the drift report)."""
-    results_dir = Path(results_dir)
-    out = [p for ext in ("*.md", "*.tex") for p in results_dir.rglob(ext)]
-    skip = {"verify.md", "tables_and_programs.md"}  # the check itself; a list derived from the workflow's shape
-    return sorted((p for p in out if p.name not in skip and "notebooks" not in p.parts), key=str)
+# --------------------------------------------------------------------------- pins of one raw file
+PIN_FILES = ("numbers.json", "text_sha256.json", "meta.json")
+
+
+def load_pins(pins_dir) -> tuple[dict, dict, dict] | None:
+    """(numbers, text checksums, meta) pinned for a raw file, or None when it has none."""
+    d = Path(pins_dir)
+    if not all((d / f).is_file() for f in PIN_FILES[:2]):
+        return None
+    meta = load_json(d / "meta.json") if (d / "meta.json").is_file() else {}
+    return load_json(d / "numbers.json"), load_json(d / "text_sha256.json"), meta
+
+
+def write_pins(pins_dir, registry: dict, text: dict, *, raw_sha256: str, config_sha256: str) -> tuple[int, int]:
+    d = Path(pins_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    numbers = {"data_source": registry["data_source"],
+               "numbers": {k: {"value": e["value"], "formatted": e["formatted"]} for k, e in registry["numbers"].items()}}
+    meta = {"raw_sha256": raw_sha256, "config_sha256": config_sha256, "data_source": registry["data_source"],
+            "data_label": registry["data_label"]}
+    for name, obj in zip(PIN_FILES, (numbers, text, meta)):
+        (d / name).write_text(json.dumps(obj, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return len(numbers["numbers"]), len(text)
+
+
+def no_pins_text(pins_dir, raw_sha256: str) -> list[str]:
+    return [f"No pins exist for this data: nothing was compared. Pins belong to the raw file they were made from "
+            f"(SHA-256 {raw_sha256[:16]}...), and `{pins_dir}/` does not exist.", "",
+            "To pin this build, so that later builds of the same file are checked against it: `make repin` "
+            "(or `snakemake repin`), then keep the pins with the results."]
+
+
+def no_drift_text(registry: dict, text: dict, pins_dir, meta: dict) -> list[str]:
+    return [f"Compared {len(registry['numbers']):,} numbers (tolerances in config.yaml `verify`) and {len(text)} text "
+            f"files (exactly) with `{pins_dir}/`, the pins of this raw file (SHA-256 "
+            f"{str(meta.get('raw_sha256', ''))[:16]}...).", "",
+            "No drift: every number and text file matches its pin."]

@@ -1,92 +1,161 @@
-"""The reproduction report: each published number beside the computed one."""
+"""The reproduction report: each published number or pattern beside the computed one, judged with its CI.
+
+A claim about a direction or an ordering agrees only when the interval of the compared quantity
+lies on the claimed side; a right point estimate whose interval covers the boundary gets its own
+status. Orderings of items are judged with design-based paired contrasts (difference of the two
+means, its SE and CI), never by comparing two point estimates.
+"""
 
 from __future__ import annotations
 
+import pandas as pd
+
+AGREES = "agrees"
+NOT_SIGNIFICANT = "direction only, not significant"
+DIFFERS = "DIFFERS"
+NOT_COMPARED = "not compared"
 
 
-def _value(numbers: dict, key: str) -> float:
+def _num(numbers: dict, key: str) -> dict:
     if key not in numbers:
         raise KeyError(f"published.yaml refers to registry key {key!r}, which no rule states")
-    return numbers[key]["value"]
+    e = numbers[key]
+    ci = e.get("ci") or [None, None]
+    return {"value": e["value"], "ci_low": ci[0], "ci_high": ci[1]}
 
 
-def evaluate(checks: list[dict], numbers: dict, cfg: dict) -> list[dict]:
-    """One row per check: computed value, difference, tolerance text and status."""
+def _contrast(con: pd.DataFrame, a: str, b: str) -> dict:
+    """a - b from the pairwise contrasts (either order)."""
+    r = con[(con["first"] == a) & (con["second"] == b)]
+    sign = 1.0
+    if r.empty:
+        r = con[(con["first"] == b) & (con["second"] == a)]
+        sign = -1.0
+    if r.empty:
+        raise KeyError(f"no paired contrast of {a!r} and {b!r} (are both items of one battery?)")
+    r = r.iloc[0]
+    lo, hi = sorted((sign * r["ci_low"], sign * r["ci_high"]))
+    return {"value": sign * r["difference"], "se": r["se"], "ci_low": lo, "ci_high": hi}
+
+
+def _side(x: dict, bound: float, above: bool) -> str:
+    """agrees when the interval lies on the claimed side of ``bound``; point only: its own status."""
+    v, lo, hi = x["value"], x["ci_low"], x["ci_high"]
+    if v is None:
+        return DIFFERS
+    point = v > bound if above else v < bound
+    if not point:
+        return DIFFERS
+    if lo is None or hi is None:
+        return NOT_SIGNIFICANT
+    return AGREES if ((lo > bound) if above else (hi < bound)) else NOT_SIGNIFICANT
+
+
+def _worst(statuses: list[str]) -> str:
+    return DIFFERS if DIFFERS in statuses else (NOT_SIGNIFICANT if NOT_SIGNIFICANT in statuses else AGREES)
+
+
+def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: dict) -> list[dict]:
+    """One row per check: the computed quantity with its CI, the criterion and a status."""
     rows = []
     for c in checks:
         kind = c["kind"]
         row = {"id": c["id"], "fact": c["fact"], "source": c["source"], "published": c.get("published"),
-               "computed": None, "difference": None, "criterion": "", "kind": kind}
+               "kind": kind, "format": c.get("format", "mean")}
         if kind in ("value", "near"):
-            v = _value(numbers, c["key"])
-            row.update(computed=v, difference=v - c["published"], tolerance=c["tolerance"])
-            ok = abs(v - c["published"]) <= c["tolerance"] + 1e-12
+            x = _num(numbers, c["key"])
+            ok = x["value"] is not None and abs(x["value"] - c["published"]) <= c["tolerance"] + 1e-12
+            row.update(computed=x, difference=None if x["value"] is None else x["value"] - c["published"],
+                       criterion=f"|computed - published| <= {c['tolerance']:g}", status=AGREES if ok else DIFFERS)
         elif kind == "above":
-            v = _value(numbers, c["key"])
-            row.update(computed=v, difference=v - c["published"])
-            ok = v > c["published"]
+            x = _num(numbers, c["key"])
+            row.update(computed=x, criterion=f"CI above {c['published']:g}", status=_side(x, c["published"], True))
         elif kind in ("negative", "positive"):
-            v = _value(numbers, c["key"])
-            row.update(computed=v, criterion="negative" if kind == "negative" else "positive")
-            ok = v < 0 if kind == "negative" else v > 0
+            x = _num(numbers, c["key"])
+            row.update(computed=x, criterion=f"CI {'below' if kind == 'negative' else 'above'} 0",
+                       status=_side(x, 0.0, kind == "positive"))
         elif kind == "greater":
-            v, w = _value(numbers, c["key"]), _value(numbers, c["than"])
-            row.update(computed=v, difference=v - w, than=w, than_key=c["than"])
-            ok = v > w
-        elif kind in ("only_below", "highest", "lowest"):
+            d = _contrast(contrasts, c["item"], c["than"])
+            row.update(computed=d, compared="difference", criterion=f"{c['item']} - {c['than']}: CI above 0",
+                       status=_side(d, 0.0, True))
+        elif kind in ("highest", "lowest"):
+            items = [it["var"] for it in cfg["scales"][c["scale"]]["items"] if it["var"] != c["item"]]
+            diffs = {o: _contrast(contrasts, c["item"], o) for o in items}
+            statuses = [_side(d, 0.0, kind == "highest") for d in diffs.values()]
+            closest = min(diffs, key=lambda o: abs(diffs[o]["value"]))
+            row.update(computed=diffs[closest], compared="difference",
+                       criterion=(f"{c['item']} minus every other item of {c['scale']}: every CI "
+                                  f"{'above' if kind == 'highest' else 'below'} 0 (shown: the closest, {closest})"),
+                       status=_worst(statuses))
+        elif kind == "only_below":
             items = [it["var"] for it in cfg["scales"][c["scale"]]["items"]]
-            means = {it: _value(numbers, f"indices.{it}.mean") for it in items}
-            v = means[c["item"]]
-            row["computed"] = v
-            if kind == "only_below":
-                below = [it for it, m in means.items() if m < c["published"]]
-                ok = below == [c["item"]]
-                row["below"] = below
-            elif kind == "highest":
-                ok = v == max(means.values())
-                row["criterion"] = "highest item mean of the scale"
-            else:
-                ok = v == min(means.values())
-                row["criterion"] = "lowest item mean of the scale"
+            vals = {i: _num(numbers, f"indices.{i}.mean") for i in items}
+            statuses = [_side(vals[i], c["published"], i != c["item"]) for i in items]
+            others = [i for i in items if i != c["item"]]
+            closest = min(others, key=lambda i: abs(vals[i]["value"] - c["published"]))
+            row.update(computed=vals[c["item"]],
+                       criterion=(f"the CI of {c['item']} below {c['published']:g} and of every other item above it "
+                                  f"(closest other: {closest}, {vals[closest]['value']:.2f} "
+                                  f"[{vals[closest]['ci_low']:.2f}, {vals[closest]['ci_high']:.2f}])"),
+                       status=_worst(statuses))
         else:
             raise ValueError(f"unknown check kind {kind!r} in published.yaml")
-        row["status"] = "agrees" if ok else "DIFFERS"
         rows.append(row)
     return rows
 
 
-def report_markdown(rows: list[dict], cfg: dict, sources: dict, nums, file: str) -> str:
-    synthetic = cfg["data"]["source"] == "synthetic"
+def should_compare(cfg: dict) -> bool:
+    setting = cfg["reproduction"].get("compare", "auto")
+    return cfg["data"]["source"] == "synthetic" if setting == "auto" else bool(setting)
+
+
+def report_markdown(rows: list[dict] | None, cfg: dict, sources: dict, nums, file: str, *, n: int | None = None,
+                    raw_sha256: str = "") -> str:
+    from .tables import ci_label
+
+    src = cfg["data"]["source"]
+    ci = float(cfg["estimates"]["ci_level"])
     lines = ["# Reproduction report", "", f"**Data: {cfg['data']['label']}**", ""]
-    if synthetic:
-        lines += ["> These numbers were computed from the SYNTHETIC stand-in, whose generator was calibrated to "
-                  "the published numbers. Agreement here shows that the calibration and the pipeline work; it is "
-                  "**not** a replication of the study's findings.", ""]
-    n_ok = sum(r["status"] == "agrees" for r in rows)
-    lines += [f"{nums.add('reproduction.agree', n_ok, 'count', file=file)} of "
-              f"{nums.add('reproduction.checks', len(rows), 'count', file=file)} published numbers and patterns "
-              "agree with the computed ones.", "",
-              "| fact | source | published | computed | difference | criterion | status |",
-              "|---|---|---:|---:|---:|---|---|"]
+    what = (f"Compared: the numbers and patterns published by the study (sources below) with the numbers this pipeline "
+            f"computed from **{cfg['data']['label']}** ({src} data" + (f", raw file SHA-256 {raw_sha256[:16]}..." if
+                                                                        raw_sha256 else "")
+            + (f", analytic n = {n:,}" if n is not None else "") + ").")
+    if rows is None:
+        lines += [f"No comparison was made: reproduction.compare is {cfg['reproduction'].get('compare')!r} for {src} "
+                  "data (set it to true to compare these data with the published numbers).", ""]
+        return "\n".join(lines)
+    lines += [what, ""]
+    if src == "synthetic":
+        lines += ["> These numbers were computed from the SYNTHETIC stand-in, whose generator was calibrated to the "
+                  "published numbers. Agreement here shows that the calibration and the pipeline work; it is **not** a "
+                  "replication of the study's findings.", ""]
+    elif src == "simulated":
+        lines += ["> These numbers were computed from SIMULATED data (another generator, not calibrated to the study). "
+                  "Agreement or disagreement says nothing about the study.", ""]
+    counts = {s: sum(r["status"] == s for r in rows) for s in (AGREES, NOT_SIGNIFICANT, DIFFERS)}
+    lines += [f"{nums.add('reproduction.agree', counts[AGREES], 'count', file=file)} of "
+              f"{nums.add('reproduction.checks', len(rows), 'count', file=file)} published numbers and patterns agree; "
+              f"{nums.add('reproduction.not_significant', counts[NOT_SIGNIFICANT], 'count', file=file)} agree in "
+              f"direction only (the {ci_label(ci)} covers the boundary); "
+              f"{nums.add('reproduction.differ', counts[DIFFERS], 'count', file=file)} differ.", "",
+              "A directional claim agrees only when its interval lies on the claimed side; orderings of items are "
+              "judged with paired contrasts (difference of the two weighted means, design-based SE and CI).", "",
+              f"| fact | source | published | computed | {ci_label(ci)} | criterion | status |",
+              "|---|---|---:|---:|---|---|---|"]
     for r in rows:
         k = f"reproduction.{r['id']}"
-        if r["kind"] in ("value", "near"):
-            r["criterion"] = "abs. difference <= " + nums.add(f"{k}.tolerance", r["tolerance"], "coef" if r["id"]
-                                                              == "media_limited" else "mean", file=file)
-        elif r["kind"] == "greater":
-            r["criterion"] = (f"greater than {r['than_key']} ("
-                              + nums.add(f"{k}.than", r["than"], "mean", file=file) + ")")
-        kind = "count" if r["id"] == "analytic_n" else ("coef" if r["kind"] in ("negative", "positive") or
-                                                         r["id"] == "media_limited" else
-                                                         "pct" if "support" in r["id"] or "majority" in r["id"]
-                                                         else "mean")
+        kind = r["format"]
+        x = r["computed"]
         pub = nums.add(f"{k}.published", r["published"], kind, file=file) if r["published"] is not None else ""
-        comp = nums.add(f"{k}.computed", r["computed"], kind, file=file) if r["computed"] is not None else ""
-        diff = nums.add(f"{k}.difference", r["difference"], kind, file=file) if r["difference"] is not None else ""
-        if r["kind"] == "above":
-            r["criterion"] = f"greater than {pub}"
-        elif r["kind"] == "only_below":
-            r["criterion"] = f"only item below {pub} (items below: {', '.join(r['below']) or 'none'})"
-        lines.append(f"| {r['fact']} | {r['source']} | {pub} | {comp} | {diff} | {r['criterion']} | {r['status']} |")
+        ckind = "coef" if r.get("compared") == "difference" else kind
+        comp = nums.add(f"{k}.computed", x["value"], ckind, file=file)
+        if r.get("compared") == "difference":
+            comp = f"difference {comp}"
+        if x["ci_low"] is not None:
+            cil = (f"[{nums.add(f'{k}.ci_low', x['ci_low'], ckind, file=file)}, "
+                   f"{nums.add(f'{k}.ci_high', x['ci_high'], ckind, file=file)}]")
+        else:
+            cil = ""
+        lines.append(f"| {r['fact']} | {r['source']} | {pub} | {comp} | {cil} | {r['criterion']} | {r['status']} |")
     lines += ["", "Sources:", ""] + [f"- {k}: {v}" for k, v in sources.items()]
     return "\n".join(lines) + "\n"

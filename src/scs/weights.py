@@ -1,26 +1,47 @@
-"""Weighting: rake the cleaned sample to census margins with svy.
+"""Weighting: calibrate the cleaned sample to census margins, once, and store the design.
 
-svy rakes with trimming inside the trim-rake loop, creates Rao-Wu bootstrap
-replicates and re-rakes each one, and keeps the raking in the design so that
-its linearization SEs account for it. Nothing here re-implements raking.
+The ``weights`` rule is the only place that calibrates. It writes the final weight, the
+unbounded raking weight (for the robustness table), the replicate weights (each one the result
+of the same weighting procedure applied to a bootstrap resample) and ``design.json`` (what the
+later stages need to rebuild the design: margins, categories, bounds, replicate variance
+conventions). Later stages call :func:`load_design` and never calibrate again.
+
+Methods (``weighting.method``):
+
+* ``bounded_raking`` (default): logit calibration with bounds on the adjustment factor
+  g = weight / prior weight (R: ``calibrate(calfun = "logit", bounds = c(L, U))``);
+* ``raking``: unbounded raking (R: ``calfun = "raking"``);
+* ``trim_rake``: svy's rake-trim-rake loop, bounds on the weight relative to its mean
+  (comparable with ipfraking-style weights; R has no equivalent).
+
+Prior weights are 1 (or ``weighting.base_weight``) scaled to mean 1 and the totals are n times
+the target shares, so every weight has mean 1 and the bounds are relative to the mean weight.
+
+When the sample cannot reach a target within the bounds (an online panel that under-covers a
+group), ``weighting.infeasible`` says what to do: collapse the category with an adjacent one
+(for margins listed as collapsible), widen the bounds, or stop. Every adjustment is recorded
+and printed in the diagnostics; nothing changes silently.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import re
-import warnings
+import copy
+import logging
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import polars as pl
-import svy
 
+from . import calibration as cal
+from .design import Design, bootstrap_scale, rao_wu_multipliers
 from .errors import PipelineError
+
+log = logging.getLogger(__name__)
 
 WEIGHT = "weight"
 BASE = "base_weight"
+UNBOUNDED = "weight_unbounded"
+REP_PREFIX = "rep_"
 
 
 # --------------------------------------------------------------------------- targets
@@ -49,17 +70,26 @@ def load_targets(path) -> pd.DataFrame:
                                 expected="shares that sum to 1 within each variable (tolerance 1e-6)")
         if grp["category"].duplicated().any():
             raise PipelineError(f"a category of {var!r} is listed twice", file=path, column="category")
+    for col in ("status", "source"):
+        if col not in t:
+            t[col] = ""
+    t[["status", "source"]] = t[["status", "source"]].fillna("")
     return t
 
 
-def shares_dict(targets: pd.DataFrame, variables) -> dict:
+def target_levels(targets: pd.DataFrame, variables) -> dict[str, list[str]]:
+    return {v: list(targets.loc[targets.variable == v, "category"]) for v in variables}
+
+
+def target_shares(targets: pd.DataFrame, variables) -> dict[str, dict[str, float]]:
     return {v: dict(zip(targets.loc[targets.variable == v, "category"],
                         targets.loc[targets.variable == v, "share"].astype(float)))
             for v in variables}
 
 
-def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file="targets") -> None:
-    """Every weighting variable present and complete; categories match the targets both ways."""
+def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file="targets",
+                 data_file="results/clean/clean.parquet") -> None:
+    """Every weighting variable present and complete; every sample category has a target."""
     for v in variables:
         if v not in set(targets["variable"]):
             raise PipelineError(f"weighting variable {v!r} has no targets", file=file,
@@ -72,110 +102,284 @@ def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file=
             n = int(col.isna().sum())
             ids = frame.loc[col.isna(), "response_id"].astype(str).head(3).tolist() if "response_id" in frame else []
             raise PipelineError(f"{n} respondent(s) have no value for weighting variable {v!r} (e.g. {ids})",
-                                column=v, file="results/clean/clean.parquet",
+                                column=v, file=data_file,
                                 expected="complete weighting variables (fix the codes or add an exclusion rule)")
         cats = set(targets.loc[targets.variable == v, "category"])
         seen = {str(x) for x in pd.unique(col.to_numpy(dtype=object))}
-        empty = sorted(cats - seen)
-        if empty:
-            raise PipelineError(f"target category {empty} of {v!r} has no respondent in the sample", file=file,
-                                column=v, expected="every target category present (collapse categories in the targets)")
         unknown = sorted(seen - cats)
         if unknown:
             raise PipelineError(f"sample category {unknown} of {v!r} has no target", file=file, column=v,
                                 expected=f"one of {sorted(cats)}")
 
 
-# --------------------------------------------------------------------------- raking
-def rake(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, key: str = "response_id",
-         replicates: bool = True, extra: pd.DataFrame | None = None, count_cycles: bool = True,
-         base_weight: str | None = None, design: dict | None = None, file="targets"):
-    """Rake ``frame`` to the target shares; weights are scaled to mean 1.
+# --------------------------------------------------------------------------- the weighting procedure
+@dataclass
+class Plan:
+    """Margins (categories after any collapsing, with their shares) and bounds of one weighting run."""
 
-    Returns ``(sample, info)``: the svy ``Sample`` whose design weight is
-    ``weight`` (replicates ``weight1..B`` re-raked when ``replicates``), and a
-    dict with the trim-rake cycles used. ``extra`` columns (float, NA kept)
-    are carried in the sample's data for estimation. ``count_cycles`` asks
-    svy to report each trim-rake cycle (one more margin check per cycle; turn
-    it off for very large files).
+    levels: dict[str, list[str]]                       # margin -> categories (collapsed ones joined by " + ")
+    shares: dict[str, dict[str, float]]
+    lower: float
+    upper: float
+    members: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # margin -> category -> original ones
+    adjustments: list[str] = field(default_factory=list)
 
-    The survey's own design is unclustered with equal prior weights; other
-    designs (used to cross-check against R's ``api`` examples) pass the column
-    of prior weights as ``base_weight`` and svy.Design parts (``psu``,
-    ``stratum``, ``pop_size``) as ``design``.
+    def columns(self, raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The margin variables recoded to this plan's (possibly collapsed) categories."""
+        out = {}
+        for v, x in raw.items():
+            mapping = {orig: cat for cat, origs in self.members.get(v, {}).items() for orig in origs}
+            x = np.asarray(x).astype(str)
+            out[v] = np.array([mapping.get(s, s) for s in x], dtype=object) if mapping else x
+        return out
+
+    def to_json(self) -> dict:
+        return {"levels": self.levels, "shares": self.shares, "lower": self.lower, "upper": self.upper,
+                "members": self.members, "adjustments": self.adjustments}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Plan":
+        return cls(levels=d["levels"], shares=d["shares"], lower=d["lower"], upper=d["upper"],
+                   members=d.get("members", {}), adjustments=d.get("adjustments", []))
+
+
+def _extremeness(r: float, lower: float, upper: float) -> float:
+    return max(r / upper, lower / r if r > 0 else np.inf)
+
+
+def _collapse(plan: Plan, var: str, cat: str, need: dict) -> str | None:
+    """Merge ``cat`` of ``var`` with the adjacent category that leaves the merged need closest to 1."""
+    lev = plan.levels[var]
+    if len(lev) <= 2:
+        return None
+    i = lev.index(cat)
+    best = None
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(lev):
+            other = lev[j]
+            t = plan.shares[var][cat] + plan.shares[var][other]
+            s = plan.shares[var][cat] / need[(var, cat)] + plan.shares[var][other] / need[(var, other)]
+            score = abs(np.log(t / s)) if s > 0 else np.inf
+            if best is None or score < best[0]:
+                best = (score, j, other)
+    _, j, other = best
+    a, b = (cat, other) if i < j else (other, cat)
+    merged = f"{a} + {b}"
+    members = plan.members.setdefault(var, {})
+    members[merged] = members.pop(a, [a]) + members.pop(b, [b])
+    shares = plan.shares[var]
+    shares[merged] = shares.pop(a) + shares.pop(b)
+    k = min(i, j)
+    plan.levels[var] = lev[:k] + [merged] + lev[k + 2:]
+    plan.shares[var] = {c: shares[c] for c in plan.levels[var]}
+    return merged
+
+
+def _run(columns, plan: Plan, d, wcfg):
+    """One weighting run with a fixed plan: the weights (their total is the prior weights' total, so
+    totals are that total times the shares), or None when the targets cannot be met."""
+    cols = plan.columns(columns)
+    method = wcfg["method"]
+    if method == "trim_rake":
+        try:
+            return cal.trim_rake(cols, plan.shares, d, lower=plan.lower, upper=plan.upper, tol=wcfg["tol"],
+                                 max_iter=wcfg["max_iter"], cycles=wcfg.get("trim_cycles", 200))
+        except RuntimeError as exc:
+            return None, {"message": str(exc)}
+    M, _ = cal.margin_matrix(cols, plan.levels)
+    T = cal.margin_totals(plan.shares, plan.levels, float(d.sum()))
+    kw = {"lower": plan.lower, "upper": plan.upper} if method == "bounded_raking" else {}
+    res = cal.calibrate(M, d, T, calfun="logit" if method == "bounded_raking" else "raking", tol=wcfg["tol"],
+                        max_iter=wcfg["max_iter"], **kw)
+    info = {"iterations": res.iterations, "max_rel_misfit": res.max_rel_misfit}
+    return (d * res.g if res.converged else None), info
+
+
+def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, wcfg: dict, *, where: str = "sample",
+                file: str = "data/targets.csv") -> tuple[np.ndarray, Plan, dict]:
+    """The whole weighting procedure for prior weights ``d``: plan (collapse/widen as configured), calibrate.
+
+    Returns (weights, whose total is that of ``d``; the plan used; run info). Raises
+    PipelineError when the targets cannot be met and the policy allows no further step.
     """
+    b = wcfg["bounds"]
+    plan = Plan(levels=copy.deepcopy(levels), shares=copy.deepcopy(shares), lower=float(b["lower"]),
+                upper=float(b["upper"]))
+    inf = wcfg.get("infeasible") or {}
+    policy = list(inf.get("policy", []))
+    collapsible = set(inf.get("collapsible", []))
+    headroom = float(inf.get("headroom", 0.8))
+    max_steps = int(inf.get("max_steps", 6))
+    bounded = wcfg["method"] != "raking"
+    for step in range(max_steps + 1):
+        need = cal.needed_factors(plan.columns(columns), plan.levels, plan.shares, d)
+        risky = {k: r for k, r in need.items()
+                 if np.isinf(r) or (bounded and (r > plan.upper * headroom or r < plan.lower / headroom))}
+        if not risky or not policy or step == max_steps:
+            w, info = _run(columns, plan, d, wcfg)
+            if w is not None:
+                return w, plan, info
+            if not policy or step == max_steps:
+                worst = max(need, key=lambda k: _extremeness(need[k], plan.lower, plan.upper))
+                detail = info.get("message") or (f"the largest relative margin misfit after {info.get('iterations')} "
+                                                 f"Newton steps is {info.get('max_rel_misfit', float('nan')):.2e}")
+                raise PipelineError(
+                    f"weighting of the {where} failed: the targets cannot be met within the bounds "
+                    f"[{plan.lower:g}, {plan.upper:g}] ({detail}); the hardest category is {worst[0]} = "
+                    f"{worst[1]!r}, which needs {need[worst]:.2f} times its sample share",
+                    file=file, expected="bounds that allow the targets (weighting.bounds), or weighting.infeasible.policy "
+                                        "[collapse, widen] with the margin in weighting.infeasible.collapsible")
+            risky = {k: need[k] for k in need if bounded}
+        (var, c) = max(risky, key=lambda k: _extremeness(risky[k], plan.lower, plan.upper))
+        r = need[(var, c)]
+        merged = _collapse(plan, var, c, need) if ("collapse" in policy and var in collapsible) else None
+        if merged:
+            plan.adjustments.append(f"collapsed {var}: {merged!r} (category {c!r} needs {r:.2f} times its sample "
+                                    f"share; bounds [{plan.lower:g}, {plan.upper:g}], headroom {headroom:g})")
+        elif "widen" in policy:
+            if r > 1:
+                new = max(plan.upper, r / headroom)
+                plan.adjustments.append(f"widened the upper bound {plan.upper:g} -> {new:.4g} ({var} = {c!r} needs "
+                                        f"{r:.2f} times its sample share)")
+                plan.upper = float(new)
+            else:
+                new = min(plan.lower, r * headroom)
+                plan.adjustments.append(f"widened the lower bound {plan.lower:g} -> {new:.4g} ({var} = {c!r} needs "
+                                        f"{r:.2f} times its sample share)")
+                plan.lower = float(new)
+        else:
+            policy = []  # nothing allowed for this category: the next pass reports it
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class WeightingResult:
+    weight: np.ndarray
+    unbounded: np.ndarray
+    base: np.ndarray
+    plan: Plan
+    info: dict
+    replicates: np.ndarray | None
+    replicate_plans: list[dict]
+    replicate_plan_index: list[int]
+
+
+def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file: str = "data/targets.csv",
+                 progress=None) -> WeightingResult:
+    """Weights, unbounded raking weights and re-weighted bootstrap replicates of the cleaned sample."""
     variables = list(wcfg["variables"])
     check_sample(frame, targets, variables, file=file)
+    columns = {v: frame[v].astype(str).to_numpy() for v in variables}
+    levels, shares = target_levels(targets, variables), target_shares(targets, variables)
+    n = len(frame)
+    bw = wcfg.get("base_weight")
+    if bw:
+        if bw not in frame.columns:
+            raise PipelineError(f"weighting.base_weight {bw!r} is not in the cleaned data", file="config.yaml")
+        base = frame[bw].astype(float).to_numpy()
+        if np.any(~np.isfinite(base)) or np.any(base <= 0):
+            raise PipelineError(f"prior weights {bw!r} must be positive numbers", file="config.yaml", column=bw)
+        base = base / base.mean()
+    else:
+        base = np.ones(n)
+    weight, plan, info = weight_once(columns, levels, shares, base, wcfg, file=file)
+    # the robustness variant: the same margins (after any collapsing), no bounds
+    unbounded, _ = _run(columns, plan, base, {**wcfg, "method": "raking"})
+    if unbounded is None:
+        raise PipelineError("unbounded raking of the sample did not converge (for the robustness table)", file=file,
+                            expected="margins that raking can meet (see the weighting diagnostics)")
     rcfg = wcfg.get("replicates") or {}
-    want_reps = replicates and rcfg.get("n", 0) > 0
-    # each respondent is its own PSU; declared only when the bootstrap needs it
-    sample = design_sample(frame, extra, key=key, base_weight=base_weight, categorical=variables,
-                           design=design or {"psu": key if want_reps else None})
-    if want_reps:
-        sample = sample.weighting.create_bs_wgts(n_reps=int(rcfg["n"]), kind=rcfg.get("kind", "rao-wu"),
-                                                 rstate=int(rcfg["seed"]), rep_prefix="bs")
-    trim = wcfg.get("trim")
-    trimming = None
-    if trim:
-        trimming = svy.TrimConfig(upper=float(trim["upper"]), lower=float(trim["lower"]),
-                                  max_iter=int(trim.get("max_iter", 100)))
-    buf = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(buf), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            raked = sample.weighting.rake(
-                shares=shares_dict(targets, variables), wgt_name=WEIGHT, tol=float(wcfg["tol"]),
-                max_iter=int(wcfg["max_iter"]), trimming=trimming, display_iter=count_cycles,
-                ignore_reps=not replicates,
-            )
-    except Exception as exc:  # svy's WeightingError and friends
-        msg = " ".join(str(exc).split())
-        raise PipelineError(f"raking failed: {msg[:600]}", file=file,
-                            expected="margins that the trimming bounds allow (relax weighting.trim or collapse categories)") from None
-    cycles = len(re.findall(r"^Cycle", buf.getvalue(), flags=re.M)) if count_cycles else None
-    return raked, {"trim_rake_cycles": cycles}
+    R = int(rcfg.get("n", 0))
+    max_rows = rcfg.get("max_rows")
+    if R and max_rows is not None and n > int(max_rows):
+        log.info("%d respondents > weighting.replicates.max_rows = %d: linearization only, no replicates", n, max_rows)
+        R = 0
+    reps, plans, index = None, [], []
+    if R:
+        mult = rao_wu_multipliers(n, R, int(rcfg["seed"]))
+        dtype = np.float32 if rcfg.get("dtype", "float64") == "float32" else np.float64
+        reps = np.empty((n, R), dtype=dtype)
+        keys = {}
+        for r in range(R):
+            d_r = base * mult[:, r]
+            w_r, plan_r, _ = weight_once(columns, levels, shares, d_r, wcfg, where=f"bootstrap replicate {r + 1}",
+                                         file=file)
+            reps[:, r] = w_r
+            key = repr(plan_r.to_json())
+            if key not in keys:
+                keys[key] = len(plans)
+                plans.append(plan_r.to_json())
+            index.append(keys[key])
+            if progress and (r + 1) % max(1, R // 10) == 0:
+                progress(r + 1, R)
+    return WeightingResult(weight=weight, unbounded=unbounded, base=base, plan=plan, info=info, replicates=reps,
+                           replicate_plans=plans, replicate_plan_index=index)
 
 
-def design_sample(frame: pd.DataFrame, extra: pd.DataFrame | None = None, *, key: str = "response_id",
-                  base_weight: str | None = None, categorical=(), design: dict | None = None):
-    """An svy Sample of ``frame``: prior weight ``base_weight`` (default: equal weights of 1), the
-    ``categorical`` columns as text, the ``extra`` columns as floats with NaN as null, and svy.Design
-    parts ``design`` (default: each respondent its own PSU)."""
-    design = dict(design) if design is not None else {"psu": key}
-    design_cols = {c: frame[c].to_numpy() for c in design.values() if c is not None}
-    data = pl.DataFrame({
-        key: frame[key].astype(str).to_numpy(),
-        BASE: frame[base_weight].to_numpy(dtype=float) if base_weight else np.ones(len(frame)),
-        **{c: v for c, v in design_cols.items() if c not in categorical and c != key},
-        **{v: frame[v].astype(str).to_numpy() for v in categorical},
-        **({c: extra[c].to_numpy(dtype=float) for c in extra.columns} if extra is not None else {}),
-    })
-    if extra is not None:  # svy wants nulls, not NaN, for missing values
-        data = data.with_columns([pl.col(c).fill_nan(None) for c in extra.columns])
-    return svy.Sample(data, svy.Design(wgt=BASE, **design))
+# --------------------------------------------------------------------------- the stored design
+def weights_frame(ids, result: WeightingResult, dtype: str = "float64") -> pd.DataFrame:
+    """What the weights rule stores: final, prior and unbounded weights, then the replicates."""
+    cols = {"response_id": np.asarray(ids).astype(str), WEIGHT: result.weight, BASE: result.base,
+            UNBOUNDED: result.unbounded}
+    out = pd.DataFrame(cols)
+    if result.replicates is not None:
+        reps = pd.DataFrame(result.replicates, columns=[f"{REP_PREFIX}{r + 1}" for r in range(result.replicates.shape[1])])
+        out = pd.concat([out, reps], axis=1)
+    return out
 
 
-def replicate_columns(sample) -> list[str]:
-    rw = sample.design.rep_wgts
-    if rw is None:
-        return []
-    return list(rw.columns)
+def design_record(result: WeightingResult, wcfg: dict) -> dict:
+    """design.json: everything a later stage needs to rebuild the design from the stored weights."""
+    R = 0 if result.replicates is None else result.replicates.shape[1]
+    rcfg = wcfg.get("replicates") or {}
+    return {
+        "method": wcfg["method"],
+        "variables": list(wcfg["variables"]),
+        "base_weight": wcfg.get("base_weight"),
+        "plan": result.plan.to_json(),
+        "info": {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in result.info.items()},
+        "linearization": ("influence values residualized on the calibration margins (R's greg_calibration), "
+                          "with-replacement single-stage variance, n/(n-1)"),
+        "replicates": {
+            "n": R,
+            "kind": "Rao-Wu rescaled bootstrap, each replicate re-weighted by the whole procedure" if R else None,
+            "seed": rcfg.get("seed") if R else None,
+            "scale": bootstrap_scale(R) if R > 1 else None,
+            "mse": False,
+            "dtype": rcfg.get("dtype", "float64"),
+            "plans": result.replicate_plans,
+            "plan_index": result.replicate_plan_index,
+        },
+    }
 
 
-def check_stored(sample, stored: pd.DataFrame, key: str = "response_id", tol: float = 1e-9) -> None:
-    """The design rebuilt here must carry the weights the weighting stage wrote."""
-    here = weight_frame(sample, key)
-    if list(here[key]) != list(stored[key]) or list(here.columns) != list(stored.columns):
-        raise PipelineError("rebuilt design does not match results/weights/weights.parquet (respondents or "
-                            "replicates differ); rerun the weights rule")
-    diff = float(np.max(np.abs(here.drop(columns=key).to_numpy() - stored.drop(columns=key).to_numpy())))
-    if diff > tol:
-        raise PipelineError(f"rebuilt weights differ from the stored ones by {diff:.3g}; rerun the weights rule")
+def calibration_matrix(frame: pd.DataFrame, plan: Plan) -> np.ndarray:
+    columns = plan.columns({v: frame[v].astype(str).to_numpy() for v in plan.levels})
+    M, _ = cal.margin_matrix(columns, plan.levels)
+    return M
 
 
-def weight_frame(sample, key: str = "response_id") -> pd.DataFrame:
-    cols = [key, WEIGHT] + replicate_columns(sample)
-    return sample.data.select(cols).to_pandas()
+def load_design(frame: pd.DataFrame, weights: pd.DataFrame, record: dict, *, weight: str = WEIGHT,
+                replicates: bool = True, label: str = "") -> Design:
+    """The design of the estimates, rebuilt from the stored weights and design.json (no calibration).
+
+    ``frame`` holds the respondents in the order of ``weights`` (checked) and the margin variables.
+    ``weight`` picks the stored weight (the final one, or ``weight_unbounded`` for the robustness
+    variant); ``replicates=False`` skips the replicate columns.
+    """
+    ids = frame["response_id"].astype(str).to_numpy()
+    if len(ids) != len(weights) or not np.array_equal(ids, weights["response_id"].astype(str).to_numpy()):
+        raise PipelineError("the stored weights are for other respondents than the analysis data; rerun the weights rule",
+                            file="weights.parquet")
+    plan = Plan.from_json(record["plan"])
+    reps = None
+    rep_cols = [c for c in weights.columns if c.startswith(REP_PREFIX)]
+    if replicates and rep_cols and weight == WEIGHT:
+        reps = weights[rep_cols].to_numpy()
+    M = calibration_matrix(frame, plan)
+    rinfo = record.get("replicates") or {}
+    return Design(weight=weights[weight].to_numpy(dtype=float), base=weights[BASE].to_numpy(dtype=float), calib=M,
+                  replicates=reps, rep_scale=rinfo.get("scale") or 1.0, rep_mse=bool(rinfo.get("mse")), label=label)
 
 
 # --------------------------------------------------------------------------- diagnostics
@@ -184,81 +388,83 @@ def kish_deff(w: np.ndarray) -> float:
     return float(len(w) * np.sum(w ** 2) / np.sum(w) ** 2)
 
 
-def margins_table(frame: pd.DataFrame, weights: np.ndarray, targets: pd.DataFrame, variables) -> pd.DataFrame:
+def margins_table(frame: pd.DataFrame, weights: np.ndarray, plan: Plan, targets: pd.DataFrame) -> pd.DataFrame:
+    """Target, unweighted and weighted share of every margin category as weighted (after any collapsing)."""
     rows = []
     w = np.asarray(weights, dtype=float)
-    for v in variables:
-        col = frame[v].astype(str).to_numpy()
-        for r in targets.loc[targets.variable == v].itertuples():
-            m = col == r.category
-            rows.append({
-                "variable": v, "category": r.category, "target": float(r.share),
-                "unweighted": float(m.mean()), "weighted": float(w[m].sum() / w.sum()),
-                "n": int(m.sum()), "status": getattr(r, "status", ""),
-            })
+    cols = plan.columns({v: frame[v].astype(str).to_numpy() for v in plan.levels})
+    status = {(r.variable, r.category): r.status for r in targets.itertuples()}
+    for v, lev in plan.levels.items():
+        for c in lev:
+            m = cols[v] == c
+            origs = plan.members.get(v, {}).get(c, [c])
+            rows.append({"variable": v, "category": c, "target": float(plan.shares[v][c]),
+                         "unweighted": float(m.mean()), "weighted": float(w[m].sum() / w.sum()), "n": int(m.sum()),
+                         "status": "/".join(dict.fromkeys(str(status.get((v, o), "")) for o in origs))})
     out = pd.DataFrame(rows)
     out["error"] = out["weighted"] - out["target"]
     return out
 
 
-def weight_summary(weights: np.ndarray, margins: pd.DataFrame, info: dict, n_reps: int) -> dict:
-    w = np.asarray(weights, dtype=float)
+def replicate_check(reps: np.ndarray, base: np.ndarray, frame: pd.DataFrame, record: dict) -> dict:
+    """Every stored replicate against its own weighting plan: largest margin error (share of the
+    replicate's total) and whether it meets the bounds of that plan (bounded raking: the factor
+    w_r / d_r on resampled units; trim-rake: the weight over the mean of the positive weights)."""
+    seed = record["replicates"]["seed"]
+    R = reps.shape[1]
+    mult = rao_wu_multipliers(len(base), R, int(seed))
+    plans = [Plan.from_json(p) for p in record["replicates"]["plans"]]
+    index = record["replicates"]["plan_index"]
+    raw = {v: frame[v].astype(str).to_numpy() for v in record["variables"]}
+    worst_margin, worst_bound, outside = 0.0, 0.0, 0
+    for r in range(R):
+        plan = plans[index[r]]
+        w = np.asarray(reps[:, r], dtype=float)
+        d = base * mult[:, r]
+        cols = plan.columns(raw)
+        for v, lev in plan.levels.items():
+            for c in lev:
+                worst_margin = max(worst_margin, abs(w[cols[v] == c].sum() / w.sum() - plan.shares[v][c]))
+        pos = d > 0
+        if np.any(w[~pos] != 0):
+            outside += 1
+        if record["method"] == "trim_rake":
+            ratio = w[pos] / w[pos].mean()
+        elif record["method"] == "bounded_raking":
+            ratio = w[pos] / d[pos]
+        else:
+            continue
+        excess = max(0.0, float(ratio.max() - plan.upper), float(plan.lower - ratio.min()))
+        worst_bound = max(worst_bound, excess)
+    return {"replicates": R, "max_abs_margin_error": worst_margin, "max_bound_excess": worst_bound,
+            "nonzero_weights_outside_resample": outside,
+            "replicates_with_own_plan": int(sum(i != index[0] for i in index)) if index else 0}
+
+
+def weight_summary(w: np.ndarray, base: np.ndarray, margins: pd.DataFrame, record: dict, reps: dict | None) -> dict:
+    w = np.asarray(w, dtype=float)
+    g = w / base
     deff = kish_deff(w)
-    return {
+    plan = record["plan"]
+    out = {
         "n": int(len(w)),
         "weight_min": float(w.min()),
         "weight_max": float(w.max()),
         "weight_mean": float(w.mean()),
         "weight_cv": float(w.std(ddof=0) / w.mean()),
+        "factor_min": float(g.min()),
+        "factor_max": float(g.max()),
+        "bound_lower": float(plan["lower"]),
+        "bound_upper": float(plan["upper"]),
         "kish_deff": deff,
         "effective_n": float(len(w) / deff),
         "max_abs_margin_error": float(margins["error"].abs().max()),
-        "trim_rake_cycles": int(info.get("trim_rake_cycles") or 0),
-        "replicates": int(n_reps),
+        "iterations": int(record["info"].get("iterations") or record["info"].get("cycles") or 0),
+        "adjustments": len(plan.get("adjustments", [])),
+        "replicates": int(record["replicates"]["n"]),
     }
-
-
-def replicate_margin_error(sample, frame: pd.DataFrame, targets: pd.DataFrame, variables) -> float:
-    """Largest |weighted share - target| over all replicates and margin levels."""
-    reps = replicate_columns(sample)
-    if not reps:
-        return float("nan")
-    R = sample.data.select(reps).to_numpy()
-    worst = 0.0
-    for v in variables:
-        col = frame[v].astype(str).to_numpy()
-        for r in targets.loc[targets.variable == v].itertuples():
-            m = col == r.category
-            share = R[m].sum(axis=0) / R.sum(axis=0)
-            worst = max(worst, float(np.abs(share - r.share).max()))
-    return worst
-
-
-SUMMARY_KINDS = {"n": "count", "replicates": "count", "trim_rake_cycles": "count", "max_abs_margin_error": "small",
-                 "replicate_max_abs_margin_error": "small", "effective_n": "count", "kish_deff": "ratio",
-                 "weight_min": "weight", "weight_max": "weight", "weight_mean": "weight", "weight_cv": "ratio"}
-
-
-def diagnostics_markdown(margins: pd.DataFrame, summary: dict, label: str, nums, file: str,
-                         min_cell: int = 10) -> str:
-    lines = ["# Weighting diagnostics", "", f"Data: {label}", "",
-             "Raking (svy) to census margins, trimming inside the trim-rake loop; weights have mean 1.", "",
-             "| variable | category | target | unweighted | weighted | n | target status |",
-             "|---|---|---:|---:|---:|---:|---|"]
-    for r in margins.itertuples():
-        k = f"weights.margin.{r.variable}.{r.category}"
-        small = r.n < min_cell  # the unweighted share and n would reveal a small cell
-        cells = [nums.add(f"{k}.target", r.target, "share", file=file, unit="share"),
-                 nums.suppress(f"{k}.unweighted", file=file, min_cell=min_cell) if small else
-                 nums.add(f"{k}.unweighted", r.unweighted, "share", file=file, unit="share"),
-                 nums.add(f"{k}.weighted", r.weighted, "share", file=file, unit="share"),
-                 nums.suppress(f"{k}.n", file=file, min_cell=min_cell) if small else
-                 nums.add(f"{k}.n", r.n, "count", file=file, unit="respondents")]
-        lines.append(f"| {r.variable} | {r.category} | " + " | ".join(cells) + f" | {r.status} |")
-    lines += ["", "| statistic | value |", "|---|---:|"]
-    for k, v in summary.items():
-        lines.append(f"| {k.replace('_', ' ')} | {nums.add(f'weights.{k}', v, SUMMARY_KINDS[k], file=file)} |")
-    lines += ["", f"Cells with fewer than {min_cell} respondents are shown as <{min_cell} (disclosure control).",
-              "", "Target status: V = read in an official source; D = arithmetic on V; S = third-party transcription; "
-              "U = approximate (see data/targets.csv and FACTS.md)."]
-    return "\n".join(lines) + "\n"
+    if reps:
+        out["replicate_max_abs_margin_error"] = reps["max_abs_margin_error"]
+        out["replicate_max_bound_excess"] = reps["max_bound_excess"]
+        out["replicates_with_own_plan"] = reps["replicates_with_own_plan"]
+    return out

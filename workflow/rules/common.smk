@@ -1,30 +1,122 @@
-# Shared helpers for the rule files.
-import hashlib
-import json
+# Shared definitions and helper functions of the rule files (no rules here).
+import os
 
+from scs.config import config_slice, data_id, file_sha256, output_dir, pins_root
+
+OUT = output_dir(config)
 RAW = config["data"]["raw"]
 CODEBOOK = config["data"]["codebook"]
 TARGETS = config["data"]["targets"]
+BATTERIES = list(config["batteries"])
+# every rule: the conda environment equivalent to the virtual environment of requirements.lock
+ENV = "../../environment.yml"
+# what every output states about its data
+DATA = ("data.source", "data.label")
 
 
-def config_digest():
-    """Hash of the whole configuration; a rule that takes it as a param reruns when config changes."""
-    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+# The exhibits of the HTML report: one table that the report (through `report()`) and the
+# provenance rule's list of tables and programs both read. Caption files: workflow/report/<name>.rst.
+EXHIBITS = []
 
 
-def content_sha256(path):
-    """Checksum of an input file: as a param, a changed file reruns its rule even if its mtime was kept."""
-    import os
+def exhibit(path, name, category, **kw):
+    """An output shown in the report: registered here, flagged for Snakemake's report."""
+    EXHIBITS.append({"file": str(path), "caption": f"workflow/report/{name}.rst", "category": category})
+    return report(path, caption=f"../report/{name}.rst", category=category, **kw)
 
-    if not os.path.isfile(path):
-        return "missing"
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+
+def cfg(*paths):
+    """The config sections a rule reads (and the data source and label every output prints):
+    passed as a param, so that the rule reruns when they change and only then."""
+    return config_slice(config, *DATA, *paths)
+
+
+def out(*parts):
+    return os.path.join(OUT, *parts)
 
 
 def pkg(*modules):
     """Source files of the scs package that a rule depends on."""
     return [f"src/scs/{m}.py" for m in modules]
+
+
+def content_sha256(path):
+    """Checksum of an input file: as a param, a changed file reruns its rule even if its mtime was kept."""
+    return file_sha256(path) if os.path.isfile(path) else "missing"
+
+
+def raw_data_id():
+    return data_id(content_sha256(RAW))
+
+
+def battery_figure(battery, ext):
+    """Figures 1, 2, ...: one item figure per battery, numbered in config order."""
+    return out("figures", f"figure{BATTERIES.index(battery) + 1}_{battery}.{ext}")
+
+
+def battery_figure_outputs():
+    """Named outputs png_<battery> (in the report) and pdf_<battery> of the item figures."""
+    outs = {}
+    for b in BATTERIES:
+        outs[f"png_{b}"] = exhibit(battery_figure(b, "png"), "figure_items", "3. Indices and items")
+        outs[f"pdf_{b}"] = battery_figure(b, "pdf")
+    return outs
+
+
+def weights_input():
+    return {"weights": out("weights", "weights.parquet"), "design": out("weights", "design.json")}
+
+
+def mem_for(base_mb, per_row_kb=0.0):
+    """Memory a job asks the scheduler for: a base plus a share per raw row (the benchmark's figures)."""
+
+    def f(wildcards, input):
+        rows = max(1, os.path.getsize(RAW) // 300) if os.path.isfile(RAW) else 1
+        return int(base_mb + per_row_kb * rows / 1024)
+
+    return f
+
+
+def pins_dir():
+    """Pins of the current raw file: <pins root>/<data id>/."""
+    return os.path.join(pins_root(config), raw_data_id())
+
+
+def existing_pins(wildcards):
+    """The pins as inputs when they exist (so a re-pin reruns the check); never made by a rule."""
+    return [p for p in (os.path.join(pins_dir(), f) for f in ("numbers.json", "text_sha256.json")) if os.path.exists(p)]
+
+
+def config_digest():
+    from scs.config import config_hash
+
+    return config_hash(config)
+
+
+def synthetic_truth():
+    """The stand-in's known truth: an input only when the data are the stand-in."""
+    return [config["synthetic"]["truth"]] if config["data"]["source"] == "synthetic" and "synthetic" in config else []
+
+
+def script_of(name):
+    """Every rule runs scripts/<rule name>.py (a test checks the convention)."""
+    return f"scripts/{name}.py"
+
+
+def describe_rule(name):
+    """Rule name, script, inputs and outputs of one rule (public API: rules.<name>.input / .output)."""
+    proxy = getattr(rules, name)
+    inputs = []
+    for f in proxy.input:
+        if callable(f):  # an input function (the pins of verify): the files it returns now
+            inputs.extend(existing_pins(None))
+        else:
+            inputs.append(str(f))
+    return {"rule": name, "script": script_of(name), "inputs": inputs, "outputs": [str(f) for f in proxy.output]}
+
+
+def describe_notebook(name):
+    nb = NOTEBOOKS[name]
+    return {"rule": "notebook", "script": script_of("notebook"),
+            "inputs": [f"notebooks/{name}.py", *pkg("notebooks"), *[str(x) for x in nb["inputs"]]],
+            "outputs": [out("notebooks", f"{name}.ipynb"), out("notebooks", f"{name}.html")]}

@@ -1,39 +1,74 @@
-# Stage 3: surveillance, punishment and trust indices; reliability; item estimates; Figures 1 and 2.
+# Stage 3: indices and their reliability; design-based item estimates; Figures 1 and 2.
 
 
 rule indices:
+    """Scale indices (mean of the answered items) and their reliability (Cronbach's alpha)."""
     input:
         data=rules.clean.output.data,
-        weights=rules.weights.output.weights,
-        targets=TARGETS,
-        code=pkg("indices", "weights"),
+        **weights_input(),
+        code=pkg("indices"),
     output:
-        analysis="results/indices/analysis.parquet",
-        estimates="results/indices/item_estimates.csv",
-        estimates_md=report("results/indices/item_estimates.md", caption="../report/item_estimates.rst", category="3. Indices and items"),
-        reliability="results/indices/reliability.csv",
-        reliability_md=report("results/indices/reliability.md", caption="../report/reliability.rst", category="3. Indices and items"),
-        numbers="results/indices/numbers.json",
+        analysis=out("indices", "analysis.parquet"),
+        reliability=out("indices", "reliability.csv"),
+        reliability_md=exhibit(out("indices", "reliability.md"), "reliability", "3. Indices and items"),
+        numbers=out("numbers", "indices.json"),
     params:
-        config=config_digest(),
+        cfg=cfg("scales", "batteries", "disclosure"),
+    message:
+        "Indices and reliability"
     log:
         "logs/indices.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(600, 3.0),
     script:
         "../../scripts/indices.py"
 
 
-rule figures_items:
+rule item_estimates:
+    """Weighted means, % support / oppose / don't know of every battery item and index, and every
+    paired contrast of two items of a battery (for the orderings the reproduction report tests)."""
     input:
-        estimates=rules.indices.output.estimates,
+        analysis=rules.indices.output.analysis,
+        **weights_input(),
+        code=pkg("means", "design", "weights", "item_tables"),
+    output:
+        estimates=out("items", "item_estimates.csv"),
+        md=exhibit(out("items", "item_estimates.md"), "item_estimates", "3. Indices and items"),
+        distribution=out("items", "item_distribution.csv"),
+        contrasts=out("items", "contrasts.csv"),
+        numbers=out("numbers", "item_estimates.json"),
+    params:
+        cfg=cfg("scales", "batteries", "response_scale", "estimates", "disclosure"),
+    message:
+        "Design-based estimates of every item and index"
+    log:
+        "logs/item_estimates.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(800, 8.0),
+    script:
+        "../../scripts/item_estimates.py"
+
+
+rule figures_items:
+    """Figures 1 and 2 (one per battery): items sorted by weighted mean, with CIs and the index mean."""
+    input:
+        estimates=rules.item_estimates.output.estimates,
         code=pkg("figures"),
     output:
-        fig1_png=report("results/figures/figure1_surveillance.png", caption="../report/figure1.rst", category="3. Indices and items"),
-        fig1_pdf="results/figures/figure1_surveillance.pdf",
-        fig2_png=report("results/figures/figure2_punishment.png", caption="../report/figure2.rst", category="3. Indices and items"),
-        fig2_pdf="results/figures/figure2_punishment.pdf",
+        **battery_figure_outputs(),
     params:
-        config=config_digest(),
+        cfg=cfg("batteries", "response_scale.labels", "estimates.ci_level", "figures"),
+    message:
+        "Figures of the item estimates, one per battery"
     log:
         "logs/figures_items.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
     script:
-        "../../scripts/figures.py"
+        "../../scripts/figures_items.py"

@@ -1,28 +1,100 @@
 # Stage 4: regressions on political capital, robustness, ordered logits, Figure 3.
 
 
-rule models:
+rule regressions:
+    """Survey-weighted least squares of each outcome index (M1-M3) with design-based SEs; predictive margins."""
     input:
         analysis=rules.indices.output.analysis,
-        weights=rules.weights.output.weights,
-        targets=TARGETS,
-        code=pkg("models", "weights", "figures"),
+        **weights_input(),
+        code=pkg("regression", "formula", "design", "weights", "model_tables"),
     output:
-        coefficients="results/models/coefficients.csv",
-        table_md=report("results/models/regression_table.md", caption="../report/regression.rst", category="4. Models"),
-        table_tex=report("results/models/regression_table.tex", caption="../report/regression_tex.rst", category="4. Models"),
-        robustness="results/models/robustness.csv",
-        robustness_md=report("results/models/robustness.md", caption="../report/robustness.rst", category="4. Models"),
-        ordered="results/models/ordered_logits.csv",
-        ordered_md=report("results/models/ordered_logits.md", caption="../report/ordered.rst", category="4. Models"),
-        predicted="results/models/predicted_by_ccp.csv",
-        predicted_md=report("results/models/predicted_by_ccp.md", caption="../report/predicted.rst", category="4. Models"),
-        numbers="results/models/numbers.json",
-        fig3_png=report("results/figures/figure3_political_capital.png", caption="../report/figure3.rst", category="4. Models"),
-        fig3_pdf="results/figures/figure3_political_capital.pdf",
+        coefficients=out("models", "coefficients.csv"),
+        table_md=exhibit(out("models", "regression_table.md"), "regression", "4. Models"),
+        table_tex=exhibit(out("models", "regression_table.tex"), "regression_tex", "4. Models"),
+        samples=out("models", "model_samples.csv"),
+        predicted=out("models", "predicted.csv"),
+        predicted_md=exhibit(out("models", "predicted.md"), "predicted", "4. Models"),
+        numbers=out("numbers", "regressions.json"),
     params:
-        config=config_digest(),
+        cfg=cfg("models", "scales", "estimates"),
+    message:
+        "Regressions of the indices on political capital and controls"
     log:
-        "logs/models.log",
+        "logs/regressions.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(800, 6.0),
     script:
-        "../../scripts/models.py"
+        "../../scripts/regressions.py"
+
+
+rule robustness:
+    """The full model unweighted, with unbounded raking weights, and with the alternative political-capital coding."""
+    input:
+        analysis=rules.indices.output.analysis,
+        **weights_input(),
+        code=pkg("regression", "formula", "design", "weights", "model_tables"),
+    output:
+        csv=out("models", "robustness.csv"),
+        md=exhibit(out("models", "robustness.md"), "robustness", "4. Models"),
+        numbers=out("numbers", "robustness.json"),
+    params:
+        cfg=cfg("models", "estimates", "weighting.method", "weighting.bounds"),
+    message:
+        "Robustness of the political-capital coefficients"
+    log:
+        "logs/robustness.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(700, 4.0),
+    script:
+        "../../scripts/robustness.py"
+
+
+rule ordered_logits:
+    """Weighted ordered logit of every battery item on the full model's covariates (design-based SEs)."""
+    input:
+        analysis=rules.indices.output.analysis,
+        **weights_input(),
+        code=pkg("ordinal", "formula", "design", "weights", "model_tables"),
+    output:
+        csv=out("models", "ordered_logits.csv"),
+        md=exhibit(out("models", "ordered_logits.md"), "ordered", "4. Models"),
+        numbers=out("numbers", "ordered_logits.json"),
+    params:
+        cfg=cfg("models", "scales", "batteries", "estimates"),
+    message:
+        "Weighted ordered logits of every item"
+    log:
+        "logs/ordered_logits.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(800, 6.0),
+    script:
+        "../../scripts/ordered_logits.py"
+
+
+rule figure3:
+    """Figure 3: full-model coefficients for each outcome, and the predictive margins."""
+    input:
+        coefficients=rules.regressions.output.coefficients,
+        predicted=rules.regressions.output.predicted,
+        code=pkg("figures"),
+    output:
+        png=exhibit(out("figures", "figure3_political_capital.png"), "figure3", "4. Models"),
+        pdf=out("figures", "figure3_political_capital.pdf"),
+    params:
+        cfg=cfg("models", "scales", "estimates.ci_level", "figures"),
+    message:
+        "Figure 3: political capital"
+    log:
+        "logs/figure3.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/figure3.py"

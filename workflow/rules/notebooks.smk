@@ -1,25 +1,48 @@
 # Stage 6: execute the notebooks on the pipeline's outputs (they read; they do not recompute).
+# Each notebook gets only the config slice it reads, injected as its parameters cell.
 
-NOTEBOOK_INPUTS = {
-    "01_data_cleaning": [*rules.clean.output, rules.weights.output.margins],
-    "02_weights": [*rules.weights.output],
-    "03_indices_items": [*rules.indices.output, *rules.figures_items.output],
-    "04_models": [*rules.models.output, rules.reproduction.output.md, config["synthetic"]["truth"]],
+NOTEBOOKS = {
+    "01_data_cleaning": {
+        "inputs": [*rules.clean.output, rules.weights.output.margins],
+        "cfg": cfg("cleaning", "weighting.variables", "disclosure"),
+    },
+    "02_weights": {
+        "inputs": [*rules.weights.output, *rules.weight_figure.output, rules.item_estimates.output.estimates],
+        "cfg": cfg("weighting", "disclosure"),
+    },
+    "03_indices_items": {
+        "inputs": [*rules.indices.output, *rules.item_estimates.output, *rules.figures_items.output],
+        "cfg": cfg("scales", "batteries", "response_scale", "disclosure"),
+    },
+    "04_models": {
+        "inputs": [*rules.regressions.output, *rules.robustness.output, *rules.ordered_logits.output,
+                   *rules.figure3.output, rules.reproduction.output.md, *synthetic_truth()],
+        "cfg": cfg("models", "estimates", "synthetic.truth"),
+    },
 }
 
 
 rule notebook:
+    """Execute one notebook on the pipeline's outputs: .ipynb and .html."""
     input:
         notebook="notebooks/{name}.py",
-        data=lambda wc: NOTEBOOK_INPUTS[wc.name],
-        config="config.yaml",
+        data=lambda wc: NOTEBOOKS[wc.name]["inputs"],
         code=pkg("notebooks"),
     output:
-        ipynb="results/notebooks/{name}.ipynb",
-        html=report("results/notebooks/{name}.html", caption="../report/notebook.rst", category="6. Notebooks", subcategory="{name}"),
+        ipynb=out("notebooks", "{name}.ipynb"),
+        html=exhibit(out("notebooks", "{name}.html"), "notebook", "6. Notebooks", subcategory="{name}"),
+    params:
+        cfg=lambda wc: NOTEBOOKS[wc.name]["cfg"],
+        out=OUT,
     wildcard_constraints:
-        name="|".join(NOTEBOOK_INPUTS),
+        name="|".join(NOTEBOOKS),
+    message:
+        "Notebook {wildcards.name}"
     log:
         "logs/notebook_{name}.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=900,
     script:
-        "../../scripts/run_notebook.py"
+        "../../scripts/notebook.py"

@@ -1,76 +1,131 @@
-import os
-
 # Stage 5: reproduction report, number registry (numbers.json / numbers.tex), drift check against the pins.
 
+# the registry fragments: every rule that states numbers writes one
 FRAGMENTS = [
     rules.clean.output.numbers,
     rules.weights.output.numbers,
     rules.indices.output.numbers,
-    rules.models.output.numbers,
+    rules.item_estimates.output.numbers,
+    rules.regressions.output.numbers,
+    rules.robustness.output.numbers,
+    rules.ordered_logits.output.numbers,
 ]
+# the text outputs the drift check compares exactly: every Markdown and LaTeX file of the stages
 TEXT_OUTPUTS = [
-    f
-    for r in (rules.clean, rules.weights, rules.indices, rules.models)
+    str(f)
+    for r in (rules.check_data, rules.clean, rules.weights, rules.indices, rules.item_estimates, rules.regressions,
+              rules.robustness, rules.ordered_logits)
     for f in r.output
-    if f.endswith((".md", ".tex"))
+    if str(f).endswith((".md", ".tex"))
 ]
+PINS = pins_dir()
 
 
 rule reproduction:
+    """Each published number or pattern beside the computed one, judged with its CI."""
     input:
         fragments=FRAGMENTS,
-        published="data/published.yaml",
+        contrasts=rules.item_estimates.output.contrasts,
+        published=config["reproduction"]["published"],
         code=pkg("reproduction", "registry"),
     output:
-        md=report("results/reproduction.md", caption="../report/reproduction.rst", category="5. Reproduction"),
-        numbers="results/reproduction/numbers.json",
+        md=exhibit(out("reproduction.md"), "reproduction", "5. Reproduction"),
+        numbers=out("numbers", "reproduction.json"),
     params:
-        config=config_digest(),
+        cfg=cfg("reproduction", "scales", "estimates.ci_level"),
+        raw_sha256=content_sha256(RAW),
+    message:
+        "Reproduction report"
     log:
         "logs/reproduction.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=400,
     script:
         "../../scripts/reproduction.py"
 
 
 rule registry:
+    """Merge the stage fragments into numbers.json and one LaTeX macro per number (numbers.tex)."""
     input:
         fragments=FRAGMENTS + [rules.reproduction.output.numbers],
         code=pkg("registry"),
     output:
-        json="results/numbers.json",
-        tex=report("results/numbers.tex", caption="../report/numbers_tex.rst", category="5. Reproduction"),
-        disclosure=report("results/disclosure.md", caption="../report/disclosure.rst", category="5. Reproduction"),
+        json=out("numbers.json"),
+        tex=exhibit(out("numbers.tex"), "numbers_tex", "5. Reproduction"),
+        disclosure=exhibit(out("disclosure.md"), "disclosure", "5. Reproduction"),
     params:
-        config=config_digest(),
+        cfg=cfg("disclosure"),
+    message:
+        "Registry of every number"
     log:
         "logs/registry.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=400,
     script:
         "../../scripts/registry.py"
 
 
-PINS = {
-    "pins_numbers": f"{config['verify']['pins']}/numbers.json",
-    "pins_text": f"{config['verify']['pins']}/text_sha256.json",
-}
-
-
-def existing_pins(wildcards):
-    """The pins as inputs when they exist (so a re-pin reruns the check); the script reports missing ones."""
-    return [p for p in PINS.values() if os.path.exists(p)]
+rule checksums:
+    """Checksums of every Markdown and LaTeX output (what the drift check and `make repin` compare)."""
+    input:
+        text=TEXT_OUTPUTS + [rules.reproduction.output.md, rules.registry.output.tex, rules.registry.output.disclosure],
+    output:
+        out("text_sha256.json"),
+    message:
+        "Checksums of the text outputs"
+    log:
+        "logs/checksums.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=300,
+    script:
+        "../../scripts/checksums.py"
 
 
 rule verify:
+    """Compare this build with the pins made from the same raw file (none: say so and pass)."""
     input:
         registry=rules.registry.output.json,
-        text=TEXT_OUTPUTS + [rules.reproduction.output.md, rules.registry.output.tex, rules.registry.output.disclosure],
+        text=rules.checksums.output[0],
         pins=existing_pins,
         code=pkg("registry"),
     output:
-        report("results/verify.md", caption="../report/verify.rst", category="5. Reproduction"),
+        exhibit(out("verify.md"), "verify", "5. Reproduction"),
     params:
-        config=config_digest(),
-        **PINS,
+        cfg=cfg("verify"),
+        pins=PINS,
+        raw_sha256=content_sha256(RAW),
+    message:
+        "Drift check against the pins in {params.pins}"
     log:
         "logs/verify.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=300,
     script:
         "../../scripts/verify.py"
+
+
+rule repin:
+    """Record this build's numbers and text checksums as the pins of its raw file (run on purpose: make repin)."""
+    input:
+        registry=rules.registry.output.json,
+        text=rules.checksums.output[0],
+    params:
+        pins=PINS,
+        raw_sha256=content_sha256(RAW),
+        config_sha256=config_digest(),
+    message:
+        "Pinning this build in {params.pins}"
+    log:
+        "logs/repin.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/repin.py"

@@ -1,22 +1,27 @@
-# The SYNTHETIC stand-in's generator. Not part of the default target: its
-# outputs land in build/synthetic/ and are compared with (or copied over)
-# the shipped files in data/ by `make synthetic` (see README).
+# The SYNTHETIC stand-in's generator. Not part of the default target: its outputs land in
+# build/synthetic/ and are compared with (or copied over) the shipped files in data/ by
+# `make synthetic` (see README).
 
 
 rule synthetic:
+    """Generate the synthetic stand-in export (CSV, .sav, truth) from its seeded population model."""
     input:
-        spec=config["synthetic"]["spec"],
+        spec=config.get("synthetic", {}).get("spec", "data/synthetic/generator.yaml"),
         codebook=CODEBOOK,
         targets=TARGETS,
-        code=pkg("synth", "ingest", "clean", "weights"),
+        code=pkg("synth", "ingest", "codebook", "clean", "weights", "calibration"),
     output:
-        csv="build/synthetic/scs_survey_2020_synthetic.csv",
-        sav="build/synthetic/scs_survey_2020_synthetic.sav",
+        csv="build/synthetic/" + os.path.basename(RAW).replace(".sav", ".csv").replace(".dta", ".csv"),
+        sav="build/synthetic/" + os.path.basename(RAW).rsplit(".", 1)[0] + ".sav",
         truth="build/synthetic/truth.json",
         sums="build/synthetic/SHA256SUMS",
     params:
-        config=config_digest(),
+        cfg=cfg("synthetic", "cleaning", "weighting", "scales", "batteries", "models"),
+    message:
+        "Generating the synthetic stand-in"
     log:
         "logs/synthetic.log",
+    conda:
+        ENV
     script:
-        "../../scripts/generate_synthetic.py"
+        "../../scripts/synthetic.py"

@@ -1,22 +1,51 @@
-# Stage 2: rake to census margins, re-raked bootstrap replicates, diagnostics.
+# Stage 2: calibrate to the census margins once; store weights, replicates and the design.
 
 
 rule weights:
+    """Weights (bounded raking by default) and re-weighted bootstrap replicates; the stored design."""
     input:
         data=rules.clean.output.data,
         targets=TARGETS,
-        code=pkg("weights", "figures"),
+        code=pkg("weights", "calibration", "design"),
     output:
-        weights="results/weights/weights.parquet",
-        margins="results/weights/margins.csv",
-        md=report("results/weights/diagnostics.md", caption="../report/weights.rst", category="2. Weights"),
-        summary="results/weights/summary.json",
-        png=report("results/weights/weight_distribution.png", caption="../report/weight_distribution.rst", category="2. Weights"),
-        pdf="results/weights/weight_distribution.pdf",
-        numbers="results/weights/numbers.json",
+        weights=out("weights", "weights.parquet"),
+        design=out("weights", "design.json"),
+        margins=out("weights", "margins.csv"),
+        md=exhibit(out("weights", "diagnostics.md"), "weights", "2. Weights"),
+        summary=out("weights", "summary.json"),
+        numbers=out("numbers", "weights.json"),
     params:
-        config=config_digest(),
+        cfg=cfg("weighting", "disclosure"),
+    message:
+        "Weighting to the census margins in {input.targets}"
     log:
         "logs/weights.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(700, 6.0),
     script:
         "../../scripts/weights.py"
+
+
+rule weight_figure:
+    """Histogram of the weights with the bounds."""
+    input:
+        weights=rules.weights.output.weights,
+        summary=rules.weights.output.summary,
+        code=pkg("figures"),
+    output:
+        png=exhibit(out("weights", "weight_distribution.png"), "weight_distribution", "2. Weights"),
+        pdf=out("weights", "weight_distribution.pdf"),
+    params:
+        cfg=cfg("figures.dpi"),
+    message:
+        "Figure: distribution of the weights"
+    log:
+        "logs/weight_figure.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(500, 0.5),
+    script:
+        "../../scripts/weight_figure.py"

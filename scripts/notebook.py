@@ -4,8 +4,9 @@ import logging
 import os
 from pathlib import Path
 
-from scs.errors import run_step  # noqa: E402
-from scs.notebooks import execute  # noqa: E402
+from _common import cfg_of, run_step
+
+from scs.notebooks import execute
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -13,7 +14,8 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 def main():
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     logging.info("executing %s", smk.input.notebook)
-    execute(smk.input.notebook, smk.output.ipynb, smk.output.html, cwd=Path.cwd())
+    execute(smk.input.notebook, smk.output.ipynb, smk.output.html, cwd=Path.cwd(),
+            parameters={"CFG": cfg_of(smk), "OUT": smk.params.out})
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

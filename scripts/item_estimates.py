@@ -1,0 +1,35 @@
+"""Snakemake adapter: design-based item and index estimates, answer shares, paired contrasts (rule `item_estimates`)."""
+
+import logging
+
+import pandas as pd
+from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_text
+
+from scs import item_tables, items
+from scs.registry import Numbers, withhold_small_cells
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+
+
+def main():
+    cfg = cfg_of(smk)
+    frame = pd.read_parquet(smk.input.analysis)
+    design = read_design(smk, frame)
+    logging.info("estimating %d items and %d indices", sum(len(cfg["scales"][b]["items"]) for b in cfg["batteries"]),
+                 len(cfg["batteries"]))
+    est = items.item_estimates(design, frame, cfg)
+    dist = items.item_distribution(design, frame, cfg)
+    con = items.pairwise_contrasts(design, frame, cfg)
+    min_cell = cfg["disclosure"]["min_cell"]
+    stats = [c for c in est.columns if c not in ("scale", "var", "label", "kind")]
+    write_csv(smk.output.estimates, withhold_small_cells(est, "n", stats, min_cell), cfg)
+    write_csv(smk.output.distribution, withhold_small_cells(dist, "n", ["n"], min_cell), cfg)
+    write_csv(smk.output.contrasts, con, cfg)
+    nums = Numbers("item_estimates")
+    write_text(smk.output.md, item_tables.estimates_markdown(est, cfg, nums, smk.output.md))
+    write_numbers(smk, nums, cfg)
+    for r in est[est.kind == "index"].itertuples():
+        logging.info("%s: weighted mean %.3f (SE %.3f), n = %d", r.label, r.mean, r.se, r.n)
+
+
+run_step(main, log=smk.log[0], outputs=list(smk.output))

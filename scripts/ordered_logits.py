@@ -1,0 +1,27 @@
+"""Snakemake adapter: weighted ordered logits of every battery item (rule `ordered_logits`)."""
+
+import logging
+
+import pandas as pd
+from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_text
+
+from scs import model_tables, models
+from scs.registry import Numbers
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+
+
+def main():
+    cfg = cfg_of(smk)
+    frame = pd.read_parquet(smk.input.analysis)
+    design = read_design(smk, frame, replicates=False)
+    logging.info("fitting weighted ordered logits of %d items",
+                 sum(len(cfg["scales"][b]["items"]) for b in cfg["batteries"]))
+    ol = models.ordered_logits(design, frame, cfg)
+    nums = Numbers("ordered_logits")
+    write_csv(smk.output.csv, ol, cfg)
+    write_text(smk.output.md, model_tables.ordered_markdown(ol, cfg, nums, smk.output.md))
+    write_numbers(smk, nums, cfg)
+
+
+run_step(main, log=smk.log[0], outputs=list(smk.output))

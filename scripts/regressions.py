@@ -1,0 +1,42 @@
+"""Snakemake adapter: regressions M1-M3 of every outcome, estimation samples, predictive margins (rule `regressions`)."""
+
+import logging
+
+import pandas as pd
+from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_text
+
+from scs import model_tables, models
+from scs.registry import Numbers
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+
+
+def main():
+    cfg = cfg_of(smk)
+    frame = pd.read_parquet(smk.input.analysis)
+    design = read_design(smk, frame)
+    mats = models.matrices(frame, cfg)
+    masks = models.samples(frame, cfg, mats)
+    samples = models.samples_table(frame, cfg, masks)
+    for r in samples.itertuples():
+        if r.n < r.n_analytic:
+            logging.warning("WARNING: %s, %s: %d of %d respondents lack the outcome or a covariate and are not in the "
+                            "estimation sample (see %s)", r.outcome, r.model, r.n_analytic - r.n, r.n_analytic,
+                            smk.output.table_md)
+    logging.info("fitting %s for %s", list(cfg["models"]["formulas"]), cfg["models"]["outcomes"])
+    coefs, fits = models.fit(design, frame, cfg, mats, masks)
+    pred = models.predicted(design, frame, cfg, mats, fits)
+    nums = Numbers("regressions")
+    write_csv(smk.output.coefficients, coefs, cfg)
+    write_csv(smk.output.samples, samples, cfg)
+    write_text(smk.output.table_md, model_tables.regression_markdown(coefs, samples, cfg, nums, smk.output.table_md))
+    write_text(smk.output.table_tex, model_tables.regression_latex(coefs, cfg))
+    write_csv(smk.output.predicted, pred, cfg)
+    write_text(smk.output.predicted_md, model_tables.predicted_markdown(pred, cfg, nums, smk.output.predicted_md))
+    write_numbers(smk, nums, cfg)
+    full = coefs[coefs.model == cfg["models"]["full"]]
+    for r in full[full.term.isin(cfg["models"]["political_capital"])].itertuples():
+        logging.info("%s, %s: %.3f (SE %.3f)", r.outcome, r.term, r.coef, r.se)
+
+
+run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -1,0 +1,35 @@
+"""Snakemake adapter: the full model unweighted, without bounds, and with the alternative coding (rule `robustness`)."""
+
+import numpy as np
+import pandas as pd
+from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_text
+
+from scs import model_tables, models, weights
+from scs.design import Design
+from scs.registry import Numbers
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+
+
+def main():
+    cfg = cfg_of(smk)
+    frame = pd.read_parquet(smk.input.analysis)
+    full = cfg["models"]["full"]
+    design = read_design(smk, frame, replicates=False)
+    unbounded = read_design(smk, frame, replicates=False, weight=weights.UNBOUNDED)
+    unweighted = Design(weight=np.ones(len(frame)))
+    mats = models.matrices(frame, cfg, alternative=True)
+    masks = models.samples(frame, cfg, mats)
+    parts = []
+    for variant, des, which in (("main", design, full), ("unweighted", unweighted, full),
+                                ("unbounded", unbounded, full), ("alternative", design, models.ALTERNATIVE)):
+        tab, _ = models.fit(des, frame, cfg, mats, masks, models=[which], variant=variant, replicates=False)
+        parts.append(tab)
+    rob = pd.concat(parts, ignore_index=True)
+    nums = Numbers("robustness")
+    write_csv(smk.output.csv, rob, cfg)
+    write_text(smk.output.md, model_tables.robustness_markdown(rob, cfg, nums, smk.output.md))
+    write_numbers(smk, nums, cfg)
+
+
+run_step(main, log=smk.log[0], outputs=list(smk.output))

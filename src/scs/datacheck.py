@@ -1,0 +1,106 @@
+"""The data check: the whole export against the codebook, every problem at once (``make check-data``).
+
+Writes a Markdown report and a CSV (one row per problem: what, where, how many, the first rows
+and values, what was expected and what to do). The check itself never fails the build; the
+``clean`` rule stops when the report lists an error, with a short summary and the report's path.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .codebook import Codebook
+from .errors import PipelineError
+from .ingest import Problem, check_cells, read_raw
+
+COLUMNS = ["severity", "kind", "column", "count", "first_rows", "values", "message", "expected", "fix"]
+
+
+def check_raw(path, codebook: Codebook, fmt: str = "auto") -> tuple[list[Problem], dict]:
+    """Every problem of the export (a file that cannot be read at all is one problem) and facts about it."""
+    try:
+        raw = read_raw(path, codebook, fmt)
+    except PipelineError as exc:
+        return [Problem("unreadable", str(exc).split(": ", 1)[-1] if exc.file else str(exc), exc.column,
+                        [exc.row] if exc.row is not None else [], 1, [], "", "see the message; re-export the file")], \
+            {"format": None, "rows": 0, "columns": 0}
+    _, problems = check_cells(raw, codebook)
+    for n in raw.notes:
+        problems.insert(0, Problem("note", n, None, [], 1, [], "", "", severity="warning"))
+    return problems, {"format": raw.format, "rows": raw.cells.height, "columns": raw.cells.width}
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    rows = [{"severity": p.severity, "kind": p.kind, "column": p.column or "", "count": p.count,
+             "first_rows": " ".join(str(r) for r in p.rows), "values": json.dumps([[str(v), n] for v, n in p.values],
+                                                                                  ensure_ascii=False),
+             "message": p.message, "expected": p.expected, "fix": p.fix} for p in problems]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def summary_line(df: pd.DataFrame, report: str) -> str:
+    errs = df[df.severity == "error"]
+    cols = errs["column"].replace("", "(file)").nunique()
+    if errs.empty:
+        warn = len(df)
+        return f"data check: no problems ({warn} warning(s)); report: {report}"
+    return f"data check: {len(errs)} problem(s) in {cols} column(s); report: {report}"
+
+
+def report_markdown(df: pd.DataFrame, facts: dict, file: str, codebook_path: str, label: str) -> str:
+    errs = df[df.severity == "error"]
+    lines = ["# Data check", "", f"Data: {label}", "",
+             f"The export `{file}` ({facts.get('format') or 'unreadable'}; {facts.get('rows', 0):,} responses, "
+             f"{facts.get('columns', 0)} columns) checked against the codebook `{codebook_path}`: every column, every "
+             "cell.", ""]
+    if errs.empty:
+        lines.append("No problems: every required column is present and every value is one the codebook allows.")
+    else:
+        lines.append(f"**{len(errs)} problem(s) in {errs['column'].replace('', '(file)').nunique()} column(s).** The "
+                     "build stops at cleaning until they are fixed (in the export or in the codebook).")
+    lines.append("")
+    for sev, title in (("error", "Problems"), ("warning", "Warnings")):
+        part = df[df.severity == sev]
+        if part.empty:
+            continue
+        lines += [f"## {title}", "", "| # | what | column | cells | first rows | values (count) | expected | what to do |",
+                  "|---:|---|---|---:|---|---|---|---|"]
+        for i, r in enumerate(part.itertuples(), 1):
+            vals = ", ".join(f"`{v}` ({n})" for v, n in json.loads(r.values))
+            lines.append(f"| {i} | {r.message} | {r.column} | {r.count:,} | {r.first_rows} | {vals} | {r.expected} | "
+                         f"{r.fix} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def stop_on_problems(csv_path: str, report: str, raw_file: str) -> None:
+    """Stop with one line when the data check found errors: the first one, and where all are listed."""
+    df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    errs = df[df.severity == "error"]
+    if errs.empty:
+        return
+    first = errs.iloc[0]
+    rows = first["first_rows"].split(" ")[0] if first["first_rows"] else None
+    if rows is not None and rows.isdigit():
+        rows = int(rows)
+    elif rows == "case":
+        rows = " ".join(first["first_rows"].split(" ")[:2])
+    vals = json.loads(first["values"] or "[]")
+    n_cols = errs["column"].replace("", "(file)").nunique()
+    raise PipelineError(first["message"], file=raw_file, row=rows, column=first["column"] or None,
+                        got=vals[0][0] if vals else None,
+                        expected=(f"{first['expected']}; " if first["expected"] else "")
+                        + f"{len(errs)} problem(s) in {n_cols} column(s) in all, listed in {report}")
+
+
+def write_report(problems, facts, *, md: str, csv: str, file: str, codebook: Codebook, label: str, source: str) -> str:
+    df = problems_frame(problems)
+    Path(csv).parent.mkdir(parents=True, exist_ok=True)
+    out = df.copy()
+    out.insert(0, "data_source", source)
+    out.to_csv(csv, index=False, lineterminator="\n")
+    Path(md).write_text(report_markdown(df, facts, file, codebook.path, label), encoding="utf-8")
+    return summary_line(df, md)

@@ -1,0 +1,125 @@
+"""Battery items and indices: design-based means, answer shares, and paired contrasts (results as tables).
+
+"Don't know" and other missing codes of the codebook are out of the mean and of % support /
+% oppose (shares of the substantive answers); % don't know is their share of everyone who gave
+any answer (substantive or a missing code). Blank cells (not asked or skipped) count nowhere.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from .design import Design
+from .means import contrasts, means
+
+DK = "__dk"
+
+
+def dk_column(var: str) -> str:
+    """The cleaned data's 0/1 column: 1 when the answer was a missing code ("don't know", refused)."""
+    return f"{var}{DK}"
+
+
+def _values(frame, var):
+    return frame[var].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _entries(cfg: dict):
+    for b in cfg["batteries"]:
+        spec = cfg["scales"][b]
+        for it in spec["items"]:
+            yield b, it["var"], it["label"], "item"
+        yield b, b, spec["label"], "index"
+
+
+def item_estimates(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """One row per battery item and index: weighted mean (linearization and bootstrap SE, CIs),
+    % support, % oppose and % don't know with their SEs, unweighted mean, n answered, n don't know."""
+    support = list(cfg["response_scale"]["support"])
+    oppose = list(cfg["response_scale"]["oppose"])
+    ci = float(cfg["estimates"]["ci_level"])
+    entries = list(_entries(cfg))
+    cols, names = [], []
+    for b, var, label, kind in entries:
+        x = _values(frame, var)
+        ok = ~np.isnan(x)
+        if kind == "index":  # an index: support = mean at or above the lowest support code
+            sup = np.where(ok, (x >= min(support)).astype(float), np.nan)
+            opp = np.where(ok, (x <= max(oppose)).astype(float), np.nan)
+            dk = np.full(len(x), np.nan)
+        else:
+            sup = np.where(ok, np.isin(x, support).astype(float), np.nan)
+            opp = np.where(ok, np.isin(x, oppose).astype(float), np.nan)
+            dcol = dk_column(var)
+            dk = _values(frame, dcol) if dcol in frame.columns else np.where(ok, 0.0, np.nan)
+        cols += [x, sup, opp, dk]
+        names += [var, f"{var}:support", f"{var}:oppose", f"{var}:dk"]
+    est = means(design, np.column_stack(cols), names)
+    lo, hi = est.ci(ci)
+    blo, bhi = est.ci_rep(ci)
+    rows = []
+    for j, (b, var, label, kind) in enumerate(entries):
+        k = 4 * j
+        x = cols[k]
+        ok = ~np.isnan(x)
+        n_dk = int(np.nansum(cols[k + 3])) if kind == "item" else 0
+        rows.append({
+            "scale": b, "var": var, "label": label, "kind": kind, "n": int(ok.sum()), "n_dk": n_dk,
+            "mean": est.est[k], "se": est.se[k], "ci_low": lo[k], "ci_high": hi[k], "df": est.df,
+            "se_boot": est.se_rep[k] if est.se_rep is not None else np.nan,
+            "ci_low_boot": blo[k] if blo is not None else np.nan, "ci_high_boot": bhi[k] if bhi is not None else np.nan,
+            "pct_support": 100 * est.est[k + 1], "pct_support_se": 100 * est.se[k + 1],
+            "pct_support_ci_low": 100 * lo[k + 1], "pct_support_ci_high": 100 * hi[k + 1],
+            "pct_oppose": 100 * est.est[k + 2], "pct_oppose_se": 100 * est.se[k + 2],
+            "pct_oppose_ci_low": 100 * lo[k + 2], "pct_oppose_ci_high": 100 * hi[k + 2],
+            "pct_dk": 100 * est.est[k + 3] if kind == "item" else np.nan,
+            "pct_dk_se": 100 * est.se[k + 3] if kind == "item" else np.nan,
+            "mean_unweighted": float(np.nanmean(x)) if ok.any() else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def item_distribution(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """Weighted share of every answer code of every battery item (among substantive answers) and of
+    "don't know" (among all answers), with unweighted counts: the data of the Likert charts."""
+    codes = sorted(int(k) for k in cfg["response_scale"]["labels"])
+    cols, keys = [], []
+    for b in cfg["batteries"]:
+        for it in cfg["scales"][b]["items"]:
+            x = _values(frame, it["var"])
+            ok = ~np.isnan(x)
+            for c in codes:
+                cols.append(np.where(ok, (x == c).astype(float), np.nan))
+                keys.append((b, it["var"], it["label"], str(c), int(np.sum(x == c))))
+            dcol = dk_column(it["var"])
+            dk = _values(frame, dcol) if dcol in frame.columns else np.where(ok, 0.0, np.nan)
+            cols.append(dk)
+            keys.append((b, it["var"], it["label"], "dk", int(np.nansum(dk))))
+    est = means(design, np.column_stack(cols), [f"{k[1]}:{k[3]}" for k in keys], replicates=False)
+    return pd.DataFrame([{"scale": b, "var": v, "label": lab, "answer": a, "n": n, "share": s, "se": se}
+                         for (b, v, lab, a, n), s, se in zip(keys, est.est, est.se)])
+
+
+def pairwise_contrasts(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """Every difference of two item means within a battery (first minus second, in config order)."""
+    ci = float(cfg["estimates"]["ci_level"])
+    rows = []
+    for b in cfg["batteries"]:
+        items = [it["var"] for it in cfg["scales"][b]["items"]]
+        Y = np.column_stack([_values(frame, v) for v in items])
+        pairs = list(combinations(range(len(items)), 2))
+        names = [f"{items[a]}-{items[c]}" for a, c in pairs]
+        est = contrasts(design, Y, pairs, names)
+        lo, hi = est.ci(ci)
+        blo, bhi = est.ci_rep(ci)
+        for j, (a, c) in enumerate(pairs):
+            rows.append({"scale": b, "first": items[a], "second": items[c], "difference": est.est[j], "se": est.se[j],
+                         "ci_low": lo[j], "ci_high": hi[j], "df": est.df,
+                         "se_boot": est.se_rep[j] if est.se_rep is not None else np.nan,
+                         "ci_low_boot": blo[j] if blo is not None else np.nan,
+                         "ci_high_boot": bhi[j] if bhi is not None else np.nan, "n": int(est.n[j])})
+    return pd.DataFrame(rows)
+

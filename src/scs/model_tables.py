@@ -1,0 +1,180 @@
+"""Markdown and LaTeX tables of the models (regressions, robustness, ordered logits, predictive margins)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .formula import INTERCEPT
+from .registry import fmt, tex_escape, tex_number
+from .tables import STARS_NOTE, ci_label, heading, md_header, md_row, stars
+
+
+def _label(term: str, cfg: dict) -> str:
+    return "Intercept" if term == INTERCEPT else cfg["models"]["term_labels"].get(term, term)
+
+
+def _sample_note(cfg: dict) -> str:
+    if cfg["models"].get("common_sample", True):
+        return ("Models of one outcome share one estimation sample: respondents with the outcome and every model's "
+                "covariates (models.common_sample).")
+    return "Each model is fitted on its own complete cases (models.common_sample: false)."
+
+
+def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, nums, file: str) -> str:
+    models = list(cfg["models"]["formulas"])
+    ci = float(cfg["estimates"]["ci_level"])
+    lines = heading("Who supports SCS surveillance and punishment?", cfg["data"]["label"]) + [
+        "Survey-weighted least squares of each index on political capital and controls: coefficient, its design-based "
+        "SE (linearization that accounts for the calibration) in parentheses, and p-value (t with the design's residual "
+        f"degrees of freedom). {STARS_NOTE}. {_sample_note(cfg)} The {ci_label(ci)} of every coefficient is in "
+        "coefficients.csv and the registry.", ""]
+    for name, rhs in cfg["models"]["formulas"].items():
+        lines.append(f"- {name}: index ~ {rhs}")
+    lines.append("")
+    main = coefs[coefs.variant == "main"]
+    for y in cfg["models"]["outcomes"]:
+        sub = main[main.outcome == y]
+        lines += [f"## {cfg['scales'][y]['label']}", ""] + md_header(["term", *models], "l" + "r" * len(models))
+        for t in dict.fromkeys(sub["term"]):
+            cells = []
+            for m in models:
+                r = sub[(sub.model == m) & (sub.term == t)]
+                if r.empty:
+                    cells.append("")
+                    continue
+                r = r.iloc[0]
+                k = f"models.{y}.{m}.{t}"
+                c = nums.add(f"{k}.coef", r.coef, "coef", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n,
+                             label=f"{r.label} ({m}, {y})")
+                nums.add(f"{k}.ci_low", r.ci_low, "coef", file=file)
+                nums.add(f"{k}.ci_high", r.ci_high, "coef", file=file)
+                s = nums.add(f"{k}.se", r.se, "se", file=file)
+                p = nums.add(f"{k}.p", r.p, "p", file=file)
+                cells.append(f"{c}{stars(r.p)} ({s}; p {p})")
+            lines.append(md_row([_label(t, cfg), *cells]))
+        for stat, kind, name in (("n", "count", "n"), ("r2", "r2", "R-squared (weighted)")):
+            cells = [nums.add(f"models.{y}.{m}.{stat}", sub[sub.model == m][stat].iloc[0], kind, file=file) for m in models]
+            lines.append(md_row([name, *cells]))
+        lines.append("")
+    miss = samples.loc[:, [c for c in samples.columns if c.startswith("missing_")]]
+    lines += ["## Estimation samples", "",
+              "Respondents in the analytic sample, and how many lack each variable (a respondent may lack several).", ""]
+    cols = ["outcome", "model", "analytic sample", "n", *[c.replace("missing_", "missing ") for c in miss.columns]]
+    lines += md_header(cols, "ll" + "r" * (len(cols) - 2))
+    for r in samples.itertuples(index=False):
+        d = r._asdict()
+        cells = [d["outcome"], d["model"], fmt(d["n_analytic"], "count"), fmt(d["n"], "count")]
+        cells += ["" if pd.isna(d[c]) else fmt(d[c], "count") for c in miss.columns]
+        lines.append(md_row(cells))
+    return "\n".join(lines) + "\n"
+
+
+def regression_latex(coefs: pd.DataFrame, cfg: dict) -> str:
+    """booktabs tabular: one panel per outcome, models as columns; numbers as in the Markdown table."""
+    models = list(cfg["models"]["formulas"])
+    main = coefs[coefs.variant == "main"]
+    ncol = 1 + len(models)
+    lines = [f"% Data: {cfg['data']['label']}", "\\begin{tabular}{l" + "r" * len(models) + "}", "\\toprule",
+             " & " + " & ".join(models) + " \\\\"]
+    for i, y in enumerate(cfg["models"]["outcomes"]):
+        sub = main[main.outcome == y]
+        panel = chr(ord("A") + i)
+        lines += ["\\midrule", f"\\multicolumn{{{ncol}}}{{l}}{{\\textit{{Panel {panel}: "
+                               f"{tex_escape(cfg['scales'][y]['label'])}}}}} \\\\"]
+        for t in dict.fromkeys(sub["term"]):
+            cells, ses = [], []
+            for m in models:
+                r = sub[(sub.model == m) & (sub.term == t)]
+                if r.empty:
+                    cells.append("")
+                    ses.append("")
+                    continue
+                r = r.iloc[0]
+                st = stars(r.p)
+                cells.append(tex_number(fmt(r.coef, "coef")) + (f"$^{{{st}}}$" if st else ""))
+                ses.append(f"({tex_number(fmt(r.se, 'se'))})")
+            lines.append(f"{tex_escape(_label(t, cfg))} & " + " & ".join(cells) + " \\\\")
+            lines.append(" & " + " & ".join(ses) + " \\\\")
+        for stat, kind, name in (("n", "count", "$n$"), ("r2", "r2", "$R^2$ (weighted)")):
+            vals = [tex_number(fmt(sub[sub.model == m][stat].iloc[0], kind)) for m in models]
+            lines.append(f"{name} & " + " & ".join(vals) + " \\\\")
+    lines += ["\\bottomrule",
+              f"\\multicolumn{{{ncol}}}{{p{{0.9\\linewidth}}}}{{\\footnotesize Survey-weighted least squares; "
+              "design-based standard errors in parentheses (linearization that accounts for the calibration). "
+              "$^{*}$\\,$p<0.05$, $^{**}$\\,$p<0.01$, $^{***}$\\,$p<0.001$ (t with the design's residual degrees of "
+              "freedom). " + tex_escape(_sample_note(cfg)) + "} \\\\",
+              "\\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+VARIANTS = {
+    "main": "Main (final weights)",
+    "unweighted": "Unweighted OLS",
+    "unbounded": "Raked, no bounds",
+    "alternative": "Alternative political-capital coding",
+}
+
+
+def robustness_markdown(rob: pd.DataFrame, cfg: dict, nums, file: str) -> str:
+    pc = cfg["models"]["political_capital"]
+    ci = float(cfg["estimates"]["ci_level"])
+    lines = heading("Robustness of the political-capital coefficients", cfg["data"]["label"]) + [
+        f"Full model ({cfg['models']['full']}) under each variant: coefficient, design-based SE, {ci_label(ci)}, p "
+        "and n. Unweighted: equal weights, with-replacement SEs; no bounds: raking to the same margins without "
+        "bounds on the weights.", ""] + md_header(["variant", "outcome", "term", "coef", "SE", ci_label(ci), "p", "n"],
+                                                  "lllrrlrr")
+    for r in rob[rob.term.isin(pc)].itertuples():
+        k = f"robustness.{r.variant}.{r.outcome}.{r.term}"
+        cells = [nums.add(f"{k}.coef", r.coef, "coef", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n),
+                 nums.add(f"{k}.se", r.se, "se", file=file),
+                 "[" + nums.add(f"{k}.ci_low", r.ci_low, "coef", file=file) + ", "
+                 + nums.add(f"{k}.ci_high", r.ci_high, "coef", file=file) + "]",
+                 nums.add(f"{k}.p", r.p, "p", file=file), nums.add(f"{k}.n", r.n, "count", file=file)]
+        lines.append(md_row([VARIANTS[r.variant], r.outcome, r.label, *cells]))
+    return "\n".join(lines) + "\n"
+
+
+def ordered_markdown(ol: pd.DataFrame, cfg: dict, nums, file: str) -> str:
+    show = [t for t in cfg["models"].get("ordered_terms", []) if t in set(ol.term)]
+    lines = heading("Weighted ordered logits of each item", cfg["data"]["label"]) + [
+        "Proportional-odds logit (logit P(Y <= k) = cut_k - x'b) of each item on the full model's covariates, fitted by "
+        "weighted pseudo-likelihood; design-based SEs (linearization that accounts for the calibration) in "
+        f"parentheses. {STARS_NOTE}. Terms shown: models.ordered_terms; every term and cut point is in "
+        "ordered_logits.csv.", ""] + md_header(["item", *[_label(t, cfg) for t in show], "n"], "l" + "r" * (len(show) + 1))
+    labels = {it["var"]: it["label"] for b in cfg["batteries"] for it in cfg["scales"][b]["items"]}
+    for item, grp in ol.groupby("item", sort=False):
+        if grp.term.iloc[0] == "(none)":
+            lines.append(md_row([labels[item], *(["too few answers"] + [""] * (len(show) - 1)),
+                                 nums.add(f"ordered.{item}.n", grp.n.iloc[0], "count", file=file)]))
+            continue
+        cells = []
+        for t in show:
+            r = grp[grp.term == t].iloc[0]
+            k = f"ordered.{item}.{t}"
+            c = nums.add(f"{k}.coef", r.coef, "coef", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n)
+            s = nums.add(f"{k}.se", r.se, "se", file=file)
+            cells.append(f"{c}{stars(r.p)} ({s})")
+        n = nums.add(f"ordered.{item}.n", grp.n.iloc[0], "count", file=file)
+        lines.append(md_row([labels[item], *cells, n]))
+    return "\n".join(lines) + "\n"
+
+
+def predicted_markdown(pred: pd.DataFrame, cfg: dict, nums, file: str) -> str:
+    ci = float(cfg["estimates"]["ci_level"])
+    pcfg = cfg["models"]["predict"]
+    var = pcfg["by"]
+    labels = {str(k): v for k, v in (pcfg.get("level_labels") or {}).items()}
+    lines = heading(f"Predicted index by {_label(var, cfg)}", cfg["data"]["label"]) + [
+        f"Predictive margins from the full model ({cfg['models']['full']}): the mean prediction over the estimation "
+        f"sample with every respondent set to each level, other covariates as observed; design-based {ci_label(ci)} "
+        "(delta method, accounting for the calibration).", ""] + md_header(
+        ["outcome", "level", "predicted", ci_label(ci), "n"], "llrlr")
+    for r in pred.itertuples():
+        lv = f"{r.level:g}"
+        k = f"predicted.{r.outcome}.{r.variable}_{lv.replace('.', '_')}"
+        cells = [nums.add(f"{k}.mean", r.predicted, "mean", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n),
+                 "[" + nums.add(f"{k}.ci_low", r.ci_low, "mean", file=file) + ", "
+                 + nums.add(f"{k}.ci_high", r.ci_high, "mean", file=file) + "]", fmt(r.n, "count")]
+        name = f"{_label(r.variable, cfg)} = {labels.get(lv, lv)}"
+        lines.append(md_row([cfg["scales"][r.outcome]["label"], name, *cells]))
+    return "\n".join(lines) + "\n"

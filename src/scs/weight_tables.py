@@ -1,0 +1,58 @@
+"""Markdown of the weighting diagnostics."""
+
+from __future__ import annotations
+
+from .tables import heading, md_header, md_row
+
+METHODS = {
+    "bounded_raking": "bounded raking (logit calibration; R: calibrate(calfun = \"logit\", bounds)), the adjustment "
+                      "factor g = weight / prior weight within the bounds",
+    "raking": "raking without bounds (R: calibrate(calfun = \"raking\"))",
+    "trim_rake": "svy's trim-rake loop, the weights within the bounds times their mean",
+}
+SUMMARY_KINDS = {"n": "count", "replicates": "count", "iterations": "count", "adjustments": "count",
+                 "replicates_with_own_plan": "count", "max_abs_margin_error": "small",
+                 "replicate_max_abs_margin_error": "small", "replicate_max_bound_excess": "small", "effective_n": "count",
+                 "kish_deff": "ratio", "weight_min": "weight", "weight_max": "weight", "weight_mean": "weight",
+                 "weight_cv": "ratio", "factor_min": "weight", "factor_max": "weight", "bound_lower": "weight",
+                 "bound_upper": "weight"}
+
+
+def diagnostics_markdown(margins, summary: dict, record: dict, cfg: dict, nums, file: str) -> str:
+    min_cell = int(cfg["disclosure"]["min_cell"])
+    plan = record["plan"]
+    rinfo = record["replicates"]
+    lines = heading("Weighting diagnostics", cfg["data"]["label"]) + [
+        f"Method: {METHODS[record['method']]}. Bounds [{plan['lower']:g}, {plan['upper']:g}] relative to the mean "
+        "weight; the weights have mean 1.", ""]
+    if rinfo["n"]:
+        lines += [f"Replicates: {rinfo['n']} {rinfo['kind']}; variance scale {rinfo['scale']:.6g} (R's svrepdesign "
+                  "type = \"bootstrap\"). Each replicate meets its margins and the same bounds (checked below).", ""]
+    else:
+        lines += ["Replicates: none (linearization SEs only).", ""]
+    if plan["adjustments"]:
+        lines += ["## Adjustments made because the targets could not be met within the bounds", "",
+                  "The configured policy (weighting.infeasible) changed the weighting of the full sample:", ""]
+        lines += [f"- {a}" for a in plan["adjustments"]] + [""]
+    if summary.get("replicates_with_own_plan"):
+        lines += [f"{summary['replicates_with_own_plan']} replicate(s) needed an adjustment of their own under the same "
+                  "policy (listed in design.json).", ""]
+    lines += ["## Margins", ""] + md_header(["variable", "category", "target", "unweighted", "weighted", "n",
+                                             "target status"], "llrrrrl")
+    for r in margins.itertuples():
+        k = f"weights.margin.{r.variable}.{r.category}"
+        small = r.n < min_cell  # the unweighted share and n would reveal a small cell
+        cells = [nums.add(f"{k}.target", r.target, "share", file=file, unit="share"),
+                 nums.suppress(f"{k}.unweighted", file=file, min_cell=min_cell) if small else
+                 nums.add(f"{k}.unweighted", r.unweighted, "share", file=file, unit="share"),
+                 nums.add(f"{k}.weighted", r.weighted, "share", file=file, unit="share"),
+                 nums.suppress(f"{k}.n", file=file, min_cell=min_cell) if small else
+                 nums.add(f"{k}.n", r.n, "count", file=file, unit="respondents")]
+        lines.append(md_row([r.variable, r.category, *cells, r.status]))
+    lines += ["", "## Summary", ""] + md_header(["statistic", "value"], "lr")
+    for k, v in summary.items():
+        lines.append(md_row([k.replace("_", " "), nums.add(f"weights.{k}", v, SUMMARY_KINDS[k], file=file)]))
+    lines += ["", f"Cells with fewer than {min_cell} respondents are shown as <{min_cell} (disclosure control).", "",
+              "Target status: V = read in an official source; D = arithmetic on V; S = third-party transcription; "
+              "U = approximate (see data/targets.csv and docs/SOURCES.md)."]
+    return "\n".join(lines) + "\n"
