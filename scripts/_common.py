@@ -60,12 +60,17 @@ def write_numbers(smk, nums, cfg) -> None:
     write_json(smk.output.numbers, nums.fragment(inputs=rule_inputs(smk), cfg=cfg))
 
 
-def read_design(smk, frame, **kw):
-    """The design of the estimates, rebuilt from what the weights rule stored (no calibration here)."""
+def read_design(smk, frame, *, replicates: bool = True, **kw):
+    """The design of the estimates, rebuilt from what the weights rule stored (no calibration here), with
+    the reported SEs of estimates.variance (auto: the jackknife when it was stored, else linearization)."""
     from scs import weights
 
-    columns = None if kw.get("replicates", True) else ["response_id", weights.WEIGHT, weights.BASE,
-                                                         weights.UNBOUNDED]
+    columns = None if replicates else ["response_id", weights.WEIGHT, weights.BASE, weights.UNBOUNDED]
     stored = pd.read_parquet(smk.input.weights, columns=columns)
     record = json.loads(Path(smk.input.design).read_text(encoding="utf-8"))
-    return weights.load_design(frame, stored, record, label=cfg_of(smk)["data"]["label"], **kw)
+    jk = pd.read_parquet(smk.input.jackknife) if replicates else None
+    variance = (cfg_of(smk).get("estimates") or {}).get("variance", "auto")
+    if variance == "auto":
+        variance = "jackknife" if record.get("jackknife") else "linearization"
+    return weights.load_design(frame, stored, record, label=cfg_of(smk)["data"]["label"], replicates=replicates,
+                               jackknife=jk, variance=variance, **kw)

@@ -1,11 +1,10 @@
 """Snakemake adapter: the full model unweighted, without bounds, and with the alternative coding (rule `robustness`)."""
 
-import numpy as np
 import pandas as pd
 from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_text
 
 from scs import model_tables, models, weights
-from scs.design import Design
+from scs.design import unweighted
 from scs.registry import Numbers
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -15,15 +14,15 @@ def main():
     cfg = cfg_of(smk)
     frame = pd.read_parquet(smk.input.analysis)
     full = cfg["models"]["full"]
-    design = read_design(smk, frame, replicates=False)
-    unbounded = read_design(smk, frame, replicates=False, weight=weights.UNBOUNDED)
-    unweighted = Design(weight=np.ones(len(frame)))
+    design = read_design(smk, frame)
+    unbounded = read_design(smk, frame, weight=weights.UNBOUNDED)
+    equal = unweighted(len(frame), variance=design.method)
     mats = models.matrices(frame, cfg, alternative=True)
     masks = models.samples(frame, cfg, mats)
     parts = []
-    for variant, des, which in (("main", design, full), ("unweighted", unweighted, full),
+    for variant, des, which in (("main", design, full), ("unweighted", equal, full),
                                 ("unbounded", unbounded, full), ("alternative", design, models.ALTERNATIVE)):
-        tab, _ = models.fit(des, frame, cfg, mats, masks, models=[which], variant=variant, replicates=False)
+        tab, _ = models.fit(des, frame, cfg, mats, masks, models=[which], variant=variant)
         parts.append(tab)
     rob = pd.concat(parts, ignore_index=True)
     nums = Numbers("robustness")

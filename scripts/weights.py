@@ -19,7 +19,7 @@ def main():
     logging.info("weighting %d respondents to %s (%s), with %d re-weighted bootstrap replicates",
                  len(frame), wcfg["variables"], wcfg["method"], wcfg["replicates"]["n"])
     result = weights.make_weights(frame, targets, wcfg, file=smk.input.targets,
-                                  progress=lambda i, n: logging.info("  replicate %d of %d", i, n))
+                                  progress=lambda what, i, n: logging.info("  %s %d of %d", what, i, n))
     for note in result.plan.adjustments:
         logging.warning("WARNING: weighting: %s (see %s)", note, smk.output.md)
     record = weights.design_record(result, wcfg)
@@ -30,6 +30,7 @@ def main():
     logging.info("max margin error %.1e; Kish deff %.3f; effective n %.1f", summary["max_abs_margin_error"],
                  summary["kish_deff"], summary["effective_n"])
     write_parquet(smk.output.weights, weights.weights_frame(frame["response_id"], result), cfg)
+    write_parquet(smk.output.jackknife, weights.jackknife_frame(result), cfg)
     write_json(smk.output.design, {"data_source": cfg["data"]["source"], **record})
     min_cell = cfg["disclosure"]["min_cell"]
     write_csv(smk.output.margins, withhold_small_cells(margins, "n", ["n", "unweighted"], min_cell), cfg)

@@ -7,14 +7,16 @@ import pandas as pd
 import pytest
 
 from scs import config as cfgmod
-from scs import ingest
+from scs import pipeline, weights
+from scs.codebook import load_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_CSV = ROOT / "data" / "raw" / "scs_survey_2020_synthetic.csv"
 RAW_SAV = ROOT / "data" / "raw" / "scs_survey_2020_synthetic.sav"
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", ".snakemake", "logs", "results", "__pycache__", "*.egg-info",
-                                     ".pytest_cache", "tests")
+COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", ".snakemake", "logs", "results", "results-*", "pins-local",
+                                     "__pycache__", "*.egg-info", ".pytest_cache", "tests", "build", "dist",
+                                     "report.html")
 
 
 @pytest.fixture(scope="session")
@@ -24,13 +26,28 @@ def cfg():
 
 @pytest.fixture(scope="session")
 def codebook():
-    return ingest.load_codebook(ROOT / "data" / "codebook.yaml")
+    return load_codebook(ROOT / "data" / "codebook.yaml")
+
+
+@pytest.fixture(scope="session")
+def targets():
+    return weights.load_targets(ROOT / "data" / "targets.csv")
 
 
 @pytest.fixture(scope="session")
 def shipped_frame(codebook):
+    from scs import ingest
+
     frame, _ = ingest.ingest(RAW_CSV, codebook)
     return frame
+
+
+@pytest.fixture(scope="session")
+def stand_in(cfg, codebook, targets):
+    """The shipped raw export through the pipeline's own functions: cleaned, weighted (with the
+    configured replicates), indexed. Computed here, not read from results/."""
+    cleaned, _, _ = pipeline.clean_export(RAW_CSV, codebook, cfg)
+    return pipeline.weight_and_index(cleaned, targets, cfg)
 
 
 def copy_project(dest: Path) -> Path:
@@ -52,3 +69,41 @@ def tiny_frame(**cols) -> pd.DataFrame:
     base = {"response_id": [f"R_{i}" for i in range(n)]}
     base.update(cols)
     return pd.DataFrame(base)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, request):
+    """A full build of the workflow from the shipped raw file, in a temporary copy of the project: made
+    once per test run (the first pytest-xdist worker builds it, the others wait and share it). Tests
+    that change it work on a clone (:func:`clone_build`)."""
+    import fcntl
+
+    uid = request.getfixturevalue("testrun_uid")  # one id per test run, shared by the xdist workers
+    root = tmp_path_factory.getbasetemp().parent if _xdist() else tmp_path_factory.getbasetemp()
+    work = root / f"built-{uid}" / "w"
+    with open(root / f"built-{uid}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            if not (work / "results" / "provenance.json").exists():
+                shutil.rmtree(work, ignore_errors=True)
+                copy_project(work)
+                run_snakemake(work)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    return work
+
+
+def _xdist() -> bool:
+    import os
+
+    return "PYTEST_XDIST_WORKER" in os.environ
+
+
+def clone_build(src: Path, dest: Path) -> Path:
+    """A copy of a build with its timestamps and Snakemake's records, so that nothing is out of date."""
+    shutil.copytree(src, dest, symlinks=True, ignore=shutil.ignore_patterns("locks", "incomplete"))
+    return dest
+
+
+# a cheaper configuration for builds that test something other than the estimates' values
+FAST = ["--config", 'weighting={"replicates": {"n": 20}, "jackknife": {"max_rows": 0}}']

@@ -2,8 +2,14 @@
 
 import pandas as pd
 
-from scs import indices, registry, weights
+from scs import item_tables, registry, weight_tables
 from scs.registry import Numbers
+
+CFG = {"data": {"label": "label", "source": "synthetic"}, "disclosure": {"min_cell": 10},
+       "estimates": {"ci_level": 0.95}, "response_scale": {"support": [4, 5], "oppose": [1, 2]},
+       "scales": {"surveillance": {"label": "Surveillance index"}}}
+RECORD = {"method": "bounded_raking", "plan": {"lower": 0.2, "upper": 5.0, "adjustments": []},
+          "replicates": {"n": 0}}
 
 
 def test_small_margin_cells_are_suppressed_and_reported():
@@ -11,8 +17,7 @@ def test_small_margin_cells_are_suppressed_and_reported():
                             "target": [0.9, 0.1], "unweighted": [0.995, 0.005], "weighted": [0.9, 0.1],
                             "n": [995, 5], "status": ["U", "U"], "error": [0.0, 0.0]})
     nums = Numbers("weights")
-    md = weights.diagnostics_markdown(margins, {"n": 1000}, "label", nums, "results/weights/diagnostics.md",
-                                      min_cell=10)
+    md = weight_tables.diagnostics_markdown(margins, {"n": 1000}, RECORD, CFG, nums, "results/weights/diagnostics.md")
     row = next(l for l in md.splitlines() if "| Northeast |" in l)
     assert row == "| region | Northeast | 0.100 | <10 | 0.100 | <10 | U |"
     assert "0.005" not in md and "| 5 |" not in md
@@ -27,13 +32,13 @@ def test_small_margin_cells_are_suppressed_and_reported():
 
 def test_item_rows_below_the_minimum_are_withheld():
     est = pd.DataFrame([{"scale": "surveillance", "var": "s_x", "label": "Rare item", "kind": "item", "n": 7,
-                         "n_missing": 0, "mean_unweighted": 4.1, "mean": 4.2, "se": 0.3, "ci_low": 3.6,
+                         "n_dk": 1, "mean_unweighted": 4.1, "mean": 4.2, "se": 0.3, "ci_low": 3.6,
                          "ci_high": 4.8, "df": 6, "se_boot": 0.31, "pct_support": 71.4, "pct_support_se": 9.0,
-                         "pct_oppose": 0.0, "pct_oppose_se": 0.0}])
-    nums = Numbers("indices")
-    md = indices.estimates_markdown(est, "label", 0.95, nums, "f.md", min_cell=10)
+                         "pct_oppose": 0.0, "pct_oppose_se": 0.0, "pct_dk": 12.5, "pct_dk_se": 3.0}])
+    nums = Numbers("item_estimates")
+    md = item_tables.estimates_markdown(est, CFG, nums, "f.md")
     row = next(l for l in md.splitlines() if "Rare item" in l)
-    assert row.count("<10") == 8 and "4.20" not in md and "71.4" not in md
+    assert row.count("<10") == 9 and "4.20" not in md and "71.4" not in md and "12.5" not in md
 
 
 def test_a_suppression_change_counts_as_drift():

@@ -1,32 +1,42 @@
-"""Reading the export through the codebook, both formats, and clear errors on bad input."""
+"""Reading the export through the codebook: every format gives the same data, the data check reports
+every problem at once, and bad input gives one clear line."""
 
+import csv
 import io
+import json
 
 import pandas as pd
+import polars as pl
 import pytest
 
-from scs import clean, ingest
+from scs import clean, datacheck, ingest
+from scs.codebook import load_codebook
 from scs.errors import PipelineError
+from scs.synth import export
 from conftest import RAW_CSV, RAW_SAV
 
 
-def cleaned_bytes(path, codebook, cfg, tmp_path, name):
-    frame, raw = ingest.ingest(path, codebook)
-    cleaned, flow, log = clean.clean(frame, codebook, cfg)
-    out = tmp_path / f"{name}.parquet"
-    cleaned.to_parquet(out, index=False, compression="zstd")
-    return out.read_bytes(), raw.format, flow
+def shipped_text():
+    return RAW_CSV.read_bytes().decode("utf-8-sig")
 
 
-def test_csv_and_sav_give_byte_identical_cleaned_data(codebook, cfg, tmp_path):
-    b_csv, f_csv, flow_csv = cleaned_bytes(RAW_CSV, codebook, cfg, tmp_path, "csv")
-    b_sav, f_sav, flow_sav = cleaned_bytes(RAW_SAV, codebook, cfg, tmp_path, "sav")
-    assert (f_csv, f_sav) == ("csv", "sav")
-    assert b_csv == b_sav
-    pd.testing.assert_frame_equal(flow_csv, flow_sav)
+def shipped_cells(codebook) -> pd.DataFrame:
+    raw = ingest.read_qualtrics_csv(RAW_CSV, codebook)
+    return raw.cells.to_pandas()
 
 
-def test_export_has_qualtrics_layout(codebook):
+def cleaned(path, codebook, cfg, fmt="auto"):
+    frame, raw = ingest.ingest(path, codebook, fmt)
+    out, flow, _ = clean.clean(frame, codebook, cfg)
+    return out, raw.format, flow
+
+
+@pytest.fixture(scope="module")
+def reference(codebook, cfg):
+    return cleaned(RAW_CSV, codebook, cfg)
+
+
+def test_export_has_qualtrics_layout():
     data = RAW_CSV.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").split("\r\n")
@@ -37,57 +47,140 @@ def test_export_has_qualtrics_layout(codebook):
     assert lines[2].startswith('"{""ImportId"":""startDate""')
 
 
-def test_analysis_variables_are_typed_and_recoded(shipped_frame):
+@pytest.mark.parametrize("form", ["sav", "dta", "choice_text_en", "choice_text_zh"])
+def test_every_export_form_gives_identical_cleaned_data(form, reference, codebook, cfg, tmp_path):
+    cells = shipped_cells(codebook)
+    if form == "sav":
+        path = RAW_SAV
+    elif form == "dta":
+        path = tmp_path / "export.dta"
+        export.write_dta(cells, codebook, path)
+    else:
+        path = tmp_path / "choice.csv"
+        lang = form.rsplit("_", 1)[1]
+        export.write_qualtrics_csv(export.choice_text(cells, codebook, lang), codebook, path, lang=lang)
+    got, fmt, flow = cleaned(path, codebook, cfg)
+    expected_fmt = {"sav": "sav", "dta": "dta"}.get(form, "qualtrics_choice_text")
+    assert fmt == expected_fmt
+    pd.testing.assert_frame_equal(got, reference[0])
+    pd.testing.assert_frame_equal(flow, reference[2])
+
+
+def test_a_choice_text_export_read_as_numeric_names_the_export_option(codebook, tmp_path):
+    path = tmp_path / "choice.csv"
+    export.write_qualtrics_csv(export.choice_text(shipped_cells(codebook), codebook, "en"), codebook, path, lang="en")
+    with pytest.raises(PipelineError, match=r"value is an answer label, not a code") as exc:
+        ingest.ingest(path, codebook, "qualtrics")
+    problems, _ = datacheck.check_raw(path, codebook, "qualtrics")
+    assert "Use numeric values" in problems[-1].fix or any("Use numeric values" in p.fix for p in problems)
+    assert "\n" not in str(exc.value)
+
+
+def test_analysis_variables_are_typed_recoded_and_flag_dont_know(shipped_frame):
     f = shipped_frame
     assert set(f["sex"].dropna()) == {"male", "female"}
     assert set(f["region"].dropna()) == {"East", "Central", "West", "Northeast"}
     assert str(f["s_jobs"].dtype) == "Int64"
-    # "don't know" (9) became missing; valid codes only
     assert set(f["s_jobs"].dropna().unique()) <= {1, 2, 3, 4, 5}
-    assert f["s_protest"].isna().sum() > 0
+    dk = f["s_protest__dk"]
+    assert (dk == 1).sum() > 0 and f.loc[dk == 1, "s_protest"].isna().all()
+    assert f.loc[f["s_protest"].notna(), "s_protest__dk"].eq(0).all()
+    assert f["income_bracket__dk"].sum() > 0  # refusals: a missing code, flagged
 
 
-def write(tmp_path, text: str, name="raw.csv", encoding="utf-8-sig"):
-    p = tmp_path / name
-    p.write_bytes(text.encode(encoding))
-    return p
-
-
-def shipped_text():
-    return RAW_CSV.read_bytes().decode("utf-8-sig")
-
-
-def mutate_cell(text, row_idx, col_id, value):
-    """Replace one cell (data row row_idx, 0-based) in the CSV text."""
-    import csv
-
+def inject_problems(text: str) -> tuple[str, int]:
+    """25 problems in one export: bad codes, text in numbers, bad dates, a blank and a duplicate key,
+    out-of-range values, a missing column, a broken row."""
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    j = rows[0].index(col_id)
-    rows[3 + row_idx][j] = value
+    h = rows[0]
+    n = 0
+
+    def put(r, col, v):
+        nonlocal n
+        rows[3 + r][h.index(col)] = v
+        n += 1
+
+    for r, col in enumerate(["Q17_1", "Q17_2", "Q17_3", "Q18_1", "Q18_2", "Q13_1", "Q14_1", "Q4"], 1):
+        put(r, col, "7")                          # 8 codes outside the codebook, in 8 columns
+    for r, col in enumerate(["Q2", "Progress", "Duration (in seconds)"], 20):
+        put(r, col, "many")                       # 3 not numeric
+    for r in (30, 31):
+        put(r, "StartDate", "01/02/2020 10:00")   # 1 problem (two cells of one column)
+    put(40, "Q12", "4.5")                          # not a whole number
+    put(41, "Q2", "130")                           # out of the codebook's range
+    put(42, "ResponseId", "")                      # blank key
+    put(43, "ResponseId", rows[3][h.index("ResponseId")])  # duplicate key
+    put(50, "Q6", "banana")                        # not numeric (categorical)
+    put(51, "Q9", "12")                            # outside the codebook
+    put(52, "Q10", "3")
+    put(53, "Q11", "-1")
+    put(54, "Q15", "0")
+    put(55, "Q3", "4")
+    put(56, "Q8", "5")
+    problems = n - 1                               # the two dates are one problem
+    h[h.index("Q18_7")] = "Q18_7_renamed"          # a missing column (and an unexpected one: a warning)
+    problems += 1
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
-    return buf.getvalue()
+    broken = buf.getvalue().split("\r\n")
+    broken[70] = ",".join(broken[70].split(",")[:20])  # a truncated row
+    problems += 1
+    return "\r\n".join(broken), problems
+
+
+def test_the_data_check_reports_every_injected_problem_at_once(codebook, tmp_path):
+    text, expected = inject_problems(shipped_text())
+    assert expected == 25
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    problems, facts = datacheck.check_raw(path, codebook)
+    errors = [p for p in problems if p.severity == "error"]
+    assert len(errors) == 25, [p.line(str(path)) for p in errors]
+    kinds = {p.kind for p in errors}
+    assert kinds == {"code_outside", "not_numeric", "not_datetime", "not_whole", "out_of_range", "blank_key",
+                     "duplicate_key", "missing_column", "broken_row"}
+    dates = next(p for p in errors if p.kind == "not_datetime")
+    assert dates.count == 2 and dates.rows == [34, 35]
+    assert any(p.kind == "unexpected_column" and p.column == "Q18_7_renamed" for p in problems)
+    md, csv_path = tmp_path / "p.md", tmp_path / "p.csv"
+    line = datacheck.write_report(problems, facts, md=str(md), csv=str(csv_path), file=str(path), codebook=codebook,
+                                  label="x", source="synthetic")
+    assert line.startswith("data check: 25 problem(s) in 23 column(s)")
+    table = pd.read_csv(csv_path)
+    assert (table.severity == "error").sum() == 25
+    assert "| 25 |" in md.read_text()
+    with pytest.raises(PipelineError, match=r"25 problem\(s\) in 23 column\(s\) in all, listed in"):
+        datacheck.stop_on_problems(str(csv_path), report=str(md), raw_file=str(path))
+
+
+def test_first_values_and_rows_of_a_problem_are_reported(codebook, tmp_path):
+    rows = list(csv.reader(io.StringIO(shipped_text(), newline="")))
+    j = rows[0].index("Q17_2")
+    for r in (5, 6, 9):
+        rows[3 + r][j] = "7"
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
+    problems, _ = datacheck.check_raw(path, codebook)
+    p = next(p for p in problems if p.severity == "error")
+    assert (p.kind, p.column, p.count, p.rows, p.values) == ("code_outside", "Q17_2", 3, [9, 10, 13], [("7", 3)])
+    assert p.line(str(path)) == (f"{path}, row 9, column 'Q17_2': value outside the codebook; got '7'; expected one of "
+                                 "the codes 1, 2, 3, 4, 5, 9 or blank")
 
 
 @pytest.mark.parametrize("case, make, pattern", [
     ("empty", lambda t: "", r"file is empty"),
     ("headers only", lambda t: "\r\n".join(t.split("\r\n")[:3]) + "\r\n", r"header rows but no responses"),
     ("wrong delimiter", lambda t: t.replace(",", ";"), r"another delimiter"),
-    ("truncated row", lambda t: t[: t.index("\r\n", t.index("\r\n", t.index("ImportId")) + 2) + 40] + "\r\n",
-     r"row 5: row has \d+ cells but the header has"),
-    ("missing column", lambda t: t.replace("Q17_3", "Q17_3x", 1), r"required column\(s\) missing: \['Q17_3'\]"),
-    ("code outside codebook", lambda t: mutate_cell(t, 4, "Q17_2", "7"),
-     r"row 8, column 'Q17_2': value outside the codebook; got '7'"),
-    ("text in numeric", lambda t: mutate_cell(t, 2, "Q2", "thirty"),
-     r"row 6, column 'Q2': value is not numeric; got 'thirty'"),
-    ("duplicate key", lambda t: mutate_cell(t, 1, "ResponseId", t.split("\r\n")[3].split(",")[8]),
-     r"row 5, column 'ResponseId': respondent key is not unique"),
+    ("missing column", lambda t: t.replace("Q17_3", "Q17_3x", 1), r"column 'Q17_3': required column missing"),
     ("duplicated column names", lambda t: t.replace("Q17_3", "Q17_2", 1), r"duplicated column name"),
     ("no ImportId row", lambda t: "\r\n".join(l for i, l in enumerate(t.split("\r\n")) if i != 2),
      r"row 3 is not the ImportId row"),
 ])
 def test_bad_csv_input_gives_one_clear_line(tmp_path, codebook, case, make, pattern):
-    p = write(tmp_path, make(shipped_text()))
+    p = tmp_path / "raw.csv"
+    p.write_bytes(make(shipped_text()).encode("utf-8-sig"))
     with pytest.raises(PipelineError, match=pattern) as exc:
         ingest.ingest(p, codebook)
     msg = str(exc.value)
@@ -101,21 +194,28 @@ def test_gbk_file_is_refused_with_its_line(tmp_path, codebook):
         ingest.ingest(p, codebook)
 
 
-def test_missing_bom_is_accepted_with_a_warning(tmp_path, codebook, caplog):
-    p = write(tmp_path, shipped_text(), encoding="utf-8")
-    frame, raw = ingest.ingest(p, codebook)
-    assert len(frame) > 1173
-    assert any("byte-order mark" in n for n in raw.notes)
-
-
-def test_unknown_extra_column_is_a_warning_not_a_failure(tmp_path, codebook, caplog):
-    text = shipped_text().split("\r\n")
-    text = [l + (",extra" if l else "") for l in text]
-    p = write(tmp_path, "\r\n".join(text))
+def test_missing_bom_and_extra_columns_are_warnings(tmp_path, codebook, caplog):
+    text = "\r\n".join(l + (",extra" if l else "") for l in shipped_text().split("\r\n"))
+    p = tmp_path / "raw.csv"
+    p.write_bytes(text.encode("utf-8"))
     with caplog.at_level("WARNING"):
-        frame, _ = ingest.ingest(p, codebook)
-    assert "extra" not in frame.columns
+        frame, raw = ingest.ingest(p, codebook)
+    assert len(frame) > 1173 and "extra" not in frame.columns
+    assert any("byte-order mark" in n for n in raw.notes)
     assert any("not in the codebook" in r.message for r in caplog.records)
+
+
+def test_free_text_with_line_breaks_keeps_the_row_numbers(tmp_path, codebook):
+    rows = list(csv.reader(io.StringIO(shipped_text(), newline="")))
+    h = rows[0]
+    rows[3 + 2][h.index("Q19")] = "line one\nline two"
+    rows[3 + 6][h.index("Q17_2")] = "7"
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    p = tmp_path / "nl.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
+    with pytest.raises(PipelineError, match=r"row 11, column 'Q17_2'"):
+        ingest.ingest(p, codebook)
 
 
 def test_sav_with_unexpected_value_labels_is_refused(tmp_path, codebook):
@@ -132,6 +232,19 @@ def test_sav_with_unexpected_value_labels_is_refused(tmp_path, codebook):
 
 def test_codebook_with_non_integer_codes_is_refused(tmp_path):
     p = tmp_path / "cb.yaml"
-    p.write_text("columns:\n  - {id: Q1, var: q1, role: analysis, type: categorical, codes: {yes: 1}}\n")
+    p.write_text("key: Q1\ncolumns:\n  - {id: Q1, var: q1, role: analysis, type: categorical, codes: {yes: 1}}\n")
     with pytest.raises(PipelineError, match="whole-number codes"):
-        ingest.load_codebook(p)
+        load_codebook(p)
+
+
+def test_a_wrong_explicit_format_is_named(codebook):
+    with pytest.raises(PipelineError, match=r"data.format is 'sav' but the file is a Qualtrics CSV"):
+        ingest.ingest(RAW_CSV, codebook, "sav")
+
+
+def test_typed_values_survive_polars_round_trip(codebook):
+    raw = ingest.read_qualtrics_csv(RAW_CSV, codebook)
+    typed, problems = ingest.check_cells(raw, codebook)
+    assert not [p for p in problems if p.severity == "error"]
+    assert typed["Q2"].dtype == pl.Float64 and typed["StartDate"].dtype == pl.Datetime
+    assert json.dumps(sorted(typed))  # every column typed

@@ -2,23 +2,22 @@
 
 import json
 import re
-import shutil
 
 import pytest
 
 from scs import registry
-from conftest import ROOT, copy_project, run_snakemake
+from conftest import FAST, ROOT, clone_build, copy_project, run_snakemake
 
 NUM_CELL = re.compile(r"^(?:<0\.001|-?[\d,]+(?:\.\d+)?(?:e[-+]\d+)?|NA)$")
 
 
 @pytest.fixture(scope="module")
-def reg():
-    return json.loads((ROOT / "results" / "numbers.json").read_text())
+def reg(built):
+    return json.loads((built / "results" / "numbers.json").read_text())
 
 
-def test_every_macro_defined_once_with_a_valid_name(reg):
-    tex = (ROOT / "results" / "numbers.tex").read_text()
+def test_every_macro_defined_once_with_a_valid_name(reg, built):
+    tex = (built / "results" / "numbers.tex").read_text()
     names = re.findall(r"\\newcommand\{\\([^}]*)\}", tex)
     assert len(names) == len(reg["numbers"]) > 500
     assert len(set(names)) == len(names)
@@ -46,15 +45,17 @@ def table_body_cells(text: str):
         yield from (c.strip().replace("**", "") for c in line.strip().strip("|").split("|"))
 
 
-def test_each_number_in_the_markdown_tables_is_in_the_registry(reg):
+def test_each_number_in_the_markdown_tables_is_in_the_registry(reg, built):
     by_file = {}
     for e in reg["numbers"].values():
         by_file.setdefault(e["file"], set()).add(e["formatted"])
-    md_files = [p for p in registry.text_outputs(ROOT / "results") if p.suffix == ".md"]
+    text = json.loads((built / "results" / "text_sha256.json").read_text())
+    skip = {"results/numbers.tex", "results/disclosure.md", "results/clean/data_problems.md"}
+    md_files = [built / p for p in text if p.endswith(".md") and p not in skip]
     assert len(md_files) >= 8
     checked = 0
     for p in md_files:
-        rel = str(p.relative_to(ROOT))
+        rel = str(p.relative_to(built))
         for cell in table_body_cells(p.read_text()):
             if not cell or re.search(r"[A-Za-oq-z]", cell.replace("p ", "")) or LABEL.match(cell):
                 continue  # a label or text cell (the letter p only as in "(0.1; p 0.02)")
@@ -66,21 +67,48 @@ def test_each_number_in_the_markdown_tables_is_in_the_registry(reg):
 
 def test_registry_entries_carry_provenance(reg):
     e = reg["numbers"]["indices.surveillance.mean"]
-    assert e["rule"] == "indices" and e["data_source"] == "synthetic"
-    assert e["file"] == "results/indices/item_estimates.md"
-    assert len(e["ci"]) == 2 and e["n"] == 1173 and "se" in e
-    assert e["inputs_digest"] and len(reg["rules"]["indices"]["inputs_sha256"]) >= 3
+    assert e["rule"] == "item_estimates" and e["data_source"] == "synthetic"
+    assert e["file"] == "results/items/item_estimates.md"
+    assert len(e["ci"]) == 2 and 1100 < e["n"] < 1173 and "se" in e
+    assert e["inputs_digest"] and len(reg["rules"]["item_estimates"]["inputs_sha256"]) >= 3
 
 
-def test_verify_fails_with_a_table_after_a_deliberate_change_to_a_pin(tmp_path):
-    work = copy_project(tmp_path / "w")
-    shutil.copytree(ROOT / "results", work / "results")
-    pins = json.loads((work / "pins" / "numbers.json").read_text())
-    pins["numbers"]["indices.surveillance.mean"]["value"] += 0.01
-    (work / "pins" / "numbers.json").write_text(json.dumps(pins))
+def pins_of(work):
+    dirs = [d for d in (work / "pins").iterdir() if d.is_dir()]
+    assert len(dirs) == 1
+    return dirs[0]
+
+
+def test_verify_fails_with_a_table_after_a_deliberate_change_to_a_pin(tmp_path, built):
+    work = clone_build(built, tmp_path / "w")
+    (work / "results" / "verify.md").unlink()
+    pins = pins_of(work)
+    numbers = json.loads((pins / "numbers.json").read_text())
+    numbers["numbers"]["indices.surveillance.mean"]["value"] += 0.01
+    (pins / "numbers.json").write_text(json.dumps(numbers))
     proc = run_snakemake(work, "results/verify.md", check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "| number | indices.surveillance.mean |" in out
     assert "1 pinned number(s) or file(s) moved" in out
     assert not (work / "results" / "verify.md").exists()
+
+
+def test_pins_belong_to_their_raw_file(built):
+    """The committed pins are keyed by the raw file's checksum and say which file and config made them."""
+    from scs.config import file_sha256
+
+    pins = pins_of(ROOT)
+    meta = json.loads((pins / "meta.json").read_text())
+    raw = file_sha256(ROOT / "data" / "raw" / "scs_survey_2020_synthetic.csv")
+    assert meta["raw_sha256"] == raw and pins.name == raw[:16]
+    assert "No drift" in (built / "results" / "verify.md").read_text()
+
+
+def test_a_build_on_other_data_has_no_pins_and_passes(tmp_path):
+    work = copy_project(tmp_path / "w")
+    raw = work / "data" / "raw" / "scs_survey_2020_synthetic.csv"
+    raw.write_bytes(raw.read_bytes().replace(b"\r\n", b"\n"))  # same responses, other bytes
+    run_snakemake(work, "results/verify.md", extra=FAST)
+    text = (work / "results" / "verify.md").read_text()
+    assert "No pins exist for this data" in text and "make repin" in text

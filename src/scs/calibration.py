@@ -89,14 +89,27 @@ def calibrate(M: np.ndarray, d: np.ndarray, totals: np.ndarray, *, calfun: str =
             return CalibrationResult(g, eta, it, False, achieved)
         it += 1
         T = (M * (d * dg)[:, None]).T @ M
-        step = np.linalg.pinv(T, rcond=256 * EPS) @ misfit
-        eta = eta + step
-        g, dg, misfit = state(eta)
-        while it < max_iter and not (np.all(np.isfinite(g)) and np.all(np.isfinite(dg))):
-            it += 1  # step halving, as R does when the factors overflow
+        try:
+            step = np.linalg.solve(T, misfit)
+        except np.linalg.LinAlgError:  # a margin with no weight left: R's generalized inverse
+            step = np.linalg.pinv(T, rcond=256 * EPS) @ misfit
+        before = np.max(np.abs(misfit) / scale)
+        for _ in range(40):
+            # step halving: when the factors overflow (as R does) and, unlike R, when the misfit grows,
+            # which keeps Newton from running away near the bounds; the solution is the same
+            cand = eta + step
+            g, dg, misfit = state(cand)
+            ok = np.all(np.isfinite(g)) and np.all(np.isfinite(dg))
+            if ok and np.max(np.abs(misfit) / scale) <= before:
+                break
             step = step / 2
-            eta = eta - step
-            g, dg, misfit = state(eta)
+        eta = cand
+
+
+def factors(M: np.ndarray, eta: np.ndarray, *, calfun: str = "logit", lower=None, upper=None) -> np.ndarray:
+    """Adjustment factors g = F(M eta) for one or many multipliers (eta: K, or K x R -> n x R)."""
+    parts = _logit_parts(lower, upper) if calfun == "logit" else None
+    return _gfun(M @ eta, calfun, parts)[0]
 
 
 # --------------------------------------------------------------------------- margins

@@ -72,6 +72,9 @@ def coerce_types(value, schema: dict, root: dict | None = None):
         return [coerce_types(v, items, root) for v in value] if isinstance(items, dict) else value
     if isinstance(value, str):
         types = schema.get("type")
+        tl = [types] if isinstance(types, str) else list(types or [])
+        if "null" in tl and value.strip().lower() in ("null", "none", "~"):
+            return None
         if "enum" in schema and value not in schema["enum"]:
             for e in schema["enum"]:
                 if not isinstance(e, str) and str(e).lower() == value.lower():

@@ -24,9 +24,9 @@ def check_raw(path, codebook: Codebook, fmt: str = "auto") -> tuple[list[Problem
     try:
         raw = read_raw(path, codebook, fmt)
     except PipelineError as exc:
-        return [Problem("unreadable", str(exc).split(": ", 1)[-1] if exc.file else str(exc), exc.column,
-                        [exc.row] if exc.row is not None else [], 1, [], "", "see the message; re-export the file")], \
-            {"format": None, "rows": 0, "columns": 0}
+        return [Problem("unreadable", exc.message, exc.column, [exc.row] if exc.row is not None else [], 1,
+                        [(str(exc.got), 1)] if exc.got is not None else [], exc.expected or "",
+                        "re-export the file as the message says")], {"format": None, "rows": 0, "columns": 0}
     _, problems = check_cells(raw, codebook)
     for n in raw.notes:
         problems.insert(0, Problem("note", n, None, [], 1, [], "", "", severity="warning"))
@@ -34,6 +34,8 @@ def check_raw(path, codebook: Codebook, fmt: str = "auto") -> tuple[list[Problem
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    if not problems:  # one row that says so (and, in the CSV, which data it was)
+        problems = [Problem("none", "no problems", None, [], 0, [], "", "", severity="none")]
     rows = [{"severity": p.severity, "kind": p.kind, "column": p.column or "", "count": p.count,
              "first_rows": " ".join(str(r) for r in p.rows), "values": json.dumps([[str(v), n] for v, n in p.values],
                                                                                   ensure_ascii=False),
@@ -45,7 +47,7 @@ def summary_line(df: pd.DataFrame, report: str) -> str:
     errs = df[df.severity == "error"]
     cols = errs["column"].replace("", "(file)").nunique()
     if errs.empty:
-        warn = len(df)
+        warn = int((df.severity == "warning").sum())
         return f"data check: no problems ({warn} warning(s)); report: {report}"
     return f"data check: {len(errs)} problem(s) in {cols} column(s); report: {report}"
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 
 @dataclass
@@ -31,6 +31,10 @@ class Design:
     rep_scale: float = 1.0
     rep_mse: bool = False
     label: str = ""
+    strata: np.ndarray | None = None        # stratum of each unit (None: one stratum)
+    psu: np.ndarray | None = None           # first-stage cluster of each unit (None: each unit its own PSU)
+    jackknife: np.ndarray | None = None     # n x n delete-one (JK1) replicate weights
+    variance: str = "linearization"         # the SE reported: linearization | jackknife | bootstrap
     _q: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -44,7 +48,17 @@ class Design:
     @property
     def df(self) -> int:
         """Design degrees of freedom: PSUs minus strata (R's ``degf``)."""
-        return self.n - 1
+        return self.df_in(None)
+
+    def df_in(self, mask) -> int:
+        """Degrees of freedom of a domain (the units with ``mask`` true): its PSUs minus its strata, as R's
+        ``degf`` of a subset of a calibrated design."""
+        m = np.ones(self.n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        if self.psu is None and self.strata is None:
+            return int(m.sum()) - 1
+        strata = (np.zeros(self.n) if self.strata is None else self.strata)[m]
+        psu = (np.arange(self.n) if self.psu is None else self.psu)[m]
+        return len(set(zip(strata.tolist(), psu.tolist()))) - len(np.unique(strata))
 
     @property
     def n_replicates(self) -> int:
@@ -70,21 +84,61 @@ class Design:
         return z * s[:, None]
 
     def vcov(self, infl: np.ndarray) -> np.ndarray:
-        """Linearization covariance of estimators with influence values ``infl`` (n x k, weighted)."""
+        """Linearization covariance of estimators with influence values ``infl`` (n x k, weighted):
+        with-replacement (ultimate cluster) variance of the PSU totals within strata, as R's ``svyrecvar``
+        without finite population corrections."""
         x = self.residualize(np.asarray(infl, dtype=float).reshape(self.n, -1))
-        x = x - x.mean(axis=0)
-        return self.n / (self.n - 1) * (x.T @ x)
+        if self.psu is None and self.strata is None:
+            x = x - x.mean(axis=0)
+            return self.n / (self.n - 1) * (x.T @ x)
+        strata = np.zeros(self.n, dtype=int) if self.strata is None else np.unique(self.strata, return_inverse=True)[1]
+        psu = np.arange(self.n) if self.psu is None else np.unique(self.psu, return_inverse=True)[1]
+        V = np.zeros((x.shape[1], x.shape[1]))
+        for h in np.unique(strata):
+            m = strata == h
+            ids, inv = np.unique(psu[m], return_inverse=True)
+            tot = np.zeros((len(ids), x.shape[1]))
+            np.add.at(tot, inv, x[m])
+            if len(ids) < 2:
+                continue
+            tot = tot - tot.mean(axis=0)
+            V += len(ids) / (len(ids) - 1) * (tot.T @ tot)
+        return V
 
     # ------------------------------------------------------------------ replicates
-    def replicate_vcov(self, theta: np.ndarray, theta_reps: np.ndarray) -> np.ndarray:
-        """Replicate covariance from the full-sample estimates ``theta`` (k) and replicates (R x k)."""
-        reps = np.asarray(theta_reps, dtype=float).reshape(self.n_replicates, -1)
-        centre = np.asarray(theta, dtype=float).reshape(1, -1) if self.rep_mse else reps.mean(axis=0, keepdims=True)
-        dev = reps - centre
-        return self.rep_scale * (dev.T @ dev)
+    def replicate_sets(self) -> dict:
+        """Replicate weight sets available: kind -> (n x R weights, variance scale, mse)."""
+        out = {}
+        if self.jackknife is not None:
+            out["jackknife"] = (self.jackknife, (self.n - 1) / self.n, False)
+        if self.replicates is not None:
+            out["bootstrap"] = (self.replicates, self.rep_scale, self.rep_mse)
+        return out
 
-    def replicate_weights(self, dtype=float) -> np.ndarray:
-        return np.asarray(self.replicates, dtype=dtype)
+    def replicate_vcov(self, theta: np.ndarray, theta_reps: np.ndarray, kind: str = "bootstrap") -> np.ndarray:
+        """Replicate covariance from the full-sample estimates ``theta`` (k) and replicates (R x k), with
+        R's svrepdesign conventions (bootstrap: 1/(R-1); JK1: (n-1)/n; centred at the replicates' mean)."""
+        _, scale, mse = self.replicate_sets()[kind]
+        reps = np.asarray(theta_reps, dtype=float)
+        reps = reps.reshape(reps.shape[0], -1)
+        centre = np.asarray(theta, dtype=float).reshape(1, -1) if mse else reps.mean(axis=0, keepdims=True)
+        dev = reps - centre
+        return scale * (dev.T @ dev)
+
+    @property
+    def method(self) -> str:
+        """The variance method of the reported SEs: the configured one when its replicates exist."""
+        return self.variance if self.variance in self.replicate_sets() else "linearization"
+
+
+def unweighted(n: int, *, variance: str = "linearization") -> Design:
+    """Equal weights, no calibration (a simple random sample with replacement); with the jackknife
+    (JK1: delete one, the others n/(n-1)) when the reported SEs are jackknife SEs."""
+    jk = None
+    if variance == "jackknife":
+        jk = np.full((n, n), n / (n - 1))
+        np.fill_diagonal(jk, 0.0)
+    return Design(weight=np.ones(n), jackknife=jk, variance=variance)
 
 
 def rao_wu_multipliers(n: int, n_reps: int, seed: int) -> np.ndarray:
@@ -103,11 +157,12 @@ def bootstrap_scale(n_reps: int) -> float:
     return 1.0 / (n_reps - 1)
 
 
-def t_quantile(ci_level: float, df: float) -> float:
-    return float(stats.t.ppf(0.5 + ci_level / 2, df))
+def t_quantile(ci_level: float, df) -> float:
+    """The t quantile of a two-sided interval (scipy.special: scipy.stats costs seconds to import)."""
+    return special.stdtrit(np.asarray(df, dtype=float), 0.5 + ci_level / 2)
 
 
-def interval(est, se, ci_level: float, df: float):
+def interval(est, se, ci_level: float, df):
     q = t_quantile(ci_level, df)
     est = np.asarray(est, dtype=float)
     se = np.asarray(se, dtype=float)
@@ -118,4 +173,4 @@ def p_value(est, se, df: float):
     est = np.asarray(est, dtype=float)
     se = np.asarray(se, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return 2 * stats.t.sf(np.abs(est / se), df)
+        return 2 * special.stdtr(np.asarray(df, dtype=float), -np.abs(est / se))

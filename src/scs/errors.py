@@ -16,6 +16,7 @@ class PipelineError(Exception):
     """
 
     def __init__(self, message: str, *, file=None, row=None, column=None, expected=None, got=None):
+        self.message = message
         self.file, self.row, self.column = file, row, column
         self.expected, self.got = expected, got
         parts = []

@@ -59,7 +59,9 @@ def item_estimates(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFra
         names += [var, f"{var}:support", f"{var}:oppose", f"{var}:dk"]
     est = means(design, np.column_stack(cols), names)
     lo, hi = est.ci(ci)
-    blo, bhi = est.ci_rep(ci)
+    blo, bhi = est.ci_rep(ci, "bootstrap")
+    nan = np.full(len(names), np.nan)
+    se_jk, se_boot = est.se_reps.get("jackknife", nan), est.se_reps.get("bootstrap", nan)
     rows = []
     for j, (b, var, label, kind) in enumerate(entries):
         k = 4 * j
@@ -68,8 +70,8 @@ def item_estimates(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFra
         n_dk = int(np.nansum(cols[k + 3])) if kind == "item" else 0
         rows.append({
             "scale": b, "var": var, "label": label, "kind": kind, "n": int(ok.sum()), "n_dk": n_dk,
-            "mean": est.est[k], "se": est.se[k], "ci_low": lo[k], "ci_high": hi[k], "df": est.df,
-            "se_boot": est.se_rep[k] if est.se_rep is not None else np.nan,
+            "mean": est.est[k], "se": est.se[k], "ci_low": lo[k], "ci_high": hi[k], "df": int(est.df[k]),
+            "variance": est.method, "se_linearization": est.se_lin[k], "se_jackknife": se_jk[k], "se_boot": se_boot[k],
             "ci_low_boot": blo[k] if blo is not None else np.nan, "ci_high_boot": bhi[k] if bhi is not None else np.nan,
             "pct_support": 100 * est.est[k + 1], "pct_support_se": 100 * est.se[k + 1],
             "pct_support_ci_low": 100 * lo[k + 1], "pct_support_ci_high": 100 * hi[k + 1],
@@ -99,8 +101,8 @@ def item_distribution(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.Data
             cols.append(dk)
             keys.append((b, it["var"], it["label"], "dk", int(np.nansum(dk))))
     est = means(design, np.column_stack(cols), [f"{k[1]}:{k[3]}" for k in keys], replicates=False)
-    return pd.DataFrame([{"scale": b, "var": v, "label": lab, "answer": a, "n": n, "share": s, "se": se}
-                         for (b, v, lab, a, n), s, se in zip(keys, est.est, est.se)])
+    return pd.DataFrame([{"scale": b, "var": v, "label": lab, "answer": a, "n": n, "share": s, "se_linearization": se}
+                         for (b, v, lab, a, n), s, se in zip(keys, est.est, est.se_lin)])
 
 
 def pairwise_contrasts(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
@@ -114,10 +116,11 @@ def pairwise_contrasts(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.Dat
         names = [f"{items[a]}-{items[c]}" for a, c in pairs]
         est = contrasts(design, Y, pairs, names)
         lo, hi = est.ci(ci)
-        blo, bhi = est.ci_rep(ci)
+        blo, bhi = est.ci_rep(ci, "bootstrap")
         for j, (a, c) in enumerate(pairs):
             rows.append({"scale": b, "first": items[a], "second": items[c], "difference": est.est[j], "se": est.se[j],
-                         "ci_low": lo[j], "ci_high": hi[j], "df": est.df,
+                         "ci_low": lo[j], "ci_high": hi[j], "df": int(est.df[j]), "variance": est.method,
+                         "se_linearization": est.se_lin[j],
                          "se_boot": est.se_rep[j] if est.se_rep is not None else np.nan,
                          "ci_low_boot": blo[j] if blo is not None else np.nan,
                          "ci_high_boot": bhi[j] if bhi is not None else np.nan, "n": int(est.n[j])})

@@ -3,12 +3,13 @@
 Each column is a domain estimator over the respondents who answered (missing values are
 out of the domain): the ratio sum(w y) / sum(w) with influence values w (y - mean) / sum(w) on
 the domain and 0 elsewhere, so the linearization keeps every respondent, as R does for a
-calibrated design (``[.survey.design2`` sets the weights of dropped rows to zero).
+calibrated design (``[.survey.design2`` sets the weights of dropped rows to zero). Replicate SEs
+(jackknife, bootstrap) recompute the ratio with every replicate weight.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,20 +22,35 @@ CHUNK = 64  # columns per block, to bound memory on large files
 class MeanEstimates:
     names: list[str]
     est: np.ndarray
-    se: np.ndarray
-    se_rep: np.ndarray | None
-    n: np.ndarray            # respondents in each domain
-    df: int
+    se_lin: np.ndarray
+    se_reps: dict = field(default_factory=dict)   # kind -> SEs (jackknife, bootstrap)
+    n: np.ndarray = None                          # respondents in each domain
+    df: np.ndarray = None                         # degrees of freedom of each domain (R's degf of the subset)
+    method: str = "linearization"                 # the method of ``se``
+
+    @property
+    def se(self) -> np.ndarray:
+        return self.se_reps.get(self.method, self.se_lin)
+
+    @property
+    def se_rep(self):
+        return self.se_reps.get("bootstrap")
 
     def ci(self, ci_level: float):
         return interval(self.est, self.se, ci_level, self.df)
 
-    def ci_rep(self, ci_level: float):
-        return interval(self.est, self.se_rep, ci_level, self.df) if self.se_rep is not None else (None, None)
+    def ci_rep(self, ci_level: float, kind: str = "bootstrap"):
+        s = self.se_reps.get(kind)
+        return interval(self.est, s, ci_level, self.df) if s is not None else (None, None)
 
 
 def _influence(w, Y, mask, est, tot):
     return w[:, None] * mask * (np.where(mask, Y, 0.0) - est) / tot
+
+
+def _ratio(Rw, Yz, mask):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (Rw.T @ Yz) / (Rw.T @ mask.astype(Rw.dtype))
 
 
 def means(design: Design, Y: np.ndarray, names: list[str], *, replicates: bool = True) -> MeanEstimates:
@@ -42,9 +58,9 @@ def means(design: Design, Y: np.ndarray, names: list[str], *, replicates: bool =
     Y = np.asarray(Y, dtype=float).reshape(design.n, -1)
     k = Y.shape[1]
     w = design.weight
-    est = np.full(k, np.nan)
-    se = np.full(k, np.nan)
-    se_rep = np.full(k, np.nan) if (replicates and design.n_replicates) else None
+    est, se = np.full(k, np.nan), np.full(k, np.nan)
+    sets = design.replicate_sets() if replicates else {}
+    se_reps = {kind: np.full(k, np.nan) for kind in sets}
     n = np.zeros(k, dtype=int)
     for s in range(0, k, CHUNK):
         cols = slice(s, min(k, s + CHUNK))
@@ -55,14 +71,11 @@ def means(design: Design, Y: np.ndarray, names: list[str], *, replicates: bool =
         with np.errstate(invalid="ignore", divide="ignore"):
             e = (w @ Yz) / tot
         est[cols], n[cols] = e, mask.sum(axis=0)
-        V = design.vcov(_influence(w, Yc, mask, e, tot))
-        se[cols] = np.sqrt(np.clip(np.diag(V), 0, None))
-        if se_rep is not None:
-            Rw = design.replicates
-            with np.errstate(invalid="ignore", divide="ignore"):
-                er = (Rw.T @ Yz) / (Rw.T @ mask.astype(Rw.dtype))
-            se_rep[cols] = np.sqrt(np.diag(design.replicate_vcov(e, er)))
-    return MeanEstimates(names=list(names), est=est, se=se, se_rep=se_rep, n=n, df=design.df)
+        se[cols] = np.sqrt(np.clip(np.diag(design.vcov(_influence(w, Yc, mask, e, tot))), 0, None))
+        for kind, (Rw, _, _) in sets.items():
+            se_reps[kind][cols] = np.sqrt(np.diag(design.replicate_vcov(e, _ratio(Rw, Yz, mask), kind)))
+    df = np.array([design.df_in(~np.isnan(Y[:, j])) for j in range(k)])
+    return MeanEstimates(names=list(names), est=est, se_lin=se, se_reps=se_reps, n=n, df=df, method=design.method)
 
 
 def contrasts(design: Design, Y: np.ndarray, pairs: list[tuple[int, int]], names: list[str], *,
@@ -75,16 +88,15 @@ def contrasts(design: Design, Y: np.ndarray, pairs: list[tuple[int, int]], names
     Yz = np.where(mask, Y, 0.0)
     tot = w @ mask
     e = (w @ Yz) / tot
-    infl = _influence(w, Y, mask, e, tot)
     A = np.zeros((Y.shape[1], len(pairs)))
     for j, (a, b) in enumerate(pairs):
         A[a, j], A[b, j] = 1.0, -1.0
     est = e @ A
-    se = np.sqrt(np.clip(np.diag(design.vcov(infl @ A)), 0, None))
-    se_rep = None
-    if replicates and design.n_replicates:
-        Rw = design.replicates
-        er = (Rw.T @ Yz) / (Rw.T @ mask.astype(Rw.dtype))
-        se_rep = np.sqrt(np.diag(design.replicate_vcov(est, er @ A)))
+    se = np.sqrt(np.clip(np.diag(design.vcov(_influence(w, Y, mask, e, tot) @ A)), 0, None))
+    se_reps = {}
+    for kind, (Rw, _, _) in (design.replicate_sets() if replicates else {}).items():
+        se_reps[kind] = np.sqrt(np.diag(design.replicate_vcov(est, _ratio(Rw, Yz, mask) @ A, kind)))
+    either = [mask[:, a] | mask[:, b] for a, b in pairs]
     n = np.array([int((mask[:, a] & mask[:, b]).sum()) for a, b in pairs])
-    return MeanEstimates(names=list(names), est=est, se=se, se_rep=se_rep, n=n, df=design.df)
+    return MeanEstimates(names=list(names), est=est, se_lin=se, se_reps=se_reps, n=n,
+                         df=np.array([design.df_in(m) for m in either]), method=design.method)

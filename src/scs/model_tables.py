@@ -63,8 +63,10 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, n
     lines += md_header(cols, "ll" + "r" * (len(cols) - 2))
     for r in samples.itertuples(index=False):
         d = r._asdict()
-        cells = [d["outcome"], d["model"], fmt(d["n_analytic"], "count"), fmt(d["n"], "count")]
-        cells += ["" if pd.isna(d[c]) else fmt(d[c], "count") for c in miss.columns]
+        k = f"models.{d['outcome']}.{d['model']}.sample"
+        cells = [d["outcome"], d["model"], nums.add(f"{k}.n_analytic", d["n_analytic"], "count", file=file),
+                 nums.add(f"{k}.n", d["n"], "count", file=file)]
+        cells += ["" if pd.isna(d[c]) else nums.add(f"{k}.{c}", d[c], "count", file=file) for c in miss.columns]
         lines.append(md_row(cells))
     return "\n".join(lines) + "\n"
 
@@ -174,7 +176,8 @@ def predicted_markdown(pred: pd.DataFrame, cfg: dict, nums, file: str) -> str:
         k = f"predicted.{r.outcome}.{r.variable}_{lv.replace('.', '_')}"
         cells = [nums.add(f"{k}.mean", r.predicted, "mean", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n),
                  "[" + nums.add(f"{k}.ci_low", r.ci_low, "mean", file=file) + ", "
-                 + nums.add(f"{k}.ci_high", r.ci_high, "mean", file=file) + "]", fmt(r.n, "count")]
+                 + nums.add(f"{k}.ci_high", r.ci_high, "mean", file=file) + "]",
+                 nums.add(f"{k}.n", r.n, "count", file=file)]
         name = f"{_label(r.variable, cfg)} = {labels.get(lv, lv)}"
         lines.append(md_row([cfg["scales"][r.outcome]["label"], name, *cells]))
     return "\n".join(lines) + "\n"

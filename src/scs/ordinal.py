@@ -163,7 +163,7 @@ def ordered_logit(design: Design, y: np.ndarray, X: np.ndarray, *, df: float | N
     infl = np.zeros((design.n, S.shape[1]))
     infl[ok] = (S * w[ok][:, None]) @ Hinv
     cov = design.vcov(infl)
-    dfree = design.df - len(beta) if df is None else df
+    dfree = design.df_in(ok) - len(beta) if df is None else df
     return OrderedLogit(beta=beta, zeta=zeta, cov=cov, n=int(ok.sum()), levels=levels, converged=converged,
                         iterations=it, df=dfree)
 

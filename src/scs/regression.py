@@ -1,15 +1,20 @@
 """Survey-weighted least squares with design-based SEs (R: ``svyglm`` with the gaussian family).
 
-The coefficients are weighted least squares. The linearization SEs use the influence values
-w_i e_i x_i' (X'WX)^-1 (R: ``estfun %*% Ainv``) residualized on the calibration margins, so they
-account for the calibration; the replicate SEs refit the model with every replicate weight.
+The coefficients are weighted least squares. Three SEs, one of them reported (``design.variance``):
+
+* linearization: the influence values w_i e_i x_i' (X'WX)^-1 (R: ``estfun %*% Ainv``) residualized
+  on the calibration margins, so that they account for the calibration;
+* jackknife (JK1): the model refitted with every delete-one replicate weight, each replicate
+  calibrated again (R: ``svyglm`` on ``calibrate(as.svrepdesign(type = "JK1"))``);
+* bootstrap: refitted with every re-weighted bootstrap replicate.
+
 Rows with a missing outcome or covariate are out of the estimation sample (weight 0, as R's
 ``svyglm`` does through subsetting a calibrated design).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,35 +22,47 @@ import pandas as pd
 from .design import Design, interval, p_value
 from .formula import INTERCEPT
 
+REP_CHUNK = 128  # replicates solved per batch (memory: n x chunk x p)
+
 
 @dataclass
 class RegressionFit:
     terms: list[str]
     coef: np.ndarray
-    vcov: np.ndarray
-    vcov_rep: np.ndarray | None
+    vcov_lin: np.ndarray
     n: int
     r2: float
-    df: int                      # residual degrees of freedom: design df - p + 1 (R's svyglm)
+    df: int                      # residual degrees of freedom: the sample's design df - p + 1 (R's svyglm)
     used: np.ndarray             # estimation-sample mask
     infl: np.ndarray             # influence values (n x p)
+    vcov_reps: dict = field(default_factory=dict)   # kind -> covariance (jackknife, bootstrap)
+    method: str = "linearization"
+
+    @property
+    def vcov(self) -> np.ndarray:
+        return self.vcov_reps.get(self.method, self.vcov_lin)
 
     @property
     def se(self) -> np.ndarray:
         return np.sqrt(np.clip(np.diag(self.vcov), 0, None))
 
+    def se_of(self, kind: str):
+        V = self.vcov_lin if kind == "linearization" else self.vcov_reps.get(kind)
+        return None if V is None else np.sqrt(np.clip(np.diag(V), 0, None))
+
     @property
-    def se_rep(self) -> np.ndarray | None:
-        return None if self.vcov_rep is None else np.sqrt(np.clip(np.diag(self.vcov_rep), 0, None))
+    def se_rep(self):
+        return self.se_of("bootstrap")
 
     def table(self, ci_level: float) -> pd.DataFrame:
         se = self.se
         lo, hi = interval(self.coef, se, ci_level, self.df)
         out = pd.DataFrame({"term": self.terms, "coef": self.coef, "se": se, "ci_low": lo, "ci_high": hi,
-                            "t": self.coef / se, "p": p_value(self.coef, se, self.df)})
-        if self.vcov_rep is not None:
-            out["se_boot"] = self.se_rep
-            out["ci_low_boot"], out["ci_high_boot"] = interval(self.coef, self.se_rep, ci_level, self.df)
+                            "t": self.coef / se, "p": p_value(self.coef, se, self.df), "variance": self.method})
+        for kind in ("linearization", "jackknife", "bootstrap"):
+            s = self.se_of(kind)
+            if s is not None:
+                out[f"se_{kind}"] = s
         out["n"] = self.n
         out["r2"] = self.r2
         out["df"] = self.df
@@ -71,50 +88,58 @@ def fit_wls(design: Design, y: np.ndarray, X: np.ndarray, terms: list[str], *, u
     beta = Ainv @ ((Z * w[:, None]).T @ yz)
     e = np.where(ok, yz - Z @ beta, 0.0)
     infl = (Z * (w * e)[:, None]) @ Ainv
-    V = design.vcov(infl)
     ybar = (w @ yz) / w.sum()
     r2 = 1.0 - (w @ e ** 2) / (w @ np.where(ok, (yz - ybar) ** 2, 0.0))
-    Vrep = None
-    if replicates and design.n_replicates:
-        Vrep = design.replicate_vcov(beta, replicate_coefs(design.replicates, Z, yz, ok))
+    reps = {}
+    if replicates:
+        for kind, (Rw, _, _) in design.replicate_sets().items():
+            reps[kind] = design.replicate_vcov(beta, replicate_coefs(Rw, Z, yz, ok), kind)
     p = Z.shape[1]
-    return RegressionFit(terms=[INTERCEPT] + list(terms), coef=beta, vcov=V, vcov_rep=Vrep, n=int(ok.sum()), r2=float(r2),
-                         df=design.df - p + 1, used=ok, infl=infl)
+    return RegressionFit(terms=[INTERCEPT] + list(terms), coef=beta, vcov_lin=design.vcov(infl), vcov_reps=reps,
+                         n=int(ok.sum()), r2=float(r2), df=design.df_in(ok) - p + 1, used=ok, infl=infl,
+                         method=design.method)
 
 
 def replicate_coefs(Rw: np.ndarray, Z: np.ndarray, y: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """WLS coefficients under every replicate weight (R x p), solved in one batch."""
-    W = np.asarray(Rw, dtype=float) * ok[:, None]
-    A = np.einsum("nr,nj,nk->rjk", W, Z, Z, optimize=True)
-    b = (W * y[:, None]).T @ Z
-    return np.linalg.solve(A, b[:, :, None])[:, :, 0]
+    """WLS coefficients under every replicate weight (R x p), solved in batches of replicates."""
+    R = Rw.shape[1]
+    out = np.empty((R, Z.shape[1]))
+    for s in range(0, R, REP_CHUNK):
+        W = np.asarray(Rw[:, s:s + REP_CHUNK], dtype=float) * ok[:, None]
+        A = np.einsum("nr,nj,nk->rjk", W, Z, Z, optimize=True)
+        b = (W * y[:, None]).T @ Z
+        out[s:s + W.shape[1]] = np.linalg.solve(A, b[:, :, None])[:, :, 0]
+    return out
 
 
 def predictive_margins(design: Design, fit: RegressionFit, X: np.ndarray, column: int, levels, *,
-                       replicates: bool = True, y: np.ndarray | None = None):
+                       replicates: bool = True, y: np.ndarray | None = None) -> pd.DataFrame:
     """Mean prediction over the estimation sample with covariate ``column`` of X set to each level
-    (every respondent at that level, the others as observed), with design SEs (delta method)."""
+    (every respondent at that level, the others as observed), with design SEs (delta method for the
+    linearization; refits for the replicates)."""
     X = np.asarray(X, dtype=float)
     ok = fit.used
     w = design.weight * ok
     tot = w.sum()
+    Zo = np.column_stack([np.ones(len(X)), np.where(ok[:, None], X, 0.0)])
+    rep_betas = {}
+    if replicates and y is not None:
+        for kind, (Rw, _, _) in design.replicate_sets().items():
+            rep_betas[kind] = (Rw, replicate_coefs(Rw, Zo, np.where(ok, y, 0.0), ok))
     rows = []
     for lv in levels:
-        Xl = np.where(ok[:, None], X, 0.0).copy()
-        Xl[:, column] = lv
-        Z = np.column_stack([np.ones(len(Xl)), Xl])
+        Z = Zo.copy()
+        Z[:, column + 1] = lv
         pred = Z @ fit.coef
         est = (w @ pred) / tot
-        zbar = (w @ Z) / tot
-        infl = w * (pred - est) / tot + fit.infl @ zbar
-        se = float(np.sqrt(design.vcov(infl[:, None])[0, 0]))
-        row = {"level": lv, "predicted": est, "se": se}
-        if replicates and design.n_replicates and y is not None:
-            Zo = np.column_stack([np.ones(len(X)), np.where(ok[:, None], X, 0.0)])
-            B = replicate_coefs(design.replicates, Zo, np.where(ok, y, 0.0), ok)
-            Wr = np.asarray(design.replicates, dtype=float) * ok[:, None]
-            er = np.einsum("nr,nr->r", Wr, (Z @ B.T)) / Wr.sum(axis=0)
-            row["se_boot"] = float(np.sqrt(design.replicate_vcov(np.array([est]), er[:, None])[0, 0]))
+        infl = w * (pred - est) / tot + fit.infl @ ((w @ Z) / tot)
+        se_lin = float(np.sqrt(design.vcov(infl[:, None])[0, 0]))
+        row = {"level": lv, "predicted": est, "se_linearization": se_lin}
+        for kind, (Rw, B) in rep_betas.items():
+            Wr = np.asarray(Rw, dtype=float) * ok[:, None]
+            er = np.einsum("nr,nr->r", Wr, Z @ B.T) / Wr.sum(axis=0)
+            row[f"se_{kind}"] = float(np.sqrt(design.replicate_vcov(np.array([est]), er[:, None], kind)[0, 0]))
+        row["se"] = row[f"se_{design.method}"]
+        row["variance"] = design.method
         rows.append(row)
-    out = pd.DataFrame(rows)
-    return out
+    return pd.DataFrame(rows)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .errors import PipelineError
+
+NO_ESTIMATE = "no estimate (no answers)"
 AGREES = "agrees"
 NOT_SIGNIFICANT = "direction only, not significant"
 DIFFERS = "DIFFERS"
@@ -18,7 +21,11 @@ NOT_COMPARED = "not compared"
 
 def _num(numbers: dict, key: str) -> dict:
     if key not in numbers:
-        raise KeyError(f"published.yaml refers to registry key {key!r}, which no rule states")
+        stem = key.rsplit(".", 1)[0]
+        if numbers.get(f"{stem}.n", {}).get("value") == 0:  # an item nobody answered: no estimate
+            return {"value": None, "ci_low": None, "ci_high": None}
+        raise PipelineError(f"published.yaml refers to registry key {key!r}, which no rule states",
+                            file="data/published.yaml", expected="a key of results/numbers.json")
     e = numbers[key]
     ci = e.get("ci") or [None, None]
     return {"value": e["value"], "ci_low": ci[0], "ci_high": ci[1]}
@@ -41,8 +48,8 @@ def _contrast(con: pd.DataFrame, a: str, b: str) -> dict:
 def _side(x: dict, bound: float, above: bool) -> str:
     """agrees when the interval lies on the claimed side of ``bound``; point only: its own status."""
     v, lo, hi = x["value"], x["ci_low"], x["ci_high"]
-    if v is None:
-        return DIFFERS
+    if v is None or v != v:
+        return NO_ESTIMATE
     point = v > bound if above else v < bound
     if not point:
         return DIFFERS
@@ -52,7 +59,10 @@ def _side(x: dict, bound: float, above: bool) -> str:
 
 
 def _worst(statuses: list[str]) -> str:
-    return DIFFERS if DIFFERS in statuses else (NOT_SIGNIFICANT if NOT_SIGNIFICANT in statuses else AGREES)
+    for s in (DIFFERS, NO_ESTIMATE, NOT_SIGNIFICANT):
+        if s in statuses:
+            return s
+    return AGREES
 
 
 def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: dict) -> list[dict]:
@@ -65,8 +75,9 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: di
         if kind in ("value", "near"):
             x = _num(numbers, c["key"])
             ok = x["value"] is not None and abs(x["value"] - c["published"]) <= c["tolerance"] + 1e-12
+            status = NO_ESTIMATE if x["value"] is None else (AGREES if ok else DIFFERS)
             row.update(computed=x, difference=None if x["value"] is None else x["value"] - c["published"],
-                       criterion=f"|computed - published| <= {c['tolerance']:g}", status=AGREES if ok else DIFFERS)
+                       criterion=f"computed within {c['tolerance']:g} of the published value", status=status)
         elif kind == "above":
             x = _num(numbers, c["key"])
             row.update(computed=x, criterion=f"CI above {c['published']:g}", status=_side(x, c["published"], True))
@@ -82,7 +93,8 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: di
             items = [it["var"] for it in cfg["scales"][c["scale"]]["items"] if it["var"] != c["item"]]
             diffs = {o: _contrast(contrasts, c["item"], o) for o in items}
             statuses = [_side(d, 0.0, kind == "highest") for d in diffs.values()]
-            closest = min(diffs, key=lambda o: abs(diffs[o]["value"]))
+            known = [o for o in diffs if diffs[o]["value"] == diffs[o]["value"]] or list(diffs)
+            closest = min(known, key=lambda o: abs(diffs[o]["value"]))
             row.update(computed=diffs[closest], compared="difference",
                        criterion=(f"{c['item']} minus every other item of {c['scale']}: every CI "
                                   f"{'above' if kind == 'highest' else 'below'} 0 (shown: the closest, {closest})"),
@@ -90,8 +102,9 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: di
         elif kind == "only_below":
             items = [it["var"] for it in cfg["scales"][c["scale"]]["items"]]
             vals = {i: _num(numbers, f"indices.{i}.mean") for i in items}
-            statuses = [_side(vals[i], c["published"], i != c["item"]) for i in items]
-            others = [i for i in items if i != c["item"]]
+            statuses = [_side(vals[i], c["published"], i != c["item"]) for i in items
+                        if vals[i]["value"] is not None or i == c["item"]]
+            others = [i for i in items if i != c["item"] and vals[i]["value"] is not None]
             closest = min(others, key=lambda i: abs(vals[i]["value"] - c["published"]))
             row.update(computed=vals[c["item"]],
                        criterion=(f"the CI of {c['item']} below {c['published']:g} and of every other item above it "
@@ -132,12 +145,13 @@ def report_markdown(rows: list[dict] | None, cfg: dict, sources: dict, nums, fil
     elif src == "simulated":
         lines += ["> These numbers were computed from SIMULATED data (another generator, not calibrated to the study). "
                   "Agreement or disagreement says nothing about the study.", ""]
-    counts = {s: sum(r["status"] == s for r in rows) for s in (AGREES, NOT_SIGNIFICANT, DIFFERS)}
+    counts = {s: sum(r["status"] == s for r in rows) for s in (AGREES, NOT_SIGNIFICANT, DIFFERS, NO_ESTIMATE)}
     lines += [f"{nums.add('reproduction.agree', counts[AGREES], 'count', file=file)} of "
               f"{nums.add('reproduction.checks', len(rows), 'count', file=file)} published numbers and patterns agree; "
               f"{nums.add('reproduction.not_significant', counts[NOT_SIGNIFICANT], 'count', file=file)} agree in "
               f"direction only (the {ci_label(ci)} covers the boundary); "
-              f"{nums.add('reproduction.differ', counts[DIFFERS], 'count', file=file)} differ.", "",
+              f"{nums.add('reproduction.differ', counts[DIFFERS], 'count', file=file)} differ"
+              + (f"; {counts[NO_ESTIMATE]} could not be computed (no answers)" if counts[NO_ESTIMATE] else "") + ".", "",
               "A directional claim agrees only when its interval lies on the claimed side; orderings of items are "
               "judged with paired contrasts (difference of the two weighted means, design-based SE and CI).", "",
               f"| fact | source | published | computed | {ci_label(ci)} | criterion | status |",
@@ -148,7 +162,7 @@ def report_markdown(rows: list[dict] | None, cfg: dict, sources: dict, nums, fil
         x = r["computed"]
         pub = nums.add(f"{k}.published", r["published"], kind, file=file) if r["published"] is not None else ""
         ckind = "coef" if r.get("compared") == "difference" else kind
-        comp = nums.add(f"{k}.computed", x["value"], ckind, file=file)
+        comp = nums.add(f"{k}.computed", x["value"], ckind, file=file) if x["value"] is not None else "no answers"
         if r.get("compared") == "difference":
             comp = f"difference {comp}"
         if x["ci_low"] is not None:

@@ -130,8 +130,15 @@ class Plan:
         for v, x in raw.items():
             mapping = {orig: cat for cat, origs in self.members.get(v, {}).items() for orig in origs}
             x = np.asarray(x).astype(str)
-            out[v] = np.array([mapping.get(s, s) for s in x], dtype=object) if mapping else x
+            if mapping:
+                cats, inv = np.unique(x, return_inverse=True)
+                x = np.array([mapping.get(c, c) for c in cats], dtype=object)[inv]
+            out[v] = x
         return out
+
+    def key(self) -> str:
+        return repr((self.levels, self.members))
+
 
     def to_json(self) -> dict:
         return {"levels": self.levels, "shares": self.shares, "lower": self.lower, "upper": self.upper,
@@ -141,6 +148,19 @@ class Plan:
     def from_json(cls, d: dict) -> "Plan":
         return cls(levels=d["levels"], shares=d["shares"], lower=d["lower"], upper=d["upper"],
                    members=d.get("members", {}), adjustments=d.get("adjustments", []))
+
+
+_MATRIX_CACHE: dict = {}
+
+
+def plan_matrix(columns: dict, plan: Plan) -> np.ndarray:
+    """The margin model matrix of ``plan`` for these respondents (cached: replicates share it)."""
+    key = (id(columns), plan.key())
+    if key not in _MATRIX_CACHE:
+        if len(_MATRIX_CACHE) > 8:
+            _MATRIX_CACHE.clear()
+        _MATRIX_CACHE[key] = (columns, cal.margin_matrix(plan.columns(columns), plan.levels)[0])
+    return _MATRIX_CACHE[key][1]
 
 
 def _extremeness(r: float, lower: float, upper: float) -> float:
@@ -186,7 +206,7 @@ def _run(columns, plan: Plan, d, wcfg):
                                  max_iter=wcfg["max_iter"], cycles=wcfg.get("trim_cycles", 200))
         except RuntimeError as exc:
             return None, {"message": str(exc)}
-    M, _ = cal.margin_matrix(cols, plan.levels)
+    M = plan_matrix(columns, plan)
     T = cal.margin_totals(plan.shares, plan.levels, float(d.sum()))
     kw = {"lower": plan.lower, "upper": plan.upper} if method == "bounded_raking" else {}
     res = cal.calibrate(M, d, T, calfun="logit" if method == "bounded_raking" else "raking", tol=wcfg["tol"],
@@ -236,7 +256,7 @@ def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, w
         if merged:
             plan.adjustments.append(f"collapsed {var}: {merged!r} (category {c!r} needs {r:.2f} times its sample "
                                     f"share; bounds [{plan.lower:g}, {plan.upper:g}], headroom {headroom:g})")
-        elif "widen" in policy:
+        elif "widen" in policy and np.isfinite(r) and r > 0:
             if r > 1:
                 new = max(plan.upper, r / headroom)
                 plan.adjustments.append(f"widened the upper bound {plan.upper:g} -> {new:.4g} ({var} = {c!r} needs "
@@ -262,6 +282,53 @@ class WeightingResult:
     replicates: np.ndarray | None
     replicate_plans: list[dict]
     replicate_plan_index: list[int]
+    jackknife: dict | None = None      # calfun -> n x K Lagrange multipliers of the delete-one replicates
+
+
+CALFUN = {"bounded_raking": "logit", "raking": "raking"}
+
+
+def _eta(M, d, T, plan, method, wcfg, eta0=None):
+    kw = {"lower": plan.lower, "upper": plan.upper} if method == "bounded_raking" else {}
+    return cal.calibrate(M, d, T, calfun=CALFUN[method], tol=wcfg["tol"], max_iter=wcfg["max_iter"], eta0=eta0, **kw)
+
+
+def jackknife_multipliers(columns, plan: Plan, base: np.ndarray, method: str, wcfg: dict, *, file: str,
+                          progress=None) -> np.ndarray:
+    """The delete-one jackknife (JK1): replicate r drops respondent r, gives the others n/(n-1) times
+    their prior weight, and is calibrated again to the same margins within the same bounds. Returns
+    each replicate's Lagrange multipliers (n x K): its weights are d_r * F(M eta_r) (R: as.svrepdesign(
+    type = "JK1") then calibrate)."""
+    M = plan_matrix(columns, plan)
+    n = len(base)
+    T = cal.margin_totals(plan.shares, plan.levels, float(base.sum()))
+    main = _eta(M, base, T, plan, method, wcfg)
+    out = np.empty((n, M.shape[1]))
+    for r in range(n):
+        d = base * (n / (n - 1))
+        d[r] = 0.0
+        res = _eta(M, d, T, plan, method, wcfg, eta0=main.eta)
+        if not res.converged:
+            raise PipelineError(f"the jackknife replicate that leaves out respondent {r + 1} cannot be weighted to the "
+                                f"targets within the bounds [{plan.lower:g}, {plan.upper:g}]", file=file,
+                                expected="a category with more respondents (collapse it: weighting.infeasible), or "
+                                         "estimates.variance: linearization")
+        out[r] = res.eta
+        if progress and (r + 1) % max(1, n // 5) == 0:
+            progress(f"jackknife replicate ({method})", r + 1, n)
+    return out
+
+
+def jackknife_weights(M: np.ndarray, base: np.ndarray, etas: np.ndarray, method: str, plan: Plan,
+                      columns: slice | None = None) -> np.ndarray:
+    """The JK1 replicate weights (n x R, R = n or the slice ``columns``) from their multipliers."""
+    n = len(base)
+    idx = np.arange(n)[columns] if columns is not None else np.arange(n)
+    kw = {"lower": plan.lower, "upper": plan.upper} if method == "bounded_raking" else {}
+    g = cal.factors(M, etas[idx].T, calfun=CALFUN[method], **kw)
+    d = np.repeat((base * (n / (n - 1)))[:, None], len(idx), axis=1)
+    d[idx, np.arange(len(idx))] = 0.0
+    return d * g
 
 
 def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file: str = "data/targets.csv",
@@ -288,6 +355,11 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file
     if unbounded is None:
         raise PipelineError("unbounded raking of the sample did not converge (for the robustness table)", file=file,
                             expected="margins that raking can meet (see the weighting diagnostics)")
+    jk = None
+    jcfg = wcfg.get("jackknife") or {}
+    if wcfg["method"] in CALFUN and jcfg.get("max_rows") and n <= int(jcfg["max_rows"]):
+        jk = {m: jackknife_multipliers(columns, plan, base, m, wcfg, file=file, progress=progress)
+              for m in (wcfg["method"], "raking")}
     rcfg = wcfg.get("replicates") or {}
     R = int(rcfg.get("n", 0))
     max_rows = rcfg.get("max_rows")
@@ -311,9 +383,9 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file
                 plans.append(plan_r.to_json())
             index.append(keys[key])
             if progress and (r + 1) % max(1, R // 10) == 0:
-                progress(r + 1, R)
+                progress("bootstrap replicate", r + 1, R)
     return WeightingResult(weight=weight, unbounded=unbounded, base=base, plan=plan, info=info, replicates=reps,
-                           replicate_plans=plans, replicate_plan_index=index)
+                           replicate_plans=plans, replicate_plan_index=index, jackknife=jk)
 
 
 # --------------------------------------------------------------------------- the stored design
@@ -340,6 +412,10 @@ def design_record(result: WeightingResult, wcfg: dict) -> dict:
         "info": {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in result.info.items()},
         "linearization": ("influence values residualized on the calibration margins (R's greg_calibration), "
                           "with-replacement single-stage variance, n/(n-1)"),
+        "jackknife": ({"kind": "JK1: delete one respondent, the others n/(n-1) times their prior weight, calibrated again",
+                       "n": int(len(result.weight)), "scale": (len(result.weight) - 1) / len(result.weight), "mse": False,
+                       "stored": "jackknife.parquet: each replicate's Lagrange multipliers (weights = d_r F(M eta_r))",
+                       "calfuns": sorted(result.jackknife)} if result.jackknife else None),
         "replicates": {
             "n": R,
             "kind": "Rao-Wu rescaled bootstrap, each replicate re-weighted by the whole procedure" if R else None,
@@ -353,6 +429,15 @@ def design_record(result: WeightingResult, wcfg: dict) -> dict:
     }
 
 
+def jackknife_frame(result: WeightingResult) -> pd.DataFrame:
+    """jackknife.parquet: the multipliers of every delete-one replicate (row r: respondent r left out)."""
+    cols = {}
+    for method, etas in sorted((result.jackknife or {}).items()):
+        for k in range(etas.shape[1]):
+            cols[f"{method}_eta{k}"] = etas[:, k]
+    return pd.DataFrame(cols)
+
+
 def calibration_matrix(frame: pd.DataFrame, plan: Plan) -> np.ndarray:
     columns = plan.columns({v: frame[v].astype(str).to_numpy() for v in plan.levels})
     M, _ = cal.margin_matrix(columns, plan.levels)
@@ -360,12 +445,14 @@ def calibration_matrix(frame: pd.DataFrame, plan: Plan) -> np.ndarray:
 
 
 def load_design(frame: pd.DataFrame, weights: pd.DataFrame, record: dict, *, weight: str = WEIGHT,
-                replicates: bool = True, label: str = "") -> Design:
+                replicates: bool = True, label: str = "", jackknife: pd.DataFrame | None = None,
+                variance: str = "linearization") -> Design:
     """The design of the estimates, rebuilt from the stored weights and design.json (no calibration).
 
     ``frame`` holds the respondents in the order of ``weights`` (checked) and the margin variables.
     ``weight`` picks the stored weight (the final one, or ``weight_unbounded`` for the robustness
-    variant); ``replicates=False`` skips the replicate columns.
+    variant); ``replicates=False`` skips the bootstrap columns; ``jackknife`` (jackknife.parquet) adds
+    the delete-one replicates; ``variance`` is the method of the reported SEs.
     """
     ids = frame["response_id"].astype(str).to_numpy()
     if len(ids) != len(weights) or not np.array_equal(ids, weights["response_id"].astype(str).to_numpy()):
@@ -374,12 +461,19 @@ def load_design(frame: pd.DataFrame, weights: pd.DataFrame, record: dict, *, wei
     plan = Plan.from_json(record["plan"])
     reps = None
     rep_cols = [c for c in weights.columns if c.startswith(REP_PREFIX)]
-    if replicates and rep_cols and weight == WEIGHT:
+    if replicates and rep_cols and weight == WEIGHT:  # the bootstrap re-weights with the final procedure only
         reps = weights[rep_cols].to_numpy()
     M = calibration_matrix(frame, plan)
     rinfo = record.get("replicates") or {}
-    return Design(weight=weights[weight].to_numpy(dtype=float), base=weights[BASE].to_numpy(dtype=float), calib=M,
-                  replicates=reps, rep_scale=rinfo.get("scale") or 1.0, rep_mse=bool(rinfo.get("mse")), label=label)
+    base = weights[BASE].to_numpy(dtype=float)
+    jk = None
+    method = record["method"] if weight == WEIGHT else "raking"
+    if jackknife is not None and not jackknife.empty and f"{method}_eta0" in jackknife.columns:
+        etas = jackknife[[c for c in jackknife.columns if c.startswith(f"{method}_eta")]].to_numpy(float)
+        jk = jackknife_weights(M, base, etas, method, plan)
+    return Design(weight=weights[weight].to_numpy(dtype=float), base=base, calib=M, replicates=reps,
+                  rep_scale=rinfo.get("scale") or 1.0, rep_mse=bool(rinfo.get("mse")), label=label, jackknife=jk,
+                  variance=variance)
 
 
 # --------------------------------------------------------------------------- diagnostics

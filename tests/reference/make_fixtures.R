@@ -1,12 +1,12 @@
-# Reference results from R's survey package (Lumley), written as JSON fixtures
-# that tests/test_reference_r.py compares with the pipeline's own functions.
+# Reference results from R's survey package (Lumley), written as JSON fixtures that
+# tests/test_reference_r.py compares with the pipeline's own functions.
 #
 #   Rscript tests/reference/make_fixtures.R INPUT_DIR OUTPUT_DIR
 #
-# INPUT_DIR holds pipeline_analysis.csv, pipeline_terms.csv and pipeline_targets.csv
-# (tests/reference/export_for_r.py); this script writes the api data it uses there
-# too, so that the Python tests need no R. Needs: r-base-core, r-cran-survey,
-# r-cran-jsonlite (Debian).
+# INPUT_DIR holds what tests/reference/export_for_r.py wrote (the survey's analysis data, the
+# targets, the pipeline's weights and replicate weights); this script writes the api data it uses
+# there too, so that the Python tests need no R. Needs: r-base-core, r-cran-survey,
+# r-cran-jsonlite, r-cran-mass (Debian).
 
 suppressPackageStartupMessages({
   library(survey)
@@ -17,6 +17,7 @@ indir <- if (length(args) >= 1) args[1] else "tests/reference/input"
 outdir <- if (length(args) >= 2) args[2] else "tests/reference/fixtures"
 dir.create(outdir, showWarnings = FALSE, recursive = TRUE)
 options(survey.lonely.psu = "fail")
+EPS <- 1e-12
 
 versions <- list(R = paste(R.version$major, R.version$minor, sep = "."),
                  survey = as.character(packageVersion("survey")),
@@ -26,7 +27,7 @@ mean_se <- function(vars, design) {
   out <- list()
   for (v in vars) {
     m <- svymean(as.formula(paste0("~", v)), design, na.rm = TRUE)
-    out[[v]] <- list(mean = unname(coef(m)), se = unname(SE(m)))
+    out[[v]] <- list(mean = as.numeric(coef(m)), se = as.numeric(SE(m)))
   }
   out
 }
@@ -36,50 +37,46 @@ write_fixture <- function(x, name) {
 }
 
 # ----------------------------------------------------------------------------- (a) api
+# The package's documented examples, as with-replacement designs (no fpc): bounded raking
+# (logit calibration) and unbounded raking, means and their linearization SEs.
 data(api)
-write.csv(apiclus1[, c("cds", "dnum", "stype", "sch.wide", "pw", "fpc", "api00", "api99")],
+write.csv(apiclus1[, c("cds", "dnum", "stype", "sch.wide", "pw", "api00", "api99")],
           file.path(indir, "api_clus1.csv"), row.names = FALSE)
-write.csv(apistrat[, c("cds", "stype", "sch.wide", "awards", "pw", "fpc", "api00", "api99")],
+write.csv(apistrat[, c("cds", "stype", "sch.wide", "awards", "pw", "api00", "api99")],
           file.path(indir, "api_strat.csv"), row.names = FALSE)
 
 api <- list(versions = versions)
-# cluster sample, raked to school type and sch.wide (the package's documented example)
-dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1, fpc = ~fpc)
-pop.types <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
-pop.schwide <- data.frame(sch.wide = c("No", "Yes"), Freq = c(1072, 5122))
-cal <- calibrate(dclus1, ~stype + sch.wide, population = c(6194, 755, 1018, 5122), calfun = "raking",
-                 epsilon = 1e-12, maxit = 1000)
-rk_default <- rake(dclus1, list(~stype, ~sch.wide), list(pop.types, pop.schwide))
-rk_tight <- rake(dclus1, list(~stype, ~sch.wide), list(pop.types, pop.schwide),
-                 control = list(maxit = 1000, epsilon = 1e-12, verbose = FALSE))
+dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1)
+pop1 <- c(6194, 755, 1018, 5122)  # N, stype H, stype M, sch.wide Yes (R's documented example)
+b1 <- c(0.5, 2.4)
+l1 <- calibrate(dclus1, ~stype + sch.wide, population = pop1, calfun = "logit", bounds = b1, epsilon = EPS,
+                maxit = 200)
+r1 <- calibrate(dclus1, ~stype + sch.wide, population = pop1, calfun = "raking", epsilon = EPS, maxit = 200)
 api$clus1 <- list(
-  targets = list(stype = list(E = 4421, H = 755, M = 1018), sch.wide = list(No = 1072, Yes = 5122)),
-  calibrate_raking = list(weights = unname(weights(cal)), estimates = mean_se(c("api00", "api99"), cal)),
-  rake_default = list(weights = unname(weights(rk_default)), estimates = mean_se(c("api00", "api99"), rk_default),
-                      control = "maxit = 10, epsilon = 1 (survey's defaults)"),
-  rake_tight = list(weights = unname(weights(rk_tight)), estimates = mean_se(c("api00", "api99"), rk_tight))
+  totals = list(N = 6194, stypeH = 755, stypeM = 1018, sch.wideYes = 5122), bounds = b1,
+  logit = list(weights = unname(weights(l1)), estimates = mean_se(c("api00", "api99"), l1)),
+  raking = list(weights = unname(weights(r1)), estimates = mean_se(c("api00", "api99"), r1))
 )
-# stratified sample, raked to sch.wide and awards (population counts from apipop)
-dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = apistrat, fpc = ~fpc)
+dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = apistrat)
 tab_sw <- table(apipop$sch.wide)
 tab_aw <- table(apipop$awards)
-cal_s <- calibrate(dstrat, ~sch.wide + awards, population = c(sum(tab_sw), tab_sw[["Yes"]], tab_aw[["Yes"]]),
-                   calfun = "raking", epsilon = 1e-12, maxit = 1000)
-rk_s <- rake(dstrat, list(~sch.wide, ~awards),
-             list(data.frame(sch.wide = names(tab_sw), Freq = as.vector(tab_sw)),
-                  data.frame(awards = names(tab_aw), Freq = as.vector(tab_aw))),
-             control = list(maxit = 1000, epsilon = 1e-12, verbose = FALSE))
+pop2 <- c(sum(tab_sw), tab_sw[["Yes"]], tab_aw[["Yes"]])
+b2 <- c(0.8, 1.2)
+l2 <- calibrate(dstrat, ~sch.wide + awards, population = pop2, calfun = "logit", bounds = b2, epsilon = EPS,
+                maxit = 200)
+r2 <- calibrate(dstrat, ~sch.wide + awards, population = pop2, calfun = "raking", epsilon = EPS, maxit = 200)
 api$strat <- list(
-  targets = list(sch.wide = as.list(tab_sw), awards = as.list(tab_aw)),
-  calibrate_raking = list(weights = unname(weights(cal_s)), estimates = mean_se(c("api00", "api99"), cal_s)),
-  rake_tight = list(weights = unname(weights(rk_s)), estimates = mean_se(c("api00", "api99"), rk_s))
+  totals = list(N = pop2[[1]], sch.wideYes = pop2[[2]], awardsYes = pop2[[3]]), bounds = b2,
+  logit = list(weights = unname(weights(l2)), estimates = mean_se(c("api00", "api99"), l2)),
+  raking = list(weights = unname(weights(r2)), estimates = mean_se(c("api00", "api99"), r2))
 )
 write_fixture(api, "api.json")
 
-# ----------------------------------------------------------------------------- (b) the pipeline's data
+# ----------------------------------------------------------------------------- (b) the survey
 d <- read.csv(file.path(indir, "pipeline_analysis.csv"), stringsAsFactors = FALSE)
 terms <- read.csv(file.path(indir, "pipeline_terms.csv"), stringsAsFactors = FALSE)
 targets <- read.csv(file.path(indir, "pipeline_targets.csv"), stringsAsFactors = FALSE)
+info <- fromJSON(file.path(indir, "pipeline_design.json"))
 margins <- unique(targets$variable)
 for (v in margins) d[[v]] <- factor(d[[v]], levels = targets$category[targets$variable == v])
 N <- nrow(d)
@@ -89,63 +86,71 @@ for (v in margins) {
   for (i in seq_len(nrow(t))[-1]) pop[paste0(v, t$category[i])] <- N * t$share[i]
 }
 cal_formula <- as.formula(paste("~", paste(margins, collapse = " + ")))
-items <- setdiff(names(d), c("response_id", "weight", margins, "surveillance", "punishment", terms$safe))
-vars <- c(items, "surveillance", "punishment")
-
-# (b1) untrimmed raking from equal prior weights
-d$one <- 1
-d1 <- svydesign(ids = ~1, weights = ~one, data = d)
-c1 <- calibrate(d1, cal_formula, population = pop, calfun = "raking", epsilon = 1e-12, maxit = 1000)
-rk1 <- rake(d1, lapply(margins, function(v) as.formula(paste0("~", v))),
-            lapply(margins, function(v) {
-              t <- targets[targets$variable == v, ]
-              x <- data.frame(t$category, N * t$share)
-              names(x) <- c(v, "Freq")
-              x
-            }))
-
-# (b2) the pipeline's trimmed raking weights as prior weights, calibrated again (g = 1): the
-#      raking-aware design of the pipeline's estimates
-d$w <- d$weight
-d2 <- svydesign(ids = ~1, weights = ~w, data = d)
-c2 <- calibrate(d2, cal_formula, population = pop, calfun = "raking", epsilon = 1e-12, maxit = 1000)
+outcomes <- info$outcomes
+items <- setdiff(names(d), c("response_id", "weight", "weight_unbounded", margins, outcomes, terms$safe))
+vars <- c(items, outcomes)
 rhs <- paste(terms$safe, collapse = " + ")
-glms <- list()
-for (y in c("surveillance", "punishment")) {
-  m <- svyglm(as.formula(paste(y, "~", rhs)), design = c2)
-  glms[[y]] <- list(terms = c("_intercept_", terms$term), coef = unname(coef(m)), se = unname(SE(m)))
-}
-olr <- list()
-for (item in c("s_jobs", "p_civil")) {
-  dd <- d2[!is.na(d[[item]]), ]  # point estimates need only the weights (g = 1 after calibration)
-  f <- as.formula(paste0("factor(", item, ") ~ ", rhs))
-  m <- svyolr(f, design = dd)
-  olr[[item]] <- list(terms = terms$term, coef = unname(coef(m)[seq_len(nrow(terms))]),
-                      zeta = unname(m$zeta))
-}
-set.seed(20200301)
-rep2 <- as.svrepdesign(d2, type = "bootstrap", replicates = 500)
-rc2 <- calibrate(rep2, cal_formula, population = pop, calfun = "raking", epsilon = 1e-10, maxit = 1000)
-boot <- list()
-for (v in c("surveillance", "punishment")) {
-  m <- svymean(as.formula(paste0("~", v)), rc2, na.rm = TRUE)
-  boot[[v]] <- list(mean = unname(coef(m)), se = unname(SE(m)))
+bounds <- c(info$lower, info$upper)
+
+d$one <- 1
+d0 <- svydesign(ids = ~1, weights = ~one, data = d)
+cal <- calibrate(d0, cal_formula, population = pop, calfun = "logit", bounds = bounds, epsilon = EPS, maxit = 200)
+rak <- calibrate(d0, cal_formula, population = pop, calfun = "raking", epsilon = EPS, maxit = 200)
+
+glm_fit <- function(design) {
+  out <- list()
+  for (y in outcomes) {
+    m <- svyglm(as.formula(paste(y, "~", rhs)), design = design)
+    out[[y]] <- list(terms = c("_intercept_", terms$term), coef = as.numeric(coef(m)), se = as.numeric(SE(m)),
+                     df = m$df.residual)
+  }
+  out
 }
 
-glms1 <- list()
-for (y in c("surveillance", "punishment")) {
-  m <- svyglm(as.formula(paste(y, "~", rhs)), design = c1)
-  glms1[[y]] <- list(terms = c("_intercept_", terms$term), coef = unname(coef(m)), se = unname(SE(m)))
+# svyolr cannot take a calibrated design with missing values (its weights keep the dropped rows),
+# so the ordered logits are checked on the respondents complete on the item and the covariates,
+# calibrated among themselves (the test does the same with the pipeline's functions).
+olr <- list()
+for (item in info$items_svyolr) {
+  ds <- d[complete.cases(d[, c(item, terms$safe)]), ]
+  pop_s <- pop * nrow(ds) / N
+  cs <- calibrate(svydesign(ids = ~1, weights = ~one, data = ds), cal_formula, population = pop_s, calfun = "logit",
+                  bounds = bounds, epsilon = EPS, maxit = 200)
+  f <- as.formula(paste0("factor(", item, ") ~ ", rhs))
+  # optim's Hessian is a finite difference of the gradient: a small step, so that it is exact enough
+  npar <- nrow(terms) + length(unique(ds[[item]])) - 1
+  m <- svyolr(f, design = cs, control = list(reltol = 1e-14, maxit = 2000, ndeps = rep(1e-6, npar)))
+  k <- nrow(terms)
+  olr[[item]] <- list(response_ids = ds$response_id, terms = terms$term, coef = unname(coef(m)[seq_len(k)]),
+                      zeta = unname(m$zeta), se = unname(sqrt(diag(vcov(m)))))
 }
+
+# Replicates: (1) R re-calibrates the pipeline's bootstrap resamples with the same bounds and must
+# find the pipeline's replicate weights; (2) R's svrepdesign on the pipeline's replicate weights must
+# give the pipeline's bootstrap SEs.
+rep_base <- as.matrix(read.csv(gzfile(file.path(indir, "pipeline_rep_base.csv.gz")), header = FALSE))
+ours <- as.matrix(read.csv(gzfile(file.path(indir, "pipeline_replicates.csv.gz")), header = FALSE))
+check <- info$replicates_main_plan
+rb <- svrepdesign(data = d, repweights = rep_base[, check], weights = ~one, type = "bootstrap",
+                  combined.weights = TRUE)
+rcal <- calibrate(rb, cal_formula, population = pop, calfun = "logit", bounds = bounds, epsilon = EPS, maxit = 200,
+                  compress = FALSE)
+r_reps <- weights(rcal, type = "analysis")
+rep_diff <- max(abs(as.matrix(r_reps) - ours[, check]))
+
+rd <- svrepdesign(data = d, repweights = ours, weights = ~weight, type = "bootstrap", combined.weights = TRUE)
+boot <- list(scale = rd$scale, mse = rd$mse, estimates = mean_se(vars, rd), svyglm = glm_fit(rd))
 
 pipeline <- list(
   versions = versions,
   n = N,
-  untrimmed = list(calibrate_raking_weights = unname(weights(c1)), rake_default_weights = unname(weights(rk1)),
-                   estimates = mean_se(vars, c1), svyglm = glms1),
-  trimmed = list(g_max_abs_dev = max(abs(weights(c2) / d$w - 1)), estimates = mean_se(vars, c2),
-                 svyglm = glms, svyolr = olr, bootstrap = boot,
-                 bootstrap_note = "as.svrepdesign(type = 'bootstrap', replicates = 500), each replicate re-calibrated")
+  bounds = bounds,
+  logit = list(weights = unname(weights(cal)), estimates = mean_se(vars, cal), svyglm = glm_fit(cal), svyolr = olr),
+  raking = list(weights = unname(weights(rak)), estimates = mean_se(vars, rak), svyglm = glm_fit(rak)),
+  replicates = list(checked = length(check), of = info$replicates, max_abs_weight_difference = rep_diff,
+                    note = paste("calibrate(svrepdesign(repweights = pipeline's bootstrap resamples,",
+                                 "type = 'bootstrap'), calfun = 'logit', bounds) against the pipeline's replicates")),
+  bootstrap = boot
 )
 write_fixture(pipeline, "pipeline.json")
 cat("fixtures written to", outdir, "\n")

@@ -15,6 +15,8 @@ rule check_data:
         raw_sha256=content_sha256(RAW),
     message:
         "Checking the raw export {input.raw} against the codebook"
+    benchmark:
+        "logs/benchmarks/check_data.tsv"
     log:
         "logs/check_data.log",
     conda:
@@ -44,6 +46,8 @@ rule clean:
         checksums=os.path.join(os.path.dirname(RAW), "SHA256SUMS"),
     message:
         "Cleaning: exclusion rules on {input.raw}"
+    benchmark:
+        "logs/benchmarks/clean.tsv"
     log:
         "logs/clean.log",
     conda:

@@ -7,6 +7,7 @@ OUT = output_dir(config)
 RAW = config["data"]["raw"]
 CODEBOOK = config["data"]["codebook"]
 TARGETS = config["data"]["targets"]
+RAW_STEM = os.path.splitext(os.path.basename(RAW))[0]
 BATTERIES = list(config["batteries"])
 # every rule: the conda environment equivalent to the virtual environment of requirements.lock
 ENV = "../../environment.yml"
@@ -26,8 +27,8 @@ def exhibit(path, name, category, **kw):
 
 
 def cfg(*paths):
-    """The config sections a rule reads (and the data source and label every output prints):
-    passed as a param, so that the rule reruns when they change and only then."""
+    """The config sections read by one of the rules, with the data source and label that every output
+    prints. Passed as a param, so that the job reruns when they change, and only then."""
     return config_slice(config, *DATA, *paths)
 
 
@@ -64,7 +65,8 @@ def battery_figure_outputs():
 
 
 def weights_input():
-    return {"weights": out("weights", "weights.parquet"), "design": out("weights", "design.json")}
+    return {"weights": out("weights", "weights.parquet"), "design": out("weights", "design.json"),
+            "jackknife": out("weights", "jackknife.parquet")}
 
 
 def mem_for(base_mb, per_row_kb=0.0):
@@ -104,7 +106,7 @@ def script_of(name):
 
 
 def describe_rule(name):
-    """Rule name, script, inputs and outputs of one rule (public API: rules.<name>.input / .output)."""
+    """Name, script, inputs and outputs of one of the rules, from the public API (rules.<name>.input, .output)."""
     proxy = getattr(rules, name)
     inputs = []
     for f in proxy.input:

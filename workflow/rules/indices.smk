@@ -16,6 +16,8 @@ rule indices:
         cfg=cfg("scales", "batteries", "disclosure"),
     message:
         "Indices and reliability"
+    benchmark:
+        "logs/benchmarks/indices.tsv"
     log:
         "logs/indices.log",
     conda:
@@ -43,6 +45,8 @@ rule item_estimates:
         cfg=cfg("scales", "batteries", "response_scale", "estimates", "disclosure"),
     message:
         "Design-based estimates of every item and index"
+    benchmark:
+        "logs/benchmarks/item_estimates.tsv"
     log:
         "logs/item_estimates.log",
     conda:
@@ -64,6 +68,8 @@ rule figures_items:
         cfg=cfg("batteries", "response_scale.labels", "estimates.ci_level", "figures"),
     message:
         "Figures of the item estimates, one per battery"
+    benchmark:
+        "logs/benchmarks/figures_items.tsv"
     log:
         "logs/figures_items.log",
     conda:

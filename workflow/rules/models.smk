@@ -19,6 +19,8 @@ rule regressions:
         cfg=cfg("models", "scales", "estimates"),
     message:
         "Regressions of the indices on political capital and controls"
+    benchmark:
+        "logs/benchmarks/regressions.tsv"
     log:
         "logs/regressions.log",
     conda:
@@ -43,6 +45,8 @@ rule robustness:
         cfg=cfg("models", "estimates", "weighting.method", "weighting.bounds"),
     message:
         "Robustness of the political-capital coefficients"
+    benchmark:
+        "logs/benchmarks/robustness.tsv"
     log:
         "logs/robustness.log",
     conda:
@@ -67,6 +71,8 @@ rule ordered_logits:
         cfg=cfg("models", "scales", "batteries", "estimates"),
     message:
         "Weighted ordered logits of every item"
+    benchmark:
+        "logs/benchmarks/ordered_logits.tsv"
     log:
         "logs/ordered_logits.log",
     conda:
@@ -90,6 +96,8 @@ rule figure3:
         cfg=cfg("models", "scales", "estimates.ci_level", "figures"),
     message:
         "Figure 3: political capital"
+    benchmark:
+        "logs/benchmarks/figure3.tsv"
     log:
         "logs/figure3.log",
     conda:

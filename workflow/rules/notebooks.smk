@@ -33,11 +33,13 @@ rule notebook:
         html=exhibit(out("notebooks", "{name}.html"), "notebook", "6. Notebooks", subcategory="{name}"),
     params:
         cfg=lambda wc: NOTEBOOKS[wc.name]["cfg"],
-        out=OUT,
+        out=lambda wc, output: os.path.dirname(os.path.dirname(output.ipynb)),
     wildcard_constraints:
         name="|".join(NOTEBOOKS),
     message:
         "Notebook {wildcards.name}"
+    benchmark:
+        "logs/benchmarks/notebook_{name}.tsv"
     log:
         "logs/notebook_{name}.log",
     conda:

@@ -25,6 +25,8 @@ rule provenance:
         config_sha256=config_digest(),
     message:
         "Provenance of every output"
+    benchmark:
+        "logs/benchmarks/provenance.tsv"
     log:
         "logs/provenance.log",
     conda:

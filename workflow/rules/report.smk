@@ -36,6 +36,8 @@ rule reproduction:
         raw_sha256=content_sha256(RAW),
     message:
         "Reproduction report"
+    benchmark:
+        "logs/benchmarks/reproduction.tsv"
     log:
         "logs/reproduction.log",
     conda:
@@ -59,6 +61,8 @@ rule registry:
         cfg=cfg("disclosure"),
     message:
         "Registry of every number"
+    benchmark:
+        "logs/benchmarks/registry.tsv"
     log:
         "logs/registry.log",
     conda:
@@ -77,6 +81,8 @@ rule checksums:
         out("text_sha256.json"),
     message:
         "Checksums of the text outputs"
+    benchmark:
+        "logs/benchmarks/checksums.tsv"
     log:
         "logs/checksums.log",
     conda:
@@ -102,6 +108,8 @@ rule verify:
         raw_sha256=content_sha256(RAW),
     message:
         "Drift check against the pins in {params.pins}"
+    benchmark:
+        "logs/benchmarks/verify.tsv"
     log:
         "logs/verify.log",
     conda:
@@ -123,6 +131,8 @@ rule repin:
         config_sha256=config_digest(),
     message:
         "Pinning this build in {params.pins}"
+    benchmark:
+        "logs/benchmarks/repin.tsv"
     log:
         "logs/repin.log",
     conda:

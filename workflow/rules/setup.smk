@@ -1,9 +1,11 @@
 # Checks the configuration before any rule is defined: one clear line for a bad config.
 # (Type coercion of --config values, schema defaults and cross-references: scs.config.)
+import os
 import sys
 
-from scs.config import validate_config
-from scs.errors import PipelineError
+sys.path.insert(0, os.path.join(workflow.basedir, "src"))  # the scs package of this checkout
+from scs.config import validate_config  # noqa: E402
+from scs.errors import PipelineError  # noqa: E402
 
 try:
     validate_config(config, file="config.yaml")

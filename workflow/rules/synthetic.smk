@@ -9,10 +9,11 @@ rule synthetic:
         spec=config.get("synthetic", {}).get("spec", "data/synthetic/generator.yaml"),
         codebook=CODEBOOK,
         targets=TARGETS,
-        code=pkg("synth", "ingest", "codebook", "clean", "weights", "calibration"),
+        code=[*pkg("ingest", "codebook", "clean", "weights", "calibration", "formula", "indices"),
+              *[f"src/scs/synth/{m}.py" for m in ("__init__", "population", "fieldwork", "export")]],
     output:
-        csv="build/synthetic/" + os.path.basename(RAW).replace(".sav", ".csv").replace(".dta", ".csv"),
-        sav="build/synthetic/" + os.path.basename(RAW).rsplit(".", 1)[0] + ".sav",
+        csv=f"build/synthetic/{RAW_STEM}.csv",
+        sav=f"build/synthetic/{RAW_STEM}.sav",
         truth="build/synthetic/truth.json",
         sums="build/synthetic/SHA256SUMS",
     params:

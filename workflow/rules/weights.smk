@@ -10,6 +10,7 @@ rule weights:
     output:
         weights=out("weights", "weights.parquet"),
         design=out("weights", "design.json"),
+        jackknife=out("weights", "jackknife.parquet"),
         margins=out("weights", "margins.csv"),
         md=exhibit(out("weights", "diagnostics.md"), "weights", "2. Weights"),
         summary=out("weights", "summary.json"),
@@ -18,6 +19,8 @@ rule weights:
         cfg=cfg("weighting", "disclosure"),
     message:
         "Weighting to the census margins in {input.targets}"
+    benchmark:
+        "logs/benchmarks/weights.tsv"
     log:
         "logs/weights.log",
     conda:
@@ -41,6 +44,8 @@ rule weight_figure:
         cfg=cfg("figures.dpi"),
     message:
         "Figure: distribution of the weights"
+    benchmark:
+        "logs/benchmarks/weight_figure.tsv"
     log:
         "logs/weight_figure.log",
     conda:

@@ -1,0 +1,62 @@
+"""The stages composed in memory: raw export -> cleaned data -> weights and design -> analysis data.
+
+The Snakemake rules run these steps one per rule with files in between; the truth-recovery
+benchmark, the multiverse, the R cross-check and the tests run them here, so that no stage has a
+second implementation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import clean as clean_mod
+from . import ingest, weights
+from .codebook import Codebook
+from .design import Design
+from .indices import add_indices
+
+
+def clean_export(raw_path, codebook: Codebook, cfg: dict, *, fmt: str | None = None):
+    """Read, check and clean an export: (cleaned data, exclusion flow, exclusion log)."""
+    frame, _ = ingest.ingest(raw_path, codebook, fmt or cfg["data"].get("format", "auto"))
+    return clean_mod.clean(frame, codebook, cfg)
+
+
+def clean_cells(cells: pd.DataFrame, codebook: Codebook, cfg: dict):
+    """The same from text cells already in memory (the generator's)."""
+    from .synth import analysis_frame
+
+    return clean_mod.clean(analysis_frame(cells, codebook), codebook, cfg)
+
+
+@dataclass
+class Weighted:
+    frame: pd.DataFrame          # cleaned data with the indices
+    result: weights.WeightingResult
+    record: dict                 # design.json
+
+    def design(self, *, which: str = weights.WEIGHT, replicates: bool = True, variance: str = "linearization") -> Design:
+        stored = weights.weights_frame(self.frame["response_id"], self.result)
+        jk = weights.jackknife_frame(self.result) if replicates else None
+        return weights.load_design(self.frame, stored, self.record, weight=which, replicates=replicates, jackknife=jk,
+                                   variance=variance)
+
+
+def weight_and_index(cleaned: pd.DataFrame, targets: pd.DataFrame, cfg: dict, *, replicates: int | None = None,
+                     jackknife: bool = True, file: str = "data/targets.csv") -> Weighted:
+    """Weights (optionally with another number of bootstrap replicates, or without the jackknife) and
+    the indices of a cleaned sample."""
+    wcfg = dict(cfg["weighting"])
+    if replicates is not None:
+        wcfg["replicates"] = {**wcfg["replicates"], "n": int(replicates)}
+    if not jackknife:
+        wcfg["jackknife"] = {"max_rows": 0}
+    result = weights.make_weights(cleaned, targets, wcfg, file=file)
+    return Weighted(frame=add_indices(cleaned, cfg), result=result, record=weights.design_record(result, wcfg))
+
+
+def unweighted(frame: pd.DataFrame) -> Design:
+    return Design(weight=np.ones(len(frame)))

@@ -1,0 +1,103 @@
+"""The configuration: schema, type coercion of --config values, slices, and Snakemake's conventions."""
+
+import copy
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from scs import config as cfgmod
+from scs.errors import PipelineError
+from conftest import ROOT, SNAKEMAKE
+
+
+def raw_config():
+    return yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+
+
+def test_command_line_strings_are_coerced_to_the_schemas_types():
+    c = raw_config()
+    c["weighting"]["replicates"]["n"] = "100"          # what --config delivers (YAML's BaseLoader)
+    c["weighting"]["bounds"] = {"lower": "0.25", "upper": "4"}
+    c["estimates"]["ci_level"] = "0.9"
+    c["models"]["common_sample"] = "false"
+    c["weighting"]["base_weight"] = "null"
+    out = cfgmod.validate_config(c)
+    assert out["weighting"]["replicates"]["n"] == 100 and isinstance(out["weighting"]["replicates"]["n"], int)
+    assert out["weighting"]["bounds"] == {"lower": 0.25, "upper": 4.0}
+    assert out["estimates"]["ci_level"] == 0.9 and out["models"]["common_sample"] is False
+    assert out["weighting"]["base_weight"] is None
+
+
+def test_a_value_that_cannot_be_coerced_is_one_clear_line():
+    c = raw_config()
+    c["weighting"]["tol"] = "small"
+    with pytest.raises(PipelineError, match=r"invalid configuration at weighting.tol: 'small' is not of type 'number'"):
+        cfgmod.validate_config(c)
+
+
+def test_defaults_are_filled_and_cross_references_checked():
+    c = raw_config()
+    del c["output"]
+    del c["estimates"]["variance"]
+    out = cfgmod.validate_config(c)
+    assert out["output"] == {"dir": "auto"} and out["estimates"]["variance"] == "auto"
+    bad = copy.deepcopy(raw_config())
+    bad["batteries"] = ["surveillance", "nope"]
+    with pytest.raises(PipelineError, match="'nope' is not a scale"):
+        cfgmod.validate_config(bad)
+
+
+def test_nested_config_on_the_command_line_reaches_snakemake():
+    proc = subprocess.run([SNAKEMAKE, "-n", "--config", 'weighting={"replicates": {"n": 100}}'], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "is not of type" not in proc.stdout + proc.stderr
+
+
+def test_slices_take_only_the_named_paths():
+    c = cfgmod.load_config(ROOT / "config.yaml")
+    s = cfgmod.config_slice(c, "data.label", "figures.dpi")
+    assert s == {"data": {"label": c["data"]["label"]}, "figures": {"dpi": c["figures"]["dpi"]}}
+
+
+def test_output_and_pins_folders_follow_the_data_source():
+    c = cfgmod.load_config(ROOT / "config.yaml")
+    assert (cfgmod.output_dir(c), cfgmod.pins_root(c)) == ("results", "pins")
+    for src in ("real", "simulated"):
+        c2 = copy.deepcopy(c)
+        c2["data"]["source"] = src
+        assert (cfgmod.output_dir(c2), cfgmod.pins_root(c2)) == (f"results-{src}", "pins-local")
+    gitignore = (ROOT / ".gitignore").read_text()
+    assert "results-*/" in gitignore and "pins-local/" in gitignore
+
+
+def test_scripts_read_only_their_config_slice():
+    """Every adapter reads snakemake.params.cfg (its rule's slice), never the whole config."""
+    for p in sorted((ROOT / "scripts").glob("*.py")):
+        text = p.read_text()
+        assert not re.search(r"\b(smk|snakemake)\.config\b", text), p.name
+    for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
+        for m in re.finditer(r'"\.\./\.\./scripts/(\w+)\.py"', smk.read_text()):
+            assert (ROOT / "scripts" / f"{m.group(1)}.py").is_file()
+
+
+def test_every_rule_runs_the_script_named_after_it():
+    for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
+        text = smk.read_text()
+        for block in re.split(r"\n(?=rule )", text):
+            m = re.match(r"rule (\w+):", block)
+            if m and "script:" in block:
+                assert f'"../../scripts/{m.group(1)}.py"' in block, m.group(1)
+
+
+def test_snakemake_lint_is_clean():
+    proc = subprocess.run([SNAKEMAKE, "--lint"], cwd=ROOT, capture_output=True, text=True)
+    assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr, proc.stdout[-3000:]
+
+
+def test_environment_yml_has_the_lock_files_pins():
+    lock = {l.strip() for l in (ROOT / "requirements.lock").read_text().splitlines() if "==" in l}
+    env = {l.strip()[2:] for l in (ROOT / "environment.yml").read_text().splitlines() if "==" in l}
+    assert lock == env and len(lock) > 50
