@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # another configuration (your own export): make CONFIG=config-mine.yaml
 CONFIG ?= config.yaml
-SMK := $(BIN)/snakemake --configfile $(CONFIG)
+SMK := $(BIN)/snakemake --configfile=$(CONFIG)
 
 .PHONY: all help test env lock synthetic check-data verify repin report readme fixtures r-deps
 
@@ -41,10 +41,8 @@ check-data: $(STAMP) ## check the raw export against the codebook; every problem
 	$(SMK) check_data --forcerun check_data
 
 synthetic: $(STAMP) ## regenerate the synthetic stand-in with its seed and install it under data/
-	$(BIN)/snakemake synthetic --forcerun synthetic
-	cp build/synthetic/scs_survey_2020_synthetic.csv build/synthetic/scs_survey_2020_synthetic.sav data/raw/
-	cp build/synthetic/SHA256SUMS data/raw/SHA256SUMS
-	cp build/synthetic/truth.json data/synthetic/truth.json
+	$(SMK) synthetic --forcerun synthetic
+	$(BIN)/python scripts/install_synthetic.py $(CONFIG)
 
 verify: $(STAMP) ## compare the build with the pins of its raw file
 	$(SMK) verify

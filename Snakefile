@@ -7,7 +7,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# config.yaml unless --configfile names another study's configuration (then that one alone: Snakemake
+# would otherwise merge it into config.yaml, and the stand-in's scales would leak into another study)
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
 
 
 report: "workflow/report/workflow.rst"

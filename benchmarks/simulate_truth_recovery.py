@@ -86,10 +86,11 @@ def one_sample(k: int) -> list[dict]:
     cells = synth.field_sample(arr, s["items"], s["base"], s["shifts"], s["codebook"], cfg, s["spec"])
     cleaned, _, _ = pipeline.clean_cells(cells, s["codebook"], cfg)
     try:
-        wt = pipeline.weight_and_index(cleaned, s["targets"], cfg, replicates=0)
+        wt = pipeline.weight_and_index(cleaned, s["targets"], cfg, replicates=0,
+                                       jackknife_methods=[cfg["weighting"]["method"]])
     except PipelineError as exc:
         return [{"sample": k, "failed": str(exc)[:200]}]
-    des = wt.design(replicates=False)
+    des = wt.design(variance="jackknife")
     frame = wt.frame
     mats = models.matrices(frame, cfg)
     masks = models.samples(frame, cfg, mats)
@@ -98,8 +99,8 @@ def one_sample(k: int) -> list[dict]:
     for y in cfg["models"]["outcomes"]:
         f = regression.fit_wls(des, frame[y].astype(float).to_numpy(), X.to_numpy(float), list(X.columns),
                                used=masks[(y, full)])
-        for t, b, se in zip(f.terms, f.coef, f.se):
-            rows.append({"sample": k, "outcome": y, "term": t, "coef": b, "se": se, "df": f.df,
+        for t, b, se, se_lin in zip(f.terms, f.coef, f.se, f.se_of("linearization")):
+            rows.append({"sample": k, "outcome": y, "term": t, "coef": b, "se": se, "se_lin": se_lin, "df": f.df,
                          "truth": s["truth"]["index_coefficients"][y][full][t],
                          "deff": float(len(des.weight) * (des.weight ** 2).sum() / des.weight.sum() ** 2),
                          "adjustments": len(wt.result.plan.adjustments)})
@@ -113,17 +114,17 @@ def binom_ci(x: int, n: int) -> tuple[float, float]:
     return lo, hi
 
 
-def summarize(df: pd.DataFrame, ci_level: float = 0.95) -> pd.DataFrame:
+def summarize(df: pd.DataFrame, ci_level: float = 0.95, se: str = "se") -> pd.DataFrame:
     q = stats.t.ppf(0.5 + ci_level / 2, df["df"])
-    df = df.assign(covered=(df.coef - q * df.se <= df.truth) & (df.truth <= df.coef + q * df.se),
-                   z=(df.coef - df.truth) / df.se)
+    df = df.assign(covered=(df.coef - q * df[se] <= df.truth) & (df.truth <= df.coef + q * df[se]),
+                   z=(df.coef - df.truth) / df[se])
     rows = []
     for (y, t), g in df.groupby(["outcome", "term"], sort=False):
         x, n = int(g.covered.sum()), len(g)
         lo, hi = binom_ci(x, n)
         rows.append({"outcome": y, "term": t, "truth": g.truth.iloc[0], "bias": g.coef.mean() - g.truth.iloc[0],
                      "bias_mcse": g.coef.std(ddof=1) / np.sqrt(n), "emp_se": g.coef.std(ddof=1),
-                     "mean_se": g.se.mean(), "sd_z": g.z.std(ddof=1), "coverage": x / n, "cov_lo": lo, "cov_hi": hi,
+                     "mean_se": g[se].mean(), "sd_z": g.z.std(ddof=1), "coverage": x / n, "cov_lo": lo, "cov_hi": hi,
                      "K": n})
     return pd.DataFrame(rows)
 
@@ -147,20 +148,21 @@ def main():
     df = df[df.get("failed").isna()] if "failed" in df else df
     if a.out:
         df.to_csv(a.out, index=False)
-    s = summarize(df)
-    slopes = s[s.term != "_intercept_"]
-    pooled_x = int(round((slopes.coverage * slopes.K).sum()))
-    pooled_n = int(slopes.K.sum())
-    lo, hi = binom_ci(pooled_x, pooled_n)
     print(f"\nTruth recovery, scenario {a.scenario!r}: K = {a.K} redrawn fieldworks (seeds 10000-{10000 + a.K - 1}), "
           f"{len(failed)} could not be weighted; mean Kish deff {df.groupby('sample').deff.first().mean():.2f}; "
           f"{(df.groupby('sample').adjustments.first() > 0).sum()} samples needed a weighting adjustment")
     pd.set_option("display.width", 200)
-    print(s.round(4).to_string(index=False))
-    print(f"\nPooled coverage of the {len(slopes)} slopes: {100 * pooled_x / pooled_n:.1f}% ({pooled_x} of {pooled_n}; "
-          f"binomial 95% interval {100 * lo:.1f}-{100 * hi:.1f}%); SD of the standardized errors "
-          f"{((df[df.term != '_intercept_'].coef - df[df.term != '_intercept_'].truth) / df[df.term != '_intercept_'].se).std():.3f}; "
-          f"{time.perf_counter() - t0:.0f} s")
+    print(summarize(df).round(4).to_string(index=False))
+    sl = df[df.term != "_intercept_"]
+    for se, name in (("se", "jackknife (reported)"), ("se_lin", "linearization")):
+        s = summarize(df, se=se)
+        slopes = s[s.term != "_intercept_"]
+        x, n = int(round((slopes.coverage * slopes.K).sum())), int(slopes.K.sum())
+        lo, hi = binom_ci(x, n)
+        print(f"Pooled coverage of the {len(slopes)} slopes, {name} SEs: {100 * x / n:.1f}% ({x} of {n}; binomial 95% "
+              f"interval {100 * lo:.1f}-{100 * hi:.1f}%); SD of the standardized errors "
+              f"{((sl.coef - sl.truth) / sl[se]).std():.3f}")
+    print(f"largest |bias| / Monte Carlo SE: {(s.bias.abs() / s.bias_mcse).max():.2f}; {time.perf_counter() - t0:.0f} s")
 
 
 if __name__ == "__main__":

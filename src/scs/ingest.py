@@ -285,72 +285,85 @@ def _code_text(codes) -> str:
     return ", ".join(str(k) for k in sorted(codes))
 
 
+def _not_a_code(raw, col, codebook, s, mask, choice_text) -> Problem:
+    rows, vals, n = _offending(raw, mask, s)
+    typ, cid = col["type"], col["id"]
+    if typ != "categorical":
+        return Problem("not_numeric", "value is not numeric", cid, rows, n, vals,
+                       "a number" if typ == "number" else "a whole number",
+                       "correct the cell or the column's type in the codebook")
+    labels = codebook.labels(col)
+    looks_text = all(v.casefold() in labels for v, _ in vals) or choice_text
+    msg = ("value is not a code of the codebook" if choice_text else
+           "value is an answer label, not a code" if looks_text else "value is not a whole-number code")
+    fix = ("the export has answer labels (Qualtrics 'choice text'): export with 'Use numeric values', or set "
+           "data.format: qualtrics_choice_text" if looks_text and not choice_text else
+           f"recode the value or add it to the codes of {cid} in {codebook.path}")
+    return Problem("not_numeric", msg, cid, rows, n, vals,
+                   f"one of the codes {_code_text(codebook.all_codes(col))} or blank", fix)
+
+
+def _numeric_values(raw, col, codebook, s, blank, choice_text) -> tuple[pl.Series, list[Problem]]:
+    """Codes and numbers: not numeric, not whole, outside the codes or the range."""
+    cid, typ = col["id"], col["type"]
+    num = s.cast(pl.Float64, strict=False)
+    if typ == "categorical" and choice_text:
+        labels = codebook.labels(col)
+        num = num.fill_null(s.str.to_lowercase().replace_strict({k.lower(): float(v) for k, v in labels.items()},
+                                                                default=None, return_dtype=pl.Float64))
+    numv = num.to_numpy().astype(float)
+    problems = []
+    not_num = np.isnan(numv) & ~blank
+    if not_num.any():
+        problems.append(_not_a_code(raw, col, codebook, s, not_num, choice_text))
+    ok = ~np.isnan(numv)
+    if typ != "number":
+        frac = ok & (np.mod(np.where(ok, numv, 0.0), 1) != 0)
+        if frac.any():
+            rows, vals, n = _offending(raw, frac, s)
+            problems.append(Problem("not_whole", "value is not a whole number", cid, rows, n, vals,
+                                    "a whole-number code", "correct the cell"))
+            ok &= ~frac
+    if typ == "categorical":
+        allowed = np.array(sorted(codebook.all_codes(col)), dtype=float)
+        outside = ok & ~np.isin(numv, allowed)
+        if outside.any():
+            rows, vals, n = _offending(raw, outside, s)
+            problems.append(Problem("code_outside", "value outside the codebook", cid, rows, n, vals,
+                                    f"one of the codes {_code_text(allowed.astype(int))} or blank",
+                                    f"add the code to {cid} in {codebook.path} (codes or missing), or recode it"))
+    elif col.get("range"):
+        lo, hi = col["range"]
+        outside = ok & ((numv < lo) | (numv > hi))
+        if outside.any():
+            rows, vals, n = _offending(raw, outside, s)
+            problems.append(Problem("out_of_range", "value outside the codebook's range", cid, rows, n, vals,
+                                    f"a value from {lo} to {hi} or blank", "correct the cell or the range"))
+    return pl.Series(cid, np.where(ok, numv, np.nan)).fill_nan(None), problems
+
+
+def _datetime_values(raw, col, codebook, s, blank) -> tuple[pl.Series, list[Problem]]:
+    fmt = codebook.datetime_format
+    dt = s.str.strptime(pl.Datetime, fmt, strict=False)
+    bad = dt.is_null().to_numpy() & ~blank
+    if not bad.any():
+        return dt, []
+    rows, vals, n = _offending(raw, bad, s)
+    shown = fmt.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD").replace("%H", "hh").replace(
+        "%M", "mm").replace("%S", "ss")
+    return dt, [Problem("not_datetime", "value is not a date-time", col["id"], rows, n, vals, shown,
+                        "export dates in the codebook's datetime_format")]
+
+
 def column_values(raw: RawTable, col: dict, codebook: Codebook, *, choice_text: bool) -> tuple[pl.Series, list[Problem]]:
     """The typed values of one raw column, and every problem of its cells."""
-    cid, typ = col["id"], col["type"]
-    s = raw.cells[cid].cast(pl.String).fill_null("").str.strip_chars()
+    s = raw.cells[col["id"]].cast(pl.String).fill_null("").str.strip_chars()
     blank = (s == "").to_numpy()
-    problems = []
-    if typ in ("categorical", "integer", "number"):
-        num = s.cast(pl.Float64, strict=False)
-        if typ == "categorical" and choice_text:
-            labels = codebook.labels(col)
-            mapped = s.str.to_lowercase().replace_strict({k.lower(): float(v) for k, v in labels.items()}, default=None,
-                                                         return_dtype=pl.Float64)
-            num = num.fill_null(mapped)
-        numv = num.to_numpy().astype(float)
-        not_num = np.isnan(numv) & ~blank
-        if not_num.any():
-            rows, vals, n = _offending(raw, not_num, s)
-            if typ == "categorical":
-                exp = f"one of the codes {_code_text(codebook.all_codes(col))} or blank"
-                labels = codebook.labels(col)
-                looks_text = all(v.casefold() in labels for v, _ in vals) or choice_text
-                msg = ("value is not a code of the codebook" if choice_text else
-                       "value is an answer label, not a code" if looks_text else "value is not a whole-number code")
-                fix = ("the export has answer labels (Qualtrics 'choice text'): export with 'Use numeric values', or set "
-                       "data.format: qualtrics_choice_text" if looks_text and not choice_text else
-                       f"recode the value or add it to the codes of {cid} in {codebook.path}")
-            else:
-                exp, msg, fix = ("a number" if typ == "number" else "a whole number"), "value is not numeric", \
-                    "correct the cell or the column's type in the codebook"
-            problems.append(Problem("not_numeric", msg, cid, rows, n, vals, exp, fix))
-        ok = ~np.isnan(numv)
-        if typ != "number":
-            frac = ok & (np.mod(np.where(ok, numv, 0.0), 1) != 0)
-            if frac.any():
-                rows, vals, n = _offending(raw, frac, s)
-                problems.append(Problem("not_whole", "value is not a whole number", cid, rows, n, vals,
-                                        "a whole-number code", "correct the cell"))
-                ok &= ~frac
-        if typ == "categorical":
-            allowed = np.array(sorted(codebook.all_codes(col)), dtype=float)
-            outside = ok & ~np.isin(numv, allowed)
-            if outside.any():
-                rows, vals, n = _offending(raw, outside, s)
-                problems.append(Problem("code_outside", "value outside the codebook", cid, rows, n, vals,
-                                        f"one of the codes {_code_text(allowed.astype(int))} or blank",
-                                        f"add the code to {cid} in {codebook.path} (codes or missing), or recode it"))
-        elif col.get("range"):
-            lo, hi = col["range"]
-            outside = ok & ((numv < lo) | (numv > hi))
-            if outside.any():
-                rows, vals, n = _offending(raw, outside, s)
-                problems.append(Problem("out_of_range", "value outside the codebook's range", cid, rows, n, vals,
-                                        f"a value from {lo} to {hi} or blank", "correct the cell or the range"))
-        values = pl.Series(cid, np.where(ok, numv, np.nan)).fill_nan(None)
-        return values, problems
-    if typ == "datetime":
-        dt = s.str.strptime(pl.Datetime, codebook.datetime_format, strict=False)
-        bad = dt.is_null().to_numpy() & ~blank
-        if bad.any():
-            rows, vals, n = _offending(raw, bad, s)
-            problems.append(Problem("not_datetime", "value is not a date-time", cid, rows, n, vals,
-                                    codebook.datetime_format.replace("%Y", "YYYY").replace("%m", "MM").replace(
-                                        "%d", "DD").replace("%H", "hh").replace("%M", "mm").replace("%S", "ss"),
-                                    "export dates in the codebook's datetime_format"))
-        return dt, problems
-    return s.set(pl.Series(blank), None).alias(cid), problems
+    if col["type"] in ("categorical", "integer", "number"):
+        return _numeric_values(raw, col, codebook, s, blank, choice_text)
+    if col["type"] == "datetime":
+        return _datetime_values(raw, col, codebook, s, blank)
+    return s.set(pl.Series(blank), None).alias(col["id"]), []
 
 
 def looks_like_choice_text(raw: RawTable, codebook: Codebook) -> bool:

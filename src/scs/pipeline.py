@@ -46,7 +46,7 @@ class Weighted:
 
 
 def weight_and_index(cleaned: pd.DataFrame, targets: pd.DataFrame, cfg: dict, *, replicates: int | None = None,
-                     jackknife: bool = True, file: str = "data/targets.csv") -> Weighted:
+                     jackknife: bool = True, jackknife_methods=None, file: str = "data/targets.csv") -> Weighted:
     """Weights (optionally with another number of bootstrap replicates, or without the jackknife) and
     the indices of a cleaned sample."""
     wcfg = dict(cfg["weighting"])
@@ -54,7 +54,7 @@ def weight_and_index(cleaned: pd.DataFrame, targets: pd.DataFrame, cfg: dict, *,
         wcfg["replicates"] = {**wcfg["replicates"], "n": int(replicates)}
     if not jackknife:
         wcfg["jackknife"] = {"max_rows": 0}
-    result = weights.make_weights(cleaned, targets, wcfg, file=file)
+    result = weights.make_weights(cleaned, targets, wcfg, file=file, jackknife_methods=jackknife_methods)
     return Weighted(frame=add_indices(cleaned, cfg), result=result, record=weights.design_record(result, wcfg))
 
 

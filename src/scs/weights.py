@@ -332,7 +332,7 @@ def jackknife_weights(M: np.ndarray, base: np.ndarray, etas: np.ndarray, method:
 
 
 def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file: str = "data/targets.csv",
-                 progress=None) -> WeightingResult:
+                 progress=None, jackknife_methods=None) -> WeightingResult:
     """Weights, unbounded raking weights and re-weighted bootstrap replicates of the cleaned sample."""
     variables = list(wcfg["variables"])
     check_sample(frame, targets, variables, file=file)
@@ -359,7 +359,7 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file
     jcfg = wcfg.get("jackknife") or {}
     if wcfg["method"] in CALFUN and jcfg.get("max_rows") and n <= int(jcfg["max_rows"]):
         jk = {m: jackknife_multipliers(columns, plan, base, m, wcfg, file=file, progress=progress)
-              for m in (wcfg["method"], "raking")}
+              for m in (jackknife_methods or (wcfg["method"], "raking"))}
     rcfg = wcfg.get("replicates") or {}
     R = int(rcfg.get("n", 0))
     max_rows = rcfg.get("max_rows")

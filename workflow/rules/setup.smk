@@ -7,11 +7,14 @@ sys.path.insert(0, os.path.join(workflow.basedir, "src"))  # the scs package of 
 from scs.config import validate_config  # noqa: E402
 from scs.errors import PipelineError  # noqa: E402
 
+CONFIG_FILE = str(workflow.overwrite_configfiles[-1]) if workflow.overwrite_configfiles else "config.yaml"
 try:
-    validate_config(config, file="config.yaml")
-    for _key in ("raw", "codebook", "targets"):
+    validate_config(config, file=os.path.relpath(CONFIG_FILE))
+    # the raw file may be missing while the stand-in's generator makes it (`snakemake synthetic`)
+    _needed = ("codebook", "targets") if "synthetic" in sys.argv[1:] else ("raw", "codebook", "targets")
+    for _key in _needed:
         if not os.path.isfile(config["data"][_key]):
-            raise PipelineError(f"the {_key} file named in config.yaml (data.{_key}) does not exist",
+            raise PipelineError(f"the {_key} file named in {os.path.relpath(CONFIG_FILE)} (data.{_key}) does not exist",
                                 file=config["data"][_key],
                                 expected="an existing file (paths are relative to the project folder)")
 except PipelineError as _exc:

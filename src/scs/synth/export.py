@@ -177,7 +177,9 @@ def export_cells(arr: pd.DataFrame, items: list[str], item_vals: np.ndarray, cod
         values[inc] = np.where(arr["income_refused"].to_numpy(), c.missing_code(inc), values[inc])
     att = ev.get("attention", {})
     if att:
-        values[att["var"]] = np.where(defect == "attention_fail", arr["attention_wrong"].to_numpy(), att["correct"])
+        wrong = arr["attention_wrong"].to_numpy()
+        wrong = np.where(wrong == att["correct"], 1 if att["correct"] != 1 else 2, wrong)  # never the right answer
+        values[att["var"]] = np.where(defect == "attention_fail", wrong, att["correct"])
     if ev.get("comments"):
         values[ev["comments"]["var"]] = arr["comment"].to_numpy()
     values.update(item_codes(arr, items, item_vals, c))
