@@ -34,6 +34,7 @@ rule all:
     input:
         rules.weight_figure.output,
         rules.figures_items.output,
+        rules.figures_likert.output,
         rules.figure3.output,
         rules.verify.output,
         expand(rules.notebook.output, name=NOTEBOOKS),

@@ -9,11 +9,10 @@
 # ---
 
 # %% [markdown]
-# # 01 Data and cleaning
+# # 01 From the raw export to the analytic sample
 #
-# From the raw export to the analytic sample: the exclusion flow, and how the
-# cleaned sample compares with the census before weighting. This notebook reads
-# the pipeline's outputs; it recomputes nothing.
+# Who the exclusion rules removed, and how the cleaned sample compares with the census before
+# weighting. This notebook reads the cleaning stage's outputs; it recomputes no stage.
 
 # %% tags=["parameters"]
 # Defaults for running this notebook by hand from the project folder; the workflow
@@ -24,60 +23,82 @@ CFG = yaml.safe_load(open("config.yaml", encoding="utf-8"))
 OUT = "results"
 
 # %%
-import json
-
 import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
 from IPython.display import Markdown, display
 
-cfg = CFG
-display(Markdown(f"**Data: {cfg['data']['label']}**"))
-if cfg["data"]["source"] == "synthetic":
-    display(Markdown("> Built from the SYNTHETIC stand-in: nothing here is a finding about Chinese citizens."))
+from scs.notebooks import show_figure, show_table
+
+sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
+display(Markdown(f"**Data: {CFG['data']['label']}**"))
+if CFG["data"]["source"] != "real":
+    display(Markdown("> Built from generated data: nothing here is a finding about Chinese citizens."))
+descriptions = {r["name"]: r.get("description", r["name"]) for r in CFG["cleaning"]["rules"]}
 
 # %% [markdown]
-# ## Exclusion flow
-# Rules from `config.yaml`, applied in order; each removes respondents from those still remaining.
+# ## The exclusion flow
+# Each rule of the configuration, applied in order, removes respondents from those still remaining.
 
 # %%
 flow = pd.read_csv(f"{OUT}/clean/exclusion_flow.csv")
-display(flow)
-
-# %%
-steps = flow[flow.step > 0]
-fig, ax = plt.subplots(figsize=(7, 3.2))
-ax.barh(steps["rule"][::-1], steps["removed"][::-1], color="#2166ac")
-ax.set_xlabel("Respondents removed")
-ax.set_title(f"From {flow.remaining.iloc[0]:,} raw responses to {flow.remaining.iloc[-1]:,}", loc="left")
-fig.tight_layout()
-plt.show()
+show_table(flow[["rule", "description", "removed", "remaining"]].rename(columns=str.capitalize))
+steps = flow[flow.step > 0].assign(rule=lambda d: d["description"].str.slice(0, 60))
+fig, ax = plt.subplots(figsize=(8, 0.35 * len(steps) + 1.2))
+sns.barplot(data=steps, y="rule", x="removed", color="#2166ac", ax=ax)
+ax.set(xlabel="Respondents removed", ylabel="",
+       title=f"From {flow.remaining.iloc[0]:,} responses in the export to {flow.remaining.iloc[-1]:,} respondents")
+show_figure(fig, "Bar chart of the respondents each exclusion rule removed, in the order the rules apply.")
 
 # %% [markdown]
-# ## The cleaned sample against the census (before weighting)
+# ## Who was excluded
+# The composition of the respondents each rule removed, by the weighting characteristics, against the
+# analytic sample (screen-outs who never answered a question count as "unknown"; cells with fewer
+# than the minimum cell size are withheld).
+
+# %%
+prof = pd.read_csv(f"{OUT}/clean/exclusion_profile.csv")
+prof["n"] = pd.to_numeric(prof["n"], errors="coerce")
+prof["share"] = prof["n"] / prof.groupby(["rule", "variable"])["n"].transform("sum")
+prof["who"] = prof["rule"].map(lambda r: "analytic sample" if r == "analytic sample" else descriptions.get(r, r)[:40])
+for var in CFG["weighting"]["variables"]:
+    sub = prof[(prof.variable == var) & (prof.category != "unknown")]
+    if sub.empty:
+        continue
+    fig, ax = plt.subplots(figsize=(9, 0.33 * sub["who"].nunique() + 1.6))
+    table = sub.pivot_table(index="who", columns="category", values="share").fillna(0)
+    table.plot.barh(stacked=True, ax=ax, colormap="RdYlBu", width=0.8, edgecolor="white")
+    ax.set(xlabel=f"Share of {var.replace('_', ' ')} among those with an answer", ylabel="", xlim=(0, 1))
+    ax.legend(title=var.replace("_", " "), bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
+    show_figure(fig, f"Stacked bars: the {var.replace('_', ' ')} composition of the respondents each rule removed "
+                     "and of the analytic sample.")
+
+# %% [markdown]
+# ## The cleaned sample against the census, before weighting
+# An online panel over-represents some groups; the weights bring each margin to its census target.
 
 # %%
 margins = pd.read_csv(f"{OUT}/weights/margins.csv")
-display(margins[["variable", "category", "target", "unweighted", "n"]])
-
-# %%
-fig, ax = plt.subplots(figsize=(7, 4))
-lab = margins["variable"] + ": " + margins["category"]
-ax.scatter(margins["target"], margins["unweighted"], color="#b2182b")
-for x, y, t in zip(margins["target"], margins["unweighted"], lab):
-    ax.annotate(t, (x, y), fontsize=7, xytext=(3, 2), textcoords="offset points")
-lim = [0, max(margins["target"].max(), margins["unweighted"].max()) * 1.1]
-ax.plot(lim, lim, color="0.6", linestyle="--")
-ax.set_xlabel("Census share (target)")
-ax.set_ylabel("Unweighted sample share")
-ax.set_title("The online panel over-represents the young, educated and eastern", loc="left")
-fig.tight_layout()
-plt.show()
+margins["unweighted"] = pd.to_numeric(margins["unweighted"], errors="coerce")
+long = margins.melt(id_vars=["variable", "category"], value_vars=["target", "unweighted"], var_name="share of",
+                    value_name="share")
+g = sns.catplot(data=long, y="category", x="share", hue="share of", col="variable", col_wrap=2, kind="point",
+                sharey=False, height=2.4, aspect=1.7, linestyle="none", palette=["0.2", "#b2182b"], markers=["|", "o"])
+g.set_titles("{col_name}").set_axis_labels("Share", "")
+show_figure(g.figure, "Dot plots, one per weighting variable: the census target and the unweighted sample share of "
+                      "every category.")
+show_table(margins[["variable", "category", "target", "unweighted", "n"]].rename(columns=str.capitalize))
 
 # %% [markdown]
 # ## The cleaned data
 
 # %%
 clean = pd.read_parquet(f"{OUT}/clean/clean.parquet")
-print(f"{len(clean):,} respondents, {clean.shape[1]} analysis variables")
-summary = pd.DataFrame({"type": clean.dtypes.astype(str), "missing": clean.isna().sum()})
-display(summary)
+dk = [c for c in clean.columns if c.endswith("__dk")]
+summary = pd.DataFrame({"variable": [c for c in clean.columns if c not in dk]})
+summary["type"] = [str(clean[c].dtype) for c in summary.variable]
+summary["missing"] = [int(clean[c].isna().sum()) for c in summary.variable]
+summary["don't know or refused"] = [int(clean[f"{c}__dk"].sum()) if f"{c}__dk" in clean else None
+                                    for c in summary.variable]
+print(f"{len(clean):,} respondents and {len(summary)} analysis variables (identifiers and free text are not kept)")
+show_table(summary)

@@ -9,10 +9,10 @@
 # ---
 
 # %% [markdown]
-# # 02 Weights
+# # 02 The weights
 #
-# Raking to census margins (svy), trimming inside the trim-rake loop, and the
-# re-raked bootstrap replicates. Reads the weighting stage's outputs.
+# How far the weights move the sample, who carries the largest ones, and what they cost in
+# precision. Reads the weighting stage's outputs; recomputes no stage.
 
 # %% tags=["parameters"]
 # Defaults for running this notebook by hand from the project folder; the workflow
@@ -25,40 +25,94 @@ OUT = "results"
 # %%
 import json
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import Image, Markdown, display
+import seaborn as sns
+from IPython.display import Markdown, display
 
-cfg = CFG
-display(Markdown(f"**Data: {cfg['data']['label']}**"))
+from scs.notebooks import show_figure, show_table
 
-# %% [markdown]
-# ## Margins: target, unweighted, weighted
-
-# %%
-margins = pd.read_csv(f"{OUT}/weights/margins.csv")
-display(margins)
-print(f"largest |weighted - target|: {margins['error'].abs().max():.2e}")
-
-# %% [markdown]
-# ## Weight diagnostics
-
-# %%
+sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
+display(Markdown(f"**Data: {CFG['data']['label']}**"))
+min_cell = CFG["disclosure"]["min_cell"]
 summary = json.load(open(f"{OUT}/weights/summary.json"))
-display(pd.Series(summary, name="value").to_frame())
-
-# %%
-display(Image(f"{OUT}/weights/weight_distribution.png", width=650))
+design = json.load(open(f"{OUT}/weights/design.json"))
 
 # %% [markdown]
-# ## Bootstrap replicates
-# Each replicate is re-raked, so each hits the census margins as the main weight does.
+# ## How the weights were made
 
 # %%
-w = pd.read_parquet(f"{OUT}/weights/weights.parquet")
-reps = [c for c in w.columns if c.startswith("rep_")]
-R = w[reps].to_numpy()
-print(f"{len(reps)} replicates; replicate totals from {R.sum(0).min():.6f} to {R.sum(0).max():.6f} "
-      f"(main weight total {w['weight'].sum():.6f})")
-print(f"mean correlation of a replicate with the main weight: "
-      f"{np.mean([np.corrcoef(R[:, j], w['weight'])[0, 1] for j in range(R.shape[1])]):.3f}")
+plan = design["plan"]
+display(Markdown(f"Method **{design['method'].replace('_', ' ')}**, bounds {plan['lower']:g} to {plan['upper']:g} "
+                 f"times the mean weight; margins: {', '.join(design['variables'])}."))
+if plan["adjustments"]:
+    display(Markdown("Adjustments because a target could not be met:\n\n" +
+                     "\n".join(f"- {a}" for a in plan["adjustments"])))
+
+
+def shown(k, v):
+    if k in ("max_abs_margin_error", "replicate_max_abs_margin_error", "replicate_max_bound_excess"):
+        return "0" if v == 0 else f"{v:.1e}"
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.3f}"
+
+
+show_table(pd.DataFrame({"statistic": [k.replace("_", " ") for k in summary if k != "data_source"],
+                         "value": [shown(k, v) for k, v in summary.items() if k != "data_source"]}))
+
+# %% [markdown]
+# ## The distribution of the weights
+
+# %%
+w = pd.read_parquet(f"{OUT}/weights/weights.parquet", columns=["response_id", "weight", "weight_unbounded"])
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+sns.histplot(w["weight"], bins=50, ax=axes[0], color="#2166ac")
+for b in (plan["lower"], plan["upper"]):
+    axes[0].axvline(b, color="0.3", linestyle="--")
+axes[0].set(xlabel="Weight (mean 1); dashed: the bounds", ylabel="Respondents")
+sns.ecdfplot(data=w.melt(value_vars=["weight", "weight_unbounded"], var_name="weights"), x="value", hue="weights",
+             ax=axes[1])
+axes[1].set(xlabel="Weight", ylabel="Share of respondents at or below")
+show_figure(fig, "Histogram of the final weights with the bounds, and the cumulative distribution of the final and "
+                 "the unbounded raking weights.")
+
+# %% [markdown]
+# ## Who carries the largest weights
+# The mean weight in each age group by education cell (cells with fewer respondents than the minimum
+# cell size are left blank), and the composition of the 5% largest weights.
+
+# %%
+a = pd.read_parquet(f"{OUT}/clean/clean.parquet", columns=["response_id", *design["variables"]]).merge(w, on="response_id")
+cell = a.groupby(["age_group", "educ4"]).agg(mean_weight=("weight", "mean"), n=("weight", "size")).reset_index()
+heat = cell.pivot(index="age_group", columns="educ4", values="mean_weight")
+mask = cell.pivot(index="age_group", columns="educ4", values="n").fillna(0) < min_cell
+fig, ax = plt.subplots(figsize=(7, 3.6))
+sns.heatmap(heat, mask=mask, annot=True, fmt=".2f", cmap="Reds", ax=ax, cbar_kws={"label": "mean weight"})
+ax.set(xlabel="Education", ylabel="Age group")
+show_figure(fig, "Heat map of the mean weight in each age group by education cell.")
+top = a[a["weight"] >= a["weight"].quantile(0.95)]
+comp = top.groupby(["age_group", "educ4"]).size().reset_index(name="respondents")
+comp["respondents"] = comp["respondents"].where(comp["respondents"] >= min_cell)
+show_table(comp.sort_values("respondents", ascending=False).rename(columns=lambda c: c.replace("_", " ")),
+           caption=f"The 5% largest weights ({len(top):,} respondents) by cell; blank: fewer than {min_cell}")
+
+# %% [markdown]
+# ## What the weights cost: design effects and the three SEs of each estimate
+# The design effect of a mean is its design variance over that of a simple random sample of the same
+# size. The reported SEs are jackknife SEs; linearization and bootstrap SEs are computed beside them.
+
+# %%
+est = pd.read_csv(f"{OUT}/items/item_estimates.csv")
+est = est[pd.to_numeric(est["n"], errors="coerce") > 0]
+fig, axes = plt.subplots(1, 2, figsize=(11, 0.26 * len(est) + 1.5))
+sns.barplot(data=est, y="label", x="deff", hue="scale", dodge=False, ax=axes[0])
+axes[0].axvline(1, color="0.3", linewidth=0.8)
+axes[0].set(xlabel="Design effect (variance ratio)", ylabel="")
+axes[0].legend(frameon=False, loc="lower right")
+long = est.melt(id_vars=["label"], value_vars=["se", "se_linearization", "se_boot"], var_name="SE", value_name="value")
+long["SE"] = long["SE"].map({"se": "reported", "se_linearization": "linearization", "se_boot": "bootstrap"})
+sns.pointplot(data=long, y="label", x="value", hue="SE", linestyle="none", dodge=0.4, ax=axes[1])
+axes[1].set(xlabel="Standard error", ylabel="")
+axes[1].tick_params(labelleft=False)
+show_figure(fig, "Bar chart of the design effect of each item and index mean, and a dot plot of their reported, "
+                 "linearization and bootstrap standard errors.")

@@ -26,6 +26,14 @@ def write_text(path, text: str) -> None:
     Path(path).write_text(text, encoding="utf-8", newline="\n")
 
 
+def write_table(md_path, html_path, text: str) -> None:
+    """A Markdown table and its HTML rendering (what the report shows inline)."""
+    from scs.htmltable import markdown_page
+
+    write_text(md_path, text)
+    write_text(html_path, markdown_page(text, str(md_path)))
+
+
 def write_json(path, obj) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
 

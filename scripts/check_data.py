@@ -15,7 +15,8 @@ def main():
     codebook = load_codebook(smk.input.codebook)
     problems, facts = datacheck.check_raw(smk.input.raw, codebook, cfg["data"].get("format", "auto"))
     line = datacheck.write_report(problems, facts, md=smk.output.md, csv=smk.output.csv, file=smk.input.raw,
-                                  codebook=codebook, label=cfg["data"]["label"], source=cfg["data"]["source"])
+                                  codebook=codebook, label=cfg["data"]["label"], source=cfg["data"]["source"],
+                                  html=smk.output.html)
     errors = [p for p in problems if p.severity == "error"]
     (logging.warning if errors else logging.info)(("WARNING: " if errors else "") + line)
     for p in errors[:5]:

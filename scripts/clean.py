@@ -4,11 +4,11 @@ import logging
 
 import numpy as np
 
-from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_text
+from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 
 from scs import clean, datacheck, ingest
 from scs.codebook import load_codebook
-from scs.registry import Numbers
+from scs.registry import Numbers, withhold_small_cells
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -32,8 +32,11 @@ def main():
     write_parquet(smk.output.data, cleaned, cfg)
     write_csv(smk.output.flow_csv, flow, cfg)
     nums = Numbers("clean")
-    write_text(smk.output.flow_md, clean.flow_markdown(flow, cfg["data"]["label"], nums, smk.output.flow_md))
+    write_table(smk.output.flow_md, smk.output.flow_html, clean.flow_markdown(flow, cfg["data"]["label"], nums,
+                                                                          smk.output.flow_md))
     write_csv(smk.output.excluded, excluded, cfg)
+    profile = clean.exclusion_profile(frame, excluded, key, cfg["weighting"]["variables"])
+    write_csv(smk.output.profile, withhold_small_cells(profile, "n", ["n"], cfg["disclosure"]["min_cell"]), cfg)
     write_numbers(smk, nums, cfg)
 
 

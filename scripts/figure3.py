@@ -19,7 +19,8 @@ def main():
         highlight=m["political_capital"], term_labels=m["term_labels"], title=cfg["figures"]["titles"].get("models", ""),
         source_label=cfg["data"]["label"], synthetic=cfg["data"]["source"] == "synthetic",
         ci_level=cfg["estimates"]["ci_level"], predict_label=m["term_labels"].get(m["predict"]["by"], m["predict"]["by"]),
-        level_labels={str(k): v for k, v in (m["predict"].get("level_labels") or {}).items()})
+        level_labels={str(k): v for k, v in (m["predict"].get("level_labels") or {}).items()},
+        method=str(full["variance"].iloc[0]))
     figures.save(fig, smk.output.png, smk.output.pdf, dpi=cfg["figures"]["dpi"])
 
 

@@ -18,7 +18,8 @@ def main():
         fig = figures.item_figure(rows[rows.kind == "item"], title=cfg["figures"]["titles"].get(b, b),
                                   index_label=index["label"], index_mean=pd.to_numeric(index["mean"], errors="coerce"),
                                   scale_labels=labels, source_label=cfg["data"]["label"],
-                                  synthetic=cfg["data"]["source"] == "synthetic", ci_level=cfg["estimates"]["ci_level"])
+                                  synthetic=cfg["data"]["source"] == "synthetic", ci_level=cfg["estimates"]["ci_level"],
+                                  method=str(index.get("variance", "linearization")))
         figures.save(fig, smk.output[f"png_{b}"], smk.output[f"pdf_{b}"], dpi=cfg["figures"]["dpi"])
 
 

@@ -3,7 +3,7 @@
 import logging
 
 import pandas as pd
-from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_text
+from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 
 from scs import indices, item_tables, weights
 from scs.registry import Numbers
@@ -26,7 +26,8 @@ def main():
     write_parquet(smk.output.analysis, frame, cfg)
     write_csv(smk.output.reliability, rel, cfg)
     nums = Numbers("indices")
-    write_text(smk.output.reliability_md, item_tables.reliability_markdown(rel, cfg, nums, smk.output.reliability_md))
+    write_table(smk.output.reliability_md, smk.output.reliability_html,
+                item_tables.reliability_markdown(rel, cfg, nums, smk.output.reliability_md))
     write_numbers(smk, nums, cfg)
 
 

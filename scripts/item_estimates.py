@@ -3,7 +3,7 @@
 import logging
 
 import pandas as pd
-from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_text
+from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table
 
 from scs import item_tables, items
 from scs.registry import Numbers, withhold_small_cells
@@ -26,7 +26,7 @@ def main():
     write_csv(smk.output.distribution, withhold_small_cells(dist, "n", ["n"], min_cell), cfg)
     write_csv(smk.output.contrasts, con, cfg)
     nums = Numbers("item_estimates")
-    write_text(smk.output.md, item_tables.estimates_markdown(est, cfg, nums, smk.output.md))
+    write_table(smk.output.md, smk.output.html, item_tables.estimates_markdown(est, cfg, nums, smk.output.md))
     write_numbers(smk, nums, cfg)
     for r in est[est.kind == "index"].itertuples():
         logging.info("%s: weighted mean %.3f (SE %.3f), n = %d", r.label, r.mean, r.se, r.n)

@@ -3,7 +3,7 @@
 import logging
 
 import pandas as pd
-from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_text
+from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table
 
 from scs import model_tables, models
 from scs.registry import Numbers
@@ -20,7 +20,7 @@ def main():
     ol = models.ordered_logits(design, frame, cfg)
     nums = Numbers("ordered_logits")
     write_csv(smk.output.csv, ol, cfg)
-    write_text(smk.output.md, model_tables.ordered_markdown(ol, cfg, nums, smk.output.md))
+    write_table(smk.output.md, smk.output.html, model_tables.ordered_markdown(ol, cfg, nums, smk.output.md))
     write_numbers(smk, nums, cfg)
 
 

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from _common import cfg_of, run_step, write_json, write_text
+from _common import cfg_of, run_step, write_json, write_table
 
 from scs import provenance
 
@@ -14,7 +14,7 @@ def main():
     cfg = cfg_of(smk)
     rules = json.loads(smk.params.rules)
     exhibits = json.loads(smk.params.exhibits)
-    write_text(smk.output.md, provenance.tables_and_programs(rules, exhibits, cfg["data"]["label"]))
+    write_table(smk.output.md, smk.output.html, provenance.tables_and_programs(rules, exhibits, cfg["data"]["label"]))
     # this rule's own list is an output too
     rules.append({"rule": "provenance", "script": "scripts/provenance.py", "inputs": list(smk.input.code),
                   "outputs": [smk.output.md]})

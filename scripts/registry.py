@@ -1,6 +1,6 @@
 """Snakemake adapter: merge the stage fragments into numbers.json and numbers.tex (rule `registry`)."""
 
-from _common import cfg_of, run_step, write_json, write_text
+from _common import cfg_of, run_step, write_json, write_table, write_text
 
 from scs import registry
 
@@ -12,7 +12,8 @@ def main():
     reg = registry.merge([registry.load_json(f) for f in smk.input.fragments], cfg)
     write_json(smk.output.json, reg)
     write_text(smk.output.tex, registry.to_tex(reg))
-    write_text(smk.output.disclosure, registry.disclosure_markdown(reg, cfg["disclosure"]["min_cell"]))
+    write_table(smk.output.disclosure, smk.output.disclosure_html,
+                registry.disclosure_markdown(reg, cfg["disclosure"]["min_cell"]))
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

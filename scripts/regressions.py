@@ -3,9 +3,10 @@
 import logging
 
 import pandas as pd
-from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_text
+from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table, write_text
 
 from scs import model_tables, models
+from scs.htmltable import source_page
 from scs.registry import Numbers
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -29,10 +30,14 @@ def main():
     nums = Numbers("regressions")
     write_csv(smk.output.coefficients, coefs, cfg)
     write_csv(smk.output.samples, samples, cfg)
-    write_text(smk.output.table_md, model_tables.regression_markdown(coefs, samples, cfg, nums, smk.output.table_md))
-    write_text(smk.output.table_tex, model_tables.regression_latex(coefs, cfg))
+    write_table(smk.output.table_md, smk.output.table_html,
+                model_tables.regression_markdown(coefs, samples, cfg, nums, smk.output.table_md))
+    tex = model_tables.regression_latex(coefs, cfg)
+    write_text(smk.output.table_tex, tex)
+    write_text(smk.output.table_tex_html, source_page(tex, smk.output.table_tex, "Table 1 in LaTeX (booktabs)"))
     write_csv(smk.output.predicted, pred, cfg)
-    write_text(smk.output.predicted_md, model_tables.predicted_markdown(pred, cfg, nums, smk.output.predicted_md))
+    write_table(smk.output.predicted_md, smk.output.predicted_html,
+                model_tables.predicted_markdown(pred, cfg, nums, smk.output.predicted_md))
     write_numbers(smk, nums, cfg)
     full = coefs[coefs.model == cfg["models"]["full"]]
     for r in full[full.term.isin(cfg["models"]["political_capital"])].itertuples():

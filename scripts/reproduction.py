@@ -1,7 +1,7 @@
 """Snakemake adapter: the reproduction report (rule `reproduction`)."""
 
 import pandas as pd
-from _common import cfg_of, run_step, write_numbers, write_text
+from _common import cfg_of, run_step, write_numbers, write_table
 
 from scs import reproduction
 from scs.config import load_yaml
@@ -23,7 +23,7 @@ def main():
         rows = reproduction.evaluate(published["checks"], numbers, pd.read_csv(smk.input.contrasts), cfg)
     text = reproduction.report_markdown(rows, cfg, published["sources"], nums, smk.output.md,
                                         n=None if n is None else int(n), raw_sha256=smk.params.raw_sha256)
-    write_text(smk.output.md, text)
+    write_table(smk.output.md, smk.output.html, text)
     write_numbers(smk, nums, cfg)
 
 

@@ -1,7 +1,7 @@
 """Snakemake adapter: the full model unweighted, without bounds, and with the alternative coding (rule `robustness`)."""
 
 import pandas as pd
-from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_text
+from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table
 
 from scs import model_tables, models, weights
 from scs.design import unweighted
@@ -27,7 +27,7 @@ def main():
     rob = pd.concat(parts, ignore_index=True)
     nums = Numbers("robustness")
     write_csv(smk.output.csv, rob, cfg)
-    write_text(smk.output.md, model_tables.robustness_markdown(rob, cfg, nums, smk.output.md))
+    write_table(smk.output.md, smk.output.html, model_tables.robustness_markdown(rob, cfg, nums, smk.output.md))
     write_numbers(smk, nums, cfg)
 
 

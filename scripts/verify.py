@@ -2,7 +2,7 @@
 
 import logging
 
-from _common import cfg_of, run_step, write_text
+from _common import cfg_of, run_step, write_table
 
 from scs import registry
 from scs.errors import PipelineError
@@ -18,7 +18,8 @@ def main():
     head = ["# Drift check against the pins", "", f"Data: {cfg['data']['label']}", ""]
     if pins is None:
         logging.info("no pins for this raw file in %s: nothing to compare (make repin pins this build)", smk.params.pins)
-        write_text(smk.output[0], "\n".join(head + registry.no_pins_text(smk.params.pins, smk.params.raw_sha256)) + "\n")
+        write_table(smk.output.md, smk.output.html,
+                    "\n".join(head + registry.no_pins_text(smk.params.pins, smk.params.raw_sha256)) + "\n")
         return
     numbers, text_pinned, meta = pins
     rows = registry.compare(reg, numbers, text_now, text_pinned, cfg["verify"])
@@ -26,7 +27,8 @@ def main():
         logging.error("DRIFT: %d item(s) moved from the pins:\n%s", len(rows), registry.drift_table(rows))
         raise PipelineError(f"{len(rows)} pinned number(s) or file(s) moved (table above); if the change is "
                             "intended, re-pin with `make repin` and commit the pins", file=smk.params.pins)
-    write_text(smk.output[0], "\n".join(head + registry.no_drift_text(reg, text_now, smk.params.pins, meta)) + "\n")
+    write_table(smk.output.md, smk.output.html,
+                "\n".join(head + registry.no_drift_text(reg, text_now, smk.params.pins, meta)) + "\n")
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

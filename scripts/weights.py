@@ -3,7 +3,7 @@
 import logging
 
 import pandas as pd
-from _common import cfg_of, run_step, write_csv, write_json, write_numbers, write_parquet, write_text
+from _common import cfg_of, run_step, write_csv, write_json, write_numbers, write_parquet, write_table
 
 from scs import weight_tables, weights
 from scs.registry import Numbers, withhold_small_cells
@@ -36,7 +36,8 @@ def main():
     write_csv(smk.output.margins, withhold_small_cells(margins, "n", ["n", "unweighted"], min_cell), cfg)
     write_json(smk.output.summary, {"data_source": cfg["data"]["source"], **summary})
     nums = Numbers("weights")
-    write_text(smk.output.md, weight_tables.diagnostics_markdown(margins, summary, record, cfg, nums, smk.output.md))
+    write_table(smk.output.md, smk.output.html,
+                weight_tables.diagnostics_markdown(margins, summary, record, cfg, nums, smk.output.md))
     write_numbers(smk, nums, cfg)
 
 

@@ -107,3 +107,17 @@ def clone_build(src: Path, dest: Path) -> Path:
 
 # a cheaper configuration for builds that test something other than the estimates' values
 FAST = ["--config", 'weighting={"replicates": {"n": 20}, "jackknife": {"max_rows": 0}}']
+
+
+def require_tool(path_or_cmd: str, what: str, install: str):
+    """A system tool a test needs: skip with the way to install it on a bare machine; fail in CI
+    (.ci/run installs every tool and sets SCS_REQUIRE_TOOLS=1, so nothing skips there)."""
+    import os
+
+    found = shutil.which(path_or_cmd) or (Path(path_or_cmd).is_file() and path_or_cmd)
+    if found:
+        return found
+    message = f"{what} is not installed ({install})"
+    if os.environ.get("SCS_REQUIRE_TOOLS") == "1":
+        pytest.fail(message)
+    pytest.skip(message)

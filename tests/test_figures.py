@@ -1,6 +1,11 @@
-import pandas as pd
+"""Figures: byte-stable, labelled with their data, and no label that a reader cannot read."""
 
-from scs import figures
+import numpy as np
+import pandas as pd
+import pytest
+
+from scs import figures, items, models
+from scs.design import unweighted
 
 
 def test_figures_are_byte_stable_and_labelled(tmp_path):
@@ -15,3 +20,65 @@ def test_figures_are_byte_stable_and_labelled(tmp_path):
         out.append(((tmp_path / f"f{i}.png").read_bytes(), (tmp_path / f"f{i}.pdf").read_bytes()))
     assert out[0] == out[1]
     assert b"CreationDate" not in out[0][1]
+
+
+def test_the_overlap_check_finds_overlapping_labels():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.text(0.5, 0.5, "first label")
+    ax.text(0.51, 0.5, "second label")
+    ax.errorbar([0.2], [0.2], xerr=[[0.1], [0.1]])
+    ax.annotate("3.61", (0.2, 0.2))
+    found = figures.text_overlaps(fig)
+    assert ("first label", "second label") in found and ("3.61", "an interval") in found
+    plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def drawn(stand_in, cfg):
+    """Every figure of the pipeline, drawn from the stand-in's estimates (computed here)."""
+    des = stand_in.design(variance="jackknife")
+    est = items.item_estimates(des, stand_in.frame, cfg)
+    dist = items.item_distribution(des, stand_in.frame, cfg)
+    labels = {int(k): v for k, v in cfg["response_scale"]["labels"].items()}
+    label = cfg["data"]["label"]
+    out = {}
+    for b in cfg["batteries"]:
+        rows = est[est.scale == b]
+        idx = rows[rows.kind == "index"].iloc[0]
+        out[f"items_{b}"] = figures.item_figure(rows[rows.kind == "item"], title=cfg["figures"]["titles"][b],
+                                                index_label=idx.label, index_mean=idx["mean"], scale_labels=labels,
+                                                source_label=label, synthetic=True, method="jackknife")
+        order = list(rows[rows.kind == "item"].sort_values("mean", ascending=False)["var"])
+        out[f"likert_{b}"] = figures.likert_figure(dist[dist.scale == b], order, title=f"Answers: {b}",
+                                                   scale_labels=labels, source_label=label, synthetic=True)
+    mats = models.matrices(stand_in.frame, cfg)
+    masks = models.samples(stand_in.frame, cfg, mats)
+    coefs, fits = models.fit(des, stand_in.frame, cfg, mats, masks, models=[cfg["models"]["full"]])
+    pred = models.predicted(des, stand_in.frame, cfg, mats, fits)
+    m = cfg["models"]
+    out["figure3"] = figures.coefficient_figure(
+        coefs, pred, outcomes=m["outcomes"], outcome_labels={y: cfg["scales"][y]["label"] for y in m["outcomes"]},
+        highlight=m["political_capital"], term_labels=m["term_labels"], title=cfg["figures"]["titles"]["models"],
+        source_label=label, synthetic=True, predict_label="CCP member", level_labels={"0": "no", "1": "yes"},
+        method="jackknife")
+    w = stand_in.result.weight
+    out["weights"] = figures.weight_figure(w, summary={"n": len(w), "weight_min": w.min(), "weight_max": w.max(),
+                                                      "weight_cv": w.std() / w.mean(), "kish_deff": 1.7,
+                                                      "effective_n": 700, "bound_lower": 0.2, "bound_upper": 5},
+                                           source_label=label, synthetic=True)
+    return out
+
+
+@pytest.mark.parametrize("name", ["items_surveillance", "items_punishment", "likert_surveillance",
+                                  "likert_punishment", "figure3", "weights"])
+def test_no_figure_has_overlapping_labels(drawn, name):
+    assert figures.text_overlaps(drawn[name]) == []
+
+
+def test_the_legend_of_figures_1_and_2_is_outside_the_data(drawn):
+    fig = drawn["items_surveillance"]
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
+    assert legend.y0 >= ax.get_window_extent().y1 - 1  # above the plotting area, not on an item's row

@@ -139,3 +139,20 @@ def flow_markdown(flow: pd.DataFrame, source_label: str, nums, file: str) -> str
                  label="analytic sample size")
     lines += ["", f"Analytic sample: {n} respondents."]
     return "\n".join(lines) + "\n"
+
+
+def exclusion_profile(frame: pd.DataFrame, log_df: pd.DataFrame, key: str, characteristics) -> pd.DataFrame:
+    """Who each rule removed: counts of the removed (and of the analytic sample) by each characteristic
+    (missing answers as "unknown"). Aggregates only; small cells are withheld when released."""
+    rule_of = dict(zip(log_df[key].astype(str), log_df["rule"]))
+    status = frame[key].astype(str).map(rule_of).fillna("analytic sample")
+    rows = []
+    for var in characteristics:
+        if var not in frame.columns:
+            continue
+        values = frame[var].astype("string").fillna("unknown")
+        counts = pd.crosstab(status, values)
+        for rule, row in counts.iterrows():
+            for cat, n in row.items():
+                rows.append({"rule": rule, "variable": var, "category": str(cat), "n": int(n)})
+    return pd.DataFrame(rows, columns=["rule", "variable", "category", "n"])

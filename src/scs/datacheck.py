@@ -98,11 +98,17 @@ def stop_on_problems(csv_path: str, report: str, raw_file: str) -> None:
                         + f"{len(errs)} problem(s) in {n_cols} column(s) in all, listed in {report}")
 
 
-def write_report(problems, facts, *, md: str, csv: str, file: str, codebook: Codebook, label: str, source: str) -> str:
+def write_report(problems, facts, *, md: str, csv: str, file: str, codebook: Codebook, label: str, source: str,
+                 html: str | None = None) -> str:
     df = problems_frame(problems)
     Path(csv).parent.mkdir(parents=True, exist_ok=True)
     out = df.copy()
     out.insert(0, "data_source", source)
     out.to_csv(csv, index=False, lineterminator="\n")
-    Path(md).write_text(report_markdown(df, facts, file, codebook.path, label), encoding="utf-8")
+    text = report_markdown(df, facts, file, codebook.path, label)
+    Path(md).write_text(text, encoding="utf-8")
+    if html:
+        from .htmltable import markdown_page
+
+        Path(html).write_text(markdown_page(text, str(md)), encoding="utf-8")
     return summary_line(df, md)

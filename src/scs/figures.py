@@ -1,17 +1,19 @@
-"""Figures: byte-stable PNG and PDF, with the data source printed on each."""
+"""Figures: byte-stable PNG and PDF, with the data source printed on each, and a check that no two
+labels of a figure overlap."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .tables import ci_label  # noqa: E402
+from .tables import ci_label, se_phrase  # noqa: E402
 
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -25,6 +27,7 @@ STYLE = {
 }
 SYNTH_COLOR = "#b2182b"
 POINT_COLOR = "#2166ac"
+HIGHLIGHT = "#b2182b"
 
 
 def save(fig, png: str | Path, pdf: str | Path, dpi: int = 300) -> None:
@@ -37,15 +40,16 @@ def save(fig, png: str | Path, pdf: str | Path, dpi: int = 300) -> None:
 
 def source_note(fig, label: str, synthetic: bool, extra: str = "") -> None:
     text = f"Data: {label}" + (f"\n{extra}" if extra else "")
-    fig.text(0.01, 0.01, text, ha="left", va="bottom", fontsize=7,
-             color=SYNTH_COLOR if synthetic else "0.35", wrap=True)
+    fig.text(0.01, 0.01, text, ha="left", va="bottom", fontsize=7, color=SYNTH_COLOR if synthetic else "0.35",
+             wrap=True)
     if synthetic:
-        fig.text(0.01, 0.935, "SYNTHETIC DATA - NOT A FINDING", ha="left", va="top", fontsize=8,
-                 fontweight="bold", color=SYNTH_COLOR)
+        fig.text(0.01, 0.935, "SYNTHETIC DATA - NOT A FINDING", ha="left", va="top", fontsize=8, fontweight="bold",
+                 color=SYNTH_COLOR)
 
 
+# --------------------------------------------------------------------------- Figures 1 and 2
 def item_figure(est: pd.DataFrame, *, title: str, index_label: str, index_mean: float, scale_labels: dict,
-                source_label: str, synthetic: bool, ci_level: float = 0.95):
+                source_label: str, synthetic: bool, ci_level: float = 0.95, method: str = "linearization"):
     """Items sorted by weighted mean (highest on top): point and CI, dashed line at the index mean.
     Items without answers (or withheld as small cells) are listed without a point."""
     items = est.copy()
@@ -53,16 +57,15 @@ def item_figure(est: pd.DataFrame, *, title: str, index_label: str, index_mean: 
         items[c] = pd.to_numeric(items[c], errors="coerce")
     items = items.sort_values("mean", ascending=True, kind="stable", na_position="first")
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(items) + 2.6))
+        fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(items) + 2.9))
         y = np.arange(len(items))
         ax.errorbar(items["mean"], y, xerr=[items["mean"] - items["ci_low"], items["ci_high"] - items["mean"]],
                     fmt="o", color=POINT_COLOR, ecolor=POINT_COLOR, elinewidth=1.4, capsize=3, markersize=5,
                     label=f"Weighted mean, {ci_label(ci_level)}")
         for yi, m, hi in zip(y, items["mean"], items["ci_high"]):
-            if not np.isfinite(m):
-                continue
-            ax.annotate(f"{m:.2f}", (hi, yi), xytext=(5, 0), textcoords="offset points", ha="left", va="center",
-                        fontsize=7.5, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
+            if np.isfinite(m):
+                ax.annotate(f"{m:.2f}", (hi, yi), xytext=(5, 0), textcoords="offset points", ha="left", va="center",
+                            fontsize=7.5)
         if np.isfinite(index_mean):
             ax.axvline(index_mean, color="0.3", linestyle="--", linewidth=1, label=f"{index_label}: {index_mean:.2f}")
         ax.axvline(3, color="0.8", linewidth=0.8, zorder=0)
@@ -72,15 +75,68 @@ def item_figure(est: pd.DataFrame, *, title: str, index_label: str, index_mean: 
         ax.set_xlim(min(ticks) - 0.15, max(ticks) + 0.15)
         ax.set_ylim(-0.7, len(items) - 0.3)
         fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
-        ax.legend(loc="upper left", fontsize=7.5, frameon=False)
+        # the legend sits above the plotting area, framed, so that its marker is not read as a data point
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=2, fontsize=7.5, frameon=True, borderaxespad=0.2)
         ax.grid(axis="x", color="0.92", linewidth=0.6)
-        source_note(fig, source_label, synthetic,
-                    "Weighted to census margins; intervals are design-based (linearization that accounts for the "
-                    "calibration).")
-        fig.tight_layout(rect=(0, 0.06, 1, 0.92))
+        source_note(fig, source_label, synthetic, f"Weighted to census margins; intervals {se_phrase(method)}.")
+        fig.tight_layout(rect=(0, 0.06, 1, 0.93))
     return fig
 
 
+# --------------------------------------------------------------------------- Likert charts
+LIKERT_COLORS = ["#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac"]
+
+
+def likert_figure(dist: pd.DataFrame, order: list[str], *, title: str, scale_labels: dict, source_label: str,
+                  synthetic: bool, dk_label: str = "Don't know"):
+    """A diverging stacked bar per item: weighted shares of each answer among the substantive answers,
+    oppose to the left of zero, support to the right, the middle category split across zero; the
+    share of "don't know" in a panel of its own. Items in ``order`` (top first, as in Figures 1-2)."""
+    import seaborn as sns
+
+    codes = sorted(int(k) for k in scale_labels)
+    mid = (len(codes) - 1) / 2
+    palette = sns.color_palette(LIKERT_COLORS if len(codes) == 5 else "RdBu", len(codes))
+    share = dist.pivot_table(index="var", columns="answer", values="share", aggfunc="first")
+    labels = dist.drop_duplicates("var").set_index("var")["label"]
+    order = [v for v in order if v in share.index][::-1]
+    longest = max((len(str(labels[v])) for v in order), default=10)
+    with plt.rc_context(STYLE):
+        fig, (ax, axd) = plt.subplots(1, 2, figsize=(9.0 + 0.06 * longest, 0.42 * len(order) + 2.9), sharey=True,
+                                      gridspec_kw={"width_ratios": [5, 1], "wspace": 0.06})
+        y = np.arange(len(order))
+        for v_i, v in enumerate(order):
+            s = [100 * float(share.loc[v].get(str(c), 0.0) or 0.0) for c in codes]
+            left = -sum(s[: int(np.ceil(mid))]) - (s[int(mid)] / 2 if float(mid).is_integer() else 0.0)
+            for c_i, val in enumerate(s):
+                ax.barh(v_i, val, left=left, color=palette[c_i], edgecolor="white", linewidth=0.5,
+                        label=f"{codes[c_i]} {scale_labels[codes[c_i]]}" if v_i == 0 else None)
+                if val >= 7:
+                    ax.text(left + val / 2, v_i, f"{val:.0f}", ha="center", va="center", fontsize=6.5,
+                            color="white" if c_i in (0, len(codes) - 1) else "0.15")
+                left += val
+            dk = 100 * float(share.loc[v].get("dk", 0.0) or 0.0)
+            axd.barh(v_i, dk, color="0.55")
+            axd.text(dk + 0.5, v_i, f"{dk:.1f}", va="center", fontsize=6.5)
+        ax.axvline(0, color="0.3", linewidth=0.8)
+        ax.set_yticks(y, [labels[v] for v in order])
+        ax.set_xlim(-100, 100)
+        ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
+        ax.set_xlabel("% of substantive answers (oppose left, support right)")
+        axd.set_xlabel(f"% {dk_label.lower()}")
+        axd.set_xlim(0, max(10.0, float(np.nanmax([100 * float(share.loc[v].get("dk", 0) or 0) for v in order])) * 1.6))
+        axd.tick_params(labelleft=False)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=len(codes), fontsize=7, frameon=True,
+                  borderaxespad=0.2, handlelength=1.0, columnspacing=0.8)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+        source_note(fig, source_label, synthetic, "Weighted shares (census-calibrated weights); the numbers in the bars "
+                    "are percentages of 7 or more.")
+        width = fig.get_size_inches()[0]
+        fig.subplots_adjust(left=min(0.45, (0.9 + 0.075 * longest) / width), right=0.97, top=0.84, bottom=0.17)
+    return fig
+
+
+# --------------------------------------------------------------------------- the weights
 def weight_figure(w: np.ndarray, *, summary: dict, source_label: str, synthetic: bool):
     bounds = (summary.get("bound_lower"), summary.get("bound_upper"))
     with plt.rc_context(STYLE):
@@ -99,40 +155,70 @@ def weight_figure(w: np.ndarray, *, summary: dict, source_label: str, synthetic:
                 bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.8"})
         source_note(fig, source_label, synthetic, "Dashed lines: the bounds on the weights relative to their mean "
                     "(on the adjustment factor for bounded raking).")
-        fig.tight_layout(rect=(0, 0.08, 1, 0.90))
+        fig.tight_layout(rect=(0, 0.08, 1, 0.87))
     return fig
 
 
-HIGHLIGHT = "#b2182b"
+# --------------------------------------------------------------------------- Figure 3
+def _coefficient_panel(ax, sub: pd.DataFrame, terms: list[str], y: np.ndarray, highlight: list[str]) -> None:
+    for yi, t in zip(y, terms):
+        r = sub.loc[t]
+        col = HIGHLIGHT if t in highlight else POINT_COLOR
+        ax.errorbar(r["coef"], yi, xerr=[[r["coef"] - r["ci_low"]], [r["ci_high"] - r["coef"]]], fmt="o",
+                    color=col, ecolor=col, capsize=2.5, markersize=4.5, elinewidth=1.3)
+    ax.axvline(0, color="0.4", linewidth=0.8)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
+    nh = sum(t in highlight for t in terms)
+    if nh:
+        ax.axhspan(y[0] + 0.5, y[nh - 1] - 0.5, color=HIGHLIGHT, alpha=0.06, zorder=0)
+    ax.grid(axis="x", color="0.92", linewidth=0.6)
+
+
+def _margins_panel(ax, pred: pd.DataFrame, outcomes: list[str], outcome_labels: dict, predict_label: str,
+                   level_labels: dict, ci_level: float) -> None:
+    """Predictive margins per outcome; each level's value printed on the outer side of its point, away
+    from the other levels' intervals."""
+    xpos = {o: i for i, o in enumerate(outcomes)}
+    levels = list(dict.fromkeys(pred["level"]))
+    offsets = np.linspace(-0.15, 0.15, len(levels)) if len(levels) > 1 else [0.0]
+    colors = [POINT_COLOR, HIGHLIGHT, "#4d4d4d", "#1b7837"]
+    for k, (lvl, off) in enumerate(zip(levels, offsets)):
+        sub = pred[pred.level == lvl]
+        xs = [xpos[o] + off for o in sub.outcome]
+        ax.errorbar(xs, sub["predicted"], yerr=[sub["predicted"] - sub["ci_low"], sub["ci_high"] - sub["predicted"]],
+                    fmt="o", color=colors[k % len(colors)], capsize=3, markersize=5,
+                    label=f"{predict_label}: {level_labels.get(f'{lvl:g}', f'{lvl:g}')}")
+        left = off < 0
+        for x, v in zip(xs, sub["predicted"]):
+            ax.annotate(f"{v:.2f}", (x, v), xytext=(-7 if left else 7, 0), textcoords="offset points", fontsize=7.5,
+                        va="center", ha="right" if left else "left")
+    ax.set_xticks(range(len(outcomes)), [outcome_labels[o].replace(" index", "\nindex") for o in outcomes])
+    ax.set_xlim(-0.6, len(outcomes) - 0.4)
+    ax.set_ylabel(f"Predicted index ({ci_label(ci_level)})")
+    ax.yaxis.set_label_position("right")
+    ax.yaxis.tick_right()
+    ax.set_title("Predicted index", fontsize=10, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.13), fontsize=7.5, frameon=False)
 
 
 def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: list[str], outcome_labels: dict,
                        highlight: list[str], term_labels: dict, title: str, source_label: str, synthetic: bool,
-                       ci_level: float = 0.95, predict_label: str = "CCP member", level_labels: dict | None = None):
-    """Full-model coefficients for each outcome side by side, plus predicted index by a 0/1 variable."""
+                       ci_level: float = 0.95, predict_label: str = "CCP member", level_labels: dict | None = None,
+                       method: str = "linearization"):
+    """Full-model coefficients for each outcome side by side, plus the predictive margins."""
     terms = [t for t in dict.fromkeys(coefs["term"]) if t != "_intercept_"]
     terms = [t for t in terms if t in highlight] + [t for t in terms if t not in highlight]
     with plt.rc_context(STYLE):
-        fig = plt.figure(figsize=(11, 0.36 * len(terms) + 2.6))
-        gs = fig.add_gridspec(1, len(outcomes) + 1, width_ratios=[1] * len(outcomes) + [0.75], wspace=0.08)
+        fig = plt.figure(figsize=(11, 0.36 * len(terms) + 2.9))
+        gs = fig.add_gridspec(1, len(outcomes) + 1, width_ratios=[1] * len(outcomes) + [0.8], wspace=0.25)
         y = np.arange(len(terms))[::-1]
         axes = []
         for j, outc in enumerate(outcomes):
             ax = fig.add_subplot(gs[0, j], sharey=axes[0] if axes else None)
             axes.append(ax)
-            sub = coefs[coefs.outcome == outc].set_index("term")
-            for yi, t in zip(y, terms):
-                r = sub.loc[t]
-                col = HIGHLIGHT if t in highlight else POINT_COLOR
-                ax.errorbar(r["coef"], yi, xerr=[[r["coef"] - r["ci_low"]], [r["ci_high"] - r["coef"]]], fmt="o",
-                            color=col, ecolor=col, capsize=2.5, markersize=4.5, elinewidth=1.3)
-            ax.axvline(0, color="0.4", linewidth=0.8)
-            if highlight:
-                nh = sum(t in highlight for t in terms)
-                ax.axhspan(y[0] + 0.5, y[nh - 1] - 0.5, color=HIGHLIGHT, alpha=0.06, zorder=0)
+            _coefficient_panel(ax, coefs[coefs.outcome == outc].set_index("term"), terms, y, highlight)
             ax.set_title(outcome_labels[outc], fontsize=10, loc="left")
             ax.set_xlabel(f"Coefficient ({ci_label(ci_level)})")
-            ax.grid(axis="x", color="0.92", linewidth=0.6)
             if j == 0:
                 ax.set_yticks(y, [term_labels.get(t, t) for t in terms])
                 for lab, t in zip(ax.get_yticklabels(), terms):
@@ -141,29 +227,39 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
                         lab.set_fontweight("bold")
             else:
                 ax.tick_params(labelleft=False)
-        ax = fig.add_subplot(gs[0, -1])
-        xpos = {outc: i for i, outc in enumerate(outcomes)}
-        levels = list(dict.fromkeys(pred["level"]))
-        offsets = np.linspace(-0.12, 0.12, len(levels)) if len(levels) > 1 else [0.0]
-        colors = [POINT_COLOR, HIGHLIGHT, "#4d4d4d", "#1b7837"]
-        for lvl, off, col in zip(levels, offsets, colors * len(levels)):
-            name = (level_labels or {}).get(f"{lvl:g}", f"{lvl:g}")
-            sub = pred[pred.level == lvl]
-            xs = [xpos[o] + off for o in sub.outcome]
-            ax.errorbar(xs, sub["predicted"], yerr=[sub["predicted"] - sub["ci_low"], sub["ci_high"] - sub["predicted"]],
-                        fmt="o", color=col, capsize=3, markersize=5, label=f"{predict_label}: {name}")
-            for x, v in zip(xs, sub["predicted"]):
-                ax.annotate(f"{v:.2f}", (x, v), xytext=(6, 0), textcoords="offset points", fontsize=7.5, va="center")
-        ax.set_xticks(range(len(outcomes)), [outcome_labels[o].replace(" index", "\nindex") for o in outcomes])
-        ax.set_xlim(-0.5, len(outcomes) - 0.5)
-        ax.set_ylabel(f"Predicted index ({ci_label(ci_level)})")
-        ax.yaxis.set_label_position("right")
-        ax.yaxis.tick_right()
-        ax.set_title("Predicted index", fontsize=10, loc="left")
-        ax.legend(loc="lower left", fontsize=7.5, frameon=False)
+        _margins_panel(fig.add_subplot(gs[0, -1]), pred, outcomes, outcome_labels, predict_label, level_labels or {},
+                       ci_level)
         fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
-        source_note(fig, source_label, synthetic,
-                    f"Survey-weighted least squares, full model; design-based {ci_label(ci_level)}s that account for the "
-                    "calibration. Political-capital terms highlighted.")
-        fig.subplots_adjust(left=0.21, right=0.93, top=0.86, bottom=0.16)
+        source_note(fig, source_label, synthetic, f"Survey-weighted least squares, full model; intervals "
+                    f"{se_phrase(method)}. Political-capital terms highlighted.")
+        fig.subplots_adjust(left=0.21, right=0.92, top=0.86, bottom=0.2)
     return fig
+
+
+# --------------------------------------------------------------------------- overlapping labels
+def text_overlaps(fig, *, pad: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty texts of ``fig`` whose drawn boxes overlap, and labels struck through
+    by an interval (an error bar crossing a data label): what a reader cannot read."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()
+             and t.get_figure() is fig]
+    boxes = [(t, t.get_window_extent(renderer).expanded(1.0, 1.0).padded(-pad)) for t in texts]
+    out = []
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i][1], boxes[j][1]
+            if a.width > 0 and b.width > 0 and a.overlaps(b):
+                out.append((boxes[i][0].get_text(), boxes[j][0].get_text()))
+    for ann in [t for t in texts if isinstance(t, matplotlib.text.Annotation)]:
+        box = ann.get_window_extent(renderer).padded(-pad)
+        ax = ann.axes
+        for coll in ax.collections:  # error bars are LineCollections
+            for seg in coll.get_segments():
+                pts = ax.transData.transform(seg)
+                xs = np.linspace(pts[0, 0], pts[-1, 0], 50)
+                ys = np.linspace(pts[0, 1], pts[-1, 1], 50)
+                if np.any((xs > box.x0) & (xs < box.x1) & (ys > box.y0) & (ys < box.y1)):
+                    out.append((ann.get_text(), "an interval"))
+                    break
+    return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .tables import ci_label, heading, md_header, md_row
+from .tables import ci_label, heading, md_header, md_row, se_phrase
 
 
 def estimates_markdown(est, cfg: dict, nums, file: str) -> str:
@@ -10,9 +10,10 @@ def estimates_markdown(est, cfg: dict, nums, file: str) -> str:
     min_cell = int(cfg["disclosure"]["min_cell"])
     sup = ", ".join(str(c) for c in cfg["response_scale"]["support"])
     opp = ", ".join(str(c) for c in cfg["response_scale"]["oppose"])
+    method = est["variance"].iloc[0] if "variance" in est and len(est) else "linearization"
     lines = heading("Item and index estimates", cfg["data"]["label"]) + [
-        f"Weighted to census margins. Mean on the response scale with its {ci_label(ci)} (design-based: "
-        "linearization that accounts for the calibration); bootstrap SE from the re-weighted replicates. "
+        f"Weighted to census margins. Mean on the response scale with its {ci_label(ci)}; SE {se_phrase(method)}; "
+        "bootstrap SE from the re-weighted replicates beside it (linearization SEs are in item_estimates.csv). "
         f"% support = codes {sup} and % oppose = codes {opp}, as shares of the substantive answers (for an index: "
         "mean at or above the lowest support code, at or below the highest oppose code); % don't know = share of "
         "\"don't know\" (or another missing code) among everyone who answered. n = substantive answers "

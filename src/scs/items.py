@@ -35,6 +35,17 @@ def _entries(cfg: dict):
         yield b, b, spec["label"], "index"
 
 
+def _deff(se: float, x: np.ndarray, w: np.ndarray) -> float:
+    """Design effect of a mean: its design variance over that of a simple random sample of the same size
+    (weighted variance / n)."""
+    ok = ~np.isnan(x)
+    if ok.sum() < 2:
+        return float("nan")
+    m = np.average(x[ok], weights=w[ok])
+    v_srs = np.average((x[ok] - m) ** 2, weights=w[ok]) / ok.sum()
+    return float(se ** 2 / v_srs) if v_srs > 0 else float("nan")
+
+
 def item_estimates(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     """One row per battery item and index: weighted mean (linearization and bootstrap SE, CIs),
     % support, % oppose and % don't know with their SEs, unweighted mean, n answered, n don't know."""
@@ -80,6 +91,7 @@ def item_estimates(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFra
             "pct_dk": 100 * est.est[k + 3] if kind == "item" else np.nan,
             "pct_dk_se": 100 * est.se[k + 3] if kind == "item" else np.nan,
             "mean_unweighted": float(np.nanmean(x)) if ok.any() else np.nan,
+            "deff": _deff(est.se[k], x, design.weight),
         })
     return pd.DataFrame(rows)
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .formula import INTERCEPT
 from .registry import fmt, tex_escape, tex_number
-from .tables import STARS_NOTE, ci_label, heading, md_header, md_row, stars
+from .tables import STARS_NOTE, ci_label, heading, md_header, md_row, se_phrase, stars
 
 
 def _label(term: str, cfg: dict) -> str:
@@ -23,11 +23,12 @@ def _sample_note(cfg: dict) -> str:
 def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, nums, file: str) -> str:
     models = list(cfg["models"]["formulas"])
     ci = float(cfg["estimates"]["ci_level"])
+    method = coefs["variance"].iloc[0]
     lines = heading("Who supports SCS surveillance and punishment?", cfg["data"]["label"]) + [
-        "Survey-weighted least squares of each index on political capital and controls: coefficient, its design-based "
-        "SE (linearization that accounts for the calibration) in parentheses, and p-value (t with the design's residual "
-        f"degrees of freedom). {STARS_NOTE}. {_sample_note(cfg)} The {ci_label(ci)} of every coefficient is in "
-        "coefficients.csv and the registry.", ""]
+        f"Survey-weighted least squares of each index on political capital and controls: coefficient, its SE "
+        f"({se_phrase(method)}) in parentheses, and p-value (t with the design's residual degrees of freedom). "
+        f"{STARS_NOTE}. {_sample_note(cfg)} The {ci_label(ci)} of every coefficient, and its linearization and "
+        "bootstrap SEs, are in coefficients.csv and the registry.", ""]
     for name, rhs in cfg["models"]["formulas"].items():
         lines.append(f"- {name}: index ~ {rhs}")
     lines.append("")
@@ -74,6 +75,7 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, n
 def regression_latex(coefs: pd.DataFrame, cfg: dict) -> str:
     """booktabs tabular: one panel per outcome, models as columns; numbers as in the Markdown table."""
     models = list(cfg["models"]["formulas"])
+    method = coefs["variance"].iloc[0]
     main = coefs[coefs.variant == "main"]
     ncol = 1 + len(models)
     lines = [f"% Data: {cfg['data']['label']}", "\\begin{tabular}{l" + "r" * len(models) + "}", "\\toprule",
@@ -102,7 +104,7 @@ def regression_latex(coefs: pd.DataFrame, cfg: dict) -> str:
             lines.append(f"{name} & " + " & ".join(vals) + " \\\\")
     lines += ["\\bottomrule",
               f"\\multicolumn{{{ncol}}}{{p{{0.9\\linewidth}}}}{{\\footnotesize Survey-weighted least squares; "
-              "design-based standard errors in parentheses (linearization that accounts for the calibration). "
+              f"standard errors in parentheses, {tex_escape(se_phrase(method))}. "
               "$^{*}$\\,$p<0.05$, $^{**}$\\,$p<0.01$, $^{***}$\\,$p<0.001$ (t with the design's residual degrees of "
               "freedom). " + tex_escape(_sample_note(cfg)) + "} \\\\",
               "\\end{tabular}"]
@@ -121,9 +123,9 @@ def robustness_markdown(rob: pd.DataFrame, cfg: dict, nums, file: str) -> str:
     pc = cfg["models"]["political_capital"]
     ci = float(cfg["estimates"]["ci_level"])
     lines = heading("Robustness of the political-capital coefficients", cfg["data"]["label"]) + [
-        f"Full model ({cfg['models']['full']}) under each variant: coefficient, design-based SE, {ci_label(ci)}, p "
-        "and n. Unweighted: equal weights, with-replacement SEs; no bounds: raking to the same margins without "
-        "bounds on the weights.", ""] + md_header(["variant", "outcome", "term", "coef", "SE", ci_label(ci), "p", "n"],
+        f"Full model ({cfg['models']['full']}) under each variant: coefficient, SE ({se_phrase(rob['variance'].iloc[0])}), "
+        f"{ci_label(ci)}, p and n. Unweighted: equal weights; no bounds: raking to the same margins without bounds on "
+        "the weights.", ""] + md_header(["variant", "outcome", "term", "coef", "SE", ci_label(ci), "p", "n"],
                                                   "lllrrlrr")
     for r in rob[rob.term.isin(pc)].itertuples():
         k = f"robustness.{r.variant}.{r.outcome}.{r.term}"
@@ -168,8 +170,8 @@ def predicted_markdown(pred: pd.DataFrame, cfg: dict, nums, file: str) -> str:
     labels = {str(k): v for k, v in (pcfg.get("level_labels") or {}).items()}
     lines = heading(f"Predicted index by {_label(var, cfg)}", cfg["data"]["label"]) + [
         f"Predictive margins from the full model ({cfg['models']['full']}): the mean prediction over the estimation "
-        f"sample with every respondent set to each level, other covariates as observed; design-based {ci_label(ci)} "
-        "(delta method, accounting for the calibration).", ""] + md_header(
+        f"sample with every respondent set to each level, other covariates as observed; {ci_label(ci)} "
+        f"{se_phrase(pred['variance'].iloc[0])}.", ""] + md_header(
         ["outcome", "level", "predicted", ci_label(ci), "n"], "llrlr")
     for r in pred.itertuples():
         lv = f"{r.level:g}"

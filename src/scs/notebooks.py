@@ -71,5 +71,46 @@ def execute(source: str | Path, ipynb: str | Path, html: str | Path, *, cwd: str
     strip_volatile(nb)
     Path(ipynb).parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(ipynb))
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    templates = Path(source).resolve().parent / "templates"  # figures carry their alternative text
+    body, _ = HTMLExporter(template_name="scs", extra_template_basedirs=[str(templates)]).from_notebook_node(nb)
     Path(html).write_text(body, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- used inside the notebooks
+def show_table(df, *, digits: int = 3, caption: str | None = None):
+    """A table as a reader wants it: no index column, fixed decimals (no scientific notation)."""
+    from IPython.display import display
+
+    num = df.select_dtypes("number").columns
+    styler = df.style.hide(axis="index").format({c: "{:,.%df}" % digits for c in num}, na_rep="")
+    ints = [c for c in num if str(df[c].dtype).startswith(("int", "Int"))]
+    styler = styler.format({c: "{:,.0f}" for c in ints}, na_rep="")
+    if caption:
+        styler = styler.set_caption(caption)
+    display(styler)
+
+
+def show_figure(fig, alt: str, *, width: int | None = None):
+    """A matplotlib figure as a PNG whose HTML carries ``alt`` as its alternative text."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    meta = {"image/png": {"alt": alt, **({"width": width} if width else {})}}
+    display({"image/png": base64.b64encode(buf.getvalue()).decode()}, raw=True, metadata=meta)
+
+
+def show_image(path, alt: str, *, width: int = 800):
+    """A PNG the workflow made, with its alternative text."""
+    import base64
+    from pathlib import Path as _P
+
+    from IPython.display import display
+
+    data = base64.b64encode(_P(path).read_bytes()).decode()
+    display({"image/png": data}, raw=True, metadata={"image/png": {"alt": alt, "width": width}})

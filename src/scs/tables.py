@@ -29,3 +29,15 @@ def md_header(names, align) -> list[str]:
 
 def heading(title: str, label: str) -> list[str]:
     return [f"# {title}", "", f"Data: {label}", ""]
+
+
+VARIANCE_TEXT = {
+    "jackknife": "delete-one jackknife, every replicate calibrated again",
+    "linearization": "linearization that accounts for the calibration",
+    "bootstrap": "bootstrap, every replicate re-weighted",
+}
+
+
+def se_phrase(method: str) -> str:
+    """How the reported SEs were computed, for notes and captions."""
+    return f"design-based ({VARIANCE_TEXT.get(method, method)})"

@@ -8,7 +8,8 @@ rule check_data:
         codebook=CODEBOOK,
         code=pkg("ingest", "codebook", "datacheck"),
     output:
-        md=exhibit(out("clean", "data_problems.md"), "data_problems", "1. Cleaning"),
+        md=out("clean", "data_problems.md"),
+        html=exhibit(out("clean", "data_problems.html"), "data_problems", "1. Cleaning"),
         csv=out("clean", "data_problems.csv"),
     params:
         cfg=cfg("data.format"),
@@ -37,11 +38,13 @@ rule clean:
     output:
         data=out("clean", "clean.parquet"),
         flow_csv=out("clean", "exclusion_flow.csv"),
-        flow_md=exhibit(out("clean", "exclusion_flow.md"), "exclusion_flow", "1. Cleaning"),
+        flow_md=out("clean", "exclusion_flow.md"),
+        flow_html=exhibit(out("clean", "exclusion_flow.html"), "exclusion_flow", "1. Cleaning"),
         excluded=out("clean", "exclusion_log.csv"),
+        profile=out("clean", "exclusion_profile.csv"),
         numbers=out("numbers", "clean.json"),
     params:
-        cfg=cfg("data.format", "cleaning", "scales"),
+        cfg=cfg("data.format", "cleaning", "scales", "weighting.variables", "disclosure"),
         raw_sha256=content_sha256(RAW),
         checksums=os.path.join(os.path.dirname(RAW), "SHA256SUMS"),
     message:

@@ -64,6 +64,15 @@ def battery_figure_outputs():
     return outs
 
 
+def likert_figure_outputs():
+    """Named outputs png_<battery> (in the report) and pdf_<battery> of the Likert charts."""
+    outs = {}
+    for b in BATTERIES:
+        outs[f"png_{b}"] = exhibit(out("figures", f"likert_{b}.png"), "likert", "3. Indices and items")
+        outs[f"pdf_{b}"] = out("figures", f"likert_{b}.pdf")
+    return outs
+
+
 def weights_input():
     return {"weights": out("weights", "weights.parquet"), "design": out("weights", "design.json"),
             "jackknife": out("weights", "jackknife.parquet")}
@@ -120,5 +129,6 @@ def describe_rule(name):
 def describe_notebook(name):
     nb = NOTEBOOKS[name]
     return {"rule": "notebook", "script": script_of("notebook"),
-            "inputs": [f"notebooks/{name}.py", *pkg("notebooks"), *[str(x) for x in nb["inputs"]]],
+            "inputs": [f"notebooks/{name}.py", "notebooks/templates/scs/index.html.j2", *pkg("notebooks", "formula"),
+                       *[str(x) for x in nb["inputs"]]],
             "outputs": [out("notebooks", f"{name}.ipynb"), out("notebooks", f"{name}.html")]}

@@ -10,7 +10,8 @@ rule indices:
     output:
         analysis=out("indices", "analysis.parquet"),
         reliability=out("indices", "reliability.csv"),
-        reliability_md=exhibit(out("indices", "reliability.md"), "reliability", "3. Indices and items"),
+        reliability_md=out("indices", "reliability.md"),
+        reliability_html=exhibit(out("indices", "reliability.html"), "reliability", "3. Indices and items"),
         numbers=out("numbers", "indices.json"),
     params:
         cfg=cfg("scales", "batteries", "disclosure"),
@@ -37,7 +38,8 @@ rule item_estimates:
         code=pkg("means", "design", "weights", "item_tables"),
     output:
         estimates=out("items", "item_estimates.csv"),
-        md=exhibit(out("items", "item_estimates.md"), "item_estimates", "3. Indices and items"),
+        md=out("items", "item_estimates.md"),
+        html=exhibit(out("items", "item_estimates.html"), "item_estimates", "3. Indices and items"),
         distribution=out("items", "item_distribution.csv"),
         contrasts=out("items", "contrasts.csv"),
         numbers=out("numbers", "item_estimates.json"),
@@ -78,3 +80,56 @@ rule figures_items:
         mem_mb=500,
     script:
         "../../scripts/figures_items.py"
+
+
+rule figures_likert:
+    """Likert charts: the weighted share of every answer of every item, one chart per battery."""
+    input:
+        distribution=rules.item_estimates.output.distribution,
+        estimates=rules.item_estimates.output.estimates,
+        code=pkg("figures"),
+    output:
+        **likert_figure_outputs(),
+    params:
+        cfg=cfg("batteries", "scales", "response_scale.labels", "figures.dpi"),
+    message:
+        "Likert charts of the answers, one per battery"
+    benchmark:
+        "logs/benchmarks/figures_likert.tsv"
+    log:
+        "logs/figures_likert.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/figures_likert.py"
+
+
+rule descriptives:
+    """Descriptive statistics of every analysis variable (weighted and unweighted)."""
+    input:
+        analysis=rules.indices.output.analysis,
+        weights=out("weights", "weights.parquet"),
+        code=pkg("descriptives", "descriptive_tables"),
+    output:
+        csv=out("indices", "descriptives.csv"),
+        md=out("indices", "descriptives.md"),
+        html=exhibit(out("indices", "descriptives.html"), "descriptives", "3. Indices and items"),
+        tex=out("indices", "descriptives.tex"),
+        tex_html=exhibit(out("indices", "descriptives_tex.html"), "descriptives_tex", "3. Indices and items"),
+        numbers=out("numbers", "descriptives.json"),
+    params:
+        cfg=cfg("models", "scales"),
+    message:
+        "Descriptive statistics of the analysis variables"
+    benchmark:
+        "logs/benchmarks/descriptives.tsv"
+    log:
+        "logs/descriptives.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(500, 2.0),
+    script:
+        "../../scripts/descriptives.py"

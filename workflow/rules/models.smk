@@ -9,11 +9,14 @@ rule regressions:
         code=pkg("regression", "formula", "design", "weights", "model_tables"),
     output:
         coefficients=out("models", "coefficients.csv"),
-        table_md=exhibit(out("models", "regression_table.md"), "regression", "4. Models"),
-        table_tex=exhibit(out("models", "regression_table.tex"), "regression_tex", "4. Models"),
+        table_md=out("models", "regression_table.md"),
+        table_html=exhibit(out("models", "regression_table.html"), "regression", "4. Models"),
+        table_tex=out("models", "regression_table.tex"),
+        table_tex_html=exhibit(out("models", "regression_table_tex.html"), "regression_tex", "4. Models"),
         samples=out("models", "model_samples.csv"),
         predicted=out("models", "predicted.csv"),
-        predicted_md=exhibit(out("models", "predicted.md"), "predicted", "4. Models"),
+        predicted_md=out("models", "predicted.md"),
+        predicted_html=exhibit(out("models", "predicted.html"), "predicted", "4. Models"),
         numbers=out("numbers", "regressions.json"),
     params:
         cfg=cfg("models", "scales", "estimates"),
@@ -39,7 +42,8 @@ rule robustness:
         code=pkg("regression", "formula", "design", "weights", "model_tables"),
     output:
         csv=out("models", "robustness.csv"),
-        md=exhibit(out("models", "robustness.md"), "robustness", "4. Models"),
+        md=out("models", "robustness.md"),
+        html=exhibit(out("models", "robustness.html"), "robustness", "4. Models"),
         numbers=out("numbers", "robustness.json"),
     params:
         cfg=cfg("models", "estimates", "weighting.method", "weighting.bounds"),
@@ -65,7 +69,8 @@ rule ordered_logits:
         code=pkg("ordinal", "formula", "design", "weights", "model_tables"),
     output:
         csv=out("models", "ordered_logits.csv"),
-        md=exhibit(out("models", "ordered_logits.md"), "ordered", "4. Models"),
+        md=out("models", "ordered_logits.md"),
+        html=exhibit(out("models", "ordered_logits.html"), "ordered", "4. Models"),
         numbers=out("numbers", "ordered_logits.json"),
     params:
         cfg=cfg("models", "scales", "batteries", "estimates"),

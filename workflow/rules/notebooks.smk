@@ -7,17 +7,18 @@ NOTEBOOKS = {
         "cfg": cfg("cleaning", "weighting.variables", "disclosure"),
     },
     "02_weights": {
-        "inputs": [*rules.weights.output, *rules.weight_figure.output, rules.item_estimates.output.estimates],
-        "cfg": cfg("weighting", "disclosure"),
+        "inputs": [*rules.weights.output, rules.clean.output.data, rules.item_estimates.output.estimates],
+        "cfg": cfg("disclosure"),
     },
     "03_indices_items": {
-        "inputs": [*rules.indices.output, *rules.item_estimates.output, *rules.figures_items.output],
+        "inputs": [*rules.indices.output, *rules.item_estimates.output, *rules.figures_items.output,
+                   *rules.figures_likert.output],
         "cfg": cfg("scales", "batteries", "response_scale", "disclosure"),
     },
     "04_models": {
-        "inputs": [*rules.regressions.output, *rules.robustness.output, *rules.ordered_logits.output,
+        "inputs": [*rules.regressions.output, *rules.robustness.output, rules.indices.output.analysis,
                    *rules.figure3.output, rules.reproduction.output.md, *synthetic_truth()],
-        "cfg": cfg("models", "estimates", "synthetic.truth"),
+        "cfg": cfg("models", "scales", "synthetic.truth"),
     },
 }
 
@@ -27,7 +28,8 @@ rule notebook:
     input:
         notebook="notebooks/{name}.py",
         data=lambda wc: NOTEBOOKS[wc.name]["inputs"],
-        code=pkg("notebooks"),
+        template="notebooks/templates/scs/index.html.j2",
+        code=pkg("notebooks", "formula"),
     output:
         ipynb=out("notebooks", "{name}.ipynb"),
         html=exhibit(out("notebooks", "{name}.html"), "notebook", "6. Notebooks", subcategory="{name}"),

@@ -4,8 +4,8 @@ import json
 PROVENANCE_RULES = [
     describe_rule(r)
     for r in ("check_data", "clean", "weights", "weight_figure", "indices", "item_estimates", "figures_items",
-              "regressions", "robustness", "ordered_logits", "figure3", "reproduction", "registry", "checksums",
-              "verify")
+              "figures_likert", "descriptives", "regressions", "robustness", "ordered_logits", "figure3", "reproduction",
+              "registry", "checksums", "verify")
 ] + [describe_notebook(n) for n in NOTEBOOKS]
 
 
@@ -17,7 +17,8 @@ rule provenance:
         code=pkg("provenance"),
     output:
         json=out("provenance.json"),
-        md=exhibit(out("tables_and_programs.md"), "tables_and_programs", "7. Provenance"),
+        md=out("tables_and_programs.md"),
+        html=exhibit(out("tables_and_programs.html"), "tables_and_programs", "7. Provenance"),
     params:
         rules=lambda wc: json.dumps(PROVENANCE_RULES, sort_keys=True),
         exhibits=lambda wc: json.dumps(EXHIBITS, sort_keys=True),

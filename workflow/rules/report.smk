@@ -9,12 +9,13 @@ FRAGMENTS = [
     rules.regressions.output.numbers,
     rules.robustness.output.numbers,
     rules.ordered_logits.output.numbers,
+    rules.descriptives.output.numbers,
 ]
 # the text outputs the drift check compares exactly: every Markdown and LaTeX file of the stages
 TEXT_OUTPUTS = [
     str(f)
     for r in (rules.check_data, rules.clean, rules.weights, rules.indices, rules.item_estimates, rules.regressions,
-              rules.robustness, rules.ordered_logits)
+              rules.robustness, rules.ordered_logits, rules.descriptives)
     for f in r.output
     if str(f).endswith((".md", ".tex"))
 ]
@@ -29,7 +30,8 @@ rule reproduction:
         published=config["reproduction"]["published"],
         code=pkg("reproduction", "registry"),
     output:
-        md=exhibit(out("reproduction.md"), "reproduction", "5. Reproduction"),
+        md=out("reproduction.md"),
+        html=exhibit(out("reproduction.html"), "reproduction", "5. Reproduction"),
         numbers=out("numbers", "reproduction.json"),
     params:
         cfg=cfg("reproduction", "scales", "estimates.ci_level"),
@@ -55,8 +57,9 @@ rule registry:
         code=pkg("registry"),
     output:
         json=out("numbers.json"),
-        tex=exhibit(out("numbers.tex"), "numbers_tex", "5. Reproduction"),
-        disclosure=exhibit(out("disclosure.md"), "disclosure", "5. Reproduction"),
+        tex=out("numbers.tex"),
+        disclosure=out("disclosure.md"),
+        disclosure_html=exhibit(out("disclosure.html"), "disclosure", "5. Reproduction"),
     params:
         cfg=cfg("disclosure"),
     message:
@@ -101,7 +104,8 @@ rule verify:
         pins=existing_pins,
         code=pkg("registry"),
     output:
-        exhibit(out("verify.md"), "verify", "5. Reproduction"),
+        md=out("verify.md"),
+        html=exhibit(out("verify.html"), "verify", "5. Reproduction"),
     params:
         cfg=cfg("verify"),
         pins=PINS,

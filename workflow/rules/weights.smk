@@ -12,7 +12,8 @@ rule weights:
         design=out("weights", "design.json"),
         jackknife=out("weights", "jackknife.parquet"),
         margins=out("weights", "margins.csv"),
-        md=exhibit(out("weights", "diagnostics.md"), "weights", "2. Weights"),
+        md=out("weights", "diagnostics.md"),
+        html=exhibit(out("weights", "diagnostics.html"), "weights", "2. Weights"),
         summary=out("weights", "summary.json"),
         numbers=out("numbers", "weights.json"),
     params:

@@ -1,0 +1,27 @@
+"""Snakemake adapter: descriptive statistics of the analysis variables (rule `descriptives`)."""
+
+import pandas as pd
+from _common import cfg_of, run_step, write_csv, write_numbers, write_table, write_text
+
+from scs import descriptive_tables, descriptives, weights
+from scs.htmltable import source_page
+from scs.registry import Numbers
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+
+
+def main():
+    cfg = cfg_of(smk)
+    frame = pd.read_parquet(smk.input.analysis)
+    w = pd.read_parquet(smk.input.weights, columns=[weights.WEIGHT])[weights.WEIGHT].to_numpy()
+    d = descriptives.descriptives(frame, w, cfg)
+    nums = Numbers("descriptives")
+    write_csv(smk.output.csv, d, cfg)
+    write_table(smk.output.md, smk.output.html, descriptive_tables.descriptives_markdown(d, cfg, nums, smk.output.md))
+    tex = descriptive_tables.descriptives_latex(d, cfg)
+    write_text(smk.output.tex, tex)
+    write_text(smk.output.tex_html, source_page(tex, smk.output.tex, "Descriptive statistics in LaTeX (booktabs)"))
+    write_numbers(smk, nums, cfg)
+
+
+run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -1,0 +1,56 @@
+"""Descriptive statistics of every analysis variable of the models (Table 0 of a survey paper):
+weighted and unweighted mean or share, SD, n and missing, as a table object."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import formula as fml
+
+
+def _wsd(x, w):
+    m = np.average(x, weights=w)
+    return float(np.sqrt(np.average((x - m) ** 2, weights=w)))
+
+
+def analysis_variables(cfg: dict) -> list[tuple[str, str]]:
+    """(variable, kind) of the outcomes, the formulas' variables and the other scales, in model order."""
+    out = [(y, "index") for y in cfg["models"]["outcomes"]]
+    terms = [t for rhs in [*cfg["models"]["formulas"].values(), cfg["models"]["alternative_formula"]]
+             for t in fml.parse_formula(rhs)]
+    for t in terms:
+        kind = "index" if t.var in cfg["scales"] else ("categorical" if t.kind == "cat" else "numeric")
+        out.append((t.var, kind))
+    return list(dict.fromkeys(out))
+
+
+def descriptives(frame: pd.DataFrame, w: np.ndarray, cfg: dict) -> pd.DataFrame:
+    rows = []
+    n_all = len(frame)
+    labels = cfg["models"]["term_labels"]
+    for var, kind in analysis_variables(cfg):
+        s = frame[var]
+        missing = int(s.isna().sum())
+        label = cfg["scales"][var]["label"] if var in cfg["scales"] else labels.get(var, var)
+        if kind == "categorical":
+            ok = s.notna().to_numpy()
+            for lv in sorted(s.dropna().astype(str).unique()):
+                x = (s.astype("string") == lv).to_numpy(dtype=float)[ok]
+                rows.append({"variable": var, "level": lv, "label": f"{label}: {lv}", "statistic": "share",
+                             "weighted": float(np.average(x, weights=w[ok])), "unweighted": float(x.mean()),
+                             "sd_weighted": np.nan, "sd_unweighted": np.nan, "n": int(ok.sum()), "missing": missing})
+            continue
+        x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+        ok = ~np.isnan(x)
+        xs, ws = x[ok], w[ok]
+        binary = ok.any() and set(np.unique(xs)) <= {0.0, 1.0}
+        rows.append({"variable": var, "level": "", "label": label, "statistic": "share" if binary else "mean",
+                     "weighted": float(np.average(xs, weights=ws)) if ok.any() else np.nan,
+                     "unweighted": float(xs.mean()) if ok.any() else np.nan,
+                     "sd_weighted": np.nan if binary or not ok.any() else _wsd(xs, ws),
+                     "sd_unweighted": np.nan if binary or not ok.any() else float(xs.std(ddof=1)),
+                     "n": int(ok.sum()), "missing": missing})
+    out = pd.DataFrame(rows)
+    out.attrs["n"] = n_all
+    return out
