@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= config.yaml
 SMK := $(BIN)/snakemake --configfile=$(CONFIG)
 
-.PHONY: all help test env lock synthetic check-data verify repin report readme fixtures r-deps
+.PHONY: all help test env lock synthetic check-data verify repin paper package report readme fixtures r-deps
 
 all: $(STAMP) ## build every output (the default)
 	$(SMK)
@@ -50,6 +50,11 @@ verify: $(STAMP) ## compare the build with the pins of its raw file
 repin: $(STAMP) ## pin this build on purpose (then commit the pins with the results)
 	$(SMK) repin --forcerun repin
 	$(SMK)
+
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended latexmk lmodern
+paper: $(STAMP) ## the manuscript, every number from the pipeline: <output>/paper/ms.pdf (needs TeX)
+	@command -v latexmk >/dev/null || { echo "make paper needs TeX Live: apt-get install $(TEX_PACKAGES)"; exit 1; }
+	$(SMK) paper
 
 report: $(STAMP) ## the HTML report of every figure and table: report.html
 	$(SMK) --report report.html

@@ -27,6 +27,7 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/provenance.smk"
+include: "workflow/rules/paper.smk"
 
 
 rule all:

@@ -12,6 +12,7 @@ def main():
     reg = registry.merge([registry.load_json(f) for f in smk.input.fragments], cfg)
     write_json(smk.output.json, reg)
     write_text(smk.output.tex, registry.to_tex(reg))
+    write_table(smk.output.catalogue, smk.output.catalogue_html, registry.catalogue_markdown(reg))
     write_table(smk.output.disclosure, smk.output.disclosure_html,
                 registry.disclosure_markdown(reg, cfg["disclosure"]["min_cell"]))
 

@@ -86,19 +86,17 @@ def regression_latex(coefs: pd.DataFrame, cfg: dict) -> str:
         lines += ["\\midrule", f"\\multicolumn{{{ncol}}}{{l}}{{\\textit{{Panel {panel}: "
                                f"{tex_escape(cfg['scales'][y]['label'])}}}}} \\\\"]
         for t in dict.fromkeys(sub["term"]):
-            cells, ses = [], []
+            cells = []
             for m in models:
                 r = sub[(sub.model == m) & (sub.term == t)]
                 if r.empty:
                     cells.append("")
-                    ses.append("")
                     continue
                 r = r.iloc[0]
                 st = stars(r.p)
-                cells.append(tex_number(fmt(r.coef, "coef")) + (f"$^{{{st}}}$" if st else ""))
-                ses.append(f"({tex_number(fmt(r.se, 'se'))})")
+                cells.append(tex_number(fmt(r.coef, "coef")) + (f"$^{{{st}}}$" if st else "")
+                             + f" ({tex_number(fmt(r.se, 'se'))})")
             lines.append(f"{tex_escape(_label(t, cfg))} & " + " & ".join(cells) + " \\\\")
-            lines.append(" & " + " & ".join(ses) + " \\\\")
         for stat, kind, name in (("n", "count", "$n$"), ("r2", "r2", "$R^2$ (weighted)")):
             vals = [tex_number(fmt(sub[sub.model == m][stat].iloc[0], kind)) for m in models]
             lines.append(f"{name} & " + " & ".join(vals) + " \\\\")
@@ -155,7 +153,10 @@ def ordered_markdown(ol: pd.DataFrame, cfg: dict, nums, file: str) -> str:
         for t in show:
             r = grp[grp.term == t].iloc[0]
             k = f"ordered.{item}.{t}"
-            c = nums.add(f"{k}.coef", r.coef, "coef", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n)
+            c = nums.add(f"{k}.coef", r.coef, "coef", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n,
+                         label=f"{_label(t, cfg)}: ordered logit of {labels[item]}")
+            nums.add(f"{k}.ci_low", r.ci_low, "coef", file=file)
+            nums.add(f"{k}.ci_high", r.ci_high, "coef", file=file)
             s = nums.add(f"{k}.se", r.se, "se", file=file)
             cells.append(f"{c}{stars(r.p)} ({s})")
         n = nums.add(f"ordered.{item}.n", grp.n.iloc[0], "count", file=file)

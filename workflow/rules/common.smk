@@ -64,6 +64,10 @@ def battery_figure_outputs():
     return outs
 
 
+def battery_figure_pdfs():
+    return [battery_figure(b, "pdf") for b in BATTERIES]
+
+
 def likert_figure_outputs():
     """Named outputs png_<battery> (in the report) and pdf_<battery> of the Likert charts."""
     outs = {}

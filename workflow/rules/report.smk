@@ -58,6 +58,8 @@ rule registry:
     output:
         json=out("numbers.json"),
         tex=out("numbers.tex"),
+        catalogue=out("numbers_catalogue.md"),
+        catalogue_html=exhibit(out("numbers_catalogue.html"), "numbers_tex", "5. Reproduction"),
         disclosure=out("disclosure.md"),
         disclosure_html=exhibit(out("disclosure.html"), "disclosure", "5. Reproduction"),
     params:

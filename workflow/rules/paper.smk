@@ -1,0 +1,29 @@
+# The manuscript (not in the default target: it needs TeX). `make paper`.
+
+
+rule paper:
+    """The manuscript: every number a macro of numbers.tex, every figure and table a workflow output."""
+    input:
+        ms="paper/ms.tex",
+        allowed="paper/allowed_numbers.txt",
+        numbers=rules.registry.output.tex,
+        tables=[rules.regressions.output.table_tex, rules.descriptives.output.tex],
+        figures=[*battery_figure_pdfs(), rules.figure3.output.pdf],
+        code=pkg("paper"),
+    output:
+        pdf=out("paper", "ms.pdf"),
+    params:
+        out=OUT,
+        epoch=1588291200,  # 2020-05-01: a fixed date, so that two builds give the same bytes
+    message:
+        "The manuscript (latexmk)"
+    benchmark:
+        "logs/benchmarks/paper.tsv"
+    log:
+        "logs/paper.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=800,
+    script:
+        "../../scripts/paper.py"
