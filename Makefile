@@ -56,6 +56,9 @@ paper: $(STAMP) ## the manuscript, every number from the pipeline: <output>/pape
 	@command -v latexmk >/dev/null || { echo "make paper needs TeX Live: apt-get install $(TEX_PACKAGES)"; exit 1; }
 	$(SMK) paper
 
+package: $(STAMP) ## the replication package: dist/<name>-<version>.zip with MANIFEST.sha256
+	$(BIN)/python scripts/package.py $(CONFIG)
+
 report: $(STAMP) ## the HTML report of every figure and table: report.html
 	$(SMK) --report report.html
 
