@@ -21,7 +21,7 @@ def main():
     paper.check_manuscript(ms, smk.input.allowed)
     if not shutil.which("latexmk"):
         raise PipelineError("latexmk is not installed", expected=f"TeX Live: apt-get install {TEX_PACKAGES}")
-    out_dir = Path(smk.params.out).resolve()
+    out_dir = Path(smk.input.numbers).parent.resolve()  # the output folder: numbers.tex is at its top
     env = {**os.environ, "TEXINPUTS": f"{out_dir}/:{ms.parent.resolve()}/:",
            "SOURCE_DATE_EPOCH": str(smk.params.epoch), "FORCE_SOURCE_DATE": "1"}
     with tempfile.TemporaryDirectory() as tmp:

@@ -17,7 +17,7 @@ def main():
     write_table(smk.output.md, smk.output.html, provenance.tables_and_programs(rules, exhibits, cfg["data"]["label"]))
     # this rule's own list is an output too
     rules.append({"rule": "provenance", "script": "scripts/provenance.py", "inputs": list(smk.input.code),
-                  "outputs": [smk.output.md]})
+                  "outputs": [smk.output.md, smk.output.html]})
     write_json(smk.output.json, provenance.build(rules, cfg, Path.cwd(), config_sha256=smk.params.config_sha256))
 
 

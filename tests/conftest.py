@@ -99,6 +99,13 @@ def _xdist() -> bool:
     return "PYTEST_XDIST_WORKER" in os.environ
 
 
+def committed_results() -> list[Path]:
+    """The outputs tracked in git, relative to the project (the working tree may hold untracked ones,
+    e.g. results/paper/ from `make paper`)."""
+    out = subprocess.run(["git", "ls-files", "results"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return sorted(Path(p) for p in out.splitlines())
+
+
 def clone_build(src: Path, dest: Path) -> Path:
     """A copy of a build with its timestamps and Snakemake's records, so that nothing is out of date."""
     shutil.copytree(src, dest, symlinks=True, ignore=shutil.ignore_patterns("locks", "incomplete"))

@@ -30,6 +30,7 @@ def descriptives(frame: pd.DataFrame, w: np.ndarray, cfg: dict) -> pd.DataFrame:
     n_all = len(frame)
     labels = cfg["models"]["term_labels"]
     for var, kind in analysis_variables(cfg):
+        fml.require_variable(var, frame.columns)
         s = frame[var]
         missing = int(s.isna().sum())
         label = cfg["scales"][var]["label"] if var in cfg["scales"] else labels.get(var, var)

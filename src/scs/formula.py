@@ -48,15 +48,26 @@ def variables(terms: list[Term]) -> list[str]:
     return list(dict.fromkeys(t.var for t in terms))
 
 
+def require_variable(var: str, known, *, where: str = "config.yaml", what: str = "the analysis data") -> None:
+    if var not in known:
+        raise PipelineError(f"model formula names variable {var!r}, which is not in {what}", file=where, column=var,
+                            expected="an analysis variable from the codebook or an index from config.scales")
+
+
+def check_formula_names(cfg: dict, known, *, where: str = "config.yaml") -> None:
+    """Before any job runs: every variable of the model formulas is a codebook variable or a scale."""
+    m = cfg["models"]
+    for rhs in [*m["formulas"].values(), m["alternative_formula"]]:
+        for t in parse_formula(rhs, where=where):
+            require_variable(t.var, known, where=where, what="the codebook (analysis or derived variables) or the scales")
+
+
 def model_matrix(frame: pd.DataFrame, terms: list[Term], *, where: str = "config.yaml") -> pd.DataFrame:
     """Numeric design matrix (no intercept column); categorical terms become 0/1 dummies ``var[level]``.
     Missing values stay NaN (the fitting functions drop those rows)."""
     cols = {}
     for t in terms:
-        if t.var not in frame.columns:
-            raise PipelineError(f"model formula names variable {t.var!r}, which is not in the analysis data",
-                                file=where, column=t.var,
-                                expected="an analysis variable from the codebook or an index from config.scales")
+        require_variable(t.var, frame.columns, where=where)
         s = frame[t.var]
         if t.kind == "cat":
             levels = sorted(str(x) for x in pd.unique(s.dropna().astype(str)))

@@ -77,17 +77,21 @@ def execute(source: str | Path, ipynb: str | Path, html: str | Path, *, cwd: str
 
 
 # --------------------------------------------------------------------------- used inside the notebooks
+_TABLES = iter(range(1, 10**6))  # ids of the tables in a notebook, in order (pandas would draw random ones)
+
+
 def show_table(df, *, digits: int = 3, caption: str | None = None):
     """A table as a reader wants it: no index column, fixed decimals (no scientific notation)."""
     from IPython.display import display
 
     num = df.select_dtypes("number").columns
-    styler = df.style.hide(axis="index").format({c: "{:,.%df}" % digits for c in num}, na_rep="")
+    styler = df.style.set_uuid(f"t{next(_TABLES)}").hide(axis="index").format({c: "{:,.%df}" % digits for c in num}, na_rep="")
     ints = [c for c in num if str(df[c].dtype).startswith(("int", "Int"))]
     styler = styler.format({c: "{:,.0f}" for c in ints}, na_rep="")
     if caption:
         styler = styler.set_caption(caption)
-    display(styler)
+    # HTML and plain text only: a Styler's own text form carries its memory address (not reproducible)
+    display({"text/html": styler.to_html(), "text/plain": df.to_string(index=False)}, raw=True)
 
 
 def show_figure(fig, alt: str, *, width: int | None = None):

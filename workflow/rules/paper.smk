@@ -13,7 +13,6 @@ rule paper:
     output:
         pdf=out("paper", "ms.pdf"),
     params:
-        out=OUT,
         epoch=1588291200,  # 2020-05-01: a fixed date, so that two builds give the same bytes
     message:
         "The manuscript (latexmk)"

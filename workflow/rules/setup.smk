@@ -4,7 +4,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))  # the scs package of this checkout
+from scs.codebook import load_codebook  # noqa: E402
 from scs.config import validate_config  # noqa: E402
+from scs.formula import check_formula_names  # noqa: E402
 from scs.errors import PipelineError  # noqa: E402
 
 CONFIG_FILE = str(workflow.overwrite_configfiles[-1]) if workflow.overwrite_configfiles else "config.yaml"
@@ -17,6 +19,13 @@ try:
             raise PipelineError(f"the {_key} file named in {os.path.relpath(CONFIG_FILE)} (data.{_key}) does not exist",
                                 file=config["data"][_key],
                                 expected="an existing file (paths are relative to the project folder)")
+    try:
+        _cb = load_codebook(config["data"]["codebook"])
+    except PipelineError:
+        _cb = None  # the check_data rule reports every problem of the codebook
+    if _cb is not None:
+        check_formula_names(config, {*_cb.by_var, *_cb.derived, *config["scales"]},
+                            where=os.path.relpath(CONFIG_FILE))
 except PipelineError as _exc:
     sys.stderr.write(f"ERROR: {_exc}\n")
     sys.exit(1)
