@@ -13,13 +13,16 @@ the way). `--all` builds everything instead (figures, notebooks, report).
     python benchmarks/bench_scale.py 10000 100000 1000000 [--config config.yaml] [--cores 2]
                                      [--all] [--keep DIR] [--set KEY=VALUE ...]
 
-`--set` passes config overrides to snakemake (e.g. --set weighting.replicates.dtype=float32).
+`--set` changes the configuration of the run (dotted key, YAML value), e.g.
+`--set weighting.replicates.max_rows=200000`.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gc
+import os
 import resource
 import shutil
 import subprocess
@@ -105,16 +108,24 @@ def main():
         raw = work / "data" / "raw" / f"bench_{n}.csv"
         t0 = time.perf_counter()
         make_export(src, n, raw, key_cols, header_rows)
+        gc.collect()
+        os.sync()  # the export on disk before the clock starts, as a user's export would be
         mb = raw.stat().st_size / 1e6
         print(f"\n== {n:,} raw rows ({mb:.0f} MB CSV, made in {time.perf_counter() - t0:.1f} s) ==", flush=True)
-        bcfg = dict(cfg)
+        bcfg = yaml.safe_load(yaml.safe_dump(cfg))  # a deep copy
         bcfg["data"] = {**cfg["data"], "raw": str(raw.relative_to(work)), "source": "simulated",
                         "label": f"SIMULATED benchmark data (the stand-in resampled to {n:,} rows)"}
+        for item in a.set:
+            key, _, value = item.partition("=")
+            node = bcfg
+            *parents, last = key.split(".")
+            for k in parents:
+                node[k] = dict(node.get(k) or {})
+                node = node[k]
+            node[last] = yaml.safe_load(value)
         (work / "bench.yaml").write_text(yaml.safe_dump(bcfg, sort_keys=False, allow_unicode=True))
         targets = [] if a.all else MODEL_TARGETS
-        cmd = [snakemake, "--configfile", "bench.yaml", "--cores", str(a.cores), "-q", *targets]
-        if a.set:
-            cmd += ["--config", *a.set]
+        cmd = [snakemake, *targets, "--configfile", "bench.yaml", "--cores", str(a.cores), "--quiet", "all"]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
         wall = time.perf_counter() - t0

@@ -1,10 +1,12 @@
-"""Snakemake adapter: check the whole export against the codebook and report every problem (rule `check_data`)."""
+"""Snakemake adapter: read the export once, check every cell against the codebook, report every problem,
+and write the checked, typed export for the cleaning stage (rule `check_data`)."""
 
 import logging
 
-from _common import cfg_of, run_step
+import pandas as pd
+from _common import cfg_of, run_step, write_parquet
 
-from scs import datacheck
+from scs import datacheck, ingest
 from scs.codebook import load_codebook
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -13,7 +15,8 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 def main():
     cfg = cfg_of(smk)
     codebook = load_codebook(smk.input.codebook)
-    problems, facts = datacheck.check_raw(smk.input.raw, codebook, cfg["data"].get("format", "auto"))
+    ingest.check_recorded_checksum(smk.input.raw, smk.params.checksums, smk.params.raw_sha256)
+    problems, facts, frame, raw = datacheck.check_and_type(smk.input.raw, codebook, cfg["data"].get("format", "auto"))
     line = datacheck.write_report(problems, facts, md=smk.output.md, csv=smk.output.csv, file=smk.input.raw,
                                   codebook=codebook, label=cfg["data"]["label"], source=cfg["data"]["source"],
                                   html=smk.output.html)
@@ -23,6 +26,9 @@ def main():
         logging.warning("  %s", p.line(smk.input.raw))
     if len(errors) > 5:
         logging.warning("  ... and %d more (see %s)", len(errors) - 5, smk.output.md)
+    # with errors, an empty table: the clean rule stops on the report before it reads the data
+    export = ingest.checked_export(frame, raw, codebook) if frame is not None else pd.DataFrame()
+    write_parquet(smk.output.export, export, cfg)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -16,8 +16,8 @@ def main():
     wcfg = cfg["weighting"]
     frame = pd.read_parquet(smk.input.data)
     targets = weights.load_targets(smk.input.targets)
-    logging.info("weighting %d respondents to %s (%s), with %d re-weighted bootstrap replicates",
-                 len(frame), wcfg["variables"], wcfg["method"], wcfg["replicates"]["n"])
+    logging.info("weighting %d respondents to %s (%s); %s", len(frame), wcfg["variables"], wcfg["method"],
+                 weights.variance_note(len(frame), wcfg))
     result = weights.make_weights(frame, targets, wcfg, file=smk.input.targets,
                                   progress=lambda what, i, n: logging.info("  %s %d of %d", what, i, n))
     for note in result.plan.adjustments:

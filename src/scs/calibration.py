@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.special import expit
 
 EPS = np.finfo(float).eps
@@ -113,24 +114,37 @@ def factors(M: np.ndarray, eta: np.ndarray, *, calfun: str = "logit", lower=None
 
 
 # --------------------------------------------------------------------------- margins
+def level_codes(x, levels) -> tuple[np.ndarray, list[str]]:
+    """The position of each value of ``x`` (compared as text) among ``levels``, -1 for other values;
+    and the other values seen. Hashes each distinct value once (fast on large files)."""
+    codes, uniques = pd.factorize(np.asarray(x, dtype=object), use_na_sentinel=False)
+    text = [str(u) for u in uniques]
+    pos = {str(c): i for i, c in enumerate(levels)}
+    lut = np.array([pos.get(t, -1) for t in text], dtype=np.int64)
+    return lut[codes], sorted(t for t in text if t not in pos)
+
+
 def margin_matrix(columns: dict[str, np.ndarray], levels: dict[str, list[str]]) -> tuple[np.ndarray, list[str]]:
     """Intercept plus treatment dummies (first level the reference) of each margin, as R's model.matrix.
 
-    ``columns`` maps a margin variable to its values (strings); ``levels`` to its categories in order.
-    A value outside ``levels`` raises ValueError.
+    ``columns`` maps a margin variable to its values (compared as text); ``levels`` to its categories in
+    order. A value outside ``levels`` raises ValueError.
     """
     n = len(next(iter(columns.values())))
-    cols = [np.ones(n)]
+    K = 1 + sum(len(lev) - 1 for lev in levels.values())
+    M = np.zeros((n, K))
+    M[:, 0] = 1.0
     names = ["(Intercept)"]
+    j = 1
     for var, lev in levels.items():
-        x = np.asarray(columns[var]).astype(str)
-        unknown = sorted(set(np.unique(x)) - set(lev))
+        codes, unknown = level_codes(columns[var], lev)
         if unknown:
             raise ValueError(f"{var}: categories {unknown} have no target")
-        for cat in lev[1:]:
-            cols.append((x == cat).astype(float))
+        for k, cat in enumerate(lev[1:], 1):
+            M[codes == k, j] = 1.0
             names.append(f"{var}{cat}")
-    return np.column_stack(cols), names
+            j += 1
+    return M, names
 
 
 def margin_totals(shares: dict[str, dict[str, float]], levels: dict[str, list[str]], total: float) -> np.ndarray:
@@ -148,9 +162,10 @@ def needed_factors(columns: dict[str, np.ndarray], levels: dict[str, list[str]],
     tot = d.sum()
     out = {}
     for var, lev in levels.items():
-        x = np.asarray(columns[var]).astype(str)
-        for c in lev:
-            s = d[x == c].sum() / tot
+        codes, _ = level_codes(columns[var], lev)
+        sums = np.bincount(codes[codes >= 0], weights=d[codes >= 0], minlength=len(lev))
+        for i, c in enumerate(lev):
+            s = sums[i] / tot
             out[(var, c)] = (shares[var][c] / s) if s > 0 else np.inf
     return out
 

@@ -7,6 +7,7 @@ from those still remaining; the log names each removed respondent's rule.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .errors import PipelineError
@@ -61,6 +62,52 @@ def rule_variables(rule: dict, cfg: dict) -> list[str]:
     return []
 
 
+def exclusion_steps(frame: pd.DataFrame, cfg: dict) -> tuple[np.ndarray, pd.DataFrame]:
+    """Apply ``cfg['cleaning']['rules']`` in order without copying the data.
+
+    Returns ``(removed_by, flow)``: for each row of ``frame`` the number of the rule that removed it
+    (1, 2, ...; 0 = in the analytic sample) and the flow table (step, rule, description, removed,
+    remaining). Row-wise rules are evaluated on the whole frame and counted among the remaining rows;
+    the duplicate rule looks only at the remaining rows, as the order of the rules requires.
+    """
+    rules = cfg["cleaning"]["rules"]
+    n = len(frame)
+    removed_by = np.zeros(n, dtype=np.int32)
+    alive = np.ones(n, dtype=bool)
+    flow = [{"step": 0, "rule": "raw_export", "description": "Responses in the raw export", "removed": 0,
+             "remaining": n}]
+    for step, rule in enumerate(rules, 1):
+        fn = RULES.get(rule["kind"])
+        if fn is None:
+            raise PipelineError(f"unknown exclusion rule kind {rule['kind']!r} in rule {rule['name']!r}",
+                                file="config.yaml", expected=f"one of {sorted(RULES)}")
+        need = rule_variables(rule, cfg)
+        missing = [v for v in need if v not in frame.columns]
+        if missing:
+            raise PipelineError(f"exclusion rule {rule['name']!r} uses variable(s) {missing} that the codebook does not define",
+                                file="config.yaml", expected="analysis variable names from the codebook")
+        if rule["kind"] == "duplicate":
+            pos = np.flatnonzero(alive)
+            sub = frame[need].iloc[pos].reset_index(drop=True)
+            fails = np.zeros(n, dtype=bool)
+            fails[pos[np.asarray(fn(sub, rule, cfg), dtype=bool)]] = True
+        else:
+            fails = np.asarray(fn(frame[need], rule, cfg), dtype=bool) & alive
+        removed_by[fails] = step
+        alive &= ~fails
+        flow.append({"step": step, "rule": rule["name"], "description": rule.get("description", ""),
+                     "removed": int(fails.sum()), "remaining": int(alive.sum())})
+    return removed_by, pd.DataFrame(flow)
+
+
+def exclusion_log(frame: pd.DataFrame, removed_by: np.ndarray, cfg: dict, key: str = "response_id") -> pd.DataFrame:
+    """One row per removed respondent (key, rule), in the order of the rules."""
+    names = np.array([""] + [r["name"] for r in cfg["cleaning"]["rules"]], dtype=object)
+    order = np.flatnonzero(removed_by > 0)
+    order = order[np.argsort(removed_by[order], kind="stable")]
+    return pd.DataFrame({key: frame[key].iloc[order].astype(str).to_numpy(), "rule": names[removed_by[order]]})
+
+
 def apply_exclusions(frame: pd.DataFrame, cfg: dict, key: str = "response_id"):
     """Apply ``cfg['cleaning']['rules']`` in order.
 
@@ -68,27 +115,9 @@ def apply_exclusions(frame: pd.DataFrame, cfg: dict, key: str = "response_id"):
     (step, rule, description, removed, remaining) and one row per removed
     respondent (key, rule).
     """
-    rules = cfg["cleaning"]["rules"]
-    remaining = frame
-    flow = [{"step": 0, "rule": "raw_export", "description": "Responses in the raw export", "removed": 0,
-             "remaining": len(frame)}]
-    removed_log = []
-    for step, rule in enumerate(rules, 1):
-        fn = RULES.get(rule["kind"])
-        if fn is None:
-            raise PipelineError(f"unknown exclusion rule kind {rule['kind']!r} in rule {rule['name']!r}",
-                                file="config.yaml", expected=f"one of {sorted(RULES)}")
-        missing = [v for v in rule_variables(rule, cfg) if v not in remaining.columns]
-        if missing:
-            raise PipelineError(f"exclusion rule {rule['name']!r} uses variable(s) {missing} that the codebook does not define",
-                                file="config.yaml", expected="analysis variable names from the codebook")
-        fails = fn(remaining, rule, cfg)
-        removed_log.append(pd.DataFrame({key: remaining.loc[fails, key].astype(str).to_numpy(), "rule": rule["name"]}))
-        remaining = remaining.loc[~fails]
-        flow.append({"step": step, "rule": rule["name"], "description": rule.get("description", ""),
-                     "removed": int(fails.sum()), "remaining": len(remaining)})
-    log_df = pd.concat(removed_log, ignore_index=True) if removed_log else pd.DataFrame(columns=[key, "rule"])
-    return remaining.reset_index(drop=True), pd.DataFrame(flow), log_df
+    removed_by, flow = exclusion_steps(frame, cfg)
+    kept = frame.iloc[np.flatnonzero(removed_by == 0)].reset_index(drop=True)
+    return kept, flow, exclusion_log(frame, removed_by, cfg, key)
 
 
 def analysis_columns(codebook: Codebook, frame: pd.DataFrame) -> list[str]:
@@ -107,14 +136,21 @@ def analysis_columns(codebook: Codebook, frame: pd.DataFrame) -> list[str]:
     return [c for c in dict.fromkeys(keep) if c in frame.columns]
 
 
-def clean(frame: pd.DataFrame, codebook: Codebook, cfg: dict):
+def clean(frame: pd.DataFrame, codebook: Codebook, cfg: dict, *, positions: bool = False):
+    """The cleaned data (analysis columns, sorted by the key), the exclusion flow and log; with
+    ``positions=True`` also the exclusion step of every row of ``frame`` (0 = kept)."""
     key = codebook.key_var
-    kept, flow, log_df = apply_exclusions(frame, cfg, key=key)
+    removed_by, flow = exclusion_steps(frame, cfg)
+    kept = np.flatnonzero(removed_by == 0)
     if len(kept) == 0:
         raise PipelineError("no respondent survives the exclusion rules", file="config.yaml",
                             expected="at least one respondent after cleaning (see the exclusion flow)")
-    cleaned = kept[analysis_columns(codebook, kept)].sort_values(key, kind="stable").reset_index(drop=True)
-    return cleaned, flow, log_df
+    cols = analysis_columns(codebook, frame)
+    cleaned = frame[cols].iloc[kept]
+    order = np.argsort(cleaned[key].astype(str).to_numpy(), kind="stable")
+    cleaned = cleaned.iloc[order].reset_index(drop=True)
+    log_df = exclusion_log(frame, removed_by, cfg, key)
+    return (cleaned, flow, log_df, removed_by) if positions else (cleaned, flow, log_df)
 
 
 def flow_markdown(flow: pd.DataFrame, source_label: str, nums, file: str) -> str:
@@ -141,18 +177,22 @@ def flow_markdown(flow: pd.DataFrame, source_label: str, nums, file: str) -> str
     return "\n".join(lines) + "\n"
 
 
-def exclusion_profile(frame: pd.DataFrame, log_df: pd.DataFrame, key: str, characteristics) -> pd.DataFrame:
+def exclusion_profile(frame: pd.DataFrame, removed_by: np.ndarray, cfg: dict, characteristics) -> pd.DataFrame:
     """Who each rule removed: counts of the removed (and of the analytic sample) by each characteristic
-    (missing answers as "unknown"). Aggregates only; small cells are withheld when released."""
-    rule_of = dict(zip(log_df[key].astype(str), log_df["rule"]))
-    status = frame[key].astype(str).map(rule_of).fillna("analytic sample")
+    (missing answers as "unknown"). Aggregates only; small cells are withheld when released.
+    ``removed_by``: the exclusion step of every row (0 = analytic sample), from :func:`exclusion_steps`."""
+    names = np.array(["analytic sample"] + [r["name"] for r in cfg["cleaning"]["rules"]], dtype=object)
     rows = []
     for var in characteristics:
         if var not in frame.columns:
             continue
         values = frame[var].astype("string").fillna("unknown")
-        counts = pd.crosstab(status, values)
-        for rule, row in counts.iterrows():
-            for cat, n in row.items():
-                rows.append({"rule": rule, "variable": var, "category": str(cat), "n": int(n)})
+        codes, cats = pd.factorize(values, sort=False)
+        counts = np.bincount(removed_by.astype(np.int64) * len(cats) + codes,
+                             minlength=len(names) * len(cats)).reshape(len(names), len(cats))
+        present = np.flatnonzero(counts.sum(axis=1) > 0)
+        # the layout of pd.crosstab: statuses and categories in sorted order
+        for i in sorted(present, key=lambda i: names[i]):
+            for j in np.argsort(np.asarray(cats, dtype=str), kind="stable"):
+                rows.append({"rule": names[i], "variable": var, "category": str(cats[j]), "n": int(counts[i, j])})
     return pd.DataFrame(rows, columns=["rule", "variable", "category", "n"])

@@ -14,23 +14,33 @@ import pandas as pd
 
 from .codebook import Codebook
 from .errors import PipelineError
-from .ingest import Problem, check_cells, read_raw
+from .ingest import Problem, check_cells, derive, read_raw, to_analysis
 
 COLUMNS = ["severity", "kind", "column", "count", "first_rows", "values", "message", "expected", "fix"]
 
 
-def check_raw(path, codebook: Codebook, fmt: str = "auto") -> tuple[list[Problem], dict]:
-    """Every problem of the export (a file that cannot be read at all is one problem) and facts about it."""
+def check_and_type(path, codebook: Codebook, fmt: str = "auto"):
+    """Read the export once: every problem (a file that cannot be read at all is one problem), facts about
+    it, and, when no problem is an error, the typed analysis data and the raw table (else None, None)."""
     try:
         raw = read_raw(path, codebook, fmt)
     except PipelineError as exc:
         return [Problem("unreadable", exc.message, exc.column, [exc.row] if exc.row is not None else [], 1,
                         [(str(exc.got), 1)] if exc.got is not None else [], exc.expected or "",
-                        "re-export the file as the message says")], {"format": None, "rows": 0, "columns": 0}
-    _, problems = check_cells(raw, codebook)
+                        "re-export the file as the message says")], {"format": None, "rows": 0, "columns": 0}, None, None
+    typed, problems = check_cells(raw, codebook)
     for n in raw.notes:
         problems.insert(0, Problem("note", n, None, [], 1, [], "", "", severity="warning"))
-    return problems, {"format": raw.format, "rows": raw.cells.height, "columns": raw.cells.width}
+    facts = {"format": raw.format, "rows": raw.cells.height, "columns": raw.cells.width}
+    if any(p.severity == "error" for p in problems):
+        return problems, facts, None, None
+    return problems, facts, derive(to_analysis(typed, codebook), codebook), raw
+
+
+def check_raw(path, codebook: Codebook, fmt: str = "auto") -> tuple[list[Problem], dict]:
+    """Every problem of the export and facts about it (the check alone)."""
+    problems, facts, _, _ = check_and_type(path, codebook, fmt)
+    return problems, facts
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:

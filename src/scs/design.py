@@ -35,7 +35,8 @@ class Design:
     psu: np.ndarray | None = None           # first-stage cluster of each unit (None: each unit its own PSU)
     jackknife: np.ndarray | None = None     # n x n delete-one (JK1) replicate weights
     variance: str = "linearization"         # the SE reported: linearization | jackknife | bootstrap
-    _q: np.ndarray | None = field(default=None, repr=False)
+    _q: tuple | None = field(default=None, repr=False)
+    _gram: tuple | None = field(default=None, repr=False)
 
     def __post_init__(self):
         self.weight = np.asarray(self.weight, dtype=float)
@@ -65,32 +66,38 @@ class Design:
         return 0 if self.replicates is None else self.replicates.shape[1]
 
     # ------------------------------------------------------------------ linearization
-    def _basis(self) -> np.ndarray:
+    def _basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """Q, an orthonormal basis of the calibration model M sqrt(d) (rank as R's qr), premultiplied
+        by s and by 1/s, s = g sqrt(d) = w / sqrt(d): the residualization is then two products."""
         if self._q is None:
-            X = self.calib * np.sqrt(self.base)[:, None]
-            q, r = np.linalg.qr(X)
-            keep = np.abs(np.diag(r)) > 1e-10 * np.abs(np.diag(r)).max()  # rank, as R's qr
-            self._q = q[:, keep]
+            q = _orthonormal(self.calib, self.base)
+            s = (self.weight / np.sqrt(self.base))[:, None]
+            self._q = (q * s, q / s)
         return self._q
 
     def residualize(self, x: np.ndarray) -> np.ndarray:
-        """R's calibration step of ``svyrecvar``: qr.resid(qr(M sqrt(d)), x / (g sqrt(d))) * g sqrt(d)."""
+        """R's calibration step of ``svyrecvar``: qr.resid(qr(M sqrt(d)), x / (g sqrt(d))) * g sqrt(d)
+        = x - (sQ) (Q/s)' x."""
         if self.calib is None:
             return x
-        s = self.weight / np.sqrt(self.base)  # g * sqrt(d) with g = w / d
-        q = self._basis()
-        z = x / s[:, None]
-        z = z - q @ (q.T @ z)
-        return z * s[:, None]
+        qs, qi = self._basis()
+        return x - qs @ (qi.T @ x)
+
+    def _totals(self, infl: np.ndarray) -> np.ndarray:
+        """Residualized influence values, centred (one stratum, each unit its own PSU)."""
+        x = np.asarray(infl, dtype=float).reshape(self.n, -1)
+        x = self.residualize(x) if self.calib is not None else x.copy()
+        x -= x.mean(axis=0)
+        return x
 
     def vcov(self, infl: np.ndarray) -> np.ndarray:
         """Linearization covariance of estimators with influence values ``infl`` (n x k, weighted):
         with-replacement (ultimate cluster) variance of the PSU totals within strata, as R's ``svyrecvar``
         without finite population corrections."""
-        x = self.residualize(np.asarray(infl, dtype=float).reshape(self.n, -1))
         if self.psu is None and self.strata is None:
-            x = x - x.mean(axis=0)
+            x = self._totals(infl)
             return self.n / (self.n - 1) * (x.T @ x)
+        x = self.residualize(np.asarray(infl, dtype=float).reshape(self.n, -1))
         strata = np.zeros(self.n, dtype=int) if self.strata is None else np.unique(self.strata, return_inverse=True)[1]
         psu = np.arange(self.n) if self.psu is None else np.unique(self.psu, return_inverse=True)[1]
         V = np.zeros((x.shape[1], x.shape[1]))
@@ -104,6 +111,33 @@ class Design:
             tot = tot - tot.mean(axis=0)
             V += len(ids) / (len(ids) - 1) * (tot.T @ tot)
         return V
+
+    def variances(self, infl: np.ndarray) -> np.ndarray:
+        """The diagonal of :meth:`vcov`, without forming the residuals: with C = (Q/s)'x and B = (sQ)'x,
+        sum of e^2 = x'x - 2 B'C + C'(sQ)'(sQ)C and sum of e = 1'x - 1'(sQ) C (a few products with the
+        K calibration columns instead of passes over an n x k array). A column whose residuals are
+        nearly zero (a calibration variable itself), where these differences lose digits, is computed
+        from its residuals as :meth:`vcov` does."""
+        x = np.asarray(infl, dtype=float).reshape(self.n, -1)
+        if self.psu is not None or self.strata is not None:
+            return np.diag(self.vcov(x))
+        if self.calib is None:
+            xc = x - x.mean(axis=0)
+            return self.n / (self.n - 1) * np.einsum("ij,ij->j", xc, xc)
+        qs, qi = self._basis()
+        if self._gram is None:
+            self._gram = (qs.T @ qs, qs.sum(axis=0))
+        G, qsum = self._gram
+        C, B = qi.T @ x, qs.T @ x
+        sq = np.einsum("ij,ij->j", x, x)
+        ss = sq - 2 * np.einsum("kj,kj->j", B, C) + np.einsum("kj,kl,lj->j", C, G, C)
+        se = x.sum(axis=0) - qsum @ C
+        v = ss - se * se / self.n
+        exact = ~(v > 1e-6 * sq)
+        if exact.any():
+            e = self._totals(x[:, exact])
+            v[exact] = np.einsum("ij,ij->j", e, e)
+        return self.n / (self.n - 1) * v
 
     # ------------------------------------------------------------------ replicates
     def replicate_sets(self) -> dict:
@@ -129,6 +163,21 @@ class Design:
     def method(self) -> str:
         """The variance method of the reported SEs: the configured one when its replicates exist."""
         return self.variance if self.variance in self.replicate_sets() else "linearization"
+
+
+_ORTH: list = []  # the last basis: designs that share the calibration model and prior weights share it
+
+
+def _orthonormal(calib: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the columns of M sqrt(d), keeping the rank as R's qr does."""
+    for M, d, q in _ORTH:
+        if M is calib and np.array_equal(d, base):
+            return q
+    q, r = np.linalg.qr(calib * np.sqrt(base)[:, None])
+    keep = np.abs(np.diag(r)) > 1e-10 * np.abs(np.diag(r)).max()  # rank, as R's qr
+    q = q[:, keep]
+    _ORTH[:] = [(calib, base, q)]
+    return q
 
 
 def unweighted(n: int, *, variance: str = "linearization") -> Design:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -35,6 +36,19 @@ class PipelineError(Exception):
         super().__init__(text)
 
 
+def _profiled(main, log) -> None:
+    """SCS_PROFILE=<folder>: a cProfile of the step to <folder>/<log name>.prof (for benchmarks)."""
+    import cProfile
+
+    folder = Path(os.environ["SCS_PROFILE"])
+    folder.mkdir(parents=True, exist_ok=True)
+    prof = cProfile.Profile()
+    try:
+        prof.runcall(main)
+    finally:
+        prof.dump_stats(folder / f"{Path(log).stem if log else 'step'}.prof")
+
+
 def run_step(main, *, log: str | Path | None = None, outputs=()) -> None:
     """Run ``main()``; on failure print one clear line, keep the traceback in the log.
 
@@ -48,7 +62,7 @@ def run_step(main, *, log: str | Path | None = None, outputs=()) -> None:
         handlers.append(logging.FileHandler(log, mode="w", encoding="utf-8"))
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=handlers, force=True)
     try:
-        main()
+        _profiled(main, log) if os.environ.get("SCS_PROFILE") else main()
     except Exception as exc:  # noqa: BLE001 - the adapter's whole job
         for out in outputs:
             p = Path(out)

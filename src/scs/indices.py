@@ -61,19 +61,20 @@ def cronbach_alpha(X: np.ndarray, w: np.ndarray | None = None) -> float:
 
 
 def item_rest(X: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    """Correlation of each item with the sum of the other items (complete rows)."""
+    """Correlation of each item with the sum of the other items (complete rows), from the (weighted)
+    covariance matrix of the items: cov(x_j, rest_j) = sum_k!=j C_jk, var(rest_j) = sum_k,l!=j C_kl."""
     X = np.asarray(X, dtype=float)
     ok = ~np.isnan(X).any(axis=1)
     X = X[ok]
     if len(X) < 2:
         return np.full(X.shape[1], np.nan)
     w = np.ones(len(X)) if w is None else np.asarray(w, dtype=float)[ok]
-    out = []
-    for j in range(X.shape[1]):
-        rest = np.delete(X, j, axis=1).sum(axis=1)
-        C = _wcov(np.column_stack([X[:, j], rest]), w)
-        out.append(C[0, 1] / np.sqrt(C[0, 0] * C[1, 1]))
-    return np.array(out)
+    C = _wcov(X, w)
+    total, row = C.sum(), C.sum(axis=1)
+    diag = np.diag(C)
+    cov_rest = row - diag
+    var_rest = total - 2 * row + diag
+    return cov_rest / np.sqrt(diag * var_rest)
 
 
 def reliability(frame: pd.DataFrame, w: np.ndarray, cfg: dict) -> pd.DataFrame:

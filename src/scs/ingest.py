@@ -92,27 +92,43 @@ def read_raw(path: str | Path, codebook: Codebook, fmt: str = "auto") -> RawTabl
     return raw
 
 
+def _not_utf8(path, data: bytes, exc: UnicodeDecodeError) -> PipelineError:
+    line = data[: exc.start].count(b"\n") + 1
+    return PipelineError("file is not UTF-8 text (it may be GBK or another legacy encoding)", file=path, row=line,
+                         expected="a UTF-8 CSV: re-export from Qualtrics with 'Download as CSV' (UTF-8)")
+
+
 def _decode(path: Path) -> tuple[bytes, list[str]]:
+    """The file's bytes (a UTF-8 byte-order mark kept: the readers below skip it). The header rows are
+    checked for UTF-8 here; the rows below by the CSV reader (:func:`_check_utf8` finds the line)."""
     data = path.read_bytes()
     notes = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    else:
+    if not data.startswith(b"\xef\xbb\xbf"):
         notes.append("no UTF-8 byte-order mark (Qualtrics writes one); read as UTF-8")
+    head_end = len(data) if len(data) <= HEAD_BYTES else data.rfind(b"\n", 0, HEAD_BYTES) + 1 or HEAD_BYTES
     try:
-        data.decode("utf-8")
+        data[:head_end].decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise PipelineError("file is not UTF-8 text (it may be GBK or another legacy encoding)", file=path, row=line,
-                            expected="a UTF-8 CSV: re-export from Qualtrics with 'Download as CSV' (UTF-8)") from None
-    if not data.strip():
+        raise _not_utf8(path, data, exc) from None
+    if not data or data.isspace() or data == b"\xef\xbb\xbf":
         raise PipelineError("file is empty", file=path, expected="a Qualtrics CSV export")
     return data, notes
 
 
+def _check_utf8(path, data: bytes) -> None:
+    """The whole file as UTF-8 (the slow path, when the CSV reader found a byte that is not)."""
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, data, exc) from None
+
+
+HEAD_BYTES = 1 << 22  # the start of the file decoded up front (the header rows)
+
+
 def _header_records(data: bytes, n: int) -> list[list[str]]:
     """The first ``n`` CSV records (header rows), read with the csv module."""
-    head = data[: 1 << 22].decode("utf-8", errors="replace")
+    head = data[:HEAD_BYTES].decode("utf-8-sig", errors="replace")
     reader = csv.reader(io.StringIO(head, newline=""))
     out = []
     try:
@@ -128,7 +144,7 @@ def _header_records(data: bytes, n: int) -> list[list[str]]:
 def _record_lines(data: bytes, n_skip: int) -> tuple[list[int], list[tuple[int, str]]]:
     """Start line of every data record and the records whose cell count differs from the header's
     (the slow path, used only when the fast one cannot tell)."""
-    text = data.decode("utf-8")
+    text = data.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""))
     lines, bad = [], []
     start, width = 1, None
@@ -173,13 +189,19 @@ def read_qualtrics_csv(path: str | Path, codebook: Codebook) -> RawTable:
         raise PipelineError(f"duplicated column name(s) {dup}", file=path, row=1, expected="unique column ids")
     invalid = []
     names = [f"c{i}" for i in range(len(header))]
-    table = pcsv.read_csv(
-        io.BytesIO(data),
-        read_options=pcsv.ReadOptions(skip_rows=nh, column_names=names, block_size=1 << 24),
-        convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=False,
-                                            quoted_strings_can_be_null=False),
-        parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda r: invalid.append(r) or "skip"),
-    )
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(data),
+            read_options=pcsv.ReadOptions(skip_rows=nh, column_names=names, block_size=1 << 24),
+            convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=False,
+                                                quoted_strings_can_be_null=False),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True,
+                                            invalid_row_handler=lambda r: invalid.append(r) or "skip"),
+        )
+    except pa.ArrowInvalid as exc:
+        if "utf" in str(exc).lower():
+            _check_utf8(path, data)
+        raise
     n = table.num_rows
     if n == 0 and not invalid:
         raise PipelineError("the file has header rows but no responses", file=path, row=nh + 1)
@@ -303,10 +325,10 @@ def _not_a_code(raw, col, codebook, s, mask, choice_text) -> Problem:
                    f"one of the codes {_code_text(codebook.all_codes(col))} or blank", fix)
 
 
-def _numeric_values(raw, col, codebook, s, blank, choice_text) -> tuple[pl.Series, list[Problem]]:
+def _numeric_values(raw, col, codebook, s, blank, choice_text, num=None) -> tuple[pl.Series, list[Problem]]:
     """Codes and numbers: not numeric, not whole, outside the codes or the range."""
     cid, typ = col["id"], col["type"]
-    num = s.cast(pl.Float64, strict=False)
+    num = s.cast(pl.Float64, strict=False) if num is None else num
     if typ == "categorical" and choice_text:
         labels = codebook.labels(col)
         num = num.fill_null(s.str.to_lowercase().replace_strict({k.lower(): float(v) for k, v in labels.items()},
@@ -355,12 +377,22 @@ def _datetime_values(raw, col, codebook, s, blank) -> tuple[pl.Series, list[Prob
                         "export dates in the codebook's datetime_format")]
 
 
-def column_values(raw: RawTable, col: dict, codebook: Codebook, *, choice_text: bool) -> tuple[pl.Series, list[Problem]]:
-    """The typed values of one raw column, and every problem of its cells."""
-    s = raw.cells[col["id"]].cast(pl.String).fill_null("").str.strip_chars()
+NUMERIC = ("categorical", "integer", "number")
+
+
+def _stripped(name: str) -> pl.Expr:
+    return pl.col(name).cast(pl.String).fill_null("").str.strip_chars()
+
+
+def column_values(raw: RawTable, col: dict, codebook: Codebook, *, choice_text: bool, s: pl.Series | None = None,
+                  num: pl.Series | None = None) -> tuple[pl.Series, list[Problem]]:
+    """The typed values of one raw column, and every problem of its cells (``s``, ``num``: the column's
+    stripped text and its numbers, when already computed for many columns at once)."""
+    if s is None:
+        s = raw.cells.select(_stripped(col["id"])).to_series()
     blank = (s == "").to_numpy()
-    if col["type"] in ("categorical", "integer", "number"):
-        return _numeric_values(raw, col, codebook, s, blank, choice_text)
+    if col["type"] in NUMERIC:
+        return _numeric_values(raw, col, codebook, s, blank, choice_text, num)
     if col["type"] == "datetime":
         return _datetime_values(raw, col, codebook, s, blank)
     return s.set(pl.Series(blank), None).alias(col["id"]), []
@@ -372,7 +404,7 @@ def looks_like_choice_text(raw: RawTable, codebook: Codebook) -> bool:
     for col in codebook.columns:
         if col["type"] != "categorical" or col["id"] not in raw.cells.columns:
             continue
-        s = raw.cells[col["id"]].cast(pl.String).fill_null("").str.strip_chars()
+        s = raw.cells[col["id"]].head(20000).cast(pl.String).fill_null("").str.strip_chars()
         s = s.filter(s != "").head(2000)
         total += len(s)
         text += int(s.cast(pl.Float64, strict=False).is_null().sum())
@@ -400,10 +432,13 @@ def check_cells(raw: RawTable, codebook: Codebook) -> tuple[dict[str, pl.Series]
                                 f"add it to {codebook.path} if the analysis needs it", severity="warning"))
     choice_text = raw.format == "qualtrics_choice_text"
     typed = {}
-    for col in codebook.columns:
-        if col["id"] not in present:
-            continue
-        typed[col["id"]], probs = column_values(raw, col, codebook, choice_text=choice_text)
+    cols = [c for c in codebook.columns if c["id"] in present]
+    # text and numbers of every column at once (polars spreads the columns over the cores)
+    text = raw.cells.select([_stripped(c["id"]) for c in cols])
+    nums = text.select([pl.col(c["id"]).cast(pl.Float64, strict=False) for c in cols if c["type"] in NUMERIC])
+    for col in cols:
+        typed[col["id"]], probs = column_values(raw, col, codebook, choice_text=choice_text, s=text[col["id"]],
+                                                num=nums[col["id"]] if col["type"] in NUMERIC else None)
         problems += probs
     key = codebook.key
     if key in typed:
@@ -429,6 +464,18 @@ def first_error(problems: list[Problem]) -> Problem | None:
 
 
 # --------------------------------------------------------------------------- typing and recoding
+def _int_array(s: pl.Series) -> pd.arrays.IntegerArray:
+    v = s.cast(pl.Float64).to_numpy()
+    miss = np.isnan(v)
+    return pd.arrays.IntegerArray(np.where(miss, 0, v).astype(np.int64), miss)
+
+
+def _float_array(s: pl.Series) -> pd.arrays.FloatingArray:
+    v = s.cast(pl.Float64).to_numpy()
+    miss = np.isnan(v)
+    return pd.arrays.FloatingArray(np.where(miss, 0.0, v), miss)
+
+
 def to_analysis(typed: dict[str, pl.Series], codebook: Codebook) -> pd.DataFrame:
     """Analysis variables: missing codes ("don't know", "refused") become NA, and every analysis column
     with missing codes gets a 0/1 column <var>__dk (1 = a missing code was given; NA = blank)."""
@@ -439,26 +486,35 @@ def to_analysis(typed: dict[str, pl.Series], codebook: Codebook) -> pd.DataFrame
         s = typed[col["id"]]
         var = col["var"]
         if col["type"] in ("categorical", "integer"):
-            v = s.to_pandas().astype("Float64").astype("Int64")
+            v = pd.Series(_int_array(s), copy=False)
         elif col["type"] == "number":
-            v = s.to_pandas().astype("Float64")
+            v = pd.Series(_float_array(s), copy=False)
         elif col["type"] == "datetime":
             v = s.to_pandas()
         else:
-            v = s.to_pandas().astype("string")
+            v = pd.Series(pd.arrays.ArrowStringArray(s.cast(pl.String).to_arrow().cast("large_string")), copy=False)
         miss = codebook.missing_codes(col)
         if miss:
-            is_miss = v.isin(list(miss))
+            blank = v.isna().to_numpy()
+            is_miss = np.isin(v.to_numpy(dtype=float, na_value=np.nan), list(miss))
             if col["role"] == "analysis":
-                out[var + DK_SUFFIX] = is_miss.astype("Int64").mask(v.isna())
+                out[var + DK_SUFFIX] = pd.Series(pd.arrays.IntegerArray(is_miss.astype(np.int64), blank), copy=False)
             v = v.mask(is_miss)
         out[var] = v
     return pd.DataFrame(out)
 
 
+def _lookup(src: pd.Series, mapping: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the values of ``src`` among the keys of ``mapping`` (-1: not a key or missing)."""
+    keys = pd.Index(list(mapping))
+    idx = keys.get_indexer(src.to_numpy(dtype=object, na_value=None)) if src.dtype == object else \
+        keys.get_indexer(pd.Series(src).astype("Float64").to_numpy(dtype=float, na_value=np.nan))
+    return idx, idx < 0
+
+
 def derive(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Add the derived analysis variables defined in the codebook."""
-    frame = frame.copy()
+    """Add the derived analysis variables defined in the codebook (to a shallow copy of ``frame``)."""
+    frame = frame.copy(deep=False)
     for name, spec in codebook.derived.items():
         if "any" in spec:
             parts = frame[list(spec["any"])].astype("Int64")
@@ -468,13 +524,18 @@ def derive(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         if "map" in spec:
             mapping = {int(k): v for k, v in spec["map"].items()}
             values = list(mapping.values())
+            idx, na = _lookup(src, mapping)
             numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-            mapped = src.map(mapping)
-            if numeric:
-                all_int = all(isinstance(v, int) for v in values)
-                frame[name] = mapped.astype("Int64" if all_int else "Float64")
+            if numeric and all(isinstance(v, int) for v in values):
+                arr = np.asarray(values, dtype=np.int64)[np.where(na, 0, idx)]
+                frame[name] = pd.Series(pd.arrays.IntegerArray(arr, na), index=frame.index)
+            elif numeric:
+                arr = np.asarray(values, dtype=float)[np.where(na, 0, idx)]
+                frame[name] = pd.Series(pd.arrays.FloatingArray(arr, na), index=frame.index)
             else:
-                frame[name] = mapped.astype("string")
+                arr = np.asarray(values, dtype=object)[np.where(na, 0, idx)]
+                arr[na] = None
+                frame[name] = pd.Series(arr, index=frame.index).astype("string")
         else:
             cats = pd.cut(src.astype("Float64").to_numpy(dtype=float, na_value=np.nan), bins=spec["edges"],
                           labels=spec["labels"], right=False)
@@ -502,16 +563,56 @@ def check_recorded_checksum(path, sums_file, sha256: str) -> bool | None:
     return True
 
 
-def blank_mask(raw: RawTable, codebook: Codebook, variables) -> pd.DataFrame:
-    """True where a raw cell is empty (not asked or skipped), by analysis variable; missing codes are not blank."""
-    ids = {c["var"]: c["id"] for c in codebook.columns}
-    return pd.DataFrame({v: (raw.cells[ids[v]].cast(pl.String).fill_null("").str.strip_chars() == "").to_numpy()
-                         for v in variables if v in ids and ids[v] in raw.cells.columns})
+def blank_in_frame(frame: pd.DataFrame, variables) -> pd.DataFrame:
+    """True where the raw cell was empty (not asked or skipped; a missing code is not blank), by variable,
+    from the typed data: a variable with missing codes was blank where its ``__dk`` flag is NA, one
+    without where it is NA (the data check admits no other value)."""
+    out = {}
+    for v in variables:
+        if v + DK_SUFFIX in frame.columns:
+            out[v] = frame[v + DK_SUFFIX].isna().to_numpy()
+        elif v in frame.columns:
+            out[v] = frame[v].isna().to_numpy()
+    return pd.DataFrame(out)
 
 
-def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, raw: RawTable, positions, grids: dict, key: str) -> None:
+ROW_LINE, ROW_CASE = "_line", "_case"  # the raw row of each response in the checked export
+
+
+def checked_export(frame: pd.DataFrame, raw: RawTable, codebook: Codebook) -> pd.DataFrame:
+    """The checked, typed export as the cleaning stage reads it: free-text columns dropped, identifying
+    columns replaced by integer codes (equal values, equal codes, in order of first appearance; NA stays NA),
+    so that an exclusion rule can still find repeated panel members while no identifier is written; and
+    the raw row of each response (file line of a CSV, case number of a .sav or .dta) for messages."""
+    roles = {c["var"]: c["role"] for c in codebook.columns}
+    out = {}
+    for name in frame.columns:
+        role = roles.get(name.removesuffix(DK_SUFFIX), "derived")
+        if role == "free_text":
+            continue
+        if role == "identifying":
+            codes, _ = pd.factorize(frame[name], use_na_sentinel=True)
+            out[name] = pd.Series(pd.arrays.IntegerArray(codes.astype(np.int64), codes < 0), copy=False)
+        else:
+            out[name] = frame[name].reset_index(drop=True)
+    if raw.lines is not None:
+        out[ROW_LINE] = np.asarray(raw.lines, dtype=np.int64)
+    else:
+        out[ROW_CASE] = np.arange(1, len(frame) + 1, dtype=np.int64)
+    return pd.DataFrame(out)
+
+
+def row_labels(frame: pd.DataFrame) -> list:
+    """The raw row of each response of a checked export, as messages name it (file line, or "case N")."""
+    if ROW_LINE in frame.columns:
+        return frame[ROW_LINE].tolist()
+    return [f"case {i}" for i in frame[ROW_CASE].tolist()]
+
+
+def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, file: str, rows, grids: dict, key: str) -> None:
     """A respondent in the analytic sample who left every item of a grid blank (not "don't know") points
-    at a broken export or a missing exclusion rule: stop and name them."""
+    at a broken export or a missing exclusion rule: stop and name them. ``frame`` and ``blank`` hold the
+    analytic sample; ``rows`` their raw rows."""
     for name, spec in grids.items():
         cols = [it["var"] for it in spec["items"] if it["var"] in blank.columns]
         if not cols:
@@ -521,7 +622,7 @@ def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, raw: RawTable, posi
             i = int(np.flatnonzero(all_blank)[0])
             raise PipelineError(
                 f"respondent {frame[key].iloc[i]} is in the analytic sample but left all {len(cols)} {name} items blank",
-                file=raw.file, row=raw.row(positions[i]),
+                file=file, row=rows[i],
                 expected="at least one answer (or \"don't know\") per grid, or an exclusion rule that removes them")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .design import Design, interval
 
-CHUNK = 64  # columns per block, to bound memory on large files
+CHUNK = 24  # columns per block, to bound memory on large files
 
 
 @dataclass
@@ -44,8 +44,13 @@ class MeanEstimates:
         return interval(self.est, s, ci_level, self.df) if s is not None else (None, None)
 
 
-def _influence(w, Y, mask, est, tot):
-    return w[:, None] * mask * (np.where(mask, Y, 0.0) - est) / tot
+def _influence(w, Yz, mask, est, tot):
+    """w (y - mean) / sum(w) on the domain, 0 elsewhere (Yz: y with 0 outside the domain)."""
+    out = Yz - est
+    out *= mask
+    out *= w[:, None]
+    out /= tot
+    return out
 
 
 def _ratio(Rw, Yz, mask):
@@ -71,7 +76,7 @@ def means(design: Design, Y: np.ndarray, names: list[str], *, replicates: bool =
         with np.errstate(invalid="ignore", divide="ignore"):
             e = (w @ Yz) / tot
         est[cols], n[cols] = e, mask.sum(axis=0)
-        se[cols] = np.sqrt(np.clip(np.diag(design.vcov(_influence(w, Yc, mask, e, tot))), 0, None))
+        se[cols] = np.sqrt(np.clip(design.variances(_influence(w, Yz, mask, e, tot)), 0, None))
         for kind, (Rw, _, _) in sets.items():
             se_reps[kind][cols] = np.sqrt(np.diag(design.replicate_vcov(e, _ratio(Rw, Yz, mask), kind)))
     df = np.array([design.df_in(~np.isnan(Y[:, j])) for j in range(k)])
@@ -92,7 +97,7 @@ def contrasts(design: Design, Y: np.ndarray, pairs: list[tuple[int, int]], names
     for j, (a, b) in enumerate(pairs):
         A[a, j], A[b, j] = 1.0, -1.0
     est = e @ A
-    se = np.sqrt(np.clip(np.diag(design.vcov(_influence(w, Y, mask, e, tot) @ A)), 0, None))
+    se = np.sqrt(np.clip(design.variances(_influence(w, Yz, mask, e, tot) @ A), 0, None))
     se_reps = {}
     for kind, (Rw, _, _) in (design.replicate_sets() if replicates else {}).items():
         se_reps[kind] = np.sqrt(np.diag(design.replicate_vcov(est, _ratio(Rw, Yz, mask) @ A, kind)))

@@ -125,17 +125,19 @@ def ordered_logits(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFra
     """Weighted ordered logit of every battery item on the full model's covariates."""
     full = cfg["models"]["full"]
     X = fml.model_matrix(frame, formulas(cfg)[full])
+    Xv = X.to_numpy(float)
+    x_ok = ~np.isnan(Xv).any(axis=1)
     ci = float(cfg["estimates"]["ci_level"])
     rows = []
     for b in cfg["batteries"]:
         for it in cfg["scales"][b]["items"]:
             y = frame[it["var"]].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-            ok = ~np.isnan(y) & ~np.isnan(X.to_numpy(float)).any(axis=1)
+            ok = ~np.isnan(y) & x_ok
             if ok.sum() == 0 or len(np.unique(y[ok])) < 3:
                 rows.append(pd.DataFrame([{"scale": b, "item": it["var"], "term": "(none)", "coef": np.nan,
                                            "label": "too few answers for an ordered logit", "n": int(ok.sum())}]))
                 continue
-            f = ordinal.ordered_logit(design, y, X.to_numpy(float))
+            f = ordinal.ordered_logit(design, y, Xv)
             if not f.converged:
                 raise PipelineError(f"the ordered logit of {it['var']!r} did not converge", file="config.yaml",
                                     column=it["var"])

@@ -47,21 +47,48 @@ class OrderedLogit:
         return pd.DataFrame({"term": terms, "coef": est, "se": se, "ci_low": lo, "ci_high": hi, "p": p})
 
 
+class _Data:
+    """One fit's data sorted by response category (sums over a category are sums over a slice), with X
+    centred at ``mu`` and a column of ones appended (so one matrix product gives the sums of a set of
+    vectors and their X-weighted sums). ``rows``: the rows of X in the fit (default: all)."""
+
+    def __init__(self, X, yk, w, K1, mu, rows=None):
+        order = np.argsort(yk, kind="stable")
+        self.order = order
+        idx = order if rows is None else np.asarray(rows)[order]
+        p = X.shape[1]
+        self.X1 = np.empty((len(order), p + 1))
+        np.take(X, idx, axis=0, out=self.X1[:, :p])
+        self.X1[:, :p] -= mu
+        self.X1[:, p] = 1.0
+        self.yk = yk[order]
+        self.w = w[order]
+        self.K1 = K1
+        counts = np.bincount(self.yk, minlength=K1 + 1)
+        self.edges = np.concatenate([[0], np.cumsum(counts)])
+
+    @property
+    def X(self) -> np.ndarray:
+        return self.X1[:, :-1]
+
+    def seg_products(self, V: np.ndarray) -> np.ndarray:
+        """V (m x n) times [X 1] within each category: (K1 + 1) x m x (p + 1)."""
+        e = self.edges
+        return np.stack([V[:, e[k]:e[k + 1]] @ self.X1[e[k]:e[k + 1]] for k in range(self.K1 + 1)])
+
+
 def _parts(X, yk, beta, zeta):
-    """a = zeta_k - eta, b = zeta_{k-1} - eta with F(a) - F(b) = P(Y = k)."""
+    """P(Y = k) = F(a) - F(b) with a = zeta_k - eta, b = zeta_{k-1} - eta; the outer cut points are
+    -inf and +inf, where F and its density f are 0 or 1 and 0 (so no case distinctions)."""
     eta = X @ beta
-    K1 = len(zeta)
-    up = yk < K1
-    lo = yk > 0
-    a = np.where(up, zeta[np.minimum(yk, K1 - 1)] - eta, np.inf)
-    b = np.where(lo, zeta[np.maximum(yk - 1, 0)] - eta, -np.inf)
+    zpad = np.concatenate([[-np.inf], zeta, [np.inf]])
+    a = zpad[yk + 1] - eta
+    b = zpad[yk] - eta
     Fa, Fb = special.expit(a), special.expit(b)
-    fa = np.where(up, Fa * (1 - Fa), 0.0)
-    fb = np.where(lo, Fb * (1 - Fb), 0.0)
-    dfa = np.where(up, fa * (1 - 2 * Fa), 0.0)
-    dfb = np.where(lo, fb * (1 - 2 * Fb), 0.0)
+    fa = Fa * (1 - Fa)
+    fb = Fb * (1 - Fb)
     P = Fa - Fb
-    return P, fa, fb, dfa, dfb, up, lo
+    return P, Fa, Fb, fa, fb
 
 
 def loglik(X, yk, w, beta, zeta) -> float:
@@ -75,79 +102,166 @@ def loglik(X, yk, w, beta, zeta) -> float:
 
 def scores(X, yk, beta, zeta) -> np.ndarray:
     """Per-observation gradient of log P(Y = y_i) with respect to (beta, zeta)."""
-    P, fa, fb, _, _, up, lo = _parts(X, yk, beta, zeta)
+    P, _, _, fa, fb = _parts(X, yk, beta, zeta)
     n, p = X.shape
     K1 = len(zeta)
     S = np.zeros((n, p + K1))
     S[:, :p] = -X * ((fa - fb) / P)[:, None]
     rows = np.arange(n)
+    up, lo = yk < K1, yk > 0
     S[rows[up], p + yk[up]] += fa[up] / P[up]
     S[rows[lo], p + yk[lo] - 1] -= fb[lo] / P[lo]
     return S
 
 
-def hessian(X, yk, w, beta, zeta) -> np.ndarray:
-    """Weighted Hessian of the log-likelihood (analytic)."""
-    P, fa, fb, dfa, dfb, up, lo = _parts(X, yk, beta, zeta)
-    n, p = X.shape
-    K1 = len(zeta)
-    d = fa - fb
-    h_ee = (dfa - dfb) / P - d ** 2 / P ** 2
-    h_eu = -dfa / P + fa * d / P ** 2          # d2/(d eta d zeta_up)
-    h_el = dfb / P - fb * d / P ** 2           # d2/(d eta d zeta_low)
-    h_uu = dfa / P - fa ** 2 / P ** 2
-    h_ll = -dfb / P - fb ** 2 / P ** 2
-    h_ul = fa * fb / P ** 2
-    Uo = np.zeros((n, K1))
-    Lo = np.zeros((n, K1))
-    rows = np.arange(n)
-    Uo[rows[up], yk[up]] = 1.0
-    Lo[rows[lo], yk[lo] - 1] = 1.0
-    H = np.zeros((p + K1, p + K1))
-    H[:p, :p] = (X * (w * h_ee)[:, None]).T @ X           # d eta / d beta = x
-    cross = (X * (w * h_eu)[:, None]).T @ Uo + (X * (w * h_el)[:, None]).T @ Lo
+def _state(D: _Data, theta) -> tuple[float, tuple | None]:
+    """Log-likelihood at theta and the parts the gradient and Hessian reuse (None where it is -inf)."""
+    p = D.X1.shape[1] - 1
+    beta, zeta = theta[:p], theta[p:]
+    if np.any(np.diff(zeta) <= 0):
+        return -np.inf, None
+    parts = _parts(D.X, D.yk, beta, zeta)
+    if np.any(parts[0] <= 0):
+        return -np.inf, None
+    return float(D.w @ np.log(parts[0])), parts
+
+
+def _grad_hess(D: _Data, parts):
+    """Weighted gradient and Hessian of the log-likelihood (analytic), on category-sorted data.
+
+    With u = f(a)/P, l = f(b)/P, d = u - l, A = 1 - 2F(a), B = 1 - 2F(b), the second derivatives of
+    log P are: eta-eta u A - l B - d^2 (<= 0: concave), eta-zeta_up u (d - A), eta-zeta_low l (B - d),
+    zeta_up-zeta_up u (A - u), zeta_low-zeta_low -l (B + l), zeta_up-zeta_low u l. Every sum over a
+    category, plain or X-weighted, comes from one product per category; the beta-beta block from one more.
+    """
+    X, w, K1 = D.X, D.w, D.K1
+    p = X.shape[1]
+    P, Fa, Fb, fa, fb = parts
+    u = fa / P
+    lo = fb / P
+    d = u - lo
+    A = 1 - 2 * Fa
+    B = 1 - 2 * Fb
+    wu, wl = w * u, w * lo
+    V = np.empty((8, len(w)))
+    np.subtract(wu, wl, out=V[0])                   # w d: gradient in eta
+    np.multiply(wu, d - A, out=V[1])                # eta, zeta_up
+    np.multiply(wl, B - d, out=V[2])                # eta, zeta_low
+    V[3], V[4] = wu, wl                             # gradient in zeta (up, low)
+    np.multiply(wu, A - u, out=V[5])                # zeta_up, zeta_up
+    np.multiply(-wl, B + lo, out=V[6])              # zeta_low, zeta_low
+    np.multiply(wu, lo, out=V[7])                   # zeta_up, zeta_low
+    seg = D.seg_products(V)                         # (K1 + 1) x 8 x (p + 1)
+    g = np.empty(p + K1)
+    g[:p] = -seg[:, 0, :p].sum(axis=0)
+    g[p:] = seg[:K1, 3, p] - seg[1:, 4, p]
+    H = np.empty((p + K1, p + K1))
+    hee = w * (d * d - u * A + lo * B)              # -w * (second derivative eta-eta) >= 0
+    Xs = X * np.sqrt(np.clip(hee, 0, None))[:, None]
+    H[:p, :p] = -(Xs.T @ Xs)                        # d eta / d beta = x
+    cross = seg[:K1, 1, :p].T + seg[1:, 2, :p].T
     H[:p, p:] = cross
     H[p:, :p] = cross.T
-    H[p:, p:] = (Uo * (w * h_uu)[:, None]).T @ Uo + (Lo * (w * h_ll)[:, None]).T @ Lo
-    UL = (Uo * (w * h_ul)[:, None]).T @ Lo
-    H[p:, p:] += UL + UL.T
-    return H
+    Z = np.diag(seg[:K1, 5, p] + seg[1:, 6, p])
+    ul = seg[1:K1, 7, p]                            # category k: zeta_k (up) with zeta_{k-1} (low)
+    Z[np.arange(1, K1), np.arange(K1 - 1)] += ul
+    Z[np.arange(K1 - 1), np.arange(1, K1)] += ul
+    H[p:, p:] = Z
+    return g, H
 
 
-def _fit(y, X, w, tol=1e-10, max_iter=100):
-    y = np.asarray(y)
+def hessian(X, yk, w, beta, zeta) -> np.ndarray:
+    """Weighted Hessian of the log-likelihood (analytic)."""
     X = np.asarray(X, dtype=float)
-    w = np.asarray(w, dtype=float)
-    levels = np.unique(y)
-    yk = np.searchsorted(levels, y)
-    K1 = len(levels) - 1
-    p = X.shape[1]
-    # centre X for the optimizer (cut points shift back below)
-    mu = (w @ X) / w.sum()
-    Xc = X - mu
-    cum = np.cumsum(np.bincount(yk, weights=w, minlength=K1 + 1))[:-1] / w.sum()
-    theta = np.concatenate([np.zeros(p), special.logit(np.clip(cum, 1e-8, 1 - 1e-8))])
-    ll = loglik(Xc, yk, w, theta[:p], theta[p:])
+    D = _Data(X, np.asarray(yk), np.asarray(w, dtype=float), len(zeta), np.zeros(X.shape[1]))
+    return _grad_hess(D, _parts(D.X, D.yk, beta, zeta))[1]
+
+
+STEP_TOL = 1e-6         # a full Newton step below this ends the iterations (the next would be ~1e-12)
+WARM_START_ROWS = 20000  # above twice this many rows, Newton starts from a fit to an evenly spaced subsample
+
+
+def _newton(D: _Data, theta, tol, max_iter):
+    ll, parts = _state(D, theta)
     converged = False
     it = 0
     for it in range(1, max_iter + 1):
-        g = w @ scores(Xc, yk, theta[:p], theta[p:])
-        H = hessian(Xc, yk, w, theta[:p], theta[p:])
+        g, H = _grad_hess(D, parts)
         step = np.linalg.solve(H, -g)
         t = 1.0
         while True:
             cand = theta + t * step
-            ll_new = loglik(Xc, yk, w, cand[:p], cand[p:])
+            ll_new, parts_new = _state(D, cand)
             if ll_new >= ll - 1e-12 * abs(ll) or t < 1e-10:
                 break
             t /= 2
-        theta, ll = cand, ll_new
-        if np.max(np.abs(g)) / w.sum() < tol and np.max(np.abs(t * step)) < 1e-8:
+        if parts_new is None:
+            break
+        theta, ll, parts = cand, ll_new, parts_new
+        size = np.max(np.abs(t * step))
+        # converged: a negligible step, or a full Newton step so small that the next one (quadratic
+        # convergence: about its square) would change nothing that is reported
+        if (np.max(np.abs(g)) / D.w.sum() < tol and size < 1e-8) or (t == 1.0 and size < STEP_TOL):
             converged = True
             break
+    return theta, converged, it
+
+
+@dataclass
+class _Fitted:
+    beta: np.ndarray
+    zeta: np.ndarray
+    levels: np.ndarray
+    converged: bool
+    iterations: int
+    influence: np.ndarray   # n_out x (p + K1): w_i s_i (-H)^-1 of (beta, zeta); 0 outside the fit
+
+
+def _fit(y, X, w, rows=None, n_out=None, tol=1e-10, max_iter=100) -> _Fitted:
+    """Fit to the rows ``rows`` of X (default: all) with answers ``y`` and weights ``w`` of those rows;
+    the influence values are returned for ``n_out`` rows (default: the fitted ones), 0 outside the fit."""
+    y = np.asarray(y)
+    X = np.asarray(X, dtype=float)
+    w = np.asarray(w, dtype=float)
+    rows = np.arange(len(y)) if rows is None else np.asarray(rows)
+    n_out = len(y) if n_out is None else n_out
+    levels = np.unique(y)
+    yk = np.searchsorted(levels, y)
+    K1 = len(levels) - 1
+    p = X.shape[1]
+    # centre X for the optimizer: zeta_c = zeta - mu'beta (the cut points shift back below)
+    mu = (w @ X[rows]) / w.sum()  # (rows outside the fit may hold NaN)
+    cum = np.cumsum(np.bincount(yk, weights=w, minlength=K1 + 1))[:-1] / w.sum()
+    theta = np.concatenate([np.zeros(p), special.logit(np.clip(cum, 1e-8, 1 - 1e-8))])
+    n = len(y)
+    if n > 2 * WARM_START_ROWS:
+        sub = np.arange(0, n, n // WARM_START_ROWS)
+        if len(np.unique(yk[sub])) == K1 + 1:
+            start, ok, _ = _newton(_Data(X, yk[sub], w[sub], K1, mu, rows[sub]), theta, 1e-6, max_iter)
+            if ok:
+                theta = start
+    D = _Data(X, yk, w, K1, mu, rows)
+    theta, converged, it = _newton(D, theta, tol, max_iter)
+    # influence values of the centred parameters (scores times the inverse information), then of the
+    # reported ones through the linear map A: (beta, zeta) = A (beta, zeta_c)
+    parts = _parts(D.X, D.yk, theta[:p], theta[p:])
+    _, H = _grad_hess(D, parts)
+    P, _, _, fa, fb = parts
+    S = np.zeros((n, p + K1))
+    np.multiply(D.X, (-D.w * (fa - fb) / P)[:, None], out=S[:, :p])
+    for k in range(K1 + 1):
+        lo_, hi_ = D.edges[k], D.edges[k + 1]
+        if k < K1:
+            S[lo_:hi_, p + k] = D.w[lo_:hi_] * fa[lo_:hi_] / P[lo_:hi_]
+        if k > 0:
+            S[lo_:hi_, p + k - 1] -= D.w[lo_:hi_] * fb[lo_:hi_] / P[lo_:hi_]
+    A = np.eye(p + K1)
+    A[p:, :p] = mu[None, :]
+    infl = np.zeros((n_out, p + K1))
+    infl[rows[D.order]] = S @ (np.linalg.inv(-H) @ A.T)
     beta = theta[:p]
-    zeta = theta[p:] + mu @ beta  # x'b - zeta with x centred: zeta_c = zeta - mu'b
-    return beta, zeta, yk, levels, converged, it
+    zeta = theta[p:] + mu @ beta
+    return _Fitted(beta=beta, zeta=zeta, levels=levels, converged=converged, iterations=it, influence=infl)
 
 
 def ordered_logit(design: Design, y: np.ndarray, X: np.ndarray, *, df: float | None = None) -> OrderedLogit:
@@ -155,17 +269,12 @@ def ordered_logit(design: Design, y: np.ndarray, X: np.ndarray, *, df: float | N
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float)
     ok = ~np.isnan(y) & ~np.isnan(X).any(axis=1)
-    w = design.weight
-    beta, zeta, yk, levels, converged, it = _fit(y[ok].astype(int), X[ok], w[ok])
-    S = scores(X[ok], yk, beta, zeta)
-    H = hessian(X[ok], yk, w[ok], beta, zeta)
-    Hinv = np.linalg.inv(-H)
-    infl = np.zeros((design.n, S.shape[1]))
-    infl[ok] = (S * w[ok][:, None]) @ Hinv
-    cov = design.vcov(infl)
-    dfree = design.df_in(ok) - len(beta) if df is None else df
-    return OrderedLogit(beta=beta, zeta=zeta, cov=cov, n=int(ok.sum()), levels=levels, converged=converged,
-                        iterations=it, df=dfree)
+    rows = np.flatnonzero(ok)
+    f = _fit(y[rows].astype(int), X, design.weight[rows], rows=rows, n_out=design.n)
+    cov = design.vcov(f.influence)
+    dfree = design.df_in(ok) - len(f.beta) if df is None else df
+    return OrderedLogit(beta=f.beta, zeta=f.zeta, cov=cov, n=int(ok.sum()), levels=f.levels, converged=f.converged,
+                        iterations=f.iterations, df=dfree)
 
 
 def ordered_logit_fixed(y, X, w=None) -> OrderedLogit:
@@ -173,9 +282,8 @@ def ordered_logit_fixed(y, X, w=None) -> OrderedLogit:
     y = np.asarray(y)
     X = np.asarray(X, dtype=float)
     w = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
-    beta, zeta, yk, levels, converged, it = _fit(y, X, w)
-    S = scores(X, yk, beta, zeta) * w[:, None]
+    f = _fit(y, X, w)
     n = len(y)
-    Hinv = np.linalg.inv(-hessian(X, yk, w, beta, zeta))
-    cov = Hinv @ (S.T @ S * n / (n - 1)) @ Hinv
-    return OrderedLogit(beta=beta, zeta=zeta, cov=cov, n=n, levels=levels, converged=converged, iterations=it)
+    cov = f.influence.T @ f.influence * n / (n - 1)
+    return OrderedLogit(beta=f.beta, zeta=f.zeta, cov=cov, n=n, levels=f.levels, converged=f.converged,
+                        iterations=f.iterations)

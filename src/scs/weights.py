@@ -129,11 +129,9 @@ class Plan:
         out = {}
         for v, x in raw.items():
             mapping = {orig: cat for cat, origs in self.members.get(v, {}).items() for orig in origs}
-            x = np.asarray(x).astype(str)
-            if mapping:
-                cats, inv = np.unique(x, return_inverse=True)
-                x = np.array([mapping.get(c, c) for c in cats], dtype=object)[inv]
-            out[v] = x
+            codes, uniques = pd.factorize(np.asarray(x, dtype=object), use_na_sentinel=False)
+            text = [str(u) for u in uniques]
+            out[v] = np.array([mapping.get(t, t) for t in text], dtype=object)[codes]
         return out
 
     def key(self) -> str:
@@ -331,12 +329,39 @@ def jackknife_weights(M: np.ndarray, base: np.ndarray, etas: np.ndarray, method:
     return d * g
 
 
+def replicate_plan(n: int, wcfg: dict) -> tuple[bool, int]:
+    """Whether the delete-one jackknife is made, and how many bootstrap replicates, for n respondents
+    (``weighting.jackknife.max_rows``, ``weighting.replicates.n`` and ``.max_rows``)."""
+    jcfg = wcfg.get("jackknife") or {}
+    use_jk = wcfg["method"] in CALFUN and bool(jcfg.get("max_rows")) and n <= int(jcfg["max_rows"])
+    rcfg = wcfg.get("replicates") or {}
+    R = int(rcfg.get("n", 0))
+    if R and rcfg.get("max_rows") is not None and n > int(rcfg["max_rows"]):
+        R = 0
+    return use_jk, R
+
+
+def variance_note(n: int, wcfg: dict) -> str:
+    """What the weights rule makes for the variances, in words (printed when it starts)."""
+    use_jk, R = replicate_plan(n, wcfg)
+    parts = []
+    if use_jk:
+        parts.append(f"{n} delete-one jackknife replicates, each calibrated again")
+    if R:
+        parts.append(f"{R} re-weighted bootstrap replicates")
+    if not parts:
+        return ("linearization SEs only (more respondents than weighting.jackknife.max_rows and "
+                "weighting.replicates.max_rows)")
+    return "linearization SEs and " + " and ".join(parts)
+
+
 def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file: str = "data/targets.csv",
                  progress=None, jackknife_methods=None) -> WeightingResult:
     """Weights, unbounded raking weights and re-weighted bootstrap replicates of the cleaned sample."""
     variables = list(wcfg["variables"])
     check_sample(frame, targets, variables, file=file)
-    columns = {v: frame[v].astype(str).to_numpy() for v in variables}
+    columns = {v: np.array([str(u) for u in uniq], dtype=object)[codes]
+               for v in variables for codes, uniq in [pd.factorize(frame[v].to_numpy(dtype=object), use_na_sentinel=False)]}
     levels, shares = target_levels(targets, variables), target_shares(targets, variables)
     n = len(frame)
     bw = wcfg.get("base_weight")
@@ -356,16 +381,11 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file
         raise PipelineError("unbounded raking of the sample did not converge (for the robustness table)", file=file,
                             expected="margins that raking can meet (see the weighting diagnostics)")
     jk = None
-    jcfg = wcfg.get("jackknife") or {}
-    if wcfg["method"] in CALFUN and jcfg.get("max_rows") and n <= int(jcfg["max_rows"]):
+    use_jk, R = replicate_plan(n, wcfg)
+    if use_jk:
         jk = {m: jackknife_multipliers(columns, plan, base, m, wcfg, file=file, progress=progress)
               for m in (jackknife_methods or (wcfg["method"], "raking"))}
     rcfg = wcfg.get("replicates") or {}
-    R = int(rcfg.get("n", 0))
-    max_rows = rcfg.get("max_rows")
-    if R and max_rows is not None and n > int(max_rows):
-        log.info("%d respondents > weighting.replicates.max_rows = %d: linearization only, no replicates", n, max_rows)
-        R = 0
     reps, plans, index = None, [], []
     if R:
         mult = rao_wu_multipliers(n, R, int(rcfg["seed"]))
@@ -438,9 +458,16 @@ def jackknife_frame(result: WeightingResult) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+_CALIB: list = []  # the last calibration matrix: designs of the same data and plan share it
+
+
 def calibration_matrix(frame: pd.DataFrame, plan: Plan) -> np.ndarray:
-    columns = plan.columns({v: frame[v].astype(str).to_numpy() for v in plan.levels})
+    for f, key, M in _CALIB:
+        if f is frame and key == plan.key():
+            return M
+    columns = plan.columns({v: frame[v].to_numpy(dtype=object) for v in plan.levels})
     M, _ = cal.margin_matrix(columns, plan.levels)
+    _CALIB[:] = [(frame, plan.key(), M)]
     return M
 
 
@@ -454,8 +481,8 @@ def load_design(frame: pd.DataFrame, weights: pd.DataFrame, record: dict, *, wei
     variant); ``replicates=False`` skips the bootstrap columns; ``jackknife`` (jackknife.parquet) adds
     the delete-one replicates; ``variance`` is the method of the reported SEs.
     """
-    ids = frame["response_id"].astype(str).to_numpy()
-    if len(ids) != len(weights) or not np.array_equal(ids, weights["response_id"].astype(str).to_numpy()):
+    ids = frame["response_id"].to_numpy(dtype=object)
+    if len(ids) != len(weights) or not (ids == weights["response_id"].to_numpy(dtype=object)).all():
         raise PipelineError("the stored weights are for other respondents than the analysis data; rerun the weights rule",
                             file="weights.parquet")
     plan = Plan.from_json(record["plan"])
@@ -486,7 +513,7 @@ def margins_table(frame: pd.DataFrame, weights: np.ndarray, plan: Plan, targets:
     """Target, unweighted and weighted share of every margin category as weighted (after any collapsing)."""
     rows = []
     w = np.asarray(weights, dtype=float)
-    cols = plan.columns({v: frame[v].astype(str).to_numpy() for v in plan.levels})
+    cols = plan.columns({v: frame[v].to_numpy(dtype=object) for v in plan.levels})
     status = {(r.variable, r.category): r.status for r in targets.itertuples()}
     for v, lev in plan.levels.items():
         for c in lev:
@@ -509,7 +536,7 @@ def replicate_check(reps: np.ndarray, base: np.ndarray, frame: pd.DataFrame, rec
     mult = rao_wu_multipliers(len(base), R, int(seed))
     plans = [Plan.from_json(p) for p in record["replicates"]["plans"]]
     index = record["replicates"]["plan_index"]
-    raw = {v: frame[v].astype(str).to_numpy() for v in record["variables"]}
+    raw = {v: frame[v].to_numpy(dtype=object) for v in record["variables"]}
     worst_margin, worst_bound, outside = 0.0, 0.0, 0
     for r in range(R):
         plan = plans[index[r]]

@@ -2,7 +2,8 @@
 
 
 rule check_data:
-    """Check every cell of the raw export against the codebook; report all problems at once."""
+    """Read the raw export once, check every cell against the codebook (all problems at once), and write
+    the checked, typed export (no identifiers) that the cleaning stage reads."""
     input:
         raw=RAW,
         codebook=CODEBOOK,
@@ -11,9 +12,11 @@ rule check_data:
         md=out("clean", "data_problems.md"),
         html=exhibit(out("clean", "data_problems.html"), "data_problems", "1. Cleaning"),
         csv=out("clean", "data_problems.csv"),
+        export=out("clean", "export.parquet"),
     params:
         cfg=cfg("data.format"),
         raw_sha256=content_sha256(RAW),
+        checksums=os.path.join(os.path.dirname(RAW), "SHA256SUMS"),
     message:
         "Checking the raw export {input.raw} against the codebook"
     benchmark:
@@ -29,12 +32,12 @@ rule check_data:
 
 
 rule clean:
-    """Read the export through the codebook, apply the exclusion rules: cleaned data and exclusion flow."""
+    """Apply the exclusion rules to the checked export: cleaned data and exclusion flow."""
     input:
-        raw=RAW,
+        export=rules.check_data.output.export,
         codebook=CODEBOOK,
         problems=rules.check_data.output.csv,
-        code=pkg("ingest", "codebook", "clean"),
+        code=pkg("ingest", "codebook", "datacheck", "clean"),
     output:
         data=out("clean", "clean.parquet"),
         flow_csv=out("clean", "exclusion_flow.csv"),
@@ -44,11 +47,9 @@ rule clean:
         profile=out("clean", "exclusion_profile.csv"),
         numbers=out("numbers", "clean.json"),
     params:
-        cfg=cfg("data.format", "cleaning", "scales", "weighting.variables", "disclosure"),
-        raw_sha256=content_sha256(RAW),
-        checksums=os.path.join(os.path.dirname(RAW), "SHA256SUMS"),
+        cfg=cfg("data.raw", "cleaning", "scales", "weighting.variables", "disclosure"),
     message:
-        "Cleaning: exclusion rules on {input.raw}"
+        f"Cleaning: exclusion rules on the checked export of {RAW}"
     benchmark:
         "logs/benchmarks/clean.tsv"
     log:

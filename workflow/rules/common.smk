@@ -41,9 +41,19 @@ def pkg(*modules):
     return [f"src/scs/{m}.py" for m in modules]
 
 
+_SHA256 = {}
+
+
 def content_sha256(path):
-    """Checksum of an input file: as a param, a changed file reruns its rule even if its mtime was kept."""
-    return file_sha256(path) if os.path.isfile(path) else "missing"
+    """Checksum of an input file: as a param, a changed file reruns its rule even if its mtime was kept.
+    Computed once per file (and size and mtime) while the workflow is read."""
+    if not os.path.isfile(path):
+        return "missing"
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    if key not in _SHA256:
+        _SHA256[key] = file_sha256(path)
+    return _SHA256[key]
 
 
 def raw_data_id():

@@ -74,6 +74,9 @@ rule ordered_logits:
         numbers=out("numbers", "ordered_logits.json"),
     params:
         cfg=cfg("models", "scales", "batteries", "estimates"),
+    # the longest job of the model stage (benchmarks/bench_scale.py): started first, so that the
+    # other model jobs share the remaining cores with it instead of delaying it
+    priority: 10
     message:
         "Weighted ordered logits of every item"
     benchmark:
