@@ -24,6 +24,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/weights.smk"
 include: "workflow/rules/indices.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/multiverse.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/provenance.smk"
@@ -37,6 +38,7 @@ rule all:
         rules.figures_items.output,
         rules.figures_likert.output,
         rules.figure3.output,
+        expand(rules.multiverse_figure.output, outcome=MV_OUTCOMES),
         rules.verify.output,
         expand(rules.notebook.output, name=NOTEBOOKS),
         rules.provenance.output,

@@ -263,3 +263,53 @@ def text_overlaps(fig, *, pad: float = 0.5) -> list[tuple[str, str]]:
                     out.append((ann.get_text(), "an interval"))
                     break
     return out
+
+
+# --------------------------------------------------------------------------- the specification curve
+def spec_curve_figure(curve: pd.DataFrame, choices: dict[str, list[str]], defaults: dict[str, str], *, title: str,
+                      term_labels: dict, joint: dict, source_label: str, synthetic: bool, ci_level: float = 0.95):
+    """Sorted estimates with their intervals (top) and the options that made each (below, one row per
+    option, grouped by dimension); the configured specification and the share significant marked."""
+    import seaborn as sns
+
+    x = np.arange(len(curve))
+    rows = [(d, o) for d, opts in choices.items() for o in opts]
+    with plt.rc_context(STYLE), sns.axes_style("ticks", STYLE):
+        fig = plt.figure(figsize=(8.5, 3.2 + 0.16 * len(rows)))
+        gs = fig.add_gridspec(2, 1, height_ratios=[2.4, 0.16 * len(rows) + 0.4], hspace=0.06, left=0.3, right=0.98,
+                              top=0.86, bottom=0.11)
+        ax, bx = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+        sig = curve["sig"].to_numpy(bool)
+        ax.vlines(x, curve["ci_low"], curve["ci_high"], color=np.where(sig, POINT_COLOR, "0.7"), lw=0.6)
+        ax.scatter(x, curve["coef"], s=4, color=np.where(sig, POINT_COLOR, "0.45"), zorder=3)
+        ax.axhline(0, color="0.2", lw=0.8)
+        if curve["configured"].any():
+            k = int(np.flatnonzero(curve["configured"].to_numpy())[0])
+            ax.scatter([k], [curve["coef"].iloc[k]], s=40, facecolor="none", edgecolor=HIGHLIGHT, zorder=4,
+                       label="configured analysis")
+            ax.legend(loc="lower right", frameon=False, fontsize=7)
+        terms = ", ".join(term_labels.get(t, t) for t in dict.fromkeys(curve["term"]))
+        ax.set_ylabel(f"Coefficient ({ci_label(ci_level)})")
+        ax.set_xlim(-1, len(curve))
+        ax.set_xticks([])
+        ax.text(0.01, 0.97, f"Focal term: {terms}\nMedian {joint['median']:.3f} (p = {joint['p_median_text']}); "
+                f"{100 * joint['share_significant']:.1f}% significant in the claimed direction "
+                f"(p = {joint['p_share_text']})", transform=ax.transAxes, va="top", fontsize=7.5)
+        ax.set_title(title, loc="left")
+        ypos = {r: i for i, r in enumerate(rows)}
+        for d, opts in choices.items():
+            for o in opts:
+                on = curve[d].to_numpy() == o
+                bx.scatter(x[on], np.full(on.sum(), ypos[(d, o)]), marker="|", s=12, lw=0.7,
+                           color=np.where(sig[on], POINT_COLOR, "0.55"))
+        bx.set_yticks(range(len(rows)))
+        bx.set_yticklabels([f"{d.replace('_', ' ')}: {o}" + (" *" if defaults.get(d) == o else "") for d, o in rows],
+                           fontsize=6)
+        bx.set_ylim(len(rows) - 0.5, -0.5)
+        bx.set_xlim(-1, len(curve))
+        bx.set_xlabel("Specifications, sorted by estimate (* the configured option)")
+        bx.set_xticks([])
+        sns.despine(ax=bx, left=True)
+        source_note(fig, source_label, synthetic, "Survey-weighted least squares; raking-aware linearization SEs; "
+                    "joint test of Simonsohn, Simmons and Nelson (2020).")
+    return fig

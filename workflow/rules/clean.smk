@@ -26,7 +26,8 @@ rule check_data:
     conda:
         ENV
     resources:
-        mem_mb=mem_for(600, 2.0),
+        mem_mb=mem_for(600, 6.0),
+        runtime=runtime_for(10, 10),
     script:
         "../../scripts/check_data.py"
 
@@ -57,6 +58,7 @@ rule clean:
     conda:
         ENV
     resources:
-        mem_mb=mem_for(700, 2.5),
+        mem_mb=mem_for(700, 4.0),
+        runtime=runtime_for(10, 10),
     script:
         "../../scripts/clean.py"

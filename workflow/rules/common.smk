@@ -102,6 +102,22 @@ def mem_for(base_mb, per_row_kb=0.0):
     return f
 
 
+def runtime_for(base_min, per_million_min=0.0):
+    """Minutes a job asks a cluster for: a base plus a share per million raw rows (benchmarks/bench_scale.py
+    measured at most a minute per million rows for any rule on one core; these leave a wide margin)."""
+
+    def f(wildcards, input):
+        rows = max(1, os.path.getsize(RAW) // 300) if os.path.isfile(RAW) else 1
+        return int(base_min + per_million_min * rows / 1e6)
+
+    return f
+
+
+MULTIVERSE = bool(config.get("multiverse"))
+MV_SHARDS = list(range(int(config["multiverse"].get("shards", 1)))) if MULTIVERSE else []
+MV_OUTCOMES = list(config["multiverse"]["outcomes"]) if MULTIVERSE else []
+
+
 def pins_dir():
     """Pins of the current raw file: <pins root>/<data id>/."""
     return os.path.join(pins_root(config), raw_data_id())

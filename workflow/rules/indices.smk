@@ -25,6 +25,7 @@ rule indices:
         ENV
     resources:
         mem_mb=mem_for(600, 3.0),
+        runtime=runtime_for(10, 10),
     script:
         "../../scripts/indices.py"
 
@@ -55,6 +56,7 @@ rule item_estimates:
         ENV
     resources:
         mem_mb=mem_for(800, 8.0),
+        runtime=runtime_for(10, 10),
     script:
         "../../scripts/item_estimates.py"
 
@@ -78,6 +80,7 @@ rule figures_items:
         ENV
     resources:
         mem_mb=500,
+        runtime=15,
     script:
         "../../scripts/figures_items.py"
 
@@ -102,6 +105,7 @@ rule figures_likert:
         ENV
     resources:
         mem_mb=500,
+        runtime=15,
     script:
         "../../scripts/figures_likert.py"
 
@@ -131,5 +135,6 @@ rule descriptives:
         ENV
     resources:
         mem_mb=mem_for(500, 2.0),
+        runtime=runtime_for(10, 10),
     script:
         "../../scripts/descriptives.py"

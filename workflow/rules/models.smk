@@ -30,6 +30,7 @@ rule regressions:
         ENV
     resources:
         mem_mb=mem_for(800, 6.0),
+        runtime=runtime_for(10, 10),
     script:
         "../../scripts/regressions.py"
 
@@ -57,6 +58,7 @@ rule robustness:
         ENV
     resources:
         mem_mb=mem_for(700, 4.0),
+        runtime=runtime_for(10, 10),
     script:
         "../../scripts/robustness.py"
 
@@ -87,6 +89,7 @@ rule ordered_logits:
         ENV
     resources:
         mem_mb=mem_for(800, 6.0),
+        runtime=runtime_for(10, 10),
     script:
         "../../scripts/ordered_logits.py"
 
@@ -112,5 +115,6 @@ rule figure3:
         ENV
     resources:
         mem_mb=500,
+        runtime=15,
     script:
         "../../scripts/figure3.py"

@@ -48,5 +48,6 @@ rule notebook:
         ENV
     resources:
         mem_mb=900,
+        runtime=15,
     script:
         "../../scripts/notebook.py"

@@ -24,5 +24,6 @@ rule paper:
         ENV
     resources:
         mem_mb=800,
+        runtime=15,
     script:
         "../../scripts/paper.py"

@@ -34,5 +34,6 @@ rule provenance:
         ENV
     resources:
         mem_mb=300,
+        runtime=15,
     script:
         "../../scripts/provenance.py"

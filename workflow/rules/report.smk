@@ -10,12 +10,13 @@ FRAGMENTS = [
     rules.robustness.output.numbers,
     rules.ordered_logits.output.numbers,
     rules.descriptives.output.numbers,
+    *([rules.multiverse.output.numbers] if MULTIVERSE else []),
 ]
 # the text outputs the drift check compares exactly: every Markdown and LaTeX file of the stages
 TEXT_OUTPUTS = [
     str(f)
     for r in (rules.check_data, rules.clean, rules.weights, rules.indices, rules.item_estimates, rules.regressions,
-              rules.robustness, rules.ordered_logits, rules.descriptives)
+              rules.robustness, rules.ordered_logits, rules.descriptives, *([rules.multiverse] if MULTIVERSE else []))
     for f in r.output
     if str(f).endswith((".md", ".tex"))
 ]
@@ -46,6 +47,7 @@ rule reproduction:
         ENV
     resources:
         mem_mb=400,
+        runtime=15,
     script:
         "../../scripts/reproduction.py"
 
@@ -74,6 +76,7 @@ rule registry:
         ENV
     resources:
         mem_mb=400,
+        runtime=15,
     script:
         "../../scripts/registry.py"
 
@@ -94,6 +97,7 @@ rule checksums:
         ENV
     resources:
         mem_mb=300,
+        runtime=15,
     script:
         "../../scripts/checksums.py"
 
@@ -122,6 +126,7 @@ rule verify:
         ENV
     resources:
         mem_mb=300,
+        runtime=15,
     script:
         "../../scripts/verify.py"
 
@@ -143,5 +148,8 @@ rule repin:
         "logs/repin.log",
     conda:
         ENV
+    resources:
+        mem_mb=300,
+        runtime=15,
     script:
         "../../scripts/repin.py"

@@ -24,5 +24,8 @@ rule synthetic:
         "logs/synthetic.log",
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+        runtime=30,
     script:
         "../../scripts/synthetic.py"

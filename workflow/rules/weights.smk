@@ -28,6 +28,7 @@ rule weights:
         ENV
     resources:
         mem_mb=mem_for(700, 6.0),
+        runtime=runtime_for(10, 10),
     script:
         "../../scripts/weights.py"
 
@@ -53,5 +54,6 @@ rule weight_figure:
         ENV
     resources:
         mem_mb=mem_for(500, 0.5),
+        runtime=15,
     script:
         "../../scripts/weight_figure.py"

@@ -1,0 +1,40 @@
+"""Snakemake adapter: the shards merged, the joint test, the summary and registry numbers (rule `multiverse`)."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
+
+from scs import multiverse
+from scs.registry import Numbers
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+
+
+def main():
+    cfg = cfg_of(smk)
+    u = multiverse.universe(cfg)
+    parts = [pd.read_parquet(p) for p in smk.input.tables]
+    draws = [np.load(p) for p in smk.input.draws]
+    table = pd.concat(parts, ignore_index=True)
+    arr = np.vstack(draws)
+    order = np.lexsort((~table["primary"].to_numpy(), table["spec_id"].to_numpy()))
+    table, arr = table.iloc[order].reset_index(drop=True), arr[order]
+    missing = sorted(set(u.specs["spec_id"]) - set(table["spec_id"]))
+    if missing:
+        raise RuntimeError(f"{len(missing)} specifications missing from the shards (first: {missing[:5]})")
+    jt = multiverse.joint_test(table, arr, cfg)
+    for r in jt.itertuples():
+        logging.info("%s: %d specifications, median %.3f, %.1f%% significant; joint p = %.3f (median), %.3f (share)",
+                     r.outcome, r.specifications, r.median, 100 * r.share_significant, r.p_median, r.p_share)
+    write_csv(smk.output.csv, table, cfg)
+    write_parquet(smk.output.parquet, table.assign(data_source=cfg["data"]["source"]), cfg)
+    write_csv(smk.output.joint, jt, cfg)
+    nums = Numbers("multiverse")
+    multiverse.register(nums, jt, table, u, file=smk.output.md)
+    write_table(smk.output.md, smk.output.html, multiverse.summary_markdown(jt, table, u, cfg, file=smk.output.md))
+    write_numbers(smk, nums, cfg)
+
+
+run_step(main, log=smk.log[0], outputs=list(smk.output))

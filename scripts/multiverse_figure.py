@@ -1,0 +1,39 @@
+"""Snakemake adapter: the specification curve of one outcome (rule `multiverse_figure`)."""
+
+import pandas as pd
+from _common import cfg_of, run_step
+
+from scs import figures, multiverse
+from scs.design import t_quantile
+from scs.registry import fmt
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+
+
+def main():
+    cfg = cfg_of(smk)
+    y = smk.wildcards.outcome
+    u = multiverse.universe(cfg)
+    table = pd.read_parquet(smk.input.parquet)
+    jt = pd.read_csv(smk.input.joint).set_index("outcome").loc[y]
+    c = multiverse.curve(table, y)
+    ci = float(cfg["estimates"]["ci_level"])
+    sign = -1.0 if jt["direction"] == "negative" else 1.0
+    c["sig"] = (sign * c["coef"] / c["se"]) > t_quantile(ci, c["df"].to_numpy())
+    c["configured"] = c["spec_id"] == multiverse.default_spec(u, y)
+    choices = {}
+    for d in u.dims:
+        if d == "outcome":
+            continue
+        opts = [o.name for o in (u.index_options[y] if d == "index" else u.options[d])]
+        choices[d] = [o for o in opts if (c[d] == o).any()]
+    joint = {"median": jt["median"], "share_significant": jt["share_significant"],
+             "p_median_text": fmt(jt["p_median"], "p"), "p_share_text": fmt(jt["p_share"], "p")}
+    title = f"Specification curve: {cfg['scales'][y]['label']}"
+    fig = figures.spec_curve_figure(c, choices, u.defaults, title=title, term_labels=cfg["models"]["term_labels"],
+                                    joint=joint, source_label=cfg["data"]["label"],
+                                    synthetic=cfg["data"]["source"] == "synthetic", ci_level=ci)
+    figures.save(fig, smk.output.png, smk.output.pdf, dpi=cfg["figures"]["dpi"])
+
+
+run_step(main, log=smk.log[0], outputs=list(smk.output))

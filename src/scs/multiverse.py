@@ -1,0 +1,422 @@
+"""The multiverse: every combination of the analyst's choices declared in ``config.yaml`` (section
+``multiverse``), fitted with design-based SEs, and the joint test of Simonsohn, Simmons and Nelson
+(2020, Nature Human Behaviour).
+
+A specification is one option of every dimension:
+
+* ``exclusions``: named dimensions that change the cleaning rules of ``cleaning.rules`` (an option maps
+  a rule name to the keys it changes, or to null to drop the rule);
+* ``weights``: null (no weights) or changes to ``weighting`` (e.g. ``{method: raking}`` or other bounds);
+* ``index``: how the outcome index is built: ``min_answered`` (a number, ``all`` or ``half``), ``drop:
+  assumed`` (without the items listed in ``multiverse.assumed_items``) or ``drop: each`` (one option per
+  item, leaving it out);
+* ``political_capital``: the political-capital terms of the formula and the focal term(s) reported;
+* ``controls``: names of ``models.formulas``; a specification's formula is its political-capital terms
+  plus that formula's terms other than ``models.political_capital``;
+* ``outcome``: each of ``multiverse.outcomes``.
+
+``constraints`` drop combinations: a specification matching every ``when`` entry must match every
+``only`` entry (``"!name"`` matches any option but ``name``).
+
+Every stage is the pipeline's own: :func:`scs.clean.clean`, :func:`scs.weights.make_weights` through
+:class:`scs.pipeline.Weighted`, :func:`scs.indices.scale_index`, :func:`scs.models.samples` and
+:func:`scs.regression.fit_wls`; the SEs are the raking-aware linearization SEs of ``fit_wls`` (for every
+specification alike, whatever ``estimates.variance`` picks for the main tables).
+
+The joint test: the null is imposed on each specification by subtracting its estimate times the focal
+regressor from the outcome, which makes the refitted coefficient in a draw b_r - b (the regressor is a
+column of the design matrix); the draws re-weight the respondents with Rao-Wu bootstrap multipliers
+(one set for the whole export, so a draw resamples the same respondents in every specification),
+applied to each specification's final weights. A draw counts a specification as significant when
+|b_r - b| / SE exceeds the t quantile, SE being the specification's design SE (kept fixed across
+draws). p-values are (1 + draws at least as extreme) / (1 + draws).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import clean as clean_mod
+from . import formula as fml
+from . import models, pipeline, regression, weights
+from .design import interval, p_value, rao_wu_multipliers, t_quantile
+from .errors import PipelineError
+from .indices import add_indices, scale_index
+
+DIMENSIONS = ("exclusions", "weights", "index", "political_capital", "controls", "outcome")
+
+
+@dataclass(frozen=True)
+class Option:
+    dim: str
+    name: str
+    change: object  # what the option does (a dict, None or a string; see the module docstring)
+
+
+@dataclass
+class Universe:
+    dims: list[str]                       # dimension names, in order (exclusion dimensions first)
+    options: dict[str, list[Option]]      # dimension -> options (index options per outcome below)
+    index_options: dict[str, list[Option]]
+    defaults: dict[str, str]
+    specs: pd.DataFrame                   # spec_id, one column per dimension, group
+
+
+def _mcfg(cfg: dict) -> dict:
+    m = cfg.get("multiverse")
+    if not m:
+        raise PipelineError("config.yaml has no multiverse section", file="config.yaml",
+                            expected="multiverse: dimensions, outcomes, null_draws (see the README)")
+    return m
+
+
+def _options(dim: str, spec: dict) -> tuple[list[Option], str]:
+    opts = [Option(dim, str(k), v) for k, v in spec["options"].items()]
+    default = str(spec.get("default", opts[0].name))
+    if default not in {o.name for o in opts}:
+        raise PipelineError(f"multiverse.{dim}.default {default!r} is not one of its options", file="config.yaml",
+                            expected=", ".join(o.name for o in opts))
+    return opts, default
+
+
+def _index_options(m: dict, cfg: dict, outcome: str) -> list[Option]:
+    out = []
+    for name, change in m["index"]["options"].items():
+        change = change or {}
+        if change.get("drop") == "each":
+            out += [Option("index", f"without {it['var']}", {"drop": [it["var"]]})
+                    for it in cfg["scales"][outcome]["items"]]
+        elif change.get("drop") == "assumed":
+            out.append(Option("index", str(name), {"drop": list(m.get("assumed_items", []))}))
+        else:
+            out.append(Option("index", str(name), change))
+    return out
+
+
+def _matches(value: str, wanted) -> bool:
+    wanted = wanted if isinstance(wanted, list) else [wanted]
+    pos = [str(w) for w in wanted if not str(w).startswith("!")]
+    neg = [str(w)[1:] for w in wanted if str(w).startswith("!")]
+    return (not pos or value in pos) and value not in neg
+
+
+def universe(cfg: dict) -> Universe:
+    """Every specification the configuration declares, constraints applied, in a fixed order."""
+    m = _mcfg(cfg)
+    options, defaults = {}, {}
+    for dim, spec in m["exclusions"].items():
+        options[dim], defaults[dim] = _options(dim, spec)
+    for dim in ("weights", "political_capital"):
+        options[dim], defaults[dim] = _options(dim, m[dim])
+    options["controls"] = [Option("controls", str(c), c) for c in m["controls"]]
+    defaults["controls"] = str(m.get("default_controls", cfg["models"]["full"]))
+    unknown = [c for c in m["controls"] if c not in cfg["models"]["formulas"]]
+    if unknown:
+        raise PipelineError(f"multiverse.controls names {unknown}, not formulas of models.formulas", file="config.yaml")
+    defaults["index"] = str(m["index"].get("default", next(iter(m["index"]["options"]))))
+    index_options = {y: _index_options(m, cfg, y) for y in m["outcomes"]}
+    dims = [*m["exclusions"], "weights", "index", "political_capital", "controls", "outcome"]
+    rows = []
+    fixed = [options[d] for d in dims if d not in ("index", "outcome")]
+    for y in m["outcomes"]:
+        for combo in itertools.product(*fixed):
+            for ix in index_options[y]:
+                row = {o.dim: o.name for o in combo}
+                row["index"] = ix.name
+                row["outcome"] = y
+                if all(not all(_matches(row[d], v) for d, v in c["when"].items())
+                       or all(_matches(row[d], v) for d, v in c["only"].items())
+                       for c in m.get("constraints", [])):
+                    rows.append(row)
+    specs = pd.DataFrame(rows, columns=dims)
+    group_dims = [*m["exclusions"], "weights"]
+    specs["group"] = specs.groupby(group_dims, sort=False).ngroup()
+    specs["_y"] = specs["outcome"].map({y: i for i, y in enumerate(m["outcomes"])})
+    specs = specs.sort_values(["group", "_y"], kind="stable").drop(columns="_y").reset_index(drop=True)
+    specs.insert(0, "spec_id", np.arange(1, len(specs) + 1))
+    return Universe(dims=dims, options=options, index_options=index_options, defaults=defaults, specs=specs)
+
+
+def default_spec(u: Universe, outcome: str) -> int:
+    """The spec_id of the configured analysis (every dimension at its default) for an outcome."""
+    s = u.specs
+    mask = s["outcome"] == outcome
+    for d, v in u.defaults.items():
+        mask &= s[d] == v
+    if not mask.any():
+        raise PipelineError(f"the constraints exclude the default specification of {outcome!r}", file="config.yaml")
+    return int(s.loc[mask, "spec_id"].iloc[0])
+
+
+# --------------------------------------------------------------------------- applying the options
+def cleaning_config(cfg: dict, u: Universe, row) -> dict:
+    """``cfg`` with the cleaning rules as the exclusion options of ``row`` set them."""
+    m = _mcfg(cfg)
+    rules = copy.deepcopy(cfg["cleaning"]["rules"])
+    names = {r["name"] for r in rules}
+    for dim in m["exclusions"]:
+        opt = next(o for o in u.options[dim] if o.name == row[dim])
+        for rule_name, change in (opt.change or {}).items():
+            if rule_name not in names:
+                raise PipelineError(f"multiverse.exclusions.{dim} changes rule {rule_name!r}, not in cleaning.rules",
+                                    file="config.yaml")
+            if change is None:
+                rules = [r for r in rules if r["name"] != rule_name]
+            else:
+                rules = [{**r, **change} if r["name"] == rule_name else r for r in rules]
+    return {**cfg, "cleaning": {**cfg["cleaning"], "rules": rules}}
+
+
+def _min_answered(value, n_items: int, configured: int) -> int:
+    if value is None:
+        return min(configured, n_items)
+    if value == "all":
+        return n_items
+    if value == "half":
+        return math.ceil(n_items / 2)
+    return min(int(value), n_items)
+
+
+def index_values(frame: pd.DataFrame, cfg: dict, outcome: str, option: Option) -> np.ndarray:
+    """The outcome index under an index option (the pipeline's :func:`scale_index`)."""
+    sc = cfg["scales"][outcome]
+    change = option.change or {}
+    drop = set(change.get("drop", []))
+    items = [it for it in sc["items"] if it["var"] not in drop]
+    k = _min_answered(change.get("min_answered"), len(items), int(sc["min_answered"]))
+    return scale_index(frame, items, k).astype(float).to_numpy()
+
+
+def spec_formulas(cfg: dict, coding: Option) -> dict[str, str]:
+    """models.formulas with the political-capital terms replaced by the coding's."""
+    pc = set(cfg["models"]["political_capital"])
+    out = {}
+    for name, rhs in cfg["models"]["formulas"].items():
+        rest = [t.strip() for t in rhs.split("+") if fml.parse_formula(t.strip())[0].var not in pc]
+        out[name] = " + ".join([coding.change["terms"], *rest])
+    return out
+
+
+@dataclass
+class Variant:
+    """One exclusion x weights group: the analysis data, the export rows they are, and the design."""
+    frame: pd.DataFrame
+    rows: np.ndarray
+    design: object
+
+
+def variants_of_group(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict, u: Universe, row) -> Variant:
+    ccfg = cleaning_config(cfg, u, row)
+    cleaned, _, _, removed_by = clean_mod.clean(export, codebook, ccfg, positions=True)
+    key = codebook.key_var
+    rows = np.flatnonzero(removed_by == 0)
+    rows = rows[np.argsort(export[key].iloc[rows].astype(str).to_numpy(), kind="stable")]  # clean sorts by key
+    if not (export[key].to_numpy(dtype=object)[rows] == cleaned[key].to_numpy(dtype=object)).all():
+        raise PipelineError("cleaned rows are not the export's kept rows in order", file="multiverse")
+    opt = next(o for o in u.options["weights"] if o.name == row["weights"])
+    if opt.change is None:
+        return Variant(add_indices(cleaned, cfg), rows, pipeline.unweighted(cleaned))
+    change = dict(opt.change)
+    which = weights.WEIGHT
+    if change.get("method") == "raking":  # the unbounded raking weights that make_weights also makes
+        change.pop("method")
+        which = "weight_unbounded"
+    wcfg = {**cfg["weighting"], **change, "jackknife": {"max_rows": 0},
+            "replicates": {**cfg["weighting"].get("replicates", {}), "n": 0}}
+    wt = pipeline.weight_and_index(cleaned, targets, {**cfg, "weighting": wcfg}, jackknife=False)
+    return Variant(wt.frame, rows, wt.design(which=which, replicates=False, variance="linearization"))
+
+
+# --------------------------------------------------------------------------- fitting
+def fit_group(var: Variant, cfg: dict, u: Universe, specs: pd.DataFrame, mult: np.ndarray, ci_level: float):
+    """Every specification of one exclusion x weights group: tidy rows (one per focal term) and the
+    null draws b_r - b of those rows (rows x R)."""
+    frame, design = var.frame, var.design
+    w = np.asarray(design.weight, dtype=float)
+    M = mult[var.rows]                     # n x R multipliers of these respondents
+    out, draws = [], []
+    codings = {o.name: o for o in u.options["political_capital"]}
+    for coding_name, block in specs.groupby("political_capital", sort=False):
+        coding = codings[coding_name]
+        f_cfg = {**cfg, "models": {**cfg["models"], "formulas": spec_formulas(cfg, coding)}}
+        mats = models.matrices(frame, f_cfg)
+        for (y, ix_name), sub in block.groupby(["outcome", "index"], sort=False):
+            ix = next(o for o in u.index_options[y] if o.name == ix_name)
+            yv = index_values(frame, cfg, y, ix)
+            fy = frame.copy(deep=False)
+            fy[y] = yv
+            masks = models.samples(fy, {**f_cfg, "models": {**f_cfg["models"], "outcomes": [y]}}, mats)
+            for spec in sub.itertuples(index=False):
+                X = mats[spec.controls]
+                fit = regression.fit_wls(design, yv, X.to_numpy(float), list(X.columns),
+                                         used=masks[(y, spec.controls)], replicates=False)
+                focal = [fit.terms.index(t) for t in coding.change["focal"]]
+                se = fit.se_of("linearization")
+                lo, hi = interval(fit.coef[focal], se[focal], ci_level, fit.df)
+                for k, j in enumerate(focal):
+                    out.append({**{d: getattr(spec, d) for d in ["spec_id", *u.dims]}, "term": fit.terms[j],
+                                "primary": k == 0, "coef": fit.coef[j], "se": se[j], "ci_low": lo[k],
+                                "ci_high": hi[k], "p": float(p_value(fit.coef[j], se[j], fit.df)), "n": fit.n,
+                                "df": fit.df})
+                draws.append(null_draws(fit, w, M, yv, X.to_numpy(float), focal))
+    return out, draws
+
+
+def null_draws(fit, w: np.ndarray, M: np.ndarray, y: np.ndarray, X: np.ndarray, focal: list[int]) -> np.ndarray:
+    """b_r - b for the focal coefficients under every bootstrap draw (len(focal) x R): the coefficients of
+    the outcome with the null imposed, y - b x (x a column of the design matrix)."""
+    ok = fit.used
+    Z = np.column_stack([np.ones(len(y)), np.where(ok[:, None], X, 0.0)])[ok]
+    yz = y[ok]
+    wz = (w * ok)[ok]
+    Wr = M[ok] * wz[:, None]                           # n_ok x R
+    p = Z.shape[1]
+    ZZ = (Z[:, :, None] * Z[:, None, :]).reshape(len(Z), p * p)
+    A = (Wr.T @ ZZ).reshape(-1, p, p)
+    b = Wr.T @ (Z * yz[:, None])
+    coef = np.linalg.solve(A, b[:, :, None])[:, :, 0]  # R x p
+    return (coef[:, focal] - fit.coef[focal]).T
+
+
+def run_groups(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict, groups, *, progress=None):
+    """Fit the specifications of the given groups: (tidy table, draws array aligned with its rows)."""
+    m = _mcfg(cfg)
+    u = universe(cfg)
+    ci = float(cfg["estimates"]["ci_level"])
+    mult = rao_wu_multipliers(len(export), int(m["null_draws"]), int(m["seed"]))
+    rows, draws = [], []
+    done = 0
+    for g in groups:
+        specs = u.specs[u.specs["group"] == g]
+        if specs.empty:
+            continue
+        var = variants_of_group(export, codebook, targets, cfg, u, specs.iloc[0])
+        r, d = fit_group(var, cfg, u, specs, mult, ci)
+        rows += r
+        draws += d
+        done += len(specs)
+        if progress:
+            progress(done)
+    table = pd.DataFrame(rows)
+    arr = np.vstack(draws) if draws else np.empty((0, int(m["null_draws"])))
+    if not table.empty:
+        order = np.lexsort((~table["primary"].to_numpy(), table["spec_id"].to_numpy()))
+        table, arr = table.iloc[order].reset_index(drop=True), arr[order]
+    return table, arr
+
+
+def shard_groups(cfg: dict, shard: int, n_shards: int) -> list[int]:
+    """The groups of one shard: groups dealt out largest first to the shard with the fewest specifications."""
+    sizes = universe(cfg).specs.groupby("group").size().sort_values(ascending=False, kind="stable")
+    load = [0] * n_shards
+    own: list[list[int]] = [[] for _ in range(n_shards)]
+    for g, size in sizes.items():
+        s = int(np.argmin(load))
+        own[s].append(int(g))
+        load[s] += int(size)
+    return sorted(own[shard])
+
+
+# --------------------------------------------------------------------------- the joint test
+def joint_test(table: pd.DataFrame, draws: np.ndarray, cfg: dict) -> pd.DataFrame:
+    """Per outcome, over the primary focal term of every specification: the median estimate, the share
+    significant in the claimed direction, and their p-values under the null draws."""
+    m = _mcfg(cfg)
+    ci = float(cfg["estimates"]["ci_level"])
+    sign = -1.0 if m.get("direction", "negative") == "negative" else 1.0
+    rows = []
+    for y, t in table[table["primary"]].groupby("outcome", sort=False):
+        idx = t.index.to_numpy()
+        b, se = t["coef"].to_numpy(), t["se"].to_numpy()
+        crit = t_quantile(ci, t["df"].to_numpy())
+        d = draws[idx]                                   # specs x R
+        obs_sig = (sign * b / se) > crit
+        null_sig = ((sign * d / se[:, None]) > crit[:, None]).mean(axis=0)
+        obs_med = float(np.median(b))
+        null_med = np.median(d, axis=0)
+        R = d.shape[1]
+        p_med = (1 + np.sum(sign * null_med >= sign * obs_med)) / (1 + R)
+        p_share = (1 + np.sum(null_sig >= obs_sig.mean())) / (1 + R)
+        rows.append({"outcome": y, "specifications": len(t), "median": obs_med, "min": float(b.min()),
+                     "max": float(b.max()), "share_same_sign": float(np.mean(sign * b > 0)),
+                     "share_significant": float(obs_sig.mean()), "n_significant": int(obs_sig.sum()),
+                     "p_median": float(p_med), "p_share": float(p_share), "null_draws": R,
+                     "direction": "negative" if sign < 0 else "positive"})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- reporting
+def curve(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The primary focal estimates of an outcome sorted by size (the specification curve's order)."""
+    t = table[table["primary"] & (table["outcome"] == outcome)]
+    return t.sort_values(["coef", "spec_id"], kind="stable").reset_index(drop=True)
+
+
+def register(nums, jt: pd.DataFrame, table: pd.DataFrame, u: Universe, *, file: str) -> None:
+    """Registry numbers: per outcome the count, median, range, shares and joint p-values, and the
+    configured specification's estimate as the multiverse computes it."""
+    for r in jt.itertuples():
+        k = f"multiverse.{r.outcome}"
+        nums.add(f"{k}.specifications", r.specifications, "count", file=file)
+        nums.add(f"{k}.median", r.median, "coef", file=file)
+        nums.add(f"{k}.min", r.min, "coef", file=file)
+        nums.add(f"{k}.max", r.max, "coef", file=file)
+        nums.add(f"{k}.share_same_sign", 100 * r.share_same_sign, "pct", file=file, unit="%")
+        nums.add(f"{k}.share_significant", 100 * r.share_significant, "pct", file=file, unit="%")
+        nums.add(f"{k}.p_median", r.p_median, "p", file=file)
+        nums.add(f"{k}.p_share", r.p_share, "p", file=file)
+        d = table[(table["spec_id"] == default_spec(u, r.outcome)) & table["primary"]].iloc[0]
+        nums.add(f"{k}.configured.coef", d.coef, "coef", file=file, se=d.se, ci=(d.ci_low, d.ci_high), n=d.n)
+    nums.add("multiverse.null_draws", int(jt["null_draws"].iloc[0]), "count", file=file)
+
+
+def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: dict, *, file: str) -> str:
+    """The Markdown summary: what was varied, the joint test, and what drives the estimates."""
+    ci = float(cfg["estimates"]["ci_level"])
+    lines = [f"# Multiverse: {int(jt['specifications'].sum()):,} specifications", "",
+             f"Data: {cfg['data']['label']}", ""]
+    if cfg["data"]["source"] == "synthetic":
+        lines += ["**Synthetic stand-in data: these numbers test the pipeline; they are not findings.**", ""]
+    lines += ["Options varied (the configured analysis in bold):", ""]
+    for d in u.dims:
+        if d == "outcome":
+            continue
+        if d == "index":
+            names = list(dict.fromkeys(o.name for opts in u.index_options.values() for o in opts))
+        else:
+            names = [o.name for o in u.options[d]]
+        shown = [f"**{n}**" if n == u.defaults.get(d) else n for n in names]
+        lines.append(f"- {d.replace('_', ' ')}: {', '.join(shown)}")
+    lines += ["", f"Estimates: the first focal political-capital term of each specification; raking-aware "
+              f"linearization SEs; significant: two-sided {100 * (1 - ci):g}% test in the claimed direction "
+              f"({jt['direction'].iloc[0]}). Joint test (Simonsohn, Simmons and Nelson 2020): "
+              f"{int(jt['null_draws'].iloc[0])} bootstrap draws with the null imposed.", "",
+              "| Outcome | Specifications | Median | Range | Same sign | Significant | p (median) | p (share) |",
+              "|---|---:|---:|---|---:|---:|---:|---:|"]
+    from .registry import fmt
+
+    for r in jt.itertuples():
+        lines.append(f"| {cfg['scales'][r.outcome]['label']} | {r.specifications:,} | {fmt(r.median, 'coef')} | "
+                     f"{fmt(r.min, 'coef')} to {fmt(r.max, 'coef')} | {fmt(100 * r.share_same_sign, 'pct')}% | "
+                     f"{fmt(100 * r.share_significant, 'pct')}% ({r.n_significant}) | {fmt(r.p_median, 'p')} | "
+                     f"{fmt(r.p_share, 'p')} |")
+    lines += ["", "Median estimate by option (each option's specifications):", "",
+              "| Outcome | Dimension | Option | Specifications | Median | Significant |", "|---|---|---|---:|---:|---:|"]
+    crit_sign = -1.0 if jt["direction"].iloc[0] == "negative" else 1.0
+    prim = table[table["primary"]].copy()
+    prim["sig"] = (crit_sign * prim["coef"] / prim["se"]) > t_quantile(ci, prim["df"].to_numpy())
+    for y in jt["outcome"]:
+        t = prim[prim["outcome"] == y]
+        for d in u.dims:
+            if d == "outcome":
+                continue
+            for opt, g in t.groupby(d, sort=False):
+                lines.append(f"| {cfg['scales'][y]['label']} | {d.replace('_', ' ')} | {opt} | {len(g):,} | "
+                             f"{fmt(g['coef'].median(), 'coef')} | {fmt(100 * g['sig'].mean(), 'pct')}% |")
+    return "\n".join(lines) + "\n"

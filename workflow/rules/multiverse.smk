@@ -1,0 +1,92 @@
+# Stage 4b (when config.yaml has a multiverse section): every combination of the analyst's choices,
+# fitted in shards (a wildcard over shard ids: every core locally, fanned out on a cluster), merged,
+# the joint test of Simonsohn, Simmons and Nelson (2020), and one specification curve per outcome.
+
+MV_CFG = ("multiverse", "cleaning", "weighting", "scales", "models", "estimates")
+
+
+rule multiverse_shard:
+    """One shard of the specifications: their estimates with design-based SEs and their null draws."""
+    input:
+        export=rules.check_data.output.export,
+        problems=rules.check_data.output.csv,
+        codebook=CODEBOOK,
+        targets=TARGETS,
+        code=pkg("multiverse", "clean", "weights", "calibration", "design", "indices", "regression", "formula",
+                 "models", "pipeline"),
+    output:
+        table=temp(out("multiverse", "shards", "{shard}.parquet")),
+        draws=temp(out("multiverse", "shards", "{shard}.npy")),
+    params:
+        cfg=cfg(*MV_CFG),
+    wildcard_constraints:
+        shard=r"\d+",
+    message:
+        "Multiverse shard {wildcards.shard}"
+    benchmark:
+        "logs/benchmarks/multiverse_shard_{shard}.tsv"
+    log:
+        "logs/multiverse_shard_{shard}.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(800, 4.0),
+        runtime=runtime_for(10, 60),
+    script:
+        "../../scripts/multiverse_shard.py"
+
+
+rule multiverse:
+    """The shards merged: every specification, the joint test, the summary and its registry numbers."""
+    input:
+        tables=expand(out("multiverse", "shards", "{shard}.parquet"), shard=MV_SHARDS),
+        draws=expand(out("multiverse", "shards", "{shard}.npy"), shard=MV_SHARDS),
+        code=pkg("multiverse", "registry"),
+    output:
+        csv=out("multiverse", "specifications.csv"),
+        parquet=out("multiverse", "specifications.parquet"),
+        joint=out("multiverse", "joint_test.csv"),
+        md=out("multiverse", "summary.md"),
+        html=exhibit(out("multiverse", "summary.html"), "multiverse", "4. Models"),
+        numbers=out("numbers", "multiverse.json"),
+    params:
+        cfg=cfg(*MV_CFG),
+    message:
+        "Multiverse: merging the shards and the joint test"
+    benchmark:
+        "logs/benchmarks/multiverse.tsv"
+    log:
+        "logs/multiverse.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../../scripts/multiverse.py"
+
+
+rule multiverse_figure:
+    """The specification curve of one outcome."""
+    input:
+        parquet=rules.multiverse.output.parquet,
+        joint=rules.multiverse.output.joint,
+        code=pkg("figures", "multiverse"),
+    output:
+        png=exhibit(out("figures", "multiverse_{outcome}.png"), "multiverse_figure", "4. Models"),
+        pdf=out("figures", "multiverse_{outcome}.pdf"),
+    params:
+        cfg=cfg(*MV_CFG, "figures"),
+    message:
+        "Specification curve: {wildcards.outcome}"
+    benchmark:
+        "logs/benchmarks/multiverse_figure_{outcome}.tsv"
+    log:
+        "logs/multiverse_figure_{outcome}.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=600,
+        runtime=10,
+    script:
+        "../../scripts/multiverse_figure.py"
