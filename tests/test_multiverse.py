@@ -51,6 +51,15 @@ def test_a_default_outside_the_options_is_an_error(cfg):
         multiverse.universe(c)
 
 
+def test_assumed_items_must_be_items_of_the_scales(cfg):
+    c = copy.deepcopy(cfg)
+    c["multiverse"]["assumed_items"] = ["no_such_item"]
+    with pytest.raises(PipelineError, match="assumed_items"):
+        multiverse.universe(c)
+    c["multiverse"]["assumed_items"] = []  # then no scale has a variant without them
+    assert "without assumed items" not in set(multiverse.universe(c).specs["index"])
+
+
 def test_negated_constraints():
     assert multiverse._matches("a", "!b") and not multiverse._matches("b", "!b")
     assert multiverse._matches("a", ["a", "c"]) and not multiverse._matches("b", ["a", "c"])

@@ -31,7 +31,8 @@ def test_run_it_on_your_own_export(tmp_path):
     (mine / "export.csv").write_bytes((work / "data" / "alt" / "raw" / "alt_survey.csv").read_bytes())
     (mine / "codebook.yaml").write_text((work / "data" / "alt" / "codebook.yaml").read_text(encoding="utf-8"),
                                         encoding="utf-8")
-    # 2. copy the configuration and edit it: data, attention code, scales (the README's list)
+    # 2. copy the configuration and edit it: data, attention code, scales, the multiverse's assumed items
+    #    (the README's list)
     cfg = yaml.safe_load((work / "config.yaml").read_text(encoding="utf-8"))
     alt = yaml.safe_load((work / "data" / "alt" / "config.yaml").read_text(encoding="utf-8"))
     cfg["data"].update(source="real", label="My survey (here: the second stand-in)", raw="data/mine/export.csv",
@@ -41,6 +42,7 @@ def test_run_it_on_your_own_export(tmp_path):
     cfg["weighting"]["jackknife"] = alt["weighting"]["jackknife"]
     cfg["weighting"]["replicates"]["n"] = alt["weighting"]["replicates"]["n"]
     del cfg["synthetic"]
+    cfg["multiverse"]["assumed_items"] = []  # this questionnaire has no items the sources leave unnamed
     (work / "config-mine.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
     # 3. check the data: every problem at once, none here
     proc = make(work, "check-data")

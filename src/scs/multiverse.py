@@ -93,7 +93,10 @@ def _index_options(m: dict, cfg: dict, outcome: str) -> list[Option]:
             out += [Option("index", f"without {it['var']}", {"drop": [it["var"]]})
                     for it in cfg["scales"][outcome]["items"]]
         elif change.get("drop") == "assumed":
-            out.append(Option("index", str(name), {"drop": list(m.get("assumed_items", []))}))
+            scale = {it["var"] for it in cfg["scales"][outcome]["items"]}
+            assumed = [v for v in m.get("assumed_items", []) if v in scale]
+            if assumed:  # a scale without assumed items has no such variant
+                out.append(Option("index", str(name), {"drop": assumed}))
         else:
             out.append(Option("index", str(name), change))
     return out
@@ -110,16 +113,37 @@ def universe(cfg: dict) -> Universe:
     """Every specification the configuration declares, constraints applied, in a fixed order."""
     m = _mcfg(cfg)
     options, defaults = {}, {}
+    rule_names = {r["name"] for r in cfg["cleaning"]["rules"]}
     for dim, spec in m["exclusions"].items():
         options[dim], defaults[dim] = _options(dim, spec)
+        for o in options[dim]:
+            bad = [r for r in (o.change or {}) if r not in rule_names]
+            if bad:
+                raise PipelineError(f"multiverse.exclusions.{dim} option {o.name!r} changes rule(s) {bad}, not in "
+                                    f"cleaning.rules", file="config.yaml", expected=", ".join(sorted(rule_names)))
     for dim in ("weights", "political_capital"):
         options[dim], defaults[dim] = _options(dim, m[dim])
+    for o in options["political_capital"]:
+        names = [t.name for t in fml.parse_formula(o.change["terms"])]
+        if not set(o.change["focal"]) <= set(names):
+            raise PipelineError(f"multiverse.political_capital option {o.name!r}: focal term(s) "
+                                f"{sorted(set(o.change['focal']) - set(names))} are not among its terms",
+                                file="config.yaml", expected=f"some of {names}")
     options["controls"] = [Option("controls", str(c), c) for c in m["controls"]]
     defaults["controls"] = str(m.get("default_controls", cfg["models"]["full"]))
     unknown = [c for c in m["controls"] if c not in cfg["models"]["formulas"]]
     if unknown:
         raise PipelineError(f"multiverse.controls names {unknown}, not formulas of models.formulas", file="config.yaml")
     defaults["index"] = str(m["index"].get("default", next(iter(m["index"]["options"]))))
+    for y in m["outcomes"]:
+        if y not in cfg["scales"]:
+            raise PipelineError(f"multiverse.outcomes names {y!r}, which is not a scale of config.scales",
+                                file="config.yaml")
+    in_scales = {it["var"] for y in m["outcomes"] for it in cfg["scales"][y]["items"]}
+    stray = [v for v in m.get("assumed_items", []) if v not in in_scales]
+    if stray:
+        raise PipelineError(f"multiverse.assumed_items names {stray}, not items of the outcomes' scales",
+                            file="config.yaml", expected="items of config.scales (or an empty list)")
     index_options = {y: _index_options(m, cfg, y) for y in m["outcomes"]}
     dims = [*m["exclusions"], "weights", "index", "political_capital", "controls", "outcome"]
     rows = []

@@ -26,6 +26,10 @@ try:
     if _cb is not None:
         check_formula_names(config, {*_cb.by_var, *_cb.derived, *config["scales"]},
                             where=os.path.relpath(CONFIG_FILE))
+    if config.get("multiverse"):
+        from scs.multiverse import universe  # noqa: E402
+
+        universe(config)  # every option, default and constraint refers to something that exists
 except PipelineError as _exc:
     sys.stderr.write(f"ERROR: {_exc}\n")
     sys.exit(1)
