@@ -95,7 +95,12 @@ class Design:
         with-replacement (ultimate cluster) variance of the PSU totals within strata, as R's ``svyrecvar``
         without finite population corrections."""
         if self.psu is None and self.strata is None:
-            x = self._totals(infl)
+            x = np.asarray(infl, dtype=float).reshape(self.n, -1)
+            if self.calib is not None:
+                V = self._vcov_products(x)
+                if V is not None:
+                    return V
+            x = self._totals(x)
             return self.n / (self.n - 1) * (x.T @ x)
         x = self.residualize(np.asarray(infl, dtype=float).reshape(self.n, -1))
         strata = np.zeros(self.n, dtype=int) if self.strata is None else np.unique(self.strata, return_inverse=True)[1]
@@ -111,6 +116,24 @@ class Design:
             tot = tot - tot.mean(axis=0)
             V += len(ids) / (len(ids) - 1) * (tot.T @ tot)
         return V
+
+    def _vcov_products(self, x: np.ndarray) -> np.ndarray | None:
+        """:meth:`vcov` of a calibrated design without forming the residuals (as :meth:`variances`, the
+        whole matrix): e'e = x'x - B'C - C'B + C'GC, 1'e = 1'x - 1'(sQ) C. None when a diagonal element
+        is nearly cancelled (then the residuals are formed)."""
+        qs, qi = self._basis()
+        if self._gram is None:
+            self._gram = (qs.T @ qs, qs.sum(axis=0))
+        G, qsum = self._gram
+        C, B = qi.T @ x, qs.T @ x
+        xx = x.T @ x
+        BC = B.T @ C
+        ss = xx - BC - BC.T + C.T @ (G @ C)
+        se = x.sum(axis=0) - qsum @ C
+        V = ss - np.outer(se, se) / self.n
+        if not np.all(np.diag(V) > 1e-6 * np.diag(xx)):
+            return None
+        return self.n / (self.n - 1) * V
 
     def variances(self, infl: np.ndarray) -> np.ndarray:
         """The diagonal of :meth:`vcov`, without forming the residuals: with C = (Q/s)'x and B = (sQ)'x,

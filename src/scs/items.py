@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .design import Design
-from .means import contrasts, means
+from .means import contrasts, means, stack
 
 DK = "__dk"
 
@@ -68,7 +68,7 @@ def item_estimates(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFra
             dk = _values(frame, dcol) if dcol in frame.columns else np.where(ok, 0.0, np.nan)
         cols += [x, sup, opp, dk]
         names += [var, f"{var}:support", f"{var}:oppose", f"{var}:dk"]
-    est = means(design, np.column_stack(cols), names)
+    est = means(design, stack(cols), names)
     lo, hi = est.ci(ci)
     blo, bhi = est.ci_rep(ci, "bootstrap")
     nan = np.full(len(names), np.nan)
@@ -112,7 +112,7 @@ def item_distribution(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.Data
             dk = _values(frame, dcol) if dcol in frame.columns else np.where(ok, 0.0, np.nan)
             cols.append(dk)
             keys.append((b, it["var"], it["label"], "dk", int(np.nansum(dk))))
-    est = means(design, np.column_stack(cols), [f"{k[1]}:{k[3]}" for k in keys], replicates=False)
+    est = means(design, stack(cols), [f"{k[1]}:{k[3]}" for k in keys], replicates=False)
     return pd.DataFrame([{"scale": b, "var": v, "label": lab, "answer": a, "n": n, "share": s, "se_linearization": se}
                          for (b, v, lab, a, n), s, se in zip(keys, est.est, est.se_lin)])
 
@@ -123,7 +123,7 @@ def pairwise_contrasts(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.Dat
     rows = []
     for b in cfg["batteries"]:
         items = [it["var"] for it in cfg["scales"][b]["items"]]
-        Y = np.column_stack([_values(frame, v) for v in items])
+        Y = stack(_values(frame, v) for v in items)
         pairs = list(combinations(range(len(items)), 2))
         names = [f"{items[a]}-{items[c]}" for a, c in pairs]
         est = contrasts(design, Y, pairs, names)

@@ -44,6 +44,16 @@ class MeanEstimates:
         return interval(self.est, s, ci_level, self.df) if s is not None else (None, None)
 
 
+def stack(cols) -> np.ndarray:
+    """Columns side by side in column-major order (each filled and each chunk of columns read
+    contiguously; np.column_stack makes a row-major array and strides through it)."""
+    cols = list(cols)
+    out = np.empty((len(cols[0]), len(cols)), order="F")
+    for j, c in enumerate(cols):
+        out[:, j] = c
+    return out
+
+
 def _influence(w, Yz, mask, est, tot):
     """w (y - mean) / sum(w) on the domain, 0 elsewhere (Yz: y with 0 outside the domain)."""
     out = Yz - est
@@ -79,7 +89,10 @@ def means(design: Design, Y: np.ndarray, names: list[str], *, replicates: bool =
         se[cols] = np.sqrt(np.clip(design.variances(_influence(w, Yz, mask, e, tot)), 0, None))
         for kind, (Rw, _, _) in sets.items():
             se_reps[kind][cols] = np.sqrt(np.diag(design.replicate_vcov(e, _ratio(Rw, Yz, mask), kind)))
-    df = np.array([design.df_in(~np.isnan(Y[:, j])) for j in range(k)])
+    if design.psu is None and design.strata is None:  # each respondent its own PSU, one stratum: n - 1
+        df = n - 1
+    else:
+        df = np.array([design.df_in(~np.isnan(Y[:, j])) for j in range(k)])
     return MeanEstimates(names=list(names), est=est, se_lin=se, se_reps=se_reps, n=n, df=df, method=design.method)
 
 
