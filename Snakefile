@@ -38,7 +38,7 @@ rule all:
         rules.figures_items.output,
         rules.figures_likert.output,
         rules.figure3.output,
-        expand(rules.multiverse_figure.output, outcome=MV_OUTCOMES),
+        *([rules.multiverse_figure.output] if MULTIVERSE else []),
         rules.verify.output,
         expand(rules.notebook.output, name=NOTEBOOKS),
         rules.provenance.output,

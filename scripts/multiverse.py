@@ -31,6 +31,7 @@ def main():
     write_csv(smk.output.csv, table, cfg)
     write_parquet(smk.output.parquet, table.assign(data_source=cfg["data"]["source"]), cfg)
     write_csv(smk.output.joint, jt, cfg)
+    write_csv(smk.output.by_option, multiverse.by_option(table, u, cfg, str(jt["direction"].iloc[0])), cfg)
     nums = Numbers("multiverse")
     multiverse.register(nums, jt, table, u, file=smk.output.md)
     write_table(smk.output.md, smk.output.html, multiverse.summary_markdown(jt, table, u, cfg, file=smk.output.md))

@@ -12,10 +12,14 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 
 def main():
     cfg = cfg_of(smk)
-    y = smk.wildcards.outcome
     u = multiverse.universe(cfg)
     table = pd.read_parquet(smk.input.parquet)
-    jt = pd.read_csv(smk.input.joint).set_index("outcome").loc[y]
+    joint = pd.read_csv(smk.input.joint).set_index("outcome")
+    for y in cfg["multiverse"]["outcomes"]:
+        figure(cfg, u, table, joint.loc[y], y)
+
+
+def figure(cfg, u, table, jt, y):
     c = multiverse.curve(table, y)
     ci = float(cfg["estimates"]["ci_level"])
     sign = -1.0 if jt["direction"] == "negative" else 1.0
@@ -33,7 +37,7 @@ def main():
     fig = figures.spec_curve_figure(c, choices, u.defaults, title=title, term_labels=cfg["models"]["term_labels"],
                                     joint=joint, source_label=cfg["data"]["label"],
                                     synthetic=cfg["data"]["source"] == "synthetic", ci_level=ci)
-    figures.save(fig, smk.output.png, smk.output.pdf, dpi=cfg["figures"]["dpi"])
+    figures.save(fig, smk.output[f"png_{y}"], smk.output[f"pdf_{y}"], dpi=cfg["figures"]["dpi"])
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -167,3 +167,22 @@ def test_the_joint_p_value_is_not_small_under_a_true_null(cfg, shipped_frame, co
     ps = np.array(ps)
     assert np.mean(ps < 0.05) <= 0.2
     assert 0.25 < ps.mean() < 0.75
+
+
+def test_the_specification_curve_has_no_overlapping_labels(cfg, configured_group):
+    from scs import figures
+    from scs.design import t_quantile
+
+    u, ids, table, draws = configured_group
+    jt = multiverse.joint_test(table, draws, cfg).set_index("outcome").loc["surveillance"]
+    c = multiverse.curve(table, "surveillance")
+    c["sig"] = (-c["coef"] / c["se"]) > t_quantile(0.95, c["df"].to_numpy())
+    c["configured"] = c["spec_id"] == ids[0]
+    choices = {d: sorted(set(c[d])) for d in u.dims if d != "outcome"}
+    fig = figures.spec_curve_figure(c, choices, u.defaults, title="Specification curve", term_labels={},
+                                    joint={"median": jt["median"], "share_significant": jt["share_significant"],
+                                           "p_median_text": "0.5", "p_share_text": "0.5"},
+                                    source_label="test", synthetic=True)
+    assert figures.text_overlaps(fig) == []
+    # one row of option marks per option, and the configured specification circled
+    assert len(fig.axes[1].get_yticklabels()) == sum(len(v) for v in choices.values())

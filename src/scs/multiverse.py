@@ -393,11 +393,31 @@ def register(nums, jt: pd.DataFrame, table: pd.DataFrame, u: Universe, *, file: 
         nums.add(f"{k}.max", r.max, "coef", file=file)
         nums.add(f"{k}.share_same_sign", 100 * r.share_same_sign, "pct", file=file, unit="%")
         nums.add(f"{k}.share_significant", 100 * r.share_significant, "pct", file=file, unit="%")
+        nums.add(f"{k}.n_significant", r.n_significant, "count", file=file)
         nums.add(f"{k}.p_median", r.p_median, "p", file=file)
         nums.add(f"{k}.p_share", r.p_share, "p", file=file)
         d = table[(table["spec_id"] == default_spec(u, r.outcome)) & table["primary"]].iloc[0]
         nums.add(f"{k}.configured.coef", d.coef, "coef", file=file, se=d.se, ci=(d.ci_low, d.ci_high), n=d.n)
     nums.add("multiverse.null_draws", int(jt["null_draws"].iloc[0]), "count", file=file)
+
+
+def by_option(table: pd.DataFrame, u: Universe, cfg: dict, direction: str) -> pd.DataFrame:
+    """Per outcome, dimension and option: the number of specifications, their median estimate and the
+    share significant in the claimed direction."""
+    ci = float(cfg["estimates"]["ci_level"])
+    sign = -1.0 if direction == "negative" else 1.0
+    prim = table[table["primary"]].copy()
+    prim["sig"] = (sign * prim["coef"] / prim["se"]) > t_quantile(ci, prim["df"].to_numpy())
+    rows = []
+    for y, t in prim.groupby("outcome", sort=False):
+        for d in u.dims:
+            if d == "outcome":
+                continue
+            for opt, g in t.groupby(d, sort=False):
+                rows.append({"outcome": y, "dimension": d, "option": opt, "configured": opt == u.defaults.get(d),
+                             "specifications": len(g), "median": float(g["coef"].median()),
+                             "share_significant": float(g["sig"].mean())})
+    return pd.DataFrame(rows)
 
 
 def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: dict, *, file: str) -> str:
@@ -430,17 +450,6 @@ def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: di
                      f"{fmt(r.min, 'coef')} to {fmt(r.max, 'coef')} | {fmt(100 * r.share_same_sign, 'pct')}% | "
                      f"{fmt(100 * r.share_significant, 'pct')}% ({r.n_significant}) | {fmt(r.p_median, 'p')} | "
                      f"{fmt(r.p_share, 'p')} |")
-    lines += ["", "Median estimate by option (each option's specifications):", "",
-              "| Outcome | Dimension | Option | Specifications | Median | Significant |", "|---|---|---|---:|---:|---:|"]
-    crit_sign = -1.0 if jt["direction"].iloc[0] == "negative" else 1.0
-    prim = table[table["primary"]].copy()
-    prim["sig"] = (crit_sign * prim["coef"] / prim["se"]) > t_quantile(ci, prim["df"].to_numpy())
-    for y in jt["outcome"]:
-        t = prim[prim["outcome"] == y]
-        for d in u.dims:
-            if d == "outcome":
-                continue
-            for opt, g in t.groupby(d, sort=False):
-                lines.append(f"| {cfg['scales'][y]['label']} | {d.replace('_', ' ')} | {opt} | {len(g):,} | "
-                             f"{fmt(g['coef'].median(), 'coef')} | {fmt(100 * g['sig'].mean(), 'pct')}% |")
+    lines += ["", "The median estimate and the share significant of each option's specifications: "
+              "`by_option.csv`; every specification: `specifications.csv`."]
     return "\n".join(lines) + "\n"

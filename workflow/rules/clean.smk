@@ -3,7 +3,8 @@
 
 rule check_data:
     """Read the raw export once, check every cell against the codebook (all problems at once), and write
-    the checked, typed export (no identifiers) that the cleaning stage reads."""
+    the checked, typed export that the cleaning stage reads (identifying columns as integer codes, free
+    text dropped; kept in .work/, never among the released outputs)."""
     input:
         raw=RAW,
         codebook=CODEBOOK,
@@ -12,7 +13,7 @@ rule check_data:
         md=out("clean", "data_problems.md"),
         html=exhibit(out("clean", "data_problems.html"), "data_problems", "1. Cleaning"),
         csv=out("clean", "data_problems.csv"),
-        export=out("clean", "export.parquet"),
+        export=os.path.join(PRIVATE, "export.parquet"),  # typed; identifiers as codes for the duplicate rule
     params:
         cfg=cfg("data.format"),
         raw_sha256=content_sha256(RAW),
@@ -36,6 +37,7 @@ rule clean:
     """Apply the exclusion rules to the checked export: cleaned data and exclusion flow."""
     input:
         export=rules.check_data.output.export,
+        raw=RAW,  # read through the checked export; its checksum stays in this rule's provenance
         codebook=CODEBOOK,
         problems=rules.check_data.output.csv,
         code=pkg("ingest", "codebook", "datacheck", "clean"),

@@ -4,6 +4,8 @@ import os
 from scs.config import config_slice, data_id, file_sha256, output_dir, pins_root
 
 OUT = output_dir(config)
+# intermediate files that still hold (coded) identifying columns: never under the released outputs
+PRIVATE = os.path.join(".work", os.path.basename(os.path.normpath(OUT)))
 RAW = config["data"]["raw"]
 CODEBOOK = config["data"]["codebook"]
 TARGETS = config["data"]["targets"]

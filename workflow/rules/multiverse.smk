@@ -5,12 +5,23 @@
 MV_CFG = ("multiverse", "cleaning", "weighting", "scales", "models", "estimates")
 
 
+def multiverse_figure_outputs():
+    """Named outputs png_<outcome> (in the report) and pdf_<outcome> of the specification curves."""
+    outs = {}
+    for y in MV_OUTCOMES:
+        outs[f"png_{y}"] = exhibit(out("figures", f"multiverse_{y}.png"), "multiverse_figure", "4. Models")
+        outs[f"pdf_{y}"] = out("figures", f"multiverse_{y}.pdf")
+    return outs
+
+
 rule multiverse_shard:
     """One shard of the specifications: their estimates with design-based SEs and their null draws."""
     input:
         export=rules.check_data.output.export,
-        problems=rules.check_data.output.csv,
         codebook=CODEBOOK,
+        # run only after the configured cleaning and weighting succeeded (their errors are reported once, there)
+        cleaned=rules.clean.output.flow_csv,
+        weighted=rules.weights.output.design,
         targets=TARGETS,
         code=pkg("multiverse", "clean", "weights", "calibration", "design", "indices", "regression", "formula",
                  "models", "pipeline"),
@@ -46,6 +57,7 @@ rule multiverse:
         csv=out("multiverse", "specifications.csv"),
         parquet=out("multiverse", "specifications.parquet"),
         joint=out("multiverse", "joint_test.csv"),
+        by_option=out("multiverse", "by_option.csv"),
         md=out("multiverse", "summary.md"),
         html=exhibit(out("multiverse", "summary.html"), "multiverse", "4. Models"),
         numbers=out("numbers", "multiverse.json"),
@@ -67,22 +79,21 @@ rule multiverse:
 
 
 rule multiverse_figure:
-    """The specification curve of one outcome."""
+    """The specification curve of each outcome."""
     input:
         parquet=rules.multiverse.output.parquet,
         joint=rules.multiverse.output.joint,
         code=pkg("figures", "multiverse"),
     output:
-        png=exhibit(out("figures", "multiverse_{outcome}.png"), "multiverse_figure", "4. Models"),
-        pdf=out("figures", "multiverse_{outcome}.pdf"),
+        **multiverse_figure_outputs(),
     params:
         cfg=cfg(*MV_CFG, "figures"),
     message:
-        "Specification curve: {wildcards.outcome}"
+        "Specification curves"
     benchmark:
-        "logs/benchmarks/multiverse_figure_{outcome}.tsv"
+        "logs/benchmarks/multiverse_figure.tsv"
     log:
-        "logs/multiverse_figure_{outcome}.log",
+        "logs/multiverse_figure.log",
     conda:
         ENV
     resources:
