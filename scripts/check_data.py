@@ -21,6 +21,9 @@ def main():
                                   codebook=codebook, label=cfg["data"]["label"], source=cfg["data"]["source"],
                                   html=smk.output.html)
     errors = [p for p in problems if p.severity == "error"]
+    if raw is not None:
+        for w in ingest.warning_lines(smk.input.raw, raw.notes, problems):
+            logging.warning(w)
     (logging.warning if errors else logging.info)(("WARNING: " if errors else "") + line)
     for p in errors[:5]:
         logging.warning("  %s", p.line(smk.input.raw))

@@ -626,16 +626,22 @@ def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, file: str, rows, gr
                 expected="at least one answer (or \"don't know\") per grid, or an exclusion rule that removes them")
 
 
+def warning_lines(file, notes, problems) -> list[str]:
+    """The console's warnings about an export that can be read: its notes (no byte-order mark, answer
+    labels) and the columns that the codebook does not know."""
+    lines = [f"WARNING: {file}: {n}" for n in notes]
+    lines += [f"WARNING: {file}: column {p.column!r} is not in the codebook and is ignored" for p in problems
+              if p.severity == "warning" and p.kind == "unexpected_column"]
+    return lines
+
+
 def ingest(path: str | Path, codebook: Codebook, fmt: str = "auto") -> tuple[pd.DataFrame, RawTable]:
     """Read, check and type the raw export; stop on the first problem (``make check-data`` lists them all).
     Returns the analysis frame (identifiers still in it) and the raw table."""
     raw = read_raw(path, codebook, fmt)
-    for n in raw.notes:
-        log.warning("WARNING: %s: %s", raw.file, n)
     typed, problems = check_cells(raw, codebook)
-    for p in problems:
-        if p.severity == "warning" and p.kind == "unexpected_column":
-            log.warning("WARNING: %s: column %r is not in the codebook and is ignored", raw.file, p.column)
+    for line in warning_lines(raw.file, raw.notes, problems):
+        log.warning(line)
     err = first_error(problems)
     if err is not None:
         raise PipelineError(err.message, file=raw.file,

@@ -155,7 +155,9 @@ def describe_rule(name):
             inputs.extend(existing_pins(None))
         else:
             inputs.append(str(f))
-    return {"rule": name, "script": script_of(name), "inputs": inputs, "outputs": [str(f) for f in proxy.output]}
+    # the released outputs (not the private intermediates in .work/)
+    outputs = [str(f) for f in proxy.output if not str(f).startswith(PRIVATE)]
+    return {"rule": name, "script": script_of(name), "inputs": inputs, "outputs": outputs}
 
 
 def describe_notebook(name):
