@@ -118,6 +118,17 @@ def runtime_for(base_min, per_million_min=0.0):
 MULTIVERSE = bool(config.get("multiverse"))
 MV_SHARDS = list(range(int(config["multiverse"].get("shards", 1)))) if MULTIVERSE else []
 MV_OUTCOMES = list(config["multiverse"]["outcomes"]) if MULTIVERSE else []
+# the config sections the multiverse rules read
+MV_CFG = ("multiverse", "cleaning", "weighting", "scales", "models", "estimates")
+
+
+def multiverse_figure_outputs():
+    """Named outputs png_<outcome> (in the report) and pdf_<outcome> of the specification curves."""
+    outs = {}
+    for y in MV_OUTCOMES:
+        outs[f"png_{y}"] = exhibit(out("figures", f"multiverse_{y}.png"), "multiverse_figure", "4. Models")
+        outs[f"pdf_{y}"] = out("figures", f"multiverse_{y}.pdf")
+    return outs
 
 
 def pins_dir():

@@ -2,17 +2,6 @@
 # fitted in shards (a wildcard over shard ids: every core locally, fanned out on a cluster), merged,
 # the joint test of Simonsohn, Simmons and Nelson (2020), and one specification curve per outcome.
 
-MV_CFG = ("multiverse", "cleaning", "weighting", "scales", "models", "estimates")
-
-
-def multiverse_figure_outputs():
-    """Named outputs png_<outcome> (in the report) and pdf_<outcome> of the specification curves."""
-    outs = {}
-    for y in MV_OUTCOMES:
-        outs[f"png_{y}"] = exhibit(out("figures", f"multiverse_{y}.png"), "multiverse_figure", "4. Models")
-        outs[f"pdf_{y}"] = out("figures", f"multiverse_{y}.pdf")
-    return outs
-
 
 rule multiverse_shard:
     """One shard of the specifications: their estimates with design-based SEs and their null draws."""
