@@ -117,8 +117,13 @@ def factors(M: np.ndarray, eta: np.ndarray, *, calfun: str = "logit", lower=None
 def level_codes(x, levels) -> tuple[np.ndarray, list[str]]:
     """The position of each value of ``x`` (compared as text) among ``levels``, -1 for other values;
     and the other values seen. Hashes each distinct value once (fast on large files)."""
-    codes, uniques = pd.factorize(np.asarray(x, dtype=object), use_na_sentinel=False)
-    text = [str(u) for u in uniques]
+    if isinstance(x, pd.Categorical):  # the codes are already there
+        codes, text = x.codes, [str(c) for c in x.categories]
+        if (codes < 0).any():
+            codes, text = np.where(codes < 0, len(text), codes), [*text, "nan"]
+    else:
+        codes, uniques = pd.factorize(np.asarray(x, dtype=object), use_na_sentinel=False)
+        text = [str(u) for u in uniques]
     pos = {str(c): i for i, c in enumerate(levels)}
     lut = np.array([pos.get(t, -1) for t in text], dtype=np.int64)
     return lut[codes], sorted(t for t in text if t not in pos)

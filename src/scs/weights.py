@@ -124,14 +124,18 @@ class Plan:
     members: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # margin -> category -> original ones
     adjustments: list[str] = field(default_factory=list)
 
-    def columns(self, raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The margin variables recoded to this plan's (possibly collapsed) categories."""
+    def columns(self, raw: dict) -> dict[str, pd.Categorical]:
+        """The margin variables (arrays or pandas columns) recoded to this plan's (possibly collapsed)
+        categories, as categoricals: every distinct value is hashed and mapped once."""
         out = {}
         for v, x in raw.items():
             mapping = {orig: cat for cat, origs in self.members.get(v, {}).items() for orig in origs}
-            codes, uniques = pd.factorize(np.asarray(x, dtype=object), use_na_sentinel=False)
-            text = [str(u) for u in uniques]
-            out[v] = np.array([mapping.get(t, t) for t in text], dtype=object)[codes]
+            x = x if isinstance(x, (pd.Series, pd.Categorical)) else np.asarray(x, dtype=object)
+            codes, uniques = pd.factorize(x, use_na_sentinel=False)
+            mapped = [mapping.get(t, t) for t in (str(u) for u in uniques)]
+            cats = list(dict.fromkeys(mapped))
+            lut = np.array([cats.index(m) for m in mapped], dtype=np.int64)
+            out[v] = pd.Categorical.from_codes(lut[codes], categories=cats)
         return out
 
     def key(self) -> str:
@@ -360,8 +364,7 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file
     """Weights, unbounded raking weights and re-weighted bootstrap replicates of the cleaned sample."""
     variables = list(wcfg["variables"])
     check_sample(frame, targets, variables, file=file)
-    columns = {v: np.array([str(u) for u in uniq], dtype=object)[codes]
-               for v in variables for codes, uniq in [pd.factorize(frame[v].to_numpy(dtype=object), use_na_sentinel=False)]}
+    columns = {v: frame[v] for v in variables}
     levels, shares = target_levels(targets, variables), target_shares(targets, variables)
     n = len(frame)
     bw = wcfg.get("base_weight")
@@ -465,7 +468,7 @@ def calibration_matrix(frame: pd.DataFrame, plan: Plan) -> np.ndarray:
     for f, key, M in _CALIB:
         if f is frame and key == plan.key():
             return M
-    columns = plan.columns({v: frame[v].to_numpy(dtype=object) for v in plan.levels})
+    columns = plan.columns({v: frame[v] for v in plan.levels})
     M, _ = cal.margin_matrix(columns, plan.levels)
     _CALIB[:] = [(frame, plan.key(), M)]
     return M
@@ -513,7 +516,7 @@ def margins_table(frame: pd.DataFrame, weights: np.ndarray, plan: Plan, targets:
     """Target, unweighted and weighted share of every margin category as weighted (after any collapsing)."""
     rows = []
     w = np.asarray(weights, dtype=float)
-    cols = plan.columns({v: frame[v].to_numpy(dtype=object) for v in plan.levels})
+    cols = plan.columns({v: frame[v] for v in plan.levels})
     status = {(r.variable, r.category): r.status for r in targets.itertuples()}
     for v, lev in plan.levels.items():
         for c in lev:
@@ -536,7 +539,7 @@ def replicate_check(reps: np.ndarray, base: np.ndarray, frame: pd.DataFrame, rec
     mult = rao_wu_multipliers(len(base), R, int(seed))
     plans = [Plan.from_json(p) for p in record["replicates"]["plans"]]
     index = record["replicates"]["plan_index"]
-    raw = {v: frame[v].to_numpy(dtype=object) for v in record["variables"]}
+    raw = {v: frame[v] for v in record["variables"]}
     worst_margin, worst_bound, outside = 0.0, 0.0, 0
     for r in range(R):
         plan = plans[index[r]]
