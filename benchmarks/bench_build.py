@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-IGNORE = shutil.ignore_patterns(".git", ".venv", ".snakemake", "logs", "results", "results-*", "pins-local",
+IGNORE = shutil.ignore_patterns(".git", ".venv", ".snakemake", ".work", "logs", "results", "results-*", "pins-local",
                                 "__pycache__", "*.egg-info", ".pytest_cache", "build", "dist", "report.html")
 
 

@@ -46,13 +46,8 @@ def timing(cfg_path, cores: int) -> None:
     t0 = time.perf_counter()
     with ProcessPoolExecutor(cores) as pool:
         parts = list(pool.map(_shard, [(cfg_path, s, cores) for s in range(cores)]))
-    import pandas as pd
-
-    table = pd.concat([p[0] for p in parts], ignore_index=True)
-    draws = np.vstack([p[1] for p in parts])
-    order = np.lexsort((~table["primary"].to_numpy(), table["spec_id"].to_numpy()))
     cfg = config.load_config(cfg_path)
-    jt = multiverse.joint_test(table.iloc[order].reset_index(drop=True), draws[order], cfg)
+    jt = multiverse.joint_test(*multiverse.merge(parts), cfg)
     secs = time.perf_counter() - t0
     n = int(jt["specifications"].sum())
     print(f"multiverse: {n:,} specifications x {int(jt['null_draws'].iloc[0])} null draws on {cores} cores: "

@@ -39,10 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 from scs.codebook import load_codebook  # noqa: E402
 
-IGNORE = shutil.ignore_patterns(".git", ".venv", ".snakemake", "logs", "results", "results-*", "pins-local",
-                                "__pycache__", "*.egg-info", ".pytest_cache", "build", "dist", "report.html",
-                                "*.sav", "*.dta")
-MODEL_TARGETS = ["item_estimates", "regressions", "robustness", "ordered_logits"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_build import IGNORE, rule_table  # noqa: E402  (the same copy of the project, the same per-rule table)
 
 
 def fresh_key_columns(cfg: dict) -> list[str]:
@@ -71,15 +69,6 @@ def make_export(src: Path, n: int, out: Path, key_cols: list[str], header_rows: 
     with open(out, "w", encoding="utf-8-sig", newline="") as fh:
         fh.writelines(head)
         big.to_csv(fh, header=False, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-
-
-def rule_rows(work: Path) -> list[dict]:
-    rows = []
-    for f in sorted((work / "logs" / "benchmarks").glob("*.tsv")):
-        with open(f) as fh:
-            r = list(csv.DictReader(fh, delimiter="\t"))[-1]
-        rows.append({"rule": f.stem, "seconds": float(r["s"]), "max_rss_mb": float(r["max_rss"])})
-    return rows
 
 
 def main():
@@ -132,7 +121,7 @@ def main():
         if proc.returncode != 0:
             print(proc.stdout[-2000:], proc.stderr[-4000:])
             sys.exit(f"build at {n:,} rows failed")
-        rows = rule_rows(work)
+        rows = rule_table(work)
         peak = max(r["max_rss_mb"] for r in rows)
         print(f"wall {wall:.1f} s (snakemake included); largest peak memory of a job {peak:.0f} MB")
         print(f"{'rule':<22} {'seconds':>8} {'peak MB':>8}")

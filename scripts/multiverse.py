@@ -15,12 +15,7 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 def main():
     cfg = cfg_of(smk)
     u = multiverse.universe(cfg)
-    parts = [pd.read_parquet(p) for p in smk.input.tables]
-    draws = [np.load(p) for p in smk.input.draws]
-    table = pd.concat(parts, ignore_index=True)
-    arr = np.vstack(draws)
-    order = np.lexsort((~table["primary"].to_numpy(), table["spec_id"].to_numpy()))
-    table, arr = table.iloc[order].reset_index(drop=True), arr[order]
+    table, arr = multiverse.merge((pd.read_parquet(t), np.load(d)) for t, d in zip(smk.input.tables, smk.input.draws))
     missing = sorted(set(u.specs["spec_id"]) - set(table["spec_id"]))
     if missing:
         raise RuntimeError(f"{len(missing)} specifications missing from the shards (first: {missing[:5]})")
@@ -31,10 +26,10 @@ def main():
     write_csv(smk.output.csv, table, cfg)
     write_parquet(smk.output.parquet, table.assign(data_source=cfg["data"]["source"]), cfg)
     write_csv(smk.output.joint, jt, cfg)
-    write_csv(smk.output.by_option, multiverse.by_option(table, u, cfg, str(jt["direction"].iloc[0])), cfg)
+    write_csv(smk.output.by_option, multiverse.by_option(table, u, cfg), cfg)
     nums = Numbers("multiverse")
-    multiverse.register(nums, jt, table, u, file=smk.output.md)
-    write_table(smk.output.md, smk.output.html, multiverse.summary_markdown(jt, table, u, cfg, file=smk.output.md))
+    write_table(smk.output.md, smk.output.html,
+                multiverse.summary_markdown(jt, table, u, cfg, nums, file=smk.output.md))
     write_numbers(smk, nums, cfg)
 
 

@@ -4,7 +4,6 @@ import pandas as pd
 from _common import cfg_of, run_step
 
 from scs import figures, multiverse
-from scs.design import t_quantile
 from scs.registry import fmt
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -22,8 +21,7 @@ def main():
 def figure(cfg, u, table, jt, y):
     c = multiverse.curve(table, y)
     ci = float(cfg["estimates"]["ci_level"])
-    sign = -1.0 if jt["direction"] == "negative" else 1.0
-    c["sig"] = (sign * c["coef"] / c["se"]) > t_quantile(ci, c["df"].to_numpy())
+    c["sig"] = multiverse.significant(c["coef"], c["se"], c["df"], cfg)
     c["configured"] = c["spec_id"] == multiverse.default_spec(u, y)
     choices = {}
     for d in u.dims:

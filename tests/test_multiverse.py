@@ -171,12 +171,11 @@ def test_the_joint_p_value_is_not_small_under_a_true_null(cfg, shipped_frame, co
 
 def test_the_specification_curve_has_no_overlapping_labels(cfg, configured_group):
     from scs import figures
-    from scs.design import t_quantile
 
     u, ids, table, draws = configured_group
     jt = multiverse.joint_test(table, draws, cfg).set_index("outcome").loc["surveillance"]
     c = multiverse.curve(table, "surveillance")
-    c["sig"] = (-c["coef"] / c["se"]) > t_quantile(0.95, c["df"].to_numpy())
+    c["sig"] = multiverse.significant(c["coef"], c["se"], c["df"], cfg)
     c["configured"] = c["spec_id"] == ids[0]
     choices = {d: sorted(set(c[d])) for d in u.dims if d != "outcome"}
     fig = figures.spec_curve_figure(c, choices, u.defaults, title="Specification curve", term_labels={},

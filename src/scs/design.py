@@ -117,15 +117,20 @@ class Design:
             V += len(ids) / (len(ids) - 1) * (tot.T @ tot)
         return V
 
-    def _vcov_products(self, x: np.ndarray) -> np.ndarray | None:
-        """:meth:`vcov` of a calibrated design without forming the residuals (as :meth:`variances`, the
-        whole matrix): e'e = x'x - B'C - C'B + C'GC, 1'e = 1'x - 1'(sQ) C. None when a diagonal element
-        is nearly cancelled (then the residuals are formed)."""
+    def _products(self, x: np.ndarray):
+        """C = (Q/s)'x, B = (sQ)'x, G = (sQ)'(sQ) and 1'(sQ): what the residual sums of squares and sums
+        of a calibrated design need (e = x - (sQ) C), with the K calibration columns only."""
         qs, qi = self._basis()
         if self._gram is None:
             self._gram = (qs.T @ qs, qs.sum(axis=0))
         G, qsum = self._gram
-        C, B = qi.T @ x, qs.T @ x
+        return qi.T @ x, qs.T @ x, G, qsum
+
+    def _vcov_products(self, x: np.ndarray) -> np.ndarray | None:
+        """:meth:`vcov` of a calibrated design without forming the residuals (as :meth:`variances`, the
+        whole matrix): e'e = x'x - B'C - C'B + C'GC, 1'e = 1'x - 1'(sQ) C. None when a diagonal element
+        is nearly cancelled (then the residuals are formed)."""
+        C, B, G, qsum = self._products(x)
         xx = x.T @ x
         BC = B.T @ C
         ss = xx - BC - BC.T + C.T @ (G @ C)
@@ -147,11 +152,7 @@ class Design:
         if self.calib is None:
             xc = x - x.mean(axis=0)
             return self.n / (self.n - 1) * np.einsum("ij,ij->j", xc, xc)
-        qs, qi = self._basis()
-        if self._gram is None:
-            self._gram = (qs.T @ qs, qs.sum(axis=0))
-        G, qsum = self._gram
-        C, B = qi.T @ x, qs.T @ x
+        C, B, G, qsum = self._products(x)
         sq = np.einsum("ij,ij->j", x, x)
         ss = sq - 2 * np.einsum("kj,kj->j", B, C) + np.einsum("kj,kl,lj->j", C, G, C)
         se = x.sum(axis=0) - qsum @ C

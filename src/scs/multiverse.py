@@ -235,7 +235,7 @@ class Variant:
     design: object
 
 
-def variants_of_group(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict, u: Universe, row) -> Variant:
+def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict, u: Universe, row) -> Variant:
     ccfg = cleaning_config(cfg, u, row)
     cleaned, _, _, removed_by = clean_mod.clean(export, codebook, ccfg, positions=True)
     key = codebook.key_var
@@ -320,7 +320,7 @@ def run_groups(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict,
         specs = u.specs[u.specs["group"] == g]
         if specs.empty:
             continue
-        var = variants_of_group(export, codebook, targets, cfg, u, specs.iloc[0])
+        var = group_variant(export, codebook, targets, cfg, u, specs.iloc[0])
         r, d = fit_group(var, cfg, u, specs, mult, ci)
         rows += r
         draws += d
@@ -329,10 +329,7 @@ def run_groups(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict,
             progress(done)
     table = pd.DataFrame(rows)
     arr = np.vstack(draws) if draws else np.empty((0, int(m["null_draws"])))
-    if not table.empty:
-        order = np.lexsort((~table["primary"].to_numpy(), table["spec_id"].to_numpy()))
-        table, arr = table.iloc[order].reset_index(drop=True), arr[order]
-    return table, arr
+    return order_rows(table, arr) if not table.empty else (table, arr)
 
 
 def shard_groups(cfg: dict, shard: int, n_shards: int) -> list[int]:
@@ -348,20 +345,44 @@ def shard_groups(cfg: dict, shard: int, n_shards: int) -> list[int]:
 
 
 # --------------------------------------------------------------------------- the joint test
+def claimed_sign(cfg: dict) -> float:
+    """-1 when the claimed effect is negative (multiverse.direction), +1 when positive."""
+    return -1.0 if _mcfg(cfg).get("direction", "negative") == "negative" else 1.0
+
+
+def significant(coef, se, df, cfg: dict) -> np.ndarray:
+    """Significant in the claimed direction: t beyond the two-sided quantile of estimates.ci_level, on the
+    claimed side (coef and se may be specs x draws, with se and df per spec)."""
+    coef, se = np.asarray(coef, dtype=float), np.asarray(se, dtype=float)
+    crit = t_quantile(float(cfg["estimates"]["ci_level"]), np.asarray(df, dtype=float))
+    if coef.ndim == 2:
+        se, crit = se[:, None], crit[:, None]
+    return (claimed_sign(cfg) * coef / se) > crit
+
+
+def order_rows(table: pd.DataFrame, draws: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows (and their draws) by specification, the primary focal term first: the order of every output."""
+    order = np.lexsort((~table["primary"].to_numpy(), table["spec_id"].to_numpy()))
+    return table.iloc[order].reset_index(drop=True), draws[order]
+
+
+def merge(parts) -> tuple[pd.DataFrame, np.ndarray]:
+    """The (table, draws) of several shards as one, in :func:`order_rows` order."""
+    parts = list(parts)
+    return order_rows(pd.concat([t for t, _ in parts], ignore_index=True), np.vstack([d for _, d in parts]))
+
+
 def joint_test(table: pd.DataFrame, draws: np.ndarray, cfg: dict) -> pd.DataFrame:
     """Per outcome, over the primary focal term of every specification: the median estimate, the share
     significant in the claimed direction, and their p-values under the null draws."""
-    m = _mcfg(cfg)
-    ci = float(cfg["estimates"]["ci_level"])
-    sign = -1.0 if m.get("direction", "negative") == "negative" else 1.0
+    sign = claimed_sign(cfg)
     rows = []
     for y, t in table[table["primary"]].groupby("outcome", sort=False):
         idx = t.index.to_numpy()
-        b, se = t["coef"].to_numpy(), t["se"].to_numpy()
-        crit = t_quantile(ci, t["df"].to_numpy())
+        b, se, df = t["coef"].to_numpy(), t["se"].to_numpy(), t["df"].to_numpy()
         d = draws[idx]                                   # specs x R
-        obs_sig = (sign * b / se) > crit
-        null_sig = ((sign * d / se[:, None]) > crit[:, None]).mean(axis=0)
+        obs_sig = significant(b, se, df, cfg)
+        null_sig = significant(d, se, df, cfg).mean(axis=0)
         obs_med = float(np.median(b))
         null_med = np.median(d, axis=0)
         R = d.shape[1]
@@ -382,32 +403,11 @@ def curve(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
     return t.sort_values(["coef", "spec_id"], kind="stable").reset_index(drop=True)
 
 
-def register(nums, jt: pd.DataFrame, table: pd.DataFrame, u: Universe, *, file: str) -> None:
-    """Registry numbers: per outcome the count, median, range, shares and joint p-values, and the
-    configured specification's estimate as the multiverse computes it."""
-    for r in jt.itertuples():
-        k = f"multiverse.{r.outcome}"
-        nums.add(f"{k}.specifications", r.specifications, "count", file=file)
-        nums.add(f"{k}.median", r.median, "coef", file=file)
-        nums.add(f"{k}.min", r.min, "coef", file=file)
-        nums.add(f"{k}.max", r.max, "coef", file=file)
-        nums.add(f"{k}.share_same_sign", 100 * r.share_same_sign, "pct", file=file, unit="%")
-        nums.add(f"{k}.share_significant", 100 * r.share_significant, "pct", file=file, unit="%")
-        nums.add(f"{k}.n_significant", r.n_significant, "count", file=file)
-        nums.add(f"{k}.p_median", r.p_median, "p", file=file)
-        nums.add(f"{k}.p_share", r.p_share, "p", file=file)
-        d = table[(table["spec_id"] == default_spec(u, r.outcome)) & table["primary"]].iloc[0]
-        nums.add(f"{k}.configured.coef", d.coef, "coef", file=file, se=d.se, ci=(d.ci_low, d.ci_high), n=d.n)
-    nums.add("multiverse.null_draws", int(jt["null_draws"].iloc[0]), "count", file=file)
-
-
-def by_option(table: pd.DataFrame, u: Universe, cfg: dict, direction: str) -> pd.DataFrame:
+def by_option(table: pd.DataFrame, u: Universe, cfg: dict) -> pd.DataFrame:
     """Per outcome, dimension and option: the number of specifications, their median estimate and the
     share significant in the claimed direction."""
-    ci = float(cfg["estimates"]["ci_level"])
-    sign = -1.0 if direction == "negative" else 1.0
     prim = table[table["primary"]].copy()
-    prim["sig"] = (sign * prim["coef"] / prim["se"]) > t_quantile(ci, prim["df"].to_numpy())
+    prim["sig"] = significant(prim["coef"], prim["se"], prim["df"], cfg)
     rows = []
     for y, t in prim.groupby("outcome", sort=False):
         for d in u.dims:
@@ -420,8 +420,10 @@ def by_option(table: pd.DataFrame, u: Universe, cfg: dict, direction: str) -> pd
     return pd.DataFrame(rows)
 
 
-def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: dict, *, file: str) -> str:
-    """The Markdown summary: what was varied, the joint test, and what drives the estimates."""
+def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: dict, nums, *, file: str) -> str:
+    """The Markdown summary (what was varied, the joint test), its numbers registered in ``nums`` and
+    printed as the registry formats them; also the configured specification's estimate as the
+    multiverse computes it."""
     ci = float(cfg["estimates"]["ci_level"])
     lines = [f"# Multiverse: {int(jt['specifications'].sum()):,} specifications", "",
              f"Data: {cfg['data']['label']}", ""]
@@ -443,13 +445,18 @@ def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: di
               f"{int(jt['null_draws'].iloc[0])} bootstrap draws with the null imposed.", "",
               "| Outcome | Specifications | Median | Range | Same sign | Significant | p (median) | p (share) |",
               "|---|---:|---:|---|---:|---:|---:|---:|"]
-    from .registry import fmt
-
     for r in jt.itertuples():
-        lines.append(f"| {cfg['scales'][r.outcome]['label']} | {r.specifications:,} | {fmt(r.median, 'coef')} | "
-                     f"{fmt(r.min, 'coef')} to {fmt(r.max, 'coef')} | {fmt(100 * r.share_same_sign, 'pct')}% | "
-                     f"{fmt(100 * r.share_significant, 'pct')}% ({r.n_significant}) | {fmt(r.p_median, 'p')} | "
-                     f"{fmt(r.p_share, 'p')} |")
+        k = f"multiverse.{r.outcome}"
+        add = lambda name, value, kind, **kw: nums.add(f"{k}.{name}", value, kind, file=file, **kw)  # noqa: E731
+        lines.append(f"| {cfg['scales'][r.outcome]['label']} | {add('specifications', r.specifications, 'count')} | "
+                     f"{add('median', r.median, 'coef')} | {add('min', r.min, 'coef')} to {add('max', r.max, 'coef')} | "
+                     f"{add('share_same_sign', 100 * r.share_same_sign, 'pct', unit='%')}% | "
+                     f"{add('share_significant', 100 * r.share_significant, 'pct', unit='%')}% "
+                     f"({add('n_significant', r.n_significant, 'count')}) | {add('p_median', r.p_median, 'p')} | "
+                     f"{add('p_share', r.p_share, 'p')} |")
+        d = table[(table["spec_id"] == default_spec(u, r.outcome)) & table["primary"]].iloc[0]
+        add("configured.coef", d.coef, "coef", se=d.se, ci=(d.ci_low, d.ci_high), n=d.n)
+    nums.add("multiverse.null_draws", int(jt["null_draws"].iloc[0]), "count", file=file)
     lines += ["", "The median estimate and the share significant of each option's specifications: "
               "`by_option.csv`; every specification: `specifications.csv`."]
     return "\n".join(lines) + "\n"
