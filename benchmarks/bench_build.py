@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-IGNORE = shutil.ignore_patterns(".git", ".venv", ".snakemake", ".work", "logs", "results", "results-*", "pins-local",
-                                "__pycache__", "*.egg-info", ".pytest_cache", "build", "dist", "report.html")
+IGNORE_PATTERNS = (".git", ".venv", ".snakemake", ".work", "logs", "results", "results-*", "pins-local", "__pycache__",
+                   "*.egg-info", ".pytest_cache", "build", "dist", "report.html")
+IGNORE = shutil.ignore_patterns(*IGNORE_PATTERNS)
 
 
 def rule_table(work: Path) -> list[dict]:

@@ -40,7 +40,10 @@ sys.path.insert(0, str(ROOT / "src"))
 from scs.codebook import load_codebook  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_build import IGNORE, rule_table  # noqa: E402  (the same copy of the project, the same per-rule table)
+from bench_build import IGNORE_PATTERNS, rule_table  # noqa: E402  (the same project copy and per-rule table)
+
+IGNORE = shutil.ignore_patterns(*IGNORE_PATTERNS, "*.sav", "*.dta")  # the blown-up CSV replaces the exports
+MODEL_TARGETS = ["item_estimates", "regressions", "robustness", "ordered_logits"]
 
 
 def fresh_key_columns(cfg: dict) -> list[str]:
