@@ -8,7 +8,7 @@ rule check_data:
     input:
         raw=RAW,
         codebook=CODEBOOK,
-        code=pkg("ingest", "codebook", "datacheck"),
+        code=code_of("check_data"),
     output:
         md=out("clean", "data_problems.md"),
         html=exhibit(out("clean", "data_problems.html"), "data_problems", "1. Cleaning"),
@@ -40,7 +40,7 @@ rule clean:
         raw=RAW,  # read through the checked export; its checksum stays in this rule's provenance
         codebook=CODEBOOK,
         problems=rules.check_data.output.csv,
-        code=pkg("ingest", "codebook", "datacheck", "clean"),
+        code=code_of("clean"),
     output:
         data=out("clean", "clean.parquet"),
         flow_csv=out("clean", "exclusion_flow.csv"),

@@ -1,6 +1,7 @@
 # Shared definitions and helper functions of the rule files (no rules here).
 import os
 
+from scs.codedeps import package_modules
 from scs.config import config_slice, data_id, file_sha256, output_dir, pins_root
 
 OUT = output_dir(config)
@@ -38,9 +39,15 @@ def out(*parts):
     return os.path.join(OUT, *parts)
 
 
-def pkg(*modules):
-    """Source files of the scs package that a rule depends on."""
-    return [f"src/scs/{m}.py" for m in modules]
+def code_of(name):
+    """The code that a job depends on besides its script, found by reading the imports: every module of the
+    scs package that the script imports, directly or through other modules, and the helper scripts it imports."""
+    return package_modules(script_of(name))
+
+
+def notebook_code(name):
+    """The code of one notebook (the imports of the notebook adapter and of the notebook itself)."""
+    return sorted({*code_of("notebook"), *package_modules(f"notebooks/{name}.py")})
 
 
 _SHA256 = {}
@@ -174,6 +181,6 @@ def describe_rule(name):
 def describe_notebook(name):
     nb = NOTEBOOKS[name]
     return {"rule": "notebook", "script": script_of("notebook"),
-            "inputs": [f"notebooks/{name}.py", "notebooks/templates/scs/index.html.j2", *pkg("notebooks", "formula"),
+            "inputs": [f"notebooks/{name}.py", "notebooks/templates/scs/index.html.j2", *notebook_code(name),
                        *[str(x) for x in nb["inputs"]]],
             "outputs": [out("notebooks", f"{name}.ipynb"), out("notebooks", f"{name}.html")]}

@@ -6,7 +6,7 @@ rule indices:
     input:
         data=rules.clean.output.data,
         **weights_input(),
-        code=pkg("indices"),
+        code=code_of("indices"),
     output:
         analysis=out("indices", "analysis.parquet"),
         reliability=out("indices", "reliability.csv"),
@@ -36,7 +36,7 @@ rule item_estimates:
     input:
         analysis=rules.indices.output.analysis,
         **weights_input(),
-        code=pkg("means", "design", "weights", "item_tables"),
+        code=code_of("item_estimates"),
     output:
         estimates=out("items", "item_estimates.csv"),
         md=out("items", "item_estimates.md"),
@@ -65,7 +65,7 @@ rule figures_items:
     """Figures 1 and 2 (one per battery): items sorted by weighted mean, with CIs and the index mean."""
     input:
         estimates=rules.item_estimates.output.estimates,
-        code=pkg("figures"),
+        code=code_of("figures_items"),
     output:
         **battery_figure_outputs(),
     params:
@@ -90,7 +90,7 @@ rule figures_likert:
     input:
         distribution=rules.item_estimates.output.distribution,
         estimates=rules.item_estimates.output.estimates,
-        code=pkg("figures"),
+        code=code_of("figures_likert"),
     output:
         **likert_figure_outputs(),
     params:
@@ -115,7 +115,7 @@ rule descriptives:
     input:
         analysis=rules.indices.output.analysis,
         weights=out("weights", "weights.parquet"),
-        code=pkg("descriptives", "descriptive_tables"),
+        code=code_of("descriptives"),
     output:
         csv=out("indices", "descriptives.csv"),
         md=out("indices", "descriptives.md"),

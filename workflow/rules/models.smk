@@ -6,7 +6,7 @@ rule regressions:
     input:
         analysis=rules.indices.output.analysis,
         **weights_input(),
-        code=pkg("regression", "formula", "design", "weights", "model_tables"),
+        code=code_of("regressions"),
     output:
         coefficients=out("models", "coefficients.csv"),
         table_md=out("models", "regression_table.md"),
@@ -40,7 +40,7 @@ rule robustness:
     input:
         analysis=rules.indices.output.analysis,
         **weights_input(),
-        code=pkg("regression", "formula", "design", "weights", "model_tables"),
+        code=code_of("robustness"),
     output:
         csv=out("models", "robustness.csv"),
         md=out("models", "robustness.md"),
@@ -68,7 +68,7 @@ rule ordered_logits:
     input:
         analysis=rules.indices.output.analysis,
         **weights_input(),
-        code=pkg("ordinal", "formula", "design", "weights", "model_tables"),
+        code=code_of("ordered_logits"),
     output:
         csv=out("models", "ordered_logits.csv"),
         md=out("models", "ordered_logits.md"),
@@ -99,7 +99,7 @@ rule figure3:
     input:
         coefficients=rules.regressions.output.coefficients,
         predicted=rules.regressions.output.predicted,
-        code=pkg("figures"),
+        code=code_of("figure3"),
     output:
         png=exhibit(out("figures", "figure3_political_capital.png"), "figure3", "4. Models"),
         pdf=out("figures", "figure3_political_capital.pdf"),

@@ -12,8 +12,7 @@ rule multiverse_shard:
         cleaned=rules.clean.output.flow_csv,
         weighted=rules.weights.output.design,
         targets=TARGETS,
-        code=pkg("multiverse", "clean", "weights", "calibration", "design", "indices", "regression", "formula",
-                 "models", "pipeline"),
+        code=code_of("multiverse_shard"),
     output:
         table=temp(out("multiverse", "shards", "{shard}.parquet")),
         draws=temp(out("multiverse", "shards", "{shard}.npy")),
@@ -41,7 +40,7 @@ rule multiverse:
     input:
         tables=expand(out("multiverse", "shards", "{shard}.parquet"), shard=MV_SHARDS),
         draws=expand(out("multiverse", "shards", "{shard}.npy"), shard=MV_SHARDS),
-        code=pkg("multiverse", "registry"),
+        code=code_of("multiverse"),
     output:
         csv=out("multiverse", "specifications.csv"),
         parquet=out("multiverse", "specifications.parquet"),
@@ -72,7 +71,7 @@ rule multiverse_figure:
     input:
         parquet=rules.multiverse.output.parquet,
         joint=rules.multiverse.output.joint,
-        code=pkg("figures", "multiverse"),
+        code=code_of("multiverse_figure"),
     output:
         **multiverse_figure_outputs(),
     params:

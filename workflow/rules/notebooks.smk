@@ -29,7 +29,7 @@ rule notebook:
         notebook="notebooks/{name}.py",
         data=lambda wc: NOTEBOOKS[wc.name]["inputs"],
         template="notebooks/templates/scs/index.html.j2",
-        code=pkg("notebooks", "formula"),
+        code=lambda wc: notebook_code(wc.name),
     output:
         ipynb=out("notebooks", "{name}.ipynb"),
         html=exhibit(out("notebooks", "{name}.html"), "notebook", "6. Notebooks", subcategory="{name}"),

@@ -10,7 +10,7 @@ rule paper:
         tables=[rules.regressions.output.table_tex, rules.descriptives.output.tex],
         figures=[*battery_figure_pdfs(), rules.figure3.output.pdf,
                  *([rules.multiverse_figure.output[f"pdf_{y}"] for y in MV_OUTCOMES] if MULTIVERSE else [])],
-        code=pkg("paper"),
+        code=code_of("paper"),
     output:
         pdf=out("paper", "ms.pdf"),
     params:

@@ -14,7 +14,7 @@ rule provenance:
     input:
         outputs=[o for r in PROVENANCE_RULES for o in r["outputs"]],
         captions=sorted({e["caption"] for e in EXHIBITS}),
-        code=pkg("provenance"),
+        code=code_of("provenance"),
     output:
         json=out("provenance.json"),
         md=out("tables_and_programs.md"),

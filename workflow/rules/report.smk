@@ -29,7 +29,7 @@ rule reproduction:
         fragments=FRAGMENTS,
         contrasts=rules.item_estimates.output.contrasts,
         published=config["reproduction"]["published"],
-        code=pkg("reproduction", "registry"),
+        code=code_of("reproduction"),
     output:
         md=out("reproduction.md"),
         html=exhibit(out("reproduction.html"), "reproduction", "5. Reproduction"),
@@ -56,7 +56,7 @@ rule registry:
     """Merge the stage fragments into numbers.json and one LaTeX macro per number (numbers.tex)."""
     input:
         fragments=FRAGMENTS + [rules.reproduction.output.numbers],
-        code=pkg("registry"),
+        code=code_of("registry"),
     output:
         json=out("numbers.json"),
         tex=out("numbers.tex"),
@@ -108,7 +108,7 @@ rule verify:
         registry=rules.registry.output.json,
         text=rules.checksums.output[0],
         pins=existing_pins,
-        code=pkg("registry"),
+        code=code_of("verify"),
     output:
         md=out("verify.md"),
         html=exhibit(out("verify.html"), "verify", "5. Reproduction"),

@@ -9,8 +9,7 @@ rule synthetic:
         spec=config.get("synthetic", {}).get("spec", "data/synthetic/generator.yaml"),
         codebook=CODEBOOK,
         targets=TARGETS,
-        code=[*pkg("ingest", "codebook", "clean", "weights", "calibration", "formula", "indices"),
-              *[f"src/scs/synth/{m}.py" for m in ("__init__", "population", "fieldwork", "export")]],
+        code=code_of("synthetic"),
     output:
         csv=f"build/synthetic/{RAW_STEM}.csv",
         sav=f"build/synthetic/{RAW_STEM}.sav",

@@ -6,7 +6,7 @@ rule weights:
     input:
         data=rules.clean.output.data,
         targets=TARGETS,
-        code=pkg("weights", "calibration", "design"),
+        code=code_of("weights"),
     output:
         weights=out("weights", "weights.parquet"),
         design=out("weights", "design.json"),
@@ -38,7 +38,7 @@ rule weight_figure:
     input:
         weights=rules.weights.output.weights,
         summary=rules.weights.output.summary,
-        code=pkg("figures"),
+        code=code_of("weight_figure"),
     output:
         png=exhibit(out("weights", "weight_distribution.png"), "weight_distribution", "2. Weights"),
         pdf=out("weights", "weight_distribution.pdf"),
