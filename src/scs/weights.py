@@ -42,6 +42,7 @@ WEIGHT = "weight"
 BASE = "base_weight"
 UNBOUNDED = "weight_unbounded"
 REP_PREFIX = "rep_"
+INTERCEPT = "(Intercept)"
 
 
 # --------------------------------------------------------------------------- targets
@@ -142,14 +143,28 @@ class Plan:
         return repr((self.levels, self.members))
 
 
+    def terms(self) -> list[str]:
+        """Names of the columns of the margin model matrix, in its order: the intercept, then
+        ``variable=category`` of every category but the first of each margin."""
+        return [INTERCEPT] + [f"{v}={c}" for v, lev in self.levels.items() for c in lev[1:]]
+
     def to_json(self) -> dict:
-        return {"levels": self.levels, "shares": self.shares, "lower": self.lower, "upper": self.upper,
-                "members": self.members, "adjustments": self.adjustments}
+        """The plan as JSON. Margins are a list, so that their order (which fixes the columns of the margin
+        model matrix) survives any JSON writer, sorted keys included."""
+        return {"margins": [{"variable": v, "categories": list(lev), "shares": [self.shares[v][c] for c in lev],
+                             "members": self.members.get(v, {})} for v, lev in self.levels.items()],
+                "lower": self.lower, "upper": self.upper, "adjustments": self.adjustments}
 
     @classmethod
     def from_json(cls, d: dict) -> "Plan":
-        return cls(levels=d["levels"], shares=d["shares"], lower=d["lower"], upper=d["upper"],
-                   members=d.get("members", {}), adjustments=d.get("adjustments", []))
+        if "margins" not in d:
+            raise PipelineError("design.json was written by an older version of the pipeline (no ordered list of "
+                                "margins); rerun the weights rule", file="design.json")
+        levels = {m["variable"]: list(m["categories"]) for m in d["margins"]}
+        shares = {m["variable"]: dict(zip(m["categories"], m["shares"])) for m in d["margins"]}
+        members = {m["variable"]: m["members"] for m in d["margins"] if m.get("members")}
+        return cls(levels=levels, shares=shares, lower=d["lower"], upper=d["upper"], members=members,
+                   adjustments=d.get("adjustments", []))
 
 
 _MATRIX_CACHE: dict = {}
@@ -217,12 +232,21 @@ def _run(columns, plan: Plan, d, wcfg):
     return (d * res.g if res.converged else None), info
 
 
+def _out_of_reach(need: dict, plan: Plan, bounded: bool) -> dict:
+    """Categories no calibration can bring to their target: an empty category, or (bounded methods) one whose
+    target share over its sample share lies outside the bounds (a necessary condition of any solution)."""
+    return {k: r for k, r in need.items()
+            if not np.isfinite(r) or (bounded and not plan.lower < r < plan.upper)}
+
+
 def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, wcfg: dict, *, where: str = "sample",
                 file: str = "data/targets.csv") -> tuple[np.ndarray, Plan, dict]:
-    """The whole weighting procedure for prior weights ``d``: plan (collapse/widen as configured), calibrate.
+    """The whole weighting procedure for prior weights ``d``: calibrate to the configured margins; only when
+    that fails, adjust as ``weighting.infeasible`` allows (collapse a category with a neighbour, widen the
+    bounds), one step at a time, and calibrate again.
 
-    Returns (weights, whose total is that of ``d``; the plan used; run info). Raises
-    PipelineError when the targets cannot be met and the policy allows no further step.
+    Returns (weights, whose total is that of ``d``; the plan used, with every adjustment recorded; run
+    info). Raises PipelineError when the targets cannot be met and the policy allows no further step.
     """
     b = wcfg["bounds"]
     plan = Plan(levels=copy.deepcopy(levels), shares=copy.deepcopy(shares), lower=float(b["lower"]),
@@ -230,44 +254,43 @@ def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, w
     inf = wcfg.get("infeasible") or {}
     policy = list(inf.get("policy", []))
     collapsible = set(inf.get("collapsible", []))
-    headroom = float(inf.get("headroom", 0.8))
+    headroom = float(inf.get("headroom", 0.9))
     max_steps = int(inf.get("max_steps", 6))
     bounded = wcfg["method"] != "raking"
     for step in range(max_steps + 1):
         need = cal.needed_factors(plan.columns(columns), plan.levels, plan.shares, d)
-        risky = {k: r for k, r in need.items()
-                 if np.isinf(r) or (bounded and (r > plan.upper * headroom or r < plan.lower / headroom))}
-        if not risky or not policy or step == max_steps:
+        beyond = _out_of_reach(need, plan, bounded)
+        if beyond:  # certain to fail: not attempted
+            worst = max(beyond, key=lambda k: _extremeness(need[k], plan.lower, plan.upper))
+            why = (f"category {worst[1]!r} needs {need[worst]:.2f} times its sample share, outside the bounds "
+                   f"[{plan.lower:g}, {plan.upper:g}]")
+        else:
             w, info = _run(columns, plan, d, wcfg)
             if w is not None:
                 return w, plan, info
-            if not policy or step == max_steps:
-                worst = max(need, key=lambda k: _extremeness(need[k], plan.lower, plan.upper))
-                detail = info.get("message") or (f"the largest relative margin misfit after {info.get('iterations')} "
-                                                 f"Newton steps is {info.get('max_rel_misfit', float('nan')):.2e}")
-                raise PipelineError(
-                    f"weighting of the {where} failed: the targets cannot be met within the bounds "
-                    f"[{plan.lower:g}, {plan.upper:g}] ({detail}); the hardest category is {worst[0]} = "
-                    f"{worst[1]!r}, which needs {need[worst]:.2f} times its sample share",
-                    file=file, expected="bounds that allow the targets (weighting.bounds), or weighting.infeasible.policy "
-                                        "[collapse, widen] with the margin in weighting.infeasible.collapsible")
-            risky = {k: need[k] for k in need if bounded}
-        (var, c) = max(risky, key=lambda k: _extremeness(risky[k], plan.lower, plan.upper))
-        r = need[(var, c)]
+            worst = max(need, key=lambda k: _extremeness(need[k], plan.lower, plan.upper))
+            why = info.get("message") or (f"calibration within the bounds [{plan.lower:g}, {plan.upper:g}] did not "
+                                          f"converge in {info.get('iterations')} Newton steps")
+        if not policy or step == max_steps:
+            raise PipelineError(
+                f"weighting of the {where} failed: the targets cannot be met within the bounds "
+                f"[{plan.lower:g}, {plan.upper:g}] ({why}); the hardest category is {worst[0]} = {worst[1]!r}, which "
+                f"needs {need[worst]:.2f} times its sample share",
+                file=file, expected="bounds that allow the targets (weighting.bounds), or weighting.infeasible.policy "
+                                    "[collapse, widen] with the margin in weighting.infeasible.collapsible")
+        var, c = worst
+        r = need[worst]
         merged = _collapse(plan, var, c, need) if ("collapse" in policy and var in collapsible) else None
         if merged:
-            plan.adjustments.append(f"collapsed {var}: {merged!r} (category {c!r} needs {r:.2f} times its sample "
-                                    f"share; bounds [{plan.lower:g}, {plan.upper:g}], headroom {headroom:g})")
+            plan.adjustments.append(f"collapsed {var}: {merged!r} ({why})")
         elif "widen" in policy and np.isfinite(r) and r > 0:
             if r > 1:
-                new = max(plan.upper, r / headroom)
-                plan.adjustments.append(f"widened the upper bound {plan.upper:g} -> {new:.4g} ({var} = {c!r} needs "
-                                        f"{r:.2f} times its sample share)")
+                new = max(plan.upper, r) / headroom
+                plan.adjustments.append(f"widened the upper bound {plan.upper:g} -> {new:.4g} ({why})")
                 plan.upper = float(new)
             else:
-                new = min(plan.lower, r * headroom)
-                plan.adjustments.append(f"widened the lower bound {plan.lower:g} -> {new:.4g} ({var} = {c!r} needs "
-                                        f"{r:.2f} times its sample share)")
+                new = min(plan.lower, r) * headroom
+                plan.adjustments.append(f"widened the lower bound {plan.lower:g} -> {new:.4g} ({why})")
                 plan.lower = float(new)
         else:
             policy = []  # nothing allowed for this category: the next pass reports it
@@ -437,7 +460,8 @@ def design_record(result: WeightingResult, wcfg: dict) -> dict:
                           "with-replacement single-stage variance, n/(n-1)"),
         "jackknife": ({"kind": "JK1: delete one respondent, the others n/(n-1) times their prior weight, calibrated again",
                        "n": int(len(result.weight)), "scale": (len(result.weight) - 1) / len(result.weight), "mse": False,
-                       "stored": "jackknife.parquet: each replicate's Lagrange multipliers (weights = d_r F(M eta_r))",
+                       "stored": ("jackknife.parquet: each replicate's Lagrange multipliers, one column per method and "
+                                  "margin term (<method>:<variable>=<category>); weights = d_r F(M eta_r)"),
                        "calfuns": sorted(result.jackknife)} if result.jackknife else None),
         "replicates": {
             "n": R,
@@ -453,12 +477,28 @@ def design_record(result: WeightingResult, wcfg: dict) -> dict:
 
 
 def jackknife_frame(result: WeightingResult) -> pd.DataFrame:
-    """jackknife.parquet: the multipliers of every delete-one replicate (row r: respondent r left out)."""
+    """jackknife.parquet: the multipliers of every delete-one replicate (row r: respondent r left out), one
+    column per calibration method and margin term, named ``<method>:<term>`` (``bounded_raking:sex=Male``)."""
+    terms = result.plan.terms()
     cols = {}
     for method, etas in sorted((result.jackknife or {}).items()):
-        for k in range(etas.shape[1]):
-            cols[f"{method}_eta{k}"] = etas[:, k]
+        for k, t in enumerate(terms):
+            cols[f"{method}:{t}"] = etas[:, k]
     return pd.DataFrame(cols)
+
+
+def stored_multipliers(jackknife: pd.DataFrame, method: str, plan: Plan) -> np.ndarray | None:
+    """The stored multipliers of ``method`` in the column order of ``plan``'s margin matrix (None when that
+    method was not stored); they are looked up by name, never by position."""
+    prefix = f"{method}:"
+    have = [c for c in jackknife.columns if c.startswith(prefix)]
+    if not have:
+        return None
+    want = [prefix + t for t in plan.terms()]
+    if sorted(have) != sorted(want):
+        raise PipelineError(f"jackknife.parquet holds the {method} multipliers of other margins than design.json "
+                            f"({sorted(set(have) ^ set(want))[:4]}); rerun the weights rule", file="jackknife.parquet")
+    return jackknife[want].to_numpy(float)
 
 
 _CALIB: list = []  # the last calibration matrix: designs of the same data and plan share it
@@ -474,15 +514,66 @@ def calibration_matrix(frame: pd.DataFrame, plan: Plan) -> np.ndarray:
     return M
 
 
+def margin_misfit(W: np.ndarray, M: np.ndarray, shares: np.ndarray) -> tuple[float, int, int]:
+    """How far weights miss their margins: the largest |weighted share - target share| over the columns of
+    ``W`` (n x R) and the margin terms of ``M`` (with its target shares; intercept share 1), and where
+    (replicate, term)."""
+    W = np.asarray(W, dtype=float).reshape(len(M), -1)
+    achieved = (W.T @ M) / W.sum(axis=0)[:, None]
+    err = np.abs(achieved - shares[None, :])
+    r, k = np.unravel_index(int(np.argmax(err)), err.shape)
+    return float(err[r, k]), int(r), int(k)
+
+
+STORED_TOL = {"float64": 1e-7, "float32": 1e-4}  # largest share misfit a stored design may show
+
+
+def check_stored_design(design: Design, plan: Plan, record: dict, frame: pd.DataFrame, *, method: str,
+                        weight: str) -> None:
+    """Every weight set of a design rebuilt from the stored files must reproduce the margins it was calibrated
+    to: the weight itself, every delete-one replicate and every bootstrap replicate (against the margins of
+    its own plan). A miss means the stored files do not belong together (or were read in another order):
+    one clear error instead of wrong SEs."""
+    tol = STORED_TOL["float64"]
+    shares = np.array([1.0] + [plan.shares[v][c] for v, lev in plan.levels.items() for c in lev[1:]])
+    M = design.calib
+    terms = plan.terms()
+    sets = [(weight, design.weight[:, None], M, shares, tol, None)]
+    if design.jackknife is not None:
+        sets.append((f"jackknife ({method})", design.jackknife, M, shares, tol, None))
+    if design.replicates is not None:
+        rinfo = record.get("replicates") or {}
+        plans = [Plan.from_json(p) for p in rinfo.get("plans", [])]
+        index = np.asarray(rinfo.get("plan_index") or [0] * design.replicates.shape[1])
+        rtol = STORED_TOL.get(str(rinfo.get("dtype", "float64")), tol)
+        for i, p in enumerate(plans or [plan]):
+            cols = np.flatnonzero(index == i)
+            if len(cols) == 0:
+                continue
+            Mi = M if p.key() == plan.key() else calibration_matrix(frame, p)
+            si = np.array([1.0] + [p.shares[v][c] for v, lev in p.levels.items() for c in lev[1:]])
+            sets.append(("bootstrap", design.replicates[:, cols], Mi, si, rtol, (cols, p.terms())))
+    for what, W, Mi, si, t, where in sets:
+        err, r, k = margin_misfit(W, Mi, si)
+        if err > t:
+            rep, term = (where[0][r] if where else r), (where[1][k] if where else terms[k])
+            which = f"{what} replicate {rep + 1}" if W.shape[1] > 1 else f"the stored weight {what!r}"
+            raise PipelineError(
+                f"the stored design does not reproduce its own margins: {which} misses {term} by {err:.3g} "
+                f"(weighted share; tolerance {t:g}); weights.parquet, jackknife.parquet and design.json must come "
+                f"from one run of the weights rule: rerun it", file="design.json")
+
+
 def load_design(frame: pd.DataFrame, weights: pd.DataFrame, record: dict, *, weight: str = WEIGHT,
                 replicates: bool = True, label: str = "", jackknife: pd.DataFrame | None = None,
-                variance: str = "linearization") -> Design:
+                variance: str = "linearization", check: bool = True) -> Design:
     """The design of the estimates, rebuilt from the stored weights and design.json (no calibration).
 
     ``frame`` holds the respondents in the order of ``weights`` (checked) and the margin variables.
     ``weight`` picks the stored weight (the final one, or ``weight_unbounded`` for the robustness
     variant); ``replicates=False`` skips the bootstrap columns; ``jackknife`` (jackknife.parquet) adds
-    the delete-one replicates; ``variance`` is the method of the reported SEs.
+    the delete-one replicates; ``variance`` is the method of the reported SEs. Every weight set is
+    checked against its margins (:func:`check_stored_design`) unless ``check=False``.
     """
     ids = frame["response_id"].to_numpy(dtype=object)
     if len(ids) != len(weights) or not (ids == weights["response_id"].to_numpy(dtype=object)).all():
@@ -498,12 +589,16 @@ def load_design(frame: pd.DataFrame, weights: pd.DataFrame, record: dict, *, wei
     base = weights[BASE].to_numpy(dtype=float)
     jk = None
     method = record["method"] if weight == WEIGHT else "raking"
-    if jackknife is not None and not jackknife.empty and f"{method}_eta0" in jackknife.columns:
-        etas = jackknife[[c for c in jackknife.columns if c.startswith(f"{method}_eta")]].to_numpy(float)
-        jk = jackknife_weights(M, base, etas, method, plan)
-    return Design(weight=weights[weight].to_numpy(dtype=float), base=base, calib=M, replicates=reps,
-                  rep_scale=rinfo.get("scale") or 1.0, rep_mse=bool(rinfo.get("mse")), label=label, jackknife=jk,
-                  variance=variance)
+    if jackknife is not None and not jackknife.empty:
+        etas = stored_multipliers(jackknife, method, plan)
+        if etas is not None:
+            jk = jackknife_weights(M, base, etas, method, plan)
+    design = Design(weight=weights[weight].to_numpy(dtype=float), base=base, calib=M, replicates=reps,
+                    rep_scale=rinfo.get("scale") or 1.0, rep_mse=bool(rinfo.get("mse")), label=label, jackknife=jk,
+                    variance=variance)
+    if check:
+        check_stored_design(design, plan, record, frame, method=method, weight=weight)
+    return design
 
 
 # --------------------------------------------------------------------------- diagnostics
