@@ -30,7 +30,8 @@ def figure(cfg, u, table, jt, y):
         opts = [o.name for o in (u.index_options[y] if d == "index" else u.options[d])]
         choices[d] = [o for o in opts if (c[d] == o).any()]
     joint = {"median": jt["median"], "share_significant": jt["share_significant"],
-             "p_median_text": fmt(jt["p_median"], "p"), "p_share_text": fmt(jt["p_share"], "p")}
+             "p_median_text": fmt(jt["p_median"], "p", floor=1 / (jt["null_draws"] + 1)),
+             "p_share_text": fmt(jt["p_share"], "p", floor=1 / (jt["null_draws"] + 1))}
     title = f"Specification curve: {cfg['scales'][y]['label']}"
     fig = figures.spec_curve_figure(c, choices, u.defaults, title=title, term_labels=cfg["models"]["term_labels"],
                                     joint=joint, source_label=cfg["data"]["label"],

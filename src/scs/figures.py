@@ -192,6 +192,16 @@ def _margins_panel(ax, pred: pd.DataFrame, outcomes: list[str], outcome_labels: 
         for x, v in zip(xs, sub["predicted"]):
             ax.annotate(f"{v:.2f}", (x, v), xytext=(-7 if left else 7, 0), textcoords="offset points", fontsize=7.5,
                         va="center", ha="right" if left else "left")
+    if "difference" in pred and pred["difference"].notna().any():
+        # the difference of the margins with its own interval: readers should not judge it by overlap
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo, hi + 0.32 * (hi - lo))
+        trans = matplotlib.transforms.blended_transform_factory(ax.transData, ax.transAxes)
+        ref = level_labels.get(f"{levels[0]:g}", f"{levels[0]:g}")
+        for r in pred[pred["difference"].notna()].itertuples():
+            other = level_labels.get(f"{r.level:g}", f"{r.level:g}")
+            ax.text(xpos[r.outcome], 0.97, f"{other} − {ref}:\n{r.difference:.2f}\n[{r.difference_ci_low:.2f}, "
+                    f"{r.difference_ci_high:.2f}]", transform=trans, ha="center", va="top", fontsize=7)
     ax.set_xticks(range(len(outcomes)), [outcome_labels[o].replace(" index", "\nindex") for o in outcomes])
     ax.set_xlim(-0.6, len(outcomes) - 0.4)
     ax.set_ylabel(f"Predicted index ({ci_label(ci_level)})")

@@ -133,6 +133,7 @@ def pairwise_contrasts(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.Dat
             rows.append({"scale": b, "first": items[a], "second": items[c], "difference": est.est[j], "se": est.se[j],
                          "ci_low": lo[j], "ci_high": hi[j], "df": int(est.df[j]), "variance": est.method,
                          "se_linearization": est.se_lin[j],
+                         "se_jackknife": est.se_reps["jackknife"][j] if "jackknife" in est.se_reps else np.nan,
                          "se_boot": est.se_rep[j] if est.se_rep is not None else np.nan,
                          "ci_low_boot": blo[j] if blo is not None else np.nan,
                          "ci_high_boot": bhi[j] if bhi is not None else np.nan, "n": int(est.n[j])})

@@ -169,18 +169,28 @@ def predicted_markdown(pred: pd.DataFrame, cfg: dict, nums, file: str) -> str:
     pcfg = cfg["models"]["predict"]
     var = pcfg["by"]
     labels = {str(k): v for k, v in (pcfg.get("level_labels") or {}).items()}
+    ref = f"{pred['level'].iloc[0]:g}"
     lines = heading(f"Predicted index by {_label(var, cfg)}", cfg["data"]["label"]) + [
         f"Predictive margins from the full model ({cfg['models']['full']}): the mean prediction over the estimation "
         f"sample with every respondent set to each level, other covariates as observed; {ci_label(ci)} "
-        f"{se_phrase(pred['variance'].iloc[0])}.", ""] + md_header(
-        ["outcome", "level", "predicted", ci_label(ci), "n"], "llrlr")
+        f"{se_phrase(pred['variance'].iloc[0])}. The difference from {_label(var, cfg)} = {labels.get(ref, ref)} has "
+        "its own SE and interval (both margins come from the same respondents: judge the difference by its "
+        "interval, not by whether the margins' intervals overlap).", ""] + md_header(
+        ["outcome", "level", "predicted", ci_label(ci), f"difference ({ci_label(ci)})", "n"], "llrlrr")
     for r in pred.itertuples():
         lv = f"{r.level:g}"
         k = f"predicted.{r.outcome}.{r.variable}_{lv.replace('.', '_')}"
         cells = [nums.add(f"{k}.mean", r.predicted, "mean", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n),
                  "[" + nums.add(f"{k}.ci_low", r.ci_low, "mean", file=file) + ", "
-                 + nums.add(f"{k}.ci_high", r.ci_high, "mean", file=file) + "]",
-                 nums.add(f"{k}.n", r.n, "count", file=file)]
+                 + nums.add(f"{k}.ci_high", r.ci_high, "mean", file=file) + "]"]
+        if r.difference == r.difference:
+            cells.append(nums.add(f"{k}.difference", r.difference, "coef", file=file, se=r.difference_se,
+                                  ci=(r.difference_ci_low, r.difference_ci_high), n=r.n)
+                         + " [" + nums.add(f"{k}.difference_ci_low", r.difference_ci_low, "coef", file=file) + ", "
+                         + nums.add(f"{k}.difference_ci_high", r.difference_ci_high, "coef", file=file) + "]")
+        else:
+            cells.append("(reference)")
+        cells.append(nums.add(f"{k}.n", r.n, "count", file=file))
         name = f"{_label(r.variable, cfg)} = {labels.get(lv, lv)}"
         lines.append(md_row([cfg["scales"][r.outcome]["label"], name, *cells]))
     return "\n".join(lines) + "\n"

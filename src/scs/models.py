@@ -114,6 +114,8 @@ def predicted(design: Design, frame: pd.DataFrame, cfg: dict, mats: dict, fits: 
                                            y=outcome_values(frame, y))
         lo, hi = interval(pm["predicted"], pm["se"], ci, f.df)
         pm["ci_low"], pm["ci_high"] = lo, hi
+        lo, hi = interval(pm["difference"], pm["difference_se"], ci, f.df)
+        pm["difference_ci_low"], pm["difference_ci_high"] = lo, hi
         pm.insert(0, "variable", var)
         pm.insert(0, "outcome", y)
         pm["n"] = f.n

@@ -233,6 +233,7 @@ class Variant:
     frame: pd.DataFrame
     rows: np.ndarray
     design: object
+    adjustments: tuple[str, ...] = ()   # what the weighting changed because the margins could not be met
 
 
 def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict, u: Universe, row) -> Variant:
@@ -254,7 +255,8 @@ def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: di
     wcfg = {**cfg["weighting"], **change, "jackknife": {"max_rows": 0},
             "replicates": {**cfg["weighting"].get("replicates", {}), "n": 0}}
     wt = pipeline.weight_and_index(cleaned, targets, {**cfg, "weighting": wcfg}, jackknife=False)
-    return Variant(wt.frame, rows, wt.design(which=which, replicates=False, variance="linearization"))
+    return Variant(wt.frame, rows, wt.design(which=which, replicates=False, variance="linearization"),
+                   tuple(wt.result.plan.adjustments))
 
 
 # --------------------------------------------------------------------------- fitting
@@ -287,7 +289,7 @@ def fit_group(var: Variant, cfg: dict, u: Universe, specs: pd.DataFrame, mult: n
                     out.append({**{d: getattr(spec, d) for d in ["spec_id", *u.dims]}, "term": fit.terms[j],
                                 "primary": k == 0, "coef": fit.coef[j], "se": se[j], "ci_low": lo[k],
                                 "ci_high": hi[k], "p": float(p_value(fit.coef[j], se[j], fit.df)), "n": fit.n,
-                                "df": fit.df})
+                                "df": fit.df, "weighting_adjustments": "; ".join(var.adjustments)})
                 draws.append(null_draws(fit, w, M, yv, X.to_numpy(float), focal))
     return out, draws
 
@@ -442,7 +444,8 @@ def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: di
     lines += ["", f"Estimates: the first focal political-capital term of each specification; raking-aware "
               f"linearization SEs; significant: two-sided {100 * (1 - ci):g}% test in the claimed direction "
               f"({jt['direction'].iloc[0]}). Joint test (Simonsohn, Simmons and Nelson 2020): "
-              f"{int(jt['null_draws'].iloc[0])} bootstrap draws with the null imposed.", "",
+              f"{int(jt['null_draws'].iloc[0])} bootstrap draws with the null imposed (the smallest p-value they can give is "
+              f"1/{int(jt['null_draws'].iloc[0]) + 1}).", "",
               "| Outcome | Specifications | Median | Range | Same sign | Significant | p (median) | p (share) |",
               "|---|---:|---:|---|---:|---:|---:|---:|"]
     for r in jt.itertuples():
@@ -452,11 +455,21 @@ def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: di
                      f"{add('median', r.median, 'coef')} | {add('min', r.min, 'coef')} to {add('max', r.max, 'coef')} | "
                      f"{add('share_same_sign', 100 * r.share_same_sign, 'pct', unit='%')}% | "
                      f"{add('share_significant', 100 * r.share_significant, 'pct', unit='%')}% "
-                     f"({add('n_significant', r.n_significant, 'count')}) | {add('p_median', r.p_median, 'p')} | "
-                     f"{add('p_share', r.p_share, 'p')} |")
+                     f"({add('n_significant', r.n_significant, 'count')}) | "
+                     f"{add('p_median', r.p_median, 'p', floor=1 / (r.null_draws + 1))} | "
+                     f"{add('p_share', r.p_share, 'p', floor=1 / (r.null_draws + 1))} |")
         d = table[(table["spec_id"] == default_spec(u, r.outcome)) & table["primary"]].iloc[0]
         add("configured.coef", d.coef, "coef", se=d.se, ci=(d.ci_low, d.ci_high), n=d.n)
     nums.add("multiverse.null_draws", int(jt["null_draws"].iloc[0]), "count", file=file)
+    adjusted = table.loc[table["weighting_adjustments"].fillna("") != "", "spec_id"].nunique()
+    shown = nums.add("multiverse.adjusted_specifications", int(adjusted), "count", file=file)
+    lines += ["", (f"Weighting: {shown} specification(s) could not be calibrated to the configured margins within "
+                   "their bounds and were weighted after the adjustments of weighting.infeasible (column "
+                   "weighting_adjustments of `specifications.csv`); every other one was calibrated to the configured "
+                   "margins." if adjusted else
+                   "Weighting: every weighted specification was calibrated to the configured margins within its "
+                   "bounds; none needed an adjustment of weighting.infeasible (column weighting_adjustments of "
+                   "`specifications.csv`).")]
     lines += ["", "The median estimate and the share significant of each option's specifications: "
               "`by_option.csv`; every specification: `specifications.csv`."]
     return "\n".join(lines) + "\n"

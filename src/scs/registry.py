@@ -38,9 +38,13 @@ FORMATS = {
 }
 
 
-def fmt(value, kind: str) -> str:
+def fmt(value, kind: str, *, floor: float | None = None) -> str:
+    """``value`` as printed. ``floor``: the smallest p-value a resampling test can give, 1/(B+1); a p-value at
+    it prints as "≤ 1/(B+1)", since the test cannot say how much smaller the p-value is."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "NA"
+    if kind == "p" and floor is not None and value <= floor * (1 + 1e-9):
+        return f"\u2264 1/{round(1 / floor)}"
     if kind == "p":
         return "<0.001" if value < 0.001 else f"{value:.3f}"
     out = FORMATS[kind].format(value)
@@ -55,11 +59,11 @@ class Numbers:
         self.entries: dict[str, dict] = {}
 
     def add(self, key: str, value, kind: str, *, file: str, unit: str = "", se=None, ci=None, n=None,
-            label: str = "") -> str:
+            label: str = "", floor: float | None = None) -> str:
         if key in self.entries:
             raise ValueError(f"registry key {key!r} added twice")
         value = None if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)) else float(value)
-        text = fmt(value, kind)
+        text = fmt(value, kind, floor=floor)
         e = {"value": value, "formatted": text, "kind": kind, "unit": unit, "file": file}
         if label:
             e["label"] = label
@@ -202,6 +206,9 @@ def tex_value(text: str) -> str:
     m = re.fullmatch(r"(-?[\d.]+)e([-+]\d+)", text)
     if m:
         return f"\\ensuremath{{{m.group(1)}\\times 10^{{{int(m.group(2))}}}}}"
+    m = re.fullmatch("\u2264 1/(\\d+)", text)
+    if m:
+        return f"\\ensuremath{{\\le 1/{m.group(1)}}}"
     if re.fullmatch(r"[<-]?[\d,]*\.?\d+", text):
         return tex_number(text)
     return tex_escape(text)

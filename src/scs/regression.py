@@ -116,7 +116,9 @@ def predictive_margins(design: Design, fit: RegressionFit, X: np.ndarray, column
                        replicates: bool = True, y: np.ndarray | None = None) -> pd.DataFrame:
     """Mean prediction over the estimation sample with covariate ``column`` of X set to each level
     (every respondent at that level, the others as observed), with design SEs (delta method for the
-    linearization; refits for the replicates)."""
+    linearization; refits for the replicates); and the difference of each level's margin from the first
+    level's, with its own SEs (the two margins come from the same respondents, so the SE of their
+    difference is not a function of their SEs)."""
     X = np.asarray(X, dtype=float)
     ok = fit.used
     w = design.weight * ok
@@ -126,20 +128,35 @@ def predictive_margins(design: Design, fit: RegressionFit, X: np.ndarray, column
     if replicates and y is not None:
         for kind, (Rw, _, _) in design.replicate_sets().items():
             rep_betas[kind] = (Rw, replicate_coefs(Rw, Zo, np.where(ok, y, 0.0), ok))
-    rows = []
+    est, infl, rep_est = [], [], {kind: [] for kind in rep_betas}
     for lv in levels:
         Z = Zo.copy()
         Z[:, column + 1] = lv
         pred = Z @ fit.coef
-        est = (w @ pred) / tot
-        infl = w * (pred - est) / tot + fit.infl @ ((w @ Z) / tot)
-        se_lin = float(np.sqrt(design.vcov(infl[:, None])[0, 0]))
-        row = {"level": lv, "predicted": est, "se_linearization": se_lin}
+        e = (w @ pred) / tot
+        est.append(e)
+        infl.append(w * (pred - e) / tot + fit.infl @ ((w @ Z) / tot))
         for kind, (Rw, B) in rep_betas.items():
             Wr = np.asarray(Rw, dtype=float) * ok[:, None]
-            er = np.einsum("nr,nr->r", Wr, Z @ B.T) / Wr.sum(axis=0)
-            row[f"se_{kind}"] = float(np.sqrt(design.replicate_vcov(np.array([est]), er[:, None], kind)[0, 0]))
-        row["se"] = row[f"se_{design.method}"]
-        row["variance"] = design.method
+            rep_est[kind].append(np.einsum("nr,nr->r", Wr, Z @ B.T) / Wr.sum(axis=0))
+    L = len(levels)
+    # the margins, then each margin minus the first: one linear map of the margins
+    A = np.hstack([np.eye(L), np.eye(L) - np.eye(L)[:, [0]]])
+    theta = np.asarray(est) @ A
+    se = {"linearization": np.sqrt(np.clip(design.variances(np.column_stack(infl) @ A), 0, None))}
+    for kind, r in rep_est.items():
+        reps = np.column_stack(r) @ A
+        se[kind] = np.sqrt(np.clip(np.diag(design.replicate_vcov(theta, reps, kind)), 0, None))
+    method = design.method if design.method in se else "linearization"
+    rows = []
+    for j, lv in enumerate(levels):
+        row = {"level": lv, "predicted": theta[j]}
+        row.update({f"se_{kind}": s[j] for kind, s in se.items()})
+        row["se"] = se[method][j]
+        row["variance"] = method
+        d = L + j
+        row["difference"] = theta[d] if j else np.nan
+        row.update({f"difference_se_{kind}": (s[d] if j else np.nan) for kind, s in se.items()})
+        row["difference_se"] = se[method][d] if j else np.nan
         rows.append(row)
     return pd.DataFrame(rows)

@@ -1,9 +1,18 @@
 """The reproduction report: each published number or pattern beside the computed one, judged with its CI.
 
-A claim about a direction or an ordering agrees only when the interval of the compared quantity
-lies on the claimed side; a right point estimate whose interval covers the boundary gets its own
-status. Orderings of items are judged with design-based paired contrasts (difference of the two
-means, its SE and CI), never by comparing two point estimates.
+Every claim is judged with the interval of the computed quantity, never by its point estimate alone:
+
+* a direction or an ordering agrees only when the interval lies on the claimed side; a right point
+  estimate whose interval covers the boundary gets its own status;
+* a published value (``value``) agrees when the computed one is within the tolerance (the rounding of
+  the publication); a point outside it whose interval still covers the published value is reported as
+  such, and only an interval that excludes it DIFFERS;
+* "near" a value (``near``: "mixed feelings", "limited association") is an equivalence claim: it agrees
+  when the whole interval lies within the tolerance band (two one-sided tests), DIFFERS when the
+  interval lies wholly outside the band, and is "not established" when the interval is too wide to say.
+
+Orderings of items are judged with design-based paired contrasts (difference of the two means, its SE
+and CI), never by comparing two point estimates.
 """
 
 from __future__ import annotations
@@ -15,8 +24,10 @@ from .errors import PipelineError
 NO_ESTIMATE = "no estimate (no answers)"
 AGREES = "agrees"
 NOT_SIGNIFICANT = "direction only, not significant"
+WITHIN_CI = "point differs, published value within the CI"
+NOT_ESTABLISHED = "not established (CI too wide)"
 DIFFERS = "DIFFERS"
-NOT_COMPARED = "not compared"
+STATUSES = (AGREES, NOT_SIGNIFICANT, WITHIN_CI, NOT_ESTABLISHED, DIFFERS, NO_ESTIMATE)
 
 
 def _num(numbers: dict, key: str) -> dict:
@@ -58,8 +69,36 @@ def _side(x: dict, bound: float, above: bool) -> str:
     return AGREES if ((lo > bound) if above else (hi < bound)) else NOT_SIGNIFICANT
 
 
+def _value(x: dict, published: float, tol: float) -> str:
+    """A published value: within the tolerance; else whether the interval still covers it."""
+    v, lo, hi = x["value"], x["ci_low"], x["ci_high"]
+    if v is None or v != v:
+        return NO_ESTIMATE
+    if abs(v - published) <= tol + 1e-12:
+        return AGREES
+    if lo is not None and hi is not None and lo - tol <= published <= hi + tol:
+        return WITHIN_CI
+    return DIFFERS
+
+
+def _near(x: dict, published: float, tol: float) -> str:
+    """Equivalence: the interval within [published - tol, published + tol] (two one-sided tests at the
+    level of the interval's two tails); wholly outside: differs; else not established."""
+    v, lo, hi = x["value"], x["ci_low"], x["ci_high"]
+    if v is None or v != v:
+        return NO_ESTIMATE
+    band_lo, band_hi = published - tol, published + tol
+    if lo is None or hi is None:
+        return NOT_ESTABLISHED if band_lo <= v <= band_hi else DIFFERS
+    if band_lo <= lo and hi <= band_hi:
+        return AGREES
+    if hi < band_lo or lo > band_hi:
+        return DIFFERS
+    return NOT_ESTABLISHED
+
+
 def _worst(statuses: list[str]) -> str:
-    for s in (DIFFERS, NO_ESTIMATE, NOT_SIGNIFICANT):
+    for s in (DIFFERS, NO_ESTIMATE, NOT_ESTABLISHED, WITHIN_CI, NOT_SIGNIFICANT):
         if s in statuses:
             return s
     return AGREES
@@ -72,12 +111,18 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: di
         kind = c["kind"]
         row = {"id": c["id"], "fact": c["fact"], "source": c["source"], "published": c.get("published"),
                "kind": kind, "format": c.get("format", "mean")}
-        if kind in ("value", "near"):
+        if kind == "value":
             x = _num(numbers, c["key"])
-            ok = x["value"] is not None and abs(x["value"] - c["published"]) <= c["tolerance"] + 1e-12
-            status = NO_ESTIMATE if x["value"] is None else (AGREES if ok else DIFFERS)
             row.update(computed=x, difference=None if x["value"] is None else x["value"] - c["published"],
-                       criterion=f"computed within {c['tolerance']:g} of the published value", status=status)
+                       criterion=(f"computed within {c['tolerance']:g} of the published value"
+                                  + (" (or the published value within the CI)" if x["ci_low"] is not None else "")),
+                       status=_value(x, c["published"], c["tolerance"]))
+        elif kind == "near":
+            x = _num(numbers, c["key"])
+            pub, tol = c["published"], c["tolerance"]
+            row.update(computed=x, difference=None if x["value"] is None else x["value"] - pub,
+                       criterion=f"equivalence: the CI within [{pub - tol:g}, {pub + tol:g}]",
+                       status=_near(x, pub, tol))
         elif kind == "above":
             x = _num(numbers, c["key"])
             row.update(computed=x, criterion=f"CI above {c['published']:g}", status=_side(x, c["published"], True))
@@ -145,15 +190,23 @@ def report_markdown(rows: list[dict] | None, cfg: dict, sources: dict, nums, fil
     elif src == "simulated":
         lines += ["> These numbers were computed from SIMULATED data (another generator, not calibrated to the study). "
                   "Agreement or disagreement says nothing about the study.", ""]
-    counts = {s: sum(r["status"] == s for r in rows) for s in (AGREES, NOT_SIGNIFICANT, DIFFERS, NO_ESTIMATE)}
+    counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
+    parts = [(NOT_SIGNIFICANT, "not_significant", f"agree in direction only (the {ci_label(ci)} covers the boundary)"),
+             (WITHIN_CI, "within_ci", f"differ in the point estimate, the published value inside the {ci_label(ci)}"),
+             (NOT_ESTABLISHED, "not_established", f"cannot be established (the {ci_label(ci)} is too wide to say)"),
+             (DIFFERS, "differ", "differ")]
+    said = [f"{nums.add(f'reproduction.{key}', counts[status], 'count', file=file)} {words}"
+            for status, key, words in parts]
+    said = [t for t, (status, _, _) in zip(said, parts) if counts[status] or status == DIFFERS]
     lines += [f"{nums.add('reproduction.agree', counts[AGREES], 'count', file=file)} of "
               f"{nums.add('reproduction.checks', len(rows), 'count', file=file)} published numbers and patterns agree; "
-              f"{nums.add('reproduction.not_significant', counts[NOT_SIGNIFICANT], 'count', file=file)} agree in "
-              f"direction only (the {ci_label(ci)} covers the boundary); "
-              f"{nums.add('reproduction.differ', counts[DIFFERS], 'count', file=file)} differ"
+              + "; ".join(said)
               + (f"; {counts[NO_ESTIMATE]} could not be computed (no answers)" if counts[NO_ESTIMATE] else "") + ".", "",
-              "A directional claim agrees only when its interval lies on the claimed side; orderings of items are "
-              "judged with paired contrasts (difference of the two weighted means, design-based SE and CI).", "",
+              "Every claim is judged with the interval of the computed quantity: a directional claim agrees only when "
+              "its interval lies on the claimed side; a claim that a quantity is near a value (\"mixed feelings\", "
+              "\"limited association\") agrees only when the whole interval lies within the stated band (an "
+              "equivalence test); orderings of items are judged with paired contrasts (difference of the two weighted "
+              "means, design-based SE and CI).", "",
               f"| fact | source | published | computed | {ci_label(ci)} | criterion | status |",
               "|---|---|---:|---:|---|---|---|"]
     for r in rows:
