@@ -66,8 +66,9 @@ readme: $(STAMP) ## refresh the list of tables and programs embedded in README.m
 	$(BIN)/python scripts/update_readme.py
 
 R_PACKAGES := r-base-core r-cran-survey r-cran-jsonlite r-cran-mass
-fixtures: $(STAMP) ## regenerate the R cross-validation fixtures (needs R) and commit them
-	$(BIN)/python tests/reference/export_for_r.py tests/reference/input
+fixtures: $(STAMP) ## regenerate the R cross-validation fixtures from the stand-in's build (needs R) and commit them
+	$(BIN)/snakemake results/indices/analysis.parquet results/weights/weights.parquet
+	$(BIN)/python tests/reference/export_for_r.py tests/reference/input results config.yaml
 	Rscript tests/reference/make_fixtures.R tests/reference/input tests/reference/fixtures
 
 r-deps: ## install R and the survey package from Debian (as root)

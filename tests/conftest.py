@@ -71,26 +71,45 @@ def tiny_frame(**cols) -> pd.DataFrame:
     return pd.DataFrame(base)
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory, request):
-    """A full build of the workflow from the shipped raw file, in a temporary copy of the project: made
-    once per test run (the first pytest-xdist worker builds it, the others wait and share it). Tests
-    that change it work on a clone (:func:`clone_build`)."""
+def _shared_build(request, tmp_path_factory, name: str, targets=()) -> Path:
+    """A build of the workflow from the shipped raw file in a temporary copy of the project, made once per
+    test run (the first pytest-xdist worker builds it, the others wait and share it)."""
     import fcntl
 
     uid = request.getfixturevalue("testrun_uid")  # one id per test run, shared by the xdist workers
     root = tmp_path_factory.getbasetemp().parent if _xdist() else tmp_path_factory.getbasetemp()
-    work = root / f"built-{uid}" / "w"
-    with open(root / f"built-{uid}.lock", "w") as fh:
+    work = root / f"{name}-{uid}" / "w"
+    done = work / ".build-done"
+    with open(root / f"{name}-{uid}.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            if not (work / "results" / "provenance.json").exists():
+            if not done.exists():
                 shutil.rmtree(work, ignore_errors=True)
                 copy_project(work)
-                run_snakemake(work)
+                run_snakemake(work, *targets)
+                done.touch()
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
     return work
+
+
+# the outputs of the estimation stages (every estimate and SE of the tables): what the R cross-check reads
+ESTIMATES = ["results/items/item_estimates.csv", "results/items/contrasts.csv", "results/models/coefficients.csv",
+             "results/models/predicted.csv", "results/models/robustness.csv", "results/models/ordered_logits.csv"]
+
+
+@pytest.fixture(scope="session")
+def estimates_build(tmp_path_factory, request):
+    """The estimation stages of the workflow (cleaning to models, no figures, multiverse or notebooks),
+    built once per test run from the shipped raw file with the shipped configuration."""
+    return _shared_build(request, tmp_path_factory, "estimates", ESTIMATES)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, request):
+    """A full build of the workflow from the shipped raw file, in a temporary copy of the project: made
+    once per test run. Tests that change it work on a clone (:func:`clone_build`)."""
+    return _shared_build(request, tmp_path_factory, "built")
 
 
 def _xdist() -> bool:
