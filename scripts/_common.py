@@ -35,15 +35,22 @@ def write_table(md_path, html_path, text: str) -> None:
 
 
 def write_json(path, obj) -> None:
-    write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
+    """JSON output, its floats rounded as every released number is (scs.precision)."""
+    from scs.precision import round_json
+
+    write_text(path, json.dumps(round_json(obj), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+               + "\n")
 
 
-def write_csv(path, df: pd.DataFrame, cfg: dict, float_format: str = "%.10g") -> None:
-    """A released table: its first column names the data it was built from."""
+def write_csv(path, df: pd.DataFrame, cfg: dict) -> None:
+    """A released table: its first column names the data it was built from; its numbers are rounded to the
+    precision of scs.precision (the same text on any machine)."""
+    from scs.precision import round_frame
+
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    out = df.copy()
+    out = round_frame(df)
     out.insert(0, "data_source", cfg["data"]["source"])
-    out.to_csv(path, index=False, float_format=float_format, lineterminator="\n")
+    out.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
 
 
 def write_parquet(path, df: pd.DataFrame, cfg: dict) -> None:
@@ -58,9 +65,16 @@ def write_parquet(path, df: pd.DataFrame, cfg: dict) -> None:
     pq.write_table(table.replace_schema_metadata(meta), path, compression="zstd")
 
 
+# intermediate binary data that every build remakes: their bytes carry the machine's last floating-point
+# digits, so the registry does not record their checksums (provenance.json does)
+INTERMEDIATE = (".parquet", ".npy")
+
+
 def rule_inputs(smk) -> dict:
-    """Every input file of the running rule (path -> path), for provenance checksums."""
-    return {str(p): str(p) for p in smk.input}
+    """The input files of the running rule whose checksums the registry records (path -> path): the
+    given files (raw export, codebook, targets), the code and the released tables; not the intermediate
+    binary data (their checksums are in provenance.json)."""
+    return {str(p): str(p) for p in smk.input if not str(p).endswith(INTERMEDIATE)}
 
 
 def write_numbers(smk, nums, cfg) -> None:

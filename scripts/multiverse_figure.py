@@ -12,7 +12,7 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 def main():
     cfg = cfg_of(smk)
     u = multiverse.universe(cfg)
-    table = pd.read_parquet(smk.input.parquet)
+    table = pd.read_csv(smk.input.csv, dtype={"weighting_adjustments": str})  # the released (rounded) table
     joint = pd.read_csv(smk.input.joint).set_index("outcome")
     for y in cfg["multiverse"]["outcomes"]:
         figure(cfg, u, table, joint.loc[y], y)

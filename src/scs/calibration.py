@@ -80,20 +80,30 @@ def calibrate(M: np.ndarray, d: np.ndarray, totals: np.ndarray, *, calfun: str =
         g, dg = _gfun(M @ e, calfun, parts)
         return g, dg, totals - (d * g) @ M
 
+    def newton_step(dg, misfit):
+        T = (M * (d * dg)[:, None]).T @ M
+        try:
+            return np.linalg.solve(T, misfit)
+        except np.linalg.LinAlgError:  # a margin with no weight left: R's generalized inverse
+            return np.linalg.pinv(T, rcond=256 * EPS) @ misfit
+
     g, dg, misfit = state(eta)
     it = 0
     while True:
         achieved = float(np.max(np.abs(misfit) / scale))
         if np.all(np.isfinite(g)) and achieved < tol:
+            # one more Newton step: near the solution it converges quadratically, so the weights end at
+            # rounding error rather than anywhere below tol (which would leave machine-dependent digits)
+            cand = eta + newton_step(dg, misfit)
+            g2, dg2, misfit2 = state(cand)
+            after = float(np.max(np.abs(misfit2) / scale))
+            if np.all(np.isfinite(g2)) and after <= achieved:
+                eta, g, achieved = cand, g2, after
             return CalibrationResult(g, eta, it, True, achieved)
         if it >= max_iter:
             return CalibrationResult(g, eta, it, False, achieved)
         it += 1
-        T = (M * (d * dg)[:, None]).T @ M
-        try:
-            step = np.linalg.solve(T, misfit)
-        except np.linalg.LinAlgError:  # a margin with no weight left: R's generalized inverse
-            step = np.linalg.pinv(T, rcond=256 * EPS) @ misfit
+        step = newton_step(dg, misfit)
         before = np.max(np.abs(misfit) / scale)
         for _ in range(40):
             # step halving: when the factors overflow (as R does) and, unlike R, when the misfit grows,

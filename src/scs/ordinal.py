@@ -204,6 +204,12 @@ def _newton(D: _Data, theta, tol, max_iter):
         if (np.max(np.abs(g)) / D.w.sum() < tol and size < 1e-8) or (t == 1.0 and size < STEP_TOL):
             converged = True
             break
+    if converged:  # one more full step: the estimates end at rounding error, not at ~1e-12 (machine-dependent digits)
+        g, H = _grad_hess(D, parts)
+        cand = theta + np.linalg.solve(H, -g)
+        ll_new, parts_new = _state(D, cand)
+        if parts_new is not None and ll_new >= ll:
+            theta = cand
     return theta, converged, it
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import config_hash, file_sha256
+from .precision import P_SIGNIFICANT, SIGNIFICANT, noise_bound, round_sig
 
 DIGITS = ["Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"]
 
@@ -33,7 +34,7 @@ FORMATS = {
     "count": "{:,.0f}",
     "weight": "{:.2f}",
     "ratio": "{:.2f}",
-    "small": "{:.1e}",
+    "small": "<{:.0e}",   # a noise-sized diagnostic, stored as the power of ten above it
     "p": "p",
 }
 
@@ -47,6 +48,8 @@ def fmt(value, kind: str, *, floor: float | None = None) -> str:
         return f"\u2264 1/{round(1 / floor)}"
     if kind == "p":
         return "<0.001" if value < 0.001 else f"{value:.3f}"
+    if kind == "small" and value == 0:
+        return "0"
     out = FORMATS[kind].format(value)
     return "0.000" if out == "-0.000" else ("0.00" if out == "-0.00" else out)
 
@@ -63,14 +66,17 @@ class Numbers:
         if key in self.entries:
             raise ValueError(f"registry key {key!r} added twice")
         value = None if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)) else float(value)
+        if value is not None:  # the registry holds numbers as released (scs.precision)
+            value = (noise_bound(value) if kind == "small" else
+                     round_sig(value, P_SIGNIFICANT if kind == "p" else SIGNIFICANT))
         text = fmt(value, kind, floor=floor)
         e = {"value": value, "formatted": text, "kind": kind, "unit": unit, "file": file}
         if label:
             e["label"] = label
         if se is not None and se == se:
-            e["se"] = float(se)
+            e["se"] = round_sig(float(se))
         if ci is not None and ci[0] == ci[0] and ci[1] == ci[1]:
-            e["ci"] = [float(ci[0]), float(ci[1])]
+            e["ci"] = [round_sig(float(ci[0])), round_sig(float(ci[1]))]
         if n is not None:
             e["n"] = int(n)
         self.entries[key] = e
@@ -206,6 +212,9 @@ def tex_value(text: str) -> str:
     m = re.fullmatch(r"(-?[\d.]+)e([-+]\d+)", text)
     if m:
         return f"\\ensuremath{{{m.group(1)}\\times 10^{{{int(m.group(2))}}}}}"
+    m = re.fullmatch(r"<1e([-+]\d+)", text)
+    if m:
+        return f"\\ensuremath{{<10^{{{int(m.group(1))}}}}}"
     m = re.fullmatch("\u2264 1/(\\d+)", text)
     if m:
         return f"\\ensuremath{{\\le 1/{m.group(1)}}}"

@@ -35,6 +35,7 @@ import pandas as pd
 from . import calibration as cal
 from .design import Design, bootstrap_scale, rao_wu_multipliers
 from .errors import PipelineError
+from .precision import noise_bound
 
 log = logging.getLogger(__name__)
 
@@ -455,7 +456,8 @@ def design_record(result: WeightingResult, wcfg: dict) -> dict:
         "variables": list(wcfg["variables"]),
         "base_weight": wcfg.get("base_weight"),
         "plan": result.plan.to_json(),
-        "info": {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in result.info.items()},
+        "info": {k: (noise_bound(float(v)) if k == "max_rel_misfit" else float(v) if isinstance(v, (float, np.floating))
+                     else v) for k, v in result.info.items()},
         "linearization": ("influence values residualized on the calibration margins (R's greg_calibration), "
                           "with-replacement single-stage variance, n/(n-1)"),
         "jackknife": ({"kind": "JK1: delete one respondent, the others n/(n-1) times their prior weight, calibrated again",
@@ -621,7 +623,8 @@ def margins_table(frame: pd.DataFrame, weights: np.ndarray, plan: Plan, targets:
                          "unweighted": float(m.mean()), "weighted": float(w[m].sum() / w.sum()), "n": int(m.sum()),
                          "status": "/".join(dict.fromkeys(str(status.get((v, o), "")) for o in origs))})
     out = pd.DataFrame(rows)
-    out["error"] = out["weighted"] - out["target"]
+    # a difference of two shares that calibration makes equal: below 1e-12 it is floating-point noise
+    out["error"] = np.round(out["weighted"] - out["target"], 12) + 0.0
     return out
 
 
@@ -683,7 +686,8 @@ def weight_summary(w: np.ndarray, base: np.ndarray, margins: pd.DataFrame, recor
         "replicates": int(record["replicates"]["n"]),
     }
     if reps:
-        out["replicate_max_abs_margin_error"] = reps["max_abs_margin_error"]
-        out["replicate_max_bound_excess"] = reps["max_bound_excess"]
+        # noise-sized diagnostics: reported as the power of ten above them (scs.precision)
+        out["replicate_max_abs_margin_error"] = noise_bound(reps["max_abs_margin_error"])
+        out["replicate_max_bound_excess"] = noise_bound(reps["max_bound_excess"])
         out["replicates_with_own_plan"] = reps["replicates_with_own_plan"]
     return out

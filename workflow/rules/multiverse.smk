@@ -69,7 +69,7 @@ rule multiverse:
 rule multiverse_figure:
     """The specification curve of each outcome."""
     input:
-        parquet=rules.multiverse.output.parquet,
+        csv=rules.multiverse.output.csv,
         joint=rules.multiverse.output.joint,
         code=code_of("multiverse_figure"),
     output:
