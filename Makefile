@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= config.yaml
 SMK := $(BIN)/snakemake --configfile=$(CONFIG)
 
-.PHONY: all help test env lock synthetic check-data verify repin paper package report readme fixtures r-deps
+.PHONY: all help test test-full env lock synthetic check-data verify repin paper package report readme fixtures r-deps
 
 all: $(STAMP) ## build every output (the default)
 	$(SMK)
@@ -18,8 +18,11 @@ all: $(STAMP) ## build every output (the default)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
 
-test: $(STAMP) ## run the tests
-	$(BIN)/pytest -n 2
+test: $(STAMP) ## the fast tier: unit tests, the R cross-checks, the workflow's graph, one shared build (minutes)
+	$(BIN)/pytest -n 2 -m "not slow" --durations=15
+
+test-full: $(STAMP) ## every test: also full builds, the bad-input corpus, the paper, the report, benchmarks' smoke runs
+	$(BIN)/pytest -n 2 --durations=15
 
 env: $(STAMP) ## create the virtual environment .venv from requirements.lock
 

@@ -1,7 +1,7 @@
 """Benchmark of the multiverse (issue: 500 specifications with design SEs and 500 null draws in at most
 60 s on 2 cores) and a check of the joint test under a true null.
 
-    python benchmarks/bench_multiverse.py [--seeds 40] [--config config.yaml]
+    python benchmarks/bench_multiverse.py [--seeds 40] [--config config.yaml] [--smoke]
 
 1. Time: the configured multiverse on the shipped export, split in two shards run in two processes
    (as `snakemake --cores 2` runs the shard jobs), then the joint test. Prints specifications, draws,
@@ -92,7 +92,10 @@ def main():
     ap.add_argument("--config", default=str(ROOT / "config.yaml"))
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--seeds", type=int, default=40)
+    ap.add_argument("--smoke", action="store_true", help="one shuffle in the null check: checks that it runs")
     a = ap.parse_args()
+    if a.smoke:
+        a.seeds = 1
     timing(a.config, a.cores)
     if a.seeds:
         null_check(a.config, a.seeds)

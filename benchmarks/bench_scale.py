@@ -12,6 +12,7 @@ the way). `--all` builds everything instead (figures, notebooks, report).
 
     python benchmarks/bench_scale.py 10000 100000 1000000 [--config config.yaml] [--cores 2]
                                      [--all] [--keep DIR] [--set KEY=VALUE ...]
+    python benchmarks/bench_scale.py --smoke     (2,000 rows: checks that it runs)
 
 `--set` changes the configuration of the run (dotted key, YAML value), e.g.
 `--set weighting.replicates.max_rows=200000`.
@@ -76,13 +77,18 @@ def make_export(src: Path, n: int, out: Path, key_cols: list[str], header_rows: 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("sizes", nargs="+", type=int, help="raw rows, e.g. 10000 100000 1000000")
+    ap.add_argument("sizes", nargs="*", type=int, help="raw rows, e.g. 10000 100000 1000000")
     ap.add_argument("--config", default="config.yaml")
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--all", action="store_true", help="build every output, not only the models")
     ap.add_argument("--keep", default=None, help="work in this folder and keep it")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
+    ap.add_argument("--smoke", action="store_true", help="one small size (2,000 rows): checks that it runs")
     a = ap.parse_args()
+    if a.smoke:
+        a.sizes = [2000]
+    if not a.sizes:
+        ap.error("give the sizes (raw rows), or --smoke")
 
     cfg = yaml.safe_load(open(ROOT / a.config))
     src = ROOT / cfg["data"]["raw"]

@@ -11,7 +11,7 @@ Scenarios (panel selection):
   strong    the same, stronger (Kish design effect near 2, like the independent check in issue 11)
   nonmain   plus an age x education interaction and CCP membership: what raking cannot undo
 
-    python benchmarks/simulate_truth_recovery.py [--K 500] [--scenario main] [--jobs 2]
+    python benchmarks/simulate_truth_recovery.py [--K 500] [--scenario main] [--jobs 2] [--smoke]
 """
 
 from __future__ import annotations
@@ -135,7 +135,10 @@ def main():
     ap.add_argument("--scenario", choices=list(SCENARIOS), default="main")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=None, help="write every sample's estimates to this CSV")
+    ap.add_argument("--smoke", action="store_true", help="4 samples: checks that it runs")
     a = ap.parse_args()
+    if a.smoke:
+        a.K = 4
     t0 = time.perf_counter()
     with mp.Pool(a.jobs, initializer=_init, initargs=(a.scenario,)) as pool:
         rows = []

@@ -34,12 +34,13 @@ def write_table(md_path, html_path, text: str) -> None:
     write_text(html_path, markdown_page(text, str(md_path)))
 
 
-def write_json(path, obj) -> None:
-    """JSON output, its floats rounded as every released number is (scs.precision)."""
+def write_json(path, obj, *, released: bool = True) -> None:
+    """JSON output; a released one (a summary of numbers) has its floats rounded as every released number is
+    (scs.precision); a record that later stages compute with (design.json) keeps them exact."""
     from scs.precision import round_json
 
-    write_text(path, json.dumps(round_json(obj), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
-               + "\n")
+    obj = round_json(obj) if released else obj
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def write_csv(path, df: pd.DataFrame, cfg: dict) -> None:

@@ -31,7 +31,7 @@ def main():
                  summary["kish_deff"], summary["effective_n"])
     write_parquet(smk.output.weights, weights.weights_frame(frame["response_id"], result), cfg)
     write_parquet(smk.output.jackknife, weights.jackknife_frame(result), cfg)
-    write_json(smk.output.design, {"data_source": cfg["data"]["source"], **record})
+    write_json(smk.output.design, {"data_source": cfg["data"]["source"], **record}, released=False)
     min_cell = cfg["disclosure"]["min_cell"]
     write_csv(smk.output.margins, withhold_small_cells(margins, "n", ["n", "unweighted"], min_cell), cfg)
     write_json(smk.output.summary, {"data_source": cfg["data"]["source"], **summary})

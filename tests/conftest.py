@@ -19,6 +19,16 @@ COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", ".snakemake", ".work", "lo
                                      "report.html")
 
 
+# fixtures that build the whole workflow (or clone such a build): a test that uses one is in the full tier
+FULL_TIER_FIXTURES = {"built", "template", "paper_build", "report"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if FULL_TIER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def cfg():
     return cfgmod.load_config(ROOT / "config.yaml")
@@ -56,9 +66,9 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def run_snakemake(workdir: Path, *targets, extra=(), check=True):
+def run_snakemake(workdir: Path, *targets, extra=(), check=True, env=None):
     cmd = [SNAKEMAKE, *targets, "--cores", "2", *extra]
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc

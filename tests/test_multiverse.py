@@ -149,6 +149,7 @@ def test_shards_cover_every_group_once(cfg):
     assert max(sizes) - min(sizes) <= u.specs.groupby("group").size().max()
 
 
+@pytest.mark.slow
 def test_the_joint_p_value_is_not_small_under_a_true_null(cfg, shipped_frame, codebook, targets):
     """Political capital shuffled across respondents (no effect by construction): over a dozen shuffles
     the joint p-values are spread over (0, 1), not piled up near 0 (a coarse check; the benchmark

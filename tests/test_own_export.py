@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from conftest import ROOT, copy_project
@@ -21,6 +22,7 @@ def make(work: Path, *args, check=True):
     return proc
 
 
+@pytest.mark.slow
 def test_run_it_on_your_own_export(tmp_path):
     work = copy_project(tmp_path / "w")
     (work / "tests").mkdir(exist_ok=True)

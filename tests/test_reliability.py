@@ -307,6 +307,7 @@ def test_bad_input_through_snakemake(case, template, tmp_path):
     assert {p: file_sha256(w / p) for p in (RAW, SAV)} == raw_before, "the raw input was modified"
 
 
+@pytest.mark.slow
 def test_an_item_nobody_answered_gives_an_explicit_no_answers_row(template, tmp_path):
     w = tmp_path / "w"
     shutil.copytree(template, w, symlinks=True)
@@ -372,6 +373,7 @@ def test_identifiers_never_reach_results(built):
 
 
 # --------------------------------------------------------------------------- integrity
+@pytest.mark.slow
 def test_raw_inputs_are_read_only_to_the_pipeline(tmp_path):
     w = copy_project(tmp_path / "w")
     for p in (RAW, SAV):
@@ -383,6 +385,7 @@ def test_raw_inputs_are_read_only_to_the_pipeline(tmp_path):
     assert prov_inputs[RAW] == before
 
 
+@pytest.mark.slow
 def test_a_changed_raw_file_is_detected_even_with_its_old_mtime(tmp_path):
     w = copy_project(tmp_path / "w")
     run_snakemake(w, "results/clean/exclusion_flow.csv")
@@ -396,6 +399,7 @@ def test_a_changed_raw_file_is_detected_even_with_its_old_mtime(tmp_path):
 
 
 # --------------------------------------------------------------------------- interruption
+@pytest.mark.slow
 def test_sigterm_mid_run_then_rerun_gives_the_clean_build(tmp_path):
     w = copy_project(tmp_path / "w")
     proc = subprocess.Popen([SNAKEMAKE, "--cores", "2"], cwd=w, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

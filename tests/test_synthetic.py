@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from scs import config as cfgmod
 from scs import indices
@@ -42,6 +43,7 @@ def test_the_stand_in_has_the_item_nonresponse_of_a_real_export(shipped_frame, c
     assert 0.03 < np.nanmean(refused) < 0.12
 
 
+@pytest.mark.slow
 def test_regenerating_with_the_seed_gives_identical_bytes(tmp_path):
     work = copy_project(tmp_path / "w")
     run_snakemake(work, "synthetic")
