@@ -40,6 +40,6 @@ rule all:
         rules.figure3.output,
         *([rules.multiverse_figure.output] if MULTIVERSE else []),
         rules.verify.output,
-        expand(rules.notebook.output, name=NOTEBOOKS),
+        rules.notebooks.output,
         rules.provenance.output,
     default_target: True

@@ -170,7 +170,7 @@ def test_a_figure_setting_reruns_only_figures_and_what_reads_them(built, tmp_pat
     proc = run_snakemake(work, extra=["-n"])
     jobs = job_table(proc.stdout)
     assert jobs, proc.stdout[-2000:]
-    allowed = {"weight_figure", "figures_items", "figures_likert", "figure3", "multiverse_figure", "notebook",
+    allowed = {"weight_figure", "figures_items", "figures_likert", "figure3", "multiverse_figure", "notebooks",
                "provenance", "all"}
     assert jobs <= allowed, jobs
     assert {"weight_figure", "figures_items", "figure3"} <= jobs

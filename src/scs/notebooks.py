@@ -7,7 +7,6 @@ from pathlib import Path
 import jupytext
 import nbformat
 from nbconvert import HTMLExporter
-from nbconvert.preprocessors import ExecutePreprocessor
 
 VOLATILE_CELL_KEYS = ("execution", "papermill", "collapsed", "scrolled")
 
@@ -59,15 +58,7 @@ def inject_parameters(nb, parameters: dict) -> None:
     raise ValueError("the notebook has no cell tagged 'parameters'")
 
 
-def execute(source: str | Path, ipynb: str | Path, html: str | Path, *, cwd: str | Path, timeout: int = 600,
-            parameters: dict | None = None) -> None:
-    nb = jupytext.read(str(source))
-    nb.metadata.pop("jupytext", None)
-    if parameters is not None:
-        inject_parameters(nb, parameters)
-    # the kernel talks to this process over loopback only; keep its start-up chatter out of the console
-    ExecutePreprocessor(timeout=timeout, kernel_name="python3",
-                        extra_arguments=["--IPKernelApp.log_level=ERROR"]).preprocess(nb, {"metadata": {"path": str(cwd)}})
+def _save(nb, source, ipynb, html) -> None:
     strip_volatile(nb)
     Path(ipynb).parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(ipynb))
@@ -76,8 +67,55 @@ def execute(source: str | Path, ipynb: str | Path, html: str | Path, *, cwd: str
     Path(html).write_text(body, encoding="utf-8")
 
 
+RESET = "%reset -f\nimport scs.notebooks\nscs.notebooks.reset_table_ids()"
+
+
+def execute_all(jobs, *, cwd: str | Path, timeout: int = 600, progress=None) -> None:
+    """Execute several jupytext notebooks in one kernel, one after the other, and save each as byte-stable
+    .ipynb and .html. ``jobs``: (source, ipynb, html, parameters) per notebook. Between two notebooks the
+    kernel's namespace is emptied (%reset), so that each runs as if alone; the modules it imported stay
+    loaded, which saves a kernel start and the imports per notebook."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    first = None
+    try:
+        for source, ipynb, html, parameters in jobs:
+            nb = jupytext.read(str(source))
+            nb.metadata.pop("jupytext", None)
+            if parameters is not None:
+                inject_parameters(nb, parameters)
+            if progress:
+                progress(source)
+            kw = {"timeout": timeout, "kernel_name": "python3", "resources": {"metadata": {"path": str(cwd)}},
+                  # the kernel talks to this process over loopback only; keep its start-up chatter out of the console
+                  "extra_arguments": ["--IPKernelApp.log_level=ERROR"]}
+            if first is None:
+                first = NotebookClient(nb, **kw)
+                first.execute(cleanup_kc=False)
+            else:
+                NotebookClient(new_notebook(cells=[new_code_cell(RESET)]), km=first.km, kc=first.kc, **kw).execute()
+                NotebookClient(nb, km=first.km, kc=first.kc, **kw).execute()
+            _save(nb, source, ipynb, html)
+    finally:
+        if first is not None:
+            first._cleanup_kernel()
+
+
+def execute(source: str | Path, ipynb: str | Path, html: str | Path, *, cwd: str | Path, timeout: int = 600,
+            parameters: dict | None = None) -> None:
+    """Execute one notebook in a kernel of its own (see :func:`execute_all`)."""
+    execute_all([(source, ipynb, html, parameters)], cwd=cwd, timeout=timeout)
+
+
 # --------------------------------------------------------------------------- used inside the notebooks
 _TABLES = iter(range(1, 10**6))  # ids of the tables in a notebook, in order (pandas would draw random ones)
+
+
+def reset_table_ids() -> None:
+    """Number a notebook's tables from 1 (a kernel that runs several notebooks calls this between them)."""
+    global _TABLES
+    _TABLES = iter(range(1, 10**6))
 
 
 def show_table(df, *, digits: int = 3, caption: str | None = None):

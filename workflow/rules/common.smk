@@ -46,8 +46,8 @@ def code_of(name):
 
 
 def notebook_code(name):
-    """The code of one notebook (the imports of the notebook adapter and of the notebook itself)."""
-    return sorted({*code_of("notebook"), *package_modules(f"notebooks/{name}.py")})
+    """The code of one notebook (the imports of the notebooks' adapter and of the notebook itself)."""
+    return sorted({*code_of("notebooks"), *package_modules(f"notebooks/{name}.py")})
 
 
 _SHA256 = {}
@@ -178,9 +178,18 @@ def describe_rule(name):
     return {"rule": name, "script": script_of(name), "inputs": inputs, "outputs": outputs}
 
 
+def notebook_outputs(names):
+    """Named outputs ipynb_<name> and html_<name> (in the report) of every notebook."""
+    outs = {}
+    for name in names:
+        outs[f"ipynb_{name}"] = out("notebooks", f"{name}.ipynb")
+        outs[f"html_{name}"] = exhibit(out("notebooks", f"{name}.html"), "notebook", "6. Notebooks", subcategory=name)
+    return outs
+
+
 def describe_notebook(name):
     nb = NOTEBOOKS[name]
-    return {"rule": "notebook", "script": script_of("notebook"),
+    return {"rule": "notebooks", "script": script_of("notebooks"),
             "inputs": [f"notebooks/{name}.py", "notebooks/templates/scs/index.html.j2", *notebook_code(name),
                        *[str(x) for x in nb["inputs"]]],
             "outputs": [out("notebooks", f"{name}.ipynb"), out("notebooks", f"{name}.html")]}

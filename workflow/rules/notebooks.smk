@@ -23,31 +23,29 @@ NOTEBOOKS = {
 }
 
 
-rule notebook:
-    """Execute one notebook on the pipeline's outputs: .ipynb and .html."""
+rule notebooks:
+    """Execute the notebooks on the pipeline's outputs, one after the other in one kernel: .ipynb and .html."""
     input:
-        notebook="notebooks/{name}.py",
-        data=lambda wc: NOTEBOOKS[wc.name]["inputs"],
+        notebooks=[f"notebooks/{name}.py" for name in NOTEBOOKS],
+        data=sorted({str(f) for nb in NOTEBOOKS.values() for f in nb["inputs"]}),
         template="notebooks/templates/scs/index.html.j2",
-        code=lambda wc: notebook_code(wc.name),
+        code=sorted({f for name in NOTEBOOKS for f in notebook_code(name)}),
     output:
-        ipynb=out("notebooks", "{name}.ipynb"),
-        html=exhibit(out("notebooks", "{name}.html"), "notebook", "6. Notebooks", subcategory="{name}"),
+        **notebook_outputs(NOTEBOOKS),
     params:
-        cfg=lambda wc: NOTEBOOKS[wc.name]["cfg"],
-        out=lambda wc, output: os.path.dirname(os.path.dirname(output.ipynb)),
-    wildcard_constraints:
-        name="|".join(NOTEBOOKS),
+        cfg=cfg(),
+        notebooks={name: nb["cfg"] for name, nb in NOTEBOOKS.items()},
+        out=lambda wc, output: os.path.dirname(os.path.dirname(output[0])),
     message:
-        "Notebook {wildcards.name}"
+        "Notebooks: " + ", ".join(NOTEBOOKS)
     benchmark:
-        "logs/benchmarks/notebook_{name}.tsv"
+        "logs/benchmarks/notebooks.tsv"
     log:
-        "logs/notebook_{name}.log",
+        "logs/notebooks.log",
     conda:
         ENV
     resources:
-        mem_mb=900,
-        runtime=15,
+        mem_mb=1200,
+        runtime=20,
     script:
-        "../../scripts/notebook.py"
+        "../../scripts/notebooks.py"
