@@ -25,6 +25,13 @@ STYLE = {
     "svg.hashsalt": "scs",
     "pdf.fonttype": 42,
 }
+# a plain white style with outward ticks (seaborn's "ticks" style, without importing seaborn in the figure jobs)
+TICKS = {"figure.facecolor": "white", "axes.facecolor": "white", "axes.edgecolor": ".15", "axes.labelcolor": ".15",
+         "text.color": ".15", "xtick.color": ".15", "ytick.color": ".15", "xtick.direction": "out",
+         "ytick.direction": "out", "xtick.top": False, "ytick.right": False, "xtick.bottom": True, "ytick.left": True,
+         "axes.axisbelow": True, "axes.grid": False, "grid.color": ".8", "grid.linestyle": "-",
+         "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True,
+         "axes.spines.left": True, "axes.spines.bottom": True}
 SYNTH_COLOR = "#b2182b"
 POINT_COLOR = "#2166ac"
 HIGHLIGHT = "#b2182b"
@@ -92,11 +99,10 @@ def likert_figure(dist: pd.DataFrame, order: list[str], *, title: str, scale_lab
     """A diverging stacked bar per item: weighted shares of each answer among the substantive answers,
     oppose to the left of zero, support to the right, the middle category split across zero; the
     share of "don't know" in a panel of its own. Items in ``order`` (top first, as in Figures 1-2)."""
-    import seaborn as sns
-
     codes = sorted(int(k) for k in scale_labels)
     mid = (len(codes) - 1) / 2
-    palette = sns.color_palette(LIKERT_COLORS if len(codes) == 5 else "RdBu", len(codes))
+    palette = (list(LIKERT_COLORS) if len(codes) == 5 else  # a diverging palette, its ends left out
+               [tuple(c[:3]) for c in plt.get_cmap("RdBu")(np.linspace(0, 1, len(codes) + 2)[1:-1])])
     share = dist.pivot_table(index="var", columns="answer", values="share", aggfunc="first")
     labels = dist.drop_duplicates("var").set_index("var")["label"]
     order = [v for v in order if v in share.index][::-1]
@@ -280,11 +286,9 @@ def spec_curve_figure(curve: pd.DataFrame, choices: dict[str, list[str]], defaul
                       term_labels: dict, joint: dict, source_label: str, synthetic: bool, ci_level: float = 0.95):
     """Sorted estimates with their intervals (top) and the options that made each (below, one row per
     option, grouped by dimension); the configured specification and the share significant marked."""
-    import seaborn as sns
-
     x = np.arange(len(curve))
     rows = [(d, o) for d, opts in choices.items() for o in opts]
-    with plt.rc_context(STYLE), sns.axes_style("ticks", STYLE):
+    with plt.rc_context({**TICKS, **STYLE}):
         fig = plt.figure(figsize=(8.5, 3.2 + 0.16 * len(rows)))
         gs = fig.add_gridspec(2, 1, height_ratios=[2.4, 0.16 * len(rows) + 0.4], hspace=0.06, left=0.3, right=0.98,
                               top=0.86, bottom=0.11)
@@ -319,7 +323,8 @@ def spec_curve_figure(curve: pd.DataFrame, choices: dict[str, list[str]], defaul
         bx.set_xlim(-1, len(curve))
         bx.set_xlabel("Specifications, sorted by estimate (* the configured option)")
         bx.set_xticks([])
-        sns.despine(ax=bx, left=True)
+        for side in ("top", "right", "left"):
+            bx.spines[side].set_visible(False)
         source_note(fig, source_label, synthetic, "Survey-weighted least squares; raking-aware linearization SEs; "
                     "joint test of Simonsohn, Simmons and Nelson (2020).")
     return fig
