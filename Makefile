@@ -68,7 +68,7 @@ report: $(STAMP) ## the HTML report of every figure and table: report.html
 readme: $(STAMP) ## refresh the list of tables and programs embedded in README.md
 	$(BIN)/python scripts/update_readme.py
 
-R_PACKAGES := r-base-core r-cran-survey r-cran-jsonlite r-cran-mass
+R_PACKAGES := r-base-core r-cran-survey r-cran-jsonlite r-cran-mass r-cran-psych
 fixtures: $(STAMP) ## regenerate the R cross-validation fixtures from the stand-in's build (needs R) and commit them
 	$(BIN)/snakemake results/indices/analysis.parquet results/weights/weights.parquet
 	$(BIN)/python tests/reference/export_for_r.py tests/reference/input results config.yaml
