@@ -3,6 +3,7 @@
 import copy
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -101,3 +102,19 @@ def test_environment_yml_has_the_lock_files_pins():
     lock = {l.strip() for l in (ROOT / "requirements.lock").read_text().splitlines() if "==" in l}
     env = {l.strip()[2:] for l in (ROOT / "environment.yml").read_text().splitlines() if "==" in l}
     assert lock == env and len(lock) > 50
+
+
+def test_every_module_a_script_imports_is_an_input_of_its_rule():
+    """What a rule depends on is derived from its script's imports (workflow/rules/common.smk): checked here
+    with Python's own import finder, which follows the imports the way the interpreter does."""
+    import modulefinder
+
+    from scs.codedeps import package_modules
+
+    for script in sorted((ROOT / "scripts").glob("[!_]*.py")):
+        finder = modulefinder.ModuleFinder(path=[str(ROOT / "scripts"), str(ROOT / "src")])  # ours only
+        finder.run_script(str(script))
+        found = {str(Path(m.__file__).relative_to(ROOT)) for name, m in finder.modules.items()
+                 if m.__file__ and (name == "scs" or name.startswith("scs.") or name == "_common")}
+        assert "scripts/_common.py" in found and "src/scs/errors.py" in found, script.name
+        assert found <= set(package_modules(script, ROOT / "src")), (script.name, found - set(package_modules(script)))
