@@ -24,6 +24,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/weights.smk"
 include: "workflow/rules/indices.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/multiverse.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/notebooks.smk"
@@ -34,10 +35,7 @@ include: "workflow/rules/paper.smk"
 rule all:
     """Every output: cleaning, weights, estimates, figures, models, registry, drift check, notebooks, provenance."""
     input:
-        rules.weight_figure.output,
-        rules.figures_items.output,
-        rules.figures_likert.output,
-        rules.figure3.output,
+        rules.figures.output,
         *([rules.multiverse_figure.output] if MULTIVERSE else []),
         rules.verify.output,
         rules.notebooks.output,

@@ -9,8 +9,6 @@ import json
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 # the scs package from this checkout, whatever environment runs the script (venv or --sdm conda)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -43,7 +41,7 @@ def write_json(path, obj, *, released: bool = True) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
 
 
-def write_csv(path, df: pd.DataFrame, cfg: dict) -> None:
+def write_csv(path, df, cfg: dict) -> None:
     """A released table: its first column names the data it was built from; its numbers are rounded to the
     precision of scs.precision (the same text on any machine)."""
     from scs.precision import round_frame
@@ -54,7 +52,7 @@ def write_csv(path, df: pd.DataFrame, cfg: dict) -> None:
     out.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
 
 
-def write_parquet(path, df: pd.DataFrame, cfg: dict) -> None:
+def write_parquet(path, df, cfg: dict) -> None:
     """Data for the next stage, with the data source and its label in the file's metadata."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -86,6 +84,8 @@ def write_numbers(smk, nums, cfg) -> None:
 def read_design(smk, frame, *, replicates: bool = True, **kw):
     """The design of the estimates, rebuilt from what the weights rule stored (no calibration here), with
     the reported SEs of estimates.variance (auto: the jackknife when it was stored, else linearization)."""
+    import pandas as pd
+
     from scs import weights
 
     columns = None if replicates else ["response_id", weights.WEIGHT, weights.BASE, weights.UNBOUNDED]

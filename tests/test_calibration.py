@@ -178,3 +178,27 @@ def test_a_sample_category_without_a_target_is_refused():
 def test_kish_deff_formula():
     assert weights.kish_deff(np.ones(10)) == pytest.approx(1.0)
     assert weights.kish_deff(np.array([1.0, 3.0])) == pytest.approx(2 * 10 / 16)
+
+
+@pytest.mark.parametrize("calfun", ["logit", "raking"])
+def test_calibrating_many_prior_weights_at_once_equals_one_at_a_time(calfun):
+    """calibrate_many (the jackknife's batched Newton) gives each column what calibrate gives it alone, from a
+    far start (step halving) and with one column that cannot meet the bounds."""
+    rng = np.random.default_rng(7)
+    n = 400
+    levels = {"x": ["a", "b", "c"], "z": ["u", "v"]}
+    x = rng.choice(["a", "b", "c"], n, p=[0.6, 0.3, 0.1])
+    z = rng.choice(["u", "v"], n, p=[0.7, 0.3])
+    M, _ = cal.margin_matrix({"x": x, "z": z}, levels)
+    T = cal.margin_totals({"x": {"a": 0.4, "b": 0.35, "c": 0.25}, "z": {"u": 0.5, "v": 0.5}}, levels, n)
+    D = rng.uniform(0.5, 1.5, size=(n, 6))
+    D[x == "c", 5] = 1e-3  # a column whose category c has almost no weight: unreachable within bounds
+    kw = {"lower": 0.3, "upper": 3.0} if calfun == "logit" else {}
+    E, iterations, done = cal.calibrate_many(M, D, T, calfun=calfun, tol=1e-10, max_iter=60, eta0=np.full(4, 0.5), **kw)
+    for r in range(6):
+        one = cal.calibrate(M, D[:, r], T, calfun=calfun, tol=1e-10, max_iter=60, eta0=np.full(4, 0.5), **kw)
+        assert done[r] == one.converged
+        if one.converged:
+            np.testing.assert_allclose(E[:, r], one.eta, rtol=1e-9, atol=1e-12)
+            assert iterations[r] == one.iterations
+    assert done[:5].all() and (calfun == "raking" or not done[5])

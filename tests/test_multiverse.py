@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scs import models, multiverse, regression
+from scs import models, multiverse, multiverse_grid, regression
 from scs.design import Design
 from scs.errors import PipelineError
 
@@ -61,8 +61,8 @@ def test_assumed_items_must_be_items_of_the_scales(cfg):
 
 
 def test_negated_constraints():
-    assert multiverse._matches("a", "!b") and not multiverse._matches("b", "!b")
-    assert multiverse._matches("a", ["a", "c"]) and not multiverse._matches("b", ["a", "c"])
+    assert multiverse_grid._matches("a", "!b") and not multiverse_grid._matches("b", "!b")
+    assert multiverse_grid._matches("a", ["a", "c"]) and not multiverse_grid._matches("b", ["a", "c"])
 
 
 def test_index_options_use_the_scale_function(cfg, stand_in):
@@ -121,6 +121,28 @@ def test_null_draws_are_refits_under_the_bootstrap_weights(cfg, stand_in):
         ref = regression.fit_wls(Design(weight=design.weight * M[:, r]), y, X.to_numpy(float), list(X.columns),
                                  used=fit.used, replicates=False)
         np.testing.assert_allclose(d[:, r], ref.coef[focal] - fit.coef[focal], rtol=1e-9, atol=1e-12)
+
+
+def test_draws_shared_across_nested_models_equal_each_models_own(cfg, stand_in):
+    """The draws of M1 and M2 taken from the cross-products of M3's regressors (the multiverse computes them
+    once per sample) equal each model's own batched refit."""
+    frame = stand_in.frame
+    design = stand_in.design(replicates=False, variance="linearization")
+    mats = models.matrices(frame, cfg)
+    y = frame["surveillance"].astype(float).to_numpy()
+    used = models.samples(frame, cfg, mats)[("surveillance", "M3")]
+    rng = np.random.default_rng(5)
+    M = rng.multinomial(len(y) - 1, np.full(len(y), 1 / len(y)), size=6).T * len(y) / (len(y) - 1)
+    names = list(mats["M3"].columns)
+    products = multiverse.draw_products(design.weight, M, y, mats["M3"].to_numpy(float), used)
+    for model in ("M1", "M2", "M3"):
+        X = mats[model]
+        assert set(X.columns) <= set(names)
+        fit = regression.fit_wls(design, y, X.to_numpy(float), list(X.columns), used=used, replicates=False)
+        own = multiverse.null_draws(fit, design.weight, M, y, X.to_numpy(float), [1, 2])
+        cols = [0] + [1 + names.index(c) for c in X.columns]
+        np.testing.assert_allclose(multiverse.draws_from_products(fit, products, cols, [1, 2]), own, rtol=1e-9,
+                                   atol=1e-12)
 
 
 def test_joint_test_counts(cfg):

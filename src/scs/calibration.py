@@ -77,8 +77,9 @@ def calibrate(M: np.ndarray, d: np.ndarray, totals: np.ndarray, *, calfun: str =
     scale = 1.0 + np.abs(totals)
 
     def state(e):
-        g, dg = _gfun(M @ e, calfun, parts)
-        return g, dg, totals - (d * g) @ M
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging step: caught by the checks below
+            g, dg = _gfun(M @ e, calfun, parts)
+            return g, dg, totals - (d * g) @ M
 
     def newton_step(dg, misfit):
         T = (M * (d * dg)[:, None]).T @ M
@@ -115,6 +116,73 @@ def calibrate(M: np.ndarray, d: np.ndarray, totals: np.ndarray, *, calfun: str =
                 break
             step = step / 2
         eta = cand
+
+
+def calibrate_many(M: np.ndarray, D: np.ndarray, totals: np.ndarray, *, calfun: str = "logit", lower=None,
+                   upper=None, tol: float = 1e-10, max_iter: int = 100, eta0: np.ndarray | None = None):
+    """:func:`calibrate` for many prior weights at once (the columns of ``D``, n x R), by the same Newton
+    iterations with the same step halving and the same final step, every column on its own but the matrix
+    work done for all columns together (replicate weights: the delete-one jackknife). Returns the multipliers
+    (K x R), the number of iterations of each column and whether each converged."""
+    M = np.asarray(M, dtype=float)
+    D = np.asarray(D, dtype=float)
+    totals = np.asarray(totals, dtype=float)
+    n, K = M.shape
+    R = D.shape[1]
+    parts = _logit_parts(lower, upper) if calfun == "logit" else None
+    E = np.zeros((K, R)) if eta0 is None else np.repeat(np.asarray(eta0, dtype=float).reshape(K, 1), R, axis=1)
+    scale = (1.0 + np.abs(totals))[:, None]
+    MM = (M[:, :, None] * M[:, None, :]).reshape(n, K * K)
+
+    def state(E, D):
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging column: caught by the checks below
+            g, dg = _gfun(M @ E, calfun, parts)
+            misfit = totals[:, None] - M.T @ (D * g)
+            achieved = np.max(np.abs(misfit) / scale, axis=0)
+        finite = np.all(np.isfinite(g), axis=0) & np.all(np.isfinite(dg), axis=0)
+        return dg, misfit, np.where(finite, achieved, np.inf), finite
+
+    def newton_steps(D, dg, misfit):
+        H = ((D * dg).T @ MM).reshape(-1, K, K)
+        try:
+            return np.linalg.solve(H, misfit.T[:, :, None])[:, :, 0].T
+        except np.linalg.LinAlgError:  # a margin with no weight left: R's generalized inverse, column by column
+            return np.column_stack([np.linalg.pinv(h, rcond=256 * EPS) @ m for h, m in zip(H, misfit.T)])
+
+    dg, misfit, achieved, finite = state(E, D)
+    iterations = np.zeros(R, dtype=int)
+    done = finite & (achieved < tol)
+    for _ in range(max_iter):
+        a = np.flatnonzero(~done)
+        if len(a) == 0:
+            break
+        iterations[a] += 1
+        step = newton_steps(D[:, a], dg[:, a], misfit[:, a])
+        before = achieved[a]
+        todo = np.arange(len(a))  # columns of `a` still halving their step
+        cand = E[:, a] + step
+        new = state(cand, D[:, a])
+        for _ in range(40):  # step halving, column by column, as calibrate does
+            bad = todo[~(new[3][todo] & (new[2][todo] <= before[todo]))]
+            if len(bad) == 0:
+                break
+            step[:, bad] /= 2
+            cand[:, bad] = E[:, a[bad]] + step[:, bad]
+            sub = state(cand[:, bad], D[:, a[bad]])
+            for arr, part in zip(new, sub):
+                arr[..., bad] = part
+            todo = bad
+        E[:, a] = cand
+        dg[:, a], misfit[:, a], achieved[a], finite[a] = new
+        done[a] = finite[a] & (achieved[a] < tol)
+    # one more Newton step for every converged column (see calibrate), kept where the misfit does not grow
+    c = np.flatnonzero(done)
+    if len(c):
+        cand = E[:, c] + newton_steps(D[:, c], dg[:, c], misfit[:, c])
+        _, _, after, fin = state(cand, D[:, c])
+        keep = fin & (after <= achieved[c])
+        E[:, c[keep]] = cand[:, keep]
+    return E, iterations, done
 
 
 def factors(M: np.ndarray, eta: np.ndarray, *, calfun: str = "logit", lower=None, upper=None) -> np.ndarray:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .errors import PipelineError
 from .codebook import Codebook
-from .ingest import DK_SUFFIX
+from .codebook import DK_SUFFIX
 
 
 def _fails_keep_values(frame, rule, cfg):

@@ -9,6 +9,8 @@ from pathlib import Path
 from .config import load_yaml
 from .errors import PipelineError
 
+DK_SUFFIX = "__dk"  # the cleaned data's 0/1 column beside an item: 1 when the answer was a missing code
+
 ROLES = {"metadata", "identifying", "screener", "analysis", "attention", "free_text"}
 TYPES = {"categorical", "integer", "number", "datetime", "text"}
 DEFAULT_DATETIME = "%Y-%m-%d %H:%M:%S"

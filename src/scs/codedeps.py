@@ -6,7 +6,7 @@ whose scripts import it (directly or through another module), and no list is kep
 
 from __future__ import annotations
 
-import ast
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,28 +34,41 @@ def _dotted_of(src: Path, file: Path) -> str:
     return ".".join(parts)
 
 
+# import statements, anywhere in a file (inside functions too): `import a.b, c` and `from .x import (y, z)`
+_IMPORT = re.compile(r"^[ \t]*(?:import[ \t]+([\w.]+(?:[ \t]*,[ \t]*[\w.]+)*)"
+                     r"|from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+))", re.M)
+
+
+def _imports(text: str):
+    """(module, [names]) of every import statement of a Python source (``import a`` gives ("a", []))."""
+    for m in _IMPORT.finditer(text):
+        if m.group(1):
+            for mod in m.group(1).split(","):
+                yield mod.strip(), []
+        else:
+            names = [n.strip().split(" as ")[0].strip() for n in m.group(3).strip("()").replace("\\", " ").split(",")]
+            yield m.group(2), [n for n in names if n and n != "*"]
+
+
 @lru_cache(maxsize=None)
 def _direct(src: Path, file: Path) -> tuple[Path, ...]:
-    """Package modules that ``file`` imports anywhere in its body (imports inside functions included)."""
-    tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+    """Package modules that ``file`` imports anywhere in its body (imports inside functions included). Read
+    with a pattern rather than a parser: the workflow reads every script's imports each time it starts."""
     inside = file.is_relative_to(src)
     here = _dotted_of(src, file) if inside else ""
     package = here if file.name == "__init__.py" else here.rpartition(".")[0]
     names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names += [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                if not inside:
-                    continue
-                base = package.split(".")
-                base = base[: len(base) - (node.level - 1)]
-                mod = ".".join(base + ([node.module] if node.module else []))
-            else:
-                mod = node.module or ""
-            names.append(mod)
-            names += [f"{mod}.{a.name}" for a in node.names]  # `from scs import weights` names a module
+    for module, imported in _imports(file.read_text(encoding="utf-8")):
+        level = len(module) - len(module.lstrip("."))
+        module = module.lstrip(".")
+        if level:
+            if not inside:
+                continue
+            base = package.split(".")
+            base = base[: len(base) - (level - 1)]
+            module = ".".join(base + ([module] if module else []))
+        names.append(module)
+        names += [f"{module}.{a}" for a in imported]  # `from scs import weights` names a module
     out = []
     for name in names:
         sibling = file.parent / f"{name}.py"

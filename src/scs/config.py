@@ -8,7 +8,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 from .errors import PipelineError
@@ -23,7 +22,7 @@ def load_yaml(path: str | Path) -> dict:
         raise PipelineError("file not found", file=path)
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when there
     except yaml.YAMLError as exc:
         raise PipelineError("not valid YAML: " + " ".join(str(exc).split()), file=path) from None
 
@@ -104,10 +103,31 @@ def fill_defaults(value: dict, schema: dict, root: dict | None = None) -> dict:
     return value
 
 
-def validate_config(cfg: dict, *, file: str | Path = "config.yaml") -> dict:
-    """Check ``cfg`` against the schema (after type coercion), filling defaults; one clear line on failure."""
-    schema = load_yaml(SCHEMA)
+def validate_config(cfg: dict, *, file: str | Path = "config.yaml", cache: str | Path | None = None) -> dict:
+    """Check ``cfg`` against the schema (after type coercion), filling defaults; one clear line on failure.
+
+    ``cache``: a folder that remembers configurations found valid (by checksum of the configuration and
+    the schema), so that the workflow, which checks its configuration each time it starts, skips the
+    schema validator when neither changed."""
+    schema_text = SCHEMA.read_text(encoding="utf-8")
+    schema = yaml.load(schema_text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     coerce_types(cfg, schema)
+    mark = None
+    if cache is not None:
+        mark = Path(cache) / config_hash({"config": cfg, "schema": schema_text})
+    if mark is None or not mark.is_file():
+        _validate_schema(cfg, schema, file)
+        if mark is not None:
+            mark.parent.mkdir(parents=True, exist_ok=True)
+            mark.touch()
+    fill_defaults(cfg, schema)
+    check_consistency(cfg, file=file)
+    return cfg
+
+
+def _validate_schema(cfg: dict, schema: dict, file) -> None:
+    import jsonschema  # (a tenth of a second to import: only when a configuration is new)
+
     validator_cls = jsonschema.validators.validator_for(schema)
     errors = sorted(validator_cls(schema).iter_errors(cfg), key=lambda e: list(e.absolute_path))
     if errors:
@@ -123,9 +143,6 @@ def validate_config(cfg: dict, *, file: str | Path = "config.yaml") -> dict:
                 hints.append(f"{k!r} (did you mean {close[0]!r}?)" if close else repr(k))
             msg = f"unknown key(s) {', '.join(hints)}; allowed: {', '.join(allowed)}"
         raise PipelineError(f"invalid configuration at {where}: {msg}", file=file)
-    fill_defaults(cfg, schema)
-    check_consistency(cfg, file=file)
-    return cfg
 
 
 def check_consistency(cfg: dict, *, file="config.yaml") -> None:

@@ -282,6 +282,11 @@ def text_overlaps(fig, *, pad: float = 0.5) -> list[tuple[str, str]]:
 
 
 # --------------------------------------------------------------------------- the specification curve
+def p_phrase(text: str) -> str:
+    """"p = 0.008", or "p ≤ 1/501" for a p-value printed as a bound."""
+    return f"p {text}" if text.startswith(("\u2264", "<")) else f"p = {text}"
+
+
 def spec_curve_figure(curve: pd.DataFrame, choices: dict[str, list[str]], defaults: dict[str, str], *, title: str,
                       term_labels: dict, joint: dict, source_label: str, synthetic: bool, ci_level: float = 0.95):
     """Sorted estimates with their intervals (top) and the options that made each (below, one row per
@@ -295,7 +300,8 @@ def spec_curve_figure(curve: pd.DataFrame, choices: dict[str, list[str]], defaul
         ax, bx = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
         sig = curve["sig"].to_numpy(bool)
         ax.vlines(x, curve["ci_low"], curve["ci_high"], color=np.where(sig, POINT_COLOR, "0.7"), lw=0.6)
-        ax.scatter(x, curve["coef"], s=4, color=np.where(sig, POINT_COLOR, "0.45"), zorder=3)
+        for on, color in ((sig, POINT_COLOR), (~sig, "0.45")):  # one marker set per colour: quick to draw
+            ax.plot(x[on], curve["coef"].to_numpy()[on], "o", ms=2, mew=0, color=color, zorder=3)
         ax.axhline(0, color="0.2", lw=0.8)
         if curve["configured"].any():
             k = int(np.flatnonzero(curve["configured"].to_numpy())[0])
@@ -306,16 +312,20 @@ def spec_curve_figure(curve: pd.DataFrame, choices: dict[str, list[str]], defaul
         ax.set_ylabel(f"Coefficient ({ci_label(ci_level)})")
         ax.set_xlim(-1, len(curve))
         ax.set_xticks([])
-        ax.text(0.01, 0.97, f"Focal term: {terms}\nMedian {joint['median']:.3f} (p = {joint['p_median_text']}); "
+        ax.text(0.01, 0.97, f"Focal term: {terms}\nMedian {joint['median']:.3f} ({p_phrase(joint['p_median_text'])}); "
                 f"{100 * joint['share_significant']:.1f}% significant in the claimed direction "
-                f"(p = {joint['p_share_text']})", transform=ax.transAxes, va="top", fontsize=7.5)
+                f"({p_phrase(joint['p_share_text'])})", transform=ax.transAxes, va="top", fontsize=7.5)
         ax.set_title(title, loc="left")
         ypos = {r: i for i, r in enumerate(rows)}
+        xs, ys, cs = [], [], []  # a tick per specification and option, all in one collection
         for d, opts in choices.items():
             for o in opts:
                 on = curve[d].to_numpy() == o
-                bx.scatter(x[on], np.full(on.sum(), ypos[(d, o)]), marker="|", s=12, lw=0.7,
-                           color=np.where(sig[on], POINT_COLOR, "0.55"))
+                xs.append(x[on])
+                ys.append(np.full(on.sum(), ypos[(d, o)]))
+                cs.append(np.where(sig[on], POINT_COLOR, "0.55"))
+        xs, ys, cs = np.concatenate(xs), np.concatenate(ys), np.concatenate(cs)
+        bx.vlines(xs, ys - 0.3, ys + 0.3, colors=cs, lw=0.7)
         bx.set_yticks(range(len(rows)))
         bx.set_yticklabels([f"{d.replace('_', ' ')}: {o}" + (" *" if defaults.get(d) == o else "") for d, o in rows],
                            fontsize=6)

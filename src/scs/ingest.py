@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from .codebook import Codebook
+from .codebook import DK_SUFFIX, Codebook  # noqa: F401 (DK_SUFFIX: part of this module's API too)
 from .errors import PipelineError
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ DTA_MAGIC_NEW = b"<stata_dta>"
 DTA_VERSIONS_OLD = {0x71, 0x72, 0x73}
 FORMATS = {"qualtrics": "Qualtrics CSV", "qualtrics_choice_text": "Qualtrics CSV (choice text)", "sav": "SPSS .sav",
            "dta": "Stata .dta"}
-DK_SUFFIX = "__dk"
 
 
 # --------------------------------------------------------------------------- reading

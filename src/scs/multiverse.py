@@ -35,7 +35,6 @@ draws). p-values are (1 + draws at least as extreme) / (1 + draws).
 from __future__ import annotations
 
 import copy
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -45,138 +44,10 @@ import pandas as pd
 from . import clean as clean_mod
 from . import formula as fml
 from . import models, pipeline, regression, weights
+from .multiverse_grid import Option, Universe, _mcfg, default_spec, shard_groups, universe  # noqa: F401 (the API)
 from .design import interval, p_value, rao_wu_multipliers, t_quantile
 from .errors import PipelineError
 from .indices import add_indices, scale_index
-
-DIMENSIONS = ("exclusions", "weights", "index", "political_capital", "controls", "outcome")
-
-
-@dataclass(frozen=True)
-class Option:
-    dim: str
-    name: str
-    change: object  # what the option does (a dict, None or a string; see the module docstring)
-
-
-@dataclass
-class Universe:
-    dims: list[str]                       # dimension names, in order (exclusion dimensions first)
-    options: dict[str, list[Option]]      # dimension -> options (index options per outcome below)
-    index_options: dict[str, list[Option]]
-    defaults: dict[str, str]
-    specs: pd.DataFrame                   # spec_id, one column per dimension, group
-
-
-def _mcfg(cfg: dict) -> dict:
-    m = cfg.get("multiverse")
-    if not m:
-        raise PipelineError("config.yaml has no multiverse section", file="config.yaml",
-                            expected="multiverse: dimensions, outcomes, null_draws (see the README)")
-    return m
-
-
-def _options(dim: str, spec: dict) -> tuple[list[Option], str]:
-    opts = [Option(dim, str(k), v) for k, v in spec["options"].items()]
-    default = str(spec.get("default", opts[0].name))
-    if default not in {o.name for o in opts}:
-        raise PipelineError(f"multiverse.{dim}.default {default!r} is not one of its options", file="config.yaml",
-                            expected=", ".join(o.name for o in opts))
-    return opts, default
-
-
-def _index_options(m: dict, cfg: dict, outcome: str) -> list[Option]:
-    out = []
-    for name, change in m["index"]["options"].items():
-        change = change or {}
-        if change.get("drop") == "each":
-            out += [Option("index", f"without {it['var']}", {"drop": [it["var"]]})
-                    for it in cfg["scales"][outcome]["items"]]
-        elif change.get("drop") == "assumed":
-            scale = {it["var"] for it in cfg["scales"][outcome]["items"]}
-            assumed = [v for v in m.get("assumed_items", []) if v in scale]
-            if assumed:  # a scale without assumed items has no such variant
-                out.append(Option("index", str(name), {"drop": assumed}))
-        else:
-            out.append(Option("index", str(name), change))
-    return out
-
-
-def _matches(value: str, wanted) -> bool:
-    wanted = wanted if isinstance(wanted, list) else [wanted]
-    pos = [str(w) for w in wanted if not str(w).startswith("!")]
-    neg = [str(w)[1:] for w in wanted if str(w).startswith("!")]
-    return (not pos or value in pos) and value not in neg
-
-
-def universe(cfg: dict) -> Universe:
-    """Every specification the configuration declares, constraints applied, in a fixed order."""
-    m = _mcfg(cfg)
-    options, defaults = {}, {}
-    rule_names = {r["name"] for r in cfg["cleaning"]["rules"]}
-    for dim, spec in m["exclusions"].items():
-        options[dim], defaults[dim] = _options(dim, spec)
-        for o in options[dim]:
-            bad = [r for r in (o.change or {}) if r not in rule_names]
-            if bad:
-                raise PipelineError(f"multiverse.exclusions.{dim} option {o.name!r} changes rule(s) {bad}, not in "
-                                    f"cleaning.rules", file="config.yaml", expected=", ".join(sorted(rule_names)))
-    for dim in ("weights", "political_capital"):
-        options[dim], defaults[dim] = _options(dim, m[dim])
-    for o in options["political_capital"]:
-        names = [t.name for t in fml.parse_formula(o.change["terms"])]
-        if not set(o.change["focal"]) <= set(names):
-            raise PipelineError(f"multiverse.political_capital option {o.name!r}: focal term(s) "
-                                f"{sorted(set(o.change['focal']) - set(names))} are not among its terms",
-                                file="config.yaml", expected=f"some of {names}")
-    options["controls"] = [Option("controls", str(c), c) for c in m["controls"]]
-    defaults["controls"] = str(m.get("default_controls", cfg["models"]["full"]))
-    unknown = [c for c in m["controls"] if c not in cfg["models"]["formulas"]]
-    if unknown:
-        raise PipelineError(f"multiverse.controls names {unknown}, not formulas of models.formulas", file="config.yaml")
-    defaults["index"] = str(m["index"].get("default", next(iter(m["index"]["options"]))))
-    for y in m["outcomes"]:
-        if y not in cfg["scales"]:
-            raise PipelineError(f"multiverse.outcomes names {y!r}, which is not a scale of config.scales",
-                                file="config.yaml")
-    in_scales = {it["var"] for y in m["outcomes"] for it in cfg["scales"][y]["items"]}
-    stray = [v for v in m.get("assumed_items", []) if v not in in_scales]
-    if stray:
-        raise PipelineError(f"multiverse.assumed_items names {stray}, not items of the outcomes' scales",
-                            file="config.yaml", expected="items of config.scales (or an empty list)")
-    index_options = {y: _index_options(m, cfg, y) for y in m["outcomes"]}
-    dims = [*m["exclusions"], "weights", "index", "political_capital", "controls", "outcome"]
-    rows = []
-    fixed = [options[d] for d in dims if d not in ("index", "outcome")]
-    for y in m["outcomes"]:
-        for combo in itertools.product(*fixed):
-            for ix in index_options[y]:
-                row = {o.dim: o.name for o in combo}
-                row["index"] = ix.name
-                row["outcome"] = y
-                if all(not all(_matches(row[d], v) for d, v in c["when"].items())
-                       or all(_matches(row[d], v) for d, v in c["only"].items())
-                       for c in m.get("constraints", [])):
-                    rows.append(row)
-    specs = pd.DataFrame(rows, columns=dims)
-    group_dims = [*m["exclusions"], "weights"]
-    specs["group"] = specs.groupby(group_dims, sort=False).ngroup()
-    specs["_y"] = specs["outcome"].map({y: i for i, y in enumerate(m["outcomes"])})
-    specs = specs.sort_values(["group", "_y"], kind="stable").drop(columns="_y").reset_index(drop=True)
-    specs.insert(0, "spec_id", np.arange(1, len(specs) + 1))
-    return Universe(dims=dims, options=options, index_options=index_options, defaults=defaults, specs=specs)
-
-
-def default_spec(u: Universe, outcome: str) -> int:
-    """The spec_id of the configured analysis (every dimension at its default) for an outcome."""
-    s = u.specs
-    mask = s["outcome"] == outcome
-    for d, v in u.defaults.items():
-        mask &= s[d] == v
-    if not mask.any():
-        raise PipelineError(f"the constraints exclude the default specification of {outcome!r}", file="config.yaml")
-    return int(s.loc[mask, "spec_id"].iloc[0])
-
 
 # --------------------------------------------------------------------------- applying the options
 def cleaning_config(cfg: dict, u: Universe, row) -> dict:
@@ -278,6 +149,15 @@ def fit_group(var: Variant, cfg: dict, u: Universe, specs: pd.DataFrame, mult: n
             fy = frame.copy(deep=False)
             fy[y] = yv
             masks = models.samples(fy, {**f_cfg, "models": {**f_cfg["models"], "outcomes": [y]}}, mats)
+            # the specifications of one sample share the draws' cross-products: computed once for the union of
+            # their regressors, each specification solving its own block (nested models: M1 within M3)
+            shared = None
+            used = [masks[(y, c)] for c in sub["controls"]]
+            if all(np.array_equal(used[0], m) for m in used[1:]):
+                names = list(dict.fromkeys(c for ctrl in sub["controls"] for c in mats[ctrl].columns))
+                union = pd.concat([mats[ctrl] for ctrl in dict.fromkeys(sub["controls"])], axis=1)
+                union = union.loc[:, ~union.columns.duplicated()][names]
+                shared = (names, draw_products(w, M, yv, union.to_numpy(float), used[0]))
             for spec in sub.itertuples(index=False):
                 X = mats[spec.controls]
                 fit = regression.fit_wls(design, yv, X.to_numpy(float), list(X.columns),
@@ -290,24 +170,38 @@ def fit_group(var: Variant, cfg: dict, u: Universe, specs: pd.DataFrame, mult: n
                                 "primary": k == 0, "coef": fit.coef[j], "se": se[j], "ci_low": lo[k],
                                 "ci_high": hi[k], "p": float(p_value(fit.coef[j], se[j], fit.df)), "n": fit.n,
                                 "df": fit.df, "weighting_adjustments": "; ".join(var.adjustments)})
-                draws.append(null_draws(fit, w, M, yv, X.to_numpy(float), focal))
+                if shared is not None:
+                    cols = [0] + [1 + shared[0].index(c) for c in X.columns]
+                    draws.append(draws_from_products(fit, shared[1], cols, focal))
+                else:
+                    draws.append(null_draws(fit, w, M, yv, X.to_numpy(float), focal))
     return out, draws
+
+
+def draw_products(w: np.ndarray, M: np.ndarray, y: np.ndarray, X: np.ndarray, ok: np.ndarray):
+    """For every bootstrap draw r (weights w * M[:, r] on the rows ``ok``): Z'W_rZ (R x p x p) and Z'W_ry
+    (R x p), Z the intercept and X."""
+    Z = np.column_stack([np.ones(len(y)), np.where(ok[:, None], X, 0.0)])[ok]
+    Wr = M[ok] * w[ok][:, None]                        # n_ok x R
+    p = Z.shape[1]
+    ZZ = (Z[:, :, None] * Z[:, None, :]).reshape(len(Z), p * p)
+    return (Wr.T @ ZZ).reshape(-1, p, p), Wr.T @ (Z * y[ok][:, None])
+
+
+def draws_from_products(fit, products, cols: list[int], focal: list[int]) -> np.ndarray:
+    """b_r - b of the focal coefficients from the draws' cross-products of a set of columns holding the fit's
+    (``cols``: their positions, intercept first)."""
+    A, b = products
+    idx = np.asarray(cols)
+    coef = np.linalg.solve(A[:, idx[:, None], idx[None, :]], b[:, idx, None])[:, :, 0]  # R x p
+    return (coef[:, focal] - fit.coef[focal]).T
 
 
 def null_draws(fit, w: np.ndarray, M: np.ndarray, y: np.ndarray, X: np.ndarray, focal: list[int]) -> np.ndarray:
     """b_r - b for the focal coefficients under every bootstrap draw (len(focal) x R): the coefficients of
     the outcome with the null imposed, y - b x (x a column of the design matrix)."""
-    ok = fit.used
-    Z = np.column_stack([np.ones(len(y)), np.where(ok[:, None], X, 0.0)])[ok]
-    yz = y[ok]
-    wz = (w * ok)[ok]
-    Wr = M[ok] * wz[:, None]                           # n_ok x R
-    p = Z.shape[1]
-    ZZ = (Z[:, :, None] * Z[:, None, :]).reshape(len(Z), p * p)
-    A = (Wr.T @ ZZ).reshape(-1, p, p)
-    b = Wr.T @ (Z * yz[:, None])
-    coef = np.linalg.solve(A, b[:, :, None])[:, :, 0]  # R x p
-    return (coef[:, focal] - fit.coef[focal]).T
+    products = draw_products(w, M, y, X, fit.used)
+    return draws_from_products(fit, products, list(range(X.shape[1] + 1)), focal)
 
 
 def run_groups(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict, groups, *, progress=None):
@@ -332,18 +226,6 @@ def run_groups(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict,
     table = pd.DataFrame(rows)
     arr = np.vstack(draws) if draws else np.empty((0, int(m["null_draws"])))
     return order_rows(table, arr) if not table.empty else (table, arr)
-
-
-def shard_groups(cfg: dict, shard: int, n_shards: int) -> list[int]:
-    """The groups of one shard: groups dealt out largest first to the shard with the fewest specifications."""
-    sizes = universe(cfg).specs.groupby("group").size().sort_values(ascending=False, kind="stable")
-    load = [0] * n_shards
-    own: list[list[int]] = [[] for _ in range(n_shards)]
-    for g, size in sizes.items():
-        s = int(np.argmin(load))
-        own[s].append(int(g))
-        load[s] += int(size)
-    return sorted(own[shard])
 
 
 # --------------------------------------------------------------------------- the joint test

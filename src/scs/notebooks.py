@@ -58,12 +58,17 @@ def inject_parameters(nb, parameters: dict) -> None:
     raise ValueError("the notebook has no cell tagged 'parameters'")
 
 
+_EXPORTERS: dict = {}
+
+
 def _save(nb, source, ipynb, html) -> None:
     strip_volatile(nb)
     Path(ipynb).parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(ipynb))
-    templates = Path(source).resolve().parent / "templates"  # figures carry their alternative text
-    body, _ = HTMLExporter(template_name="scs", extra_template_basedirs=[str(templates)]).from_notebook_node(nb)
+    templates = str(Path(source).resolve().parent / "templates")  # figures carry their alternative text
+    if templates not in _EXPORTERS:  # one exporter (its templates loaded once) for every notebook
+        _EXPORTERS[templates] = HTMLExporter(template_name="scs", extra_template_basedirs=[templates])
+    body, _ = _EXPORTERS[templates].from_notebook_node(nb)
     Path(html).write_text(body, encoding="utf-8")
 
 
@@ -89,7 +94,7 @@ def execute_all(jobs, *, cwd: str | Path, timeout: int = 600, progress=None) -> 
                 progress(source)
             kw = {"timeout": timeout, "kernel_name": "python3", "resources": {"metadata": {"path": str(cwd)}},
                   # the kernel talks to this process over loopback only; keep its start-up chatter out of the console
-                  "extra_arguments": ["--IPKernelApp.log_level=ERROR"]}
+                  "extra_arguments": ["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"]}
             if first is None:
                 first = NotebookClient(nb, **kw)
                 first.execute(cleanup_kc=False)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import clean as clean_mod
-from . import ingest, weights
+from . import weights
 from .codebook import Codebook
 from .design import Design
 from .indices import add_indices
@@ -21,6 +21,8 @@ from .indices import add_indices
 
 def clean_export(raw_path, codebook: Codebook, cfg: dict, *, fmt: str | None = None):
     """Read, check and clean an export: (cleaned data, exclusion flow, exclusion log)."""
+    from . import ingest  # (polars and the readers: only where a raw export is read)
+
     frame, _ = ingest.ingest(raw_path, codebook, fmt or cfg["data"].get("format", "auto"))
     return clean_mod.clean(frame, codebook, cfg)
 

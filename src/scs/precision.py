@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
 SIGNIFICANT = 7
 P_SIGNIFICANT = 4
@@ -52,13 +51,15 @@ def is_p_column(name: str) -> bool:
     return n == "p" or n.startswith("p_") or n.endswith("_p")
 
 
-def _round_object(s: pd.Series, digits: int) -> pd.Series:
+def _round_object(s, digits: int):
     """An object column (numbers mixed with withheld cells such as "<10"): its floats rounded."""
     return s.map(lambda v: round_sig(v, digits) if isinstance(v, (float, np.floating)) else v)
 
 
-def round_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A table for release: every float column rounded (p-value columns to fewer digits)."""
+def round_frame(df):
+    """A table for release (a pandas DataFrame): every float column rounded (p-value columns to fewer digits)."""
+    import pandas as pd
+
     out = df.copy()
     for c in out.columns:
         digits = P_SIGNIFICANT if is_p_column(c) else SIGNIFICANT

@@ -22,7 +22,7 @@ import pandas as pd
 from .design import Design, interval, p_value
 from .formula import INTERCEPT
 
-REP_CHUNK = 128  # replicates solved per batch (memory: n x chunk x p)
+REP_CHUNK = 512  # replicates solved per batch (memory: chunk x p x p, and n x chunk of weights)
 
 
 @dataclass
@@ -37,6 +37,7 @@ class RegressionFit:
     infl: np.ndarray             # influence values (n x p)
     vcov_reps: dict = field(default_factory=dict)   # kind -> covariance (jackknife, bootstrap)
     method: str = "linearization"
+    rep_coefs: dict = field(default_factory=dict, repr=False)  # kind -> coefficients under each replicate (R x p)
 
     @property
     def vcov(self) -> np.ndarray:
@@ -90,25 +91,31 @@ def fit_wls(design: Design, y: np.ndarray, X: np.ndarray, terms: list[str], *, u
     infl = (Z * (w * e)[:, None]) @ Ainv
     ybar = (w @ yz) / w.sum()
     r2 = 1.0 - (w @ e ** 2) / (w @ np.where(ok, (yz - ybar) ** 2, 0.0))
-    reps = {}
+    reps, rep_coefs = {}, {}
     if replicates:
         for kind, (Rw, _, _) in design.replicate_sets().items():
-            reps[kind] = design.replicate_vcov(beta, replicate_coefs(Rw, Z, yz, ok), kind)
+            rep_coefs[kind] = replicate_coefs(Rw, Z, yz, ok)
+            reps[kind] = design.replicate_vcov(beta, rep_coefs[kind], kind)
     p = Z.shape[1]
     return RegressionFit(terms=[INTERCEPT] + list(terms), coef=beta, vcov_lin=design.vcov(infl), vcov_reps=reps,
                          n=int(ok.sum()), r2=float(r2), df=design.df_in(ok) - p + 1, used=ok, infl=infl,
-                         method=design.method)
+                         method=design.method, rep_coefs=rep_coefs)
 
 
 def replicate_coefs(Rw: np.ndarray, Z: np.ndarray, y: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """WLS coefficients under every replicate weight (R x p), solved in batches of replicates."""
+    """WLS coefficients under every replicate weight (R x p): each replicate's Z'WZ and Z'Wy as one matrix
+    product of the replicate weights with the rows' cross-products, solved in batches of replicates."""
     R = Rw.shape[1]
-    out = np.empty((R, Z.shape[1]))
+    p = Z.shape[1]
+    rows = np.flatnonzero(ok)
+    Zo = Z[rows]
+    ZZ = (Zo[:, :, None] * Zo[:, None, :]).reshape(len(rows), p * p)
+    Zy = Zo * y[rows][:, None]
+    out = np.empty((R, p))
     for s in range(0, R, REP_CHUNK):
-        W = np.asarray(Rw[:, s:s + REP_CHUNK], dtype=float) * ok[:, None]
-        A = np.einsum("nr,nj,nk->rjk", W, Z, Z, optimize=True)
-        b = (W * y[:, None]).T @ Z
-        out[s:s + W.shape[1]] = np.linalg.solve(A, b[:, :, None])[:, :, 0]
+        W = np.asarray(Rw[rows, s:s + REP_CHUNK], dtype=float)
+        A = (W.T @ ZZ).reshape(-1, p, p)
+        out[s:s + W.shape[1]] = np.linalg.solve(A, (W.T @ Zy)[:, :, None])[:, :, 0]
     return out
 
 
@@ -126,8 +133,9 @@ def predictive_margins(design: Design, fit: RegressionFit, X: np.ndarray, column
     Zo = np.column_stack([np.ones(len(X)), np.where(ok[:, None], X, 0.0)])
     rep_betas = {}
     if replicates and y is not None:
-        for kind, (Rw, _, _) in design.replicate_sets().items():
-            rep_betas[kind] = (Rw, replicate_coefs(Rw, Zo, np.where(ok, y, 0.0), ok))
+        for kind, (Rw, _, _) in design.replicate_sets().items():  # the fit's own refits when it kept them
+            B = fit.rep_coefs.get(kind)
+            rep_betas[kind] = (Rw, B if B is not None else replicate_coefs(Rw, Zo, np.where(ok, y, 0.0), ok))
     est, infl, rep_est = [], [], {kind: [] for kind in rep_betas}
     for lv in levels:
         Z = Zo.copy()

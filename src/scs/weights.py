@@ -169,6 +169,17 @@ class Plan:
 
 
 _MATRIX_CACHE: dict = {}
+_COLUMNS_CACHE: dict = {}
+
+
+def plan_columns(columns: dict, plan: Plan) -> dict[str, pd.Categorical]:
+    """``plan.columns(columns)``, cached: the replicates of one sample recode the same margins again and again."""
+    key = (id(columns), plan.key())
+    if key not in _COLUMNS_CACHE:
+        if len(_COLUMNS_CACHE) > 8:
+            _COLUMNS_CACHE.clear()
+        _COLUMNS_CACHE[key] = (columns, plan.columns(columns))  # (columns kept alive: its id stays its own)
+    return _COLUMNS_CACHE[key][1]
 
 
 def plan_matrix(columns: dict, plan: Plan) -> np.ndarray:
@@ -177,7 +188,7 @@ def plan_matrix(columns: dict, plan: Plan) -> np.ndarray:
     if key not in _MATRIX_CACHE:
         if len(_MATRIX_CACHE) > 8:
             _MATRIX_CACHE.clear()
-        _MATRIX_CACHE[key] = (columns, cal.margin_matrix(plan.columns(columns), plan.levels)[0])
+        _MATRIX_CACHE[key] = (columns, cal.margin_matrix(plan_columns(columns, plan), plan.levels)[0])
     return _MATRIX_CACHE[key][1]
 
 
@@ -216,7 +227,7 @@ def _collapse(plan: Plan, var: str, cat: str, need: dict) -> str | None:
 def _run(columns, plan: Plan, d, wcfg):
     """One weighting run with a fixed plan: the weights (their total is the prior weights' total, so
     totals are that total times the shares), or None when the targets cannot be met."""
-    cols = plan.columns(columns)
+    cols = plan_columns(columns, plan)
     method = wcfg["method"]
     if method == "trim_rake":
         try:
@@ -259,7 +270,7 @@ def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, w
     max_steps = int(inf.get("max_steps", 6))
     bounded = wcfg["method"] != "raking"
     for step in range(max_steps + 1):
-        need = cal.needed_factors(plan.columns(columns), plan.levels, plan.shares, d)
+        need = cal.needed_factors(plan_columns(columns, plan), plan.levels, plan.shares, d)
         beyond = _out_of_reach(need, plan, bounded)
         if beyond:  # certain to fail: not attempted
             worst = max(beyond, key=lambda k: _extremeness(need[k], plan.lower, plan.upper))
@@ -329,20 +340,28 @@ def jackknife_multipliers(columns, plan: Plan, base: np.ndarray, method: str, wc
     n = len(base)
     T = cal.margin_totals(plan.shares, plan.levels, float(base.sum()))
     main = _eta(M, base, T, plan, method, wcfg)
+    kw = {"lower": plan.lower, "upper": plan.upper} if method == "bounded_raking" else {}
     out = np.empty((n, M.shape[1]))
-    for r in range(n):
-        d = base * (n / (n - 1))
-        d[r] = 0.0
-        res = _eta(M, d, T, plan, method, wcfg, eta0=main.eta)
-        if not res.converged:
+    chunk = max(1, min(n, JK_CHUNK_CELLS // n))
+    for s in range(0, n, chunk):  # a block of replicates at a time, calibrated together
+        idx = np.arange(s, min(n, s + chunk))
+        D = np.repeat((base * (n / (n - 1)))[:, None], len(idx), axis=1)
+        D[idx, np.arange(len(idx))] = 0.0
+        E, _, converged = cal.calibrate_many(M, D, T, calfun=CALFUN[method], tol=wcfg["tol"], max_iter=wcfg["max_iter"],
+                                             eta0=main.eta, **kw)
+        if not converged.all():
+            r = int(idx[np.flatnonzero(~converged)[0]])
             raise PipelineError(f"the jackknife replicate that leaves out respondent {r + 1} cannot be weighted to the "
                                 f"targets within the bounds [{plan.lower:g}, {plan.upper:g}]", file=file,
                                 expected="a category with more respondents (collapse it: weighting.infeasible), or "
                                          "estimates.variance: linearization")
-        out[r] = res.eta
-        if progress and (r + 1) % max(1, n // 5) == 0:
-            progress(f"jackknife replicate ({method})", r + 1, n)
+        out[idx] = E.T
+        if progress:
+            progress(f"jackknife replicate ({method})", int(idx[-1]) + 1, n)
     return out
+
+
+JK_CHUNK_CELLS = 2_000_000  # respondents x replicates calibrated together (memory: a few such n x chunk arrays)
 
 
 def jackknife_weights(M: np.ndarray, base: np.ndarray, etas: np.ndarray, method: str, plan: Plan,
@@ -638,29 +657,37 @@ def replicate_check(reps: np.ndarray, base: np.ndarray, frame: pd.DataFrame, rec
     plans = [Plan.from_json(p) for p in record["replicates"]["plans"]]
     index = record["replicates"]["plan_index"]
     raw = {v: frame[v] for v in record["variables"]}
-    worst_margin, worst_bound, outside = 0.0, 0.0, 0
-    for r in range(R):
-        plan = plans[index[r]]
-        w = np.asarray(reps[:, r], dtype=float)
-        d = base * mult[:, r]
-        cols = plan.columns(raw)
-        for v, lev in plan.levels.items():
-            for c in lev:
-                worst_margin = max(worst_margin, abs(w[cols[v] == c].sum() / w.sum() - plan.shares[v][c]))
-        pos = d > 0
-        if np.any(w[~pos] != 0):
-            outside += 1
-        if record["method"] == "trim_rake":
-            ratio = w[pos] / w[pos].mean()
-        elif record["method"] == "bounded_raking":
-            ratio = w[pos] / d[pos]
-        else:
+    reps = np.asarray(reps, dtype=float)
+    index = np.asarray(index if len(index) else [0] * R)
+    worst_margin = 0.0
+    for i, plan in enumerate(plans):  # the replicates of one plan together: their shares of every category
+        cols = np.flatnonzero(index == i)
+        if not len(cols):
             continue
-        excess = max(0.0, float(ratio.max() - plan.upper), float(plan.lower - ratio.min()))
-        worst_bound = max(worst_bound, excess)
+        coded = plan.columns(raw)
+        onehot = np.column_stack([np.asarray(coded[v] == c, dtype=float) for v, lev in plan.levels.items() for c in lev])
+        target = np.array([plan.shares[v][c] for v, lev in plan.levels.items() for c in lev])
+        W = reps[:, cols]
+        achieved = (W.T @ onehot) / W.sum(axis=0)[:, None]
+        worst_margin = max(worst_margin, float(np.max(np.abs(achieved - target[None, :]))))
+    D = base[:, None] * mult
+    pos = D > 0
+    outside = int(np.any((reps != 0) & ~pos, axis=0).sum())
+    worst_bound = 0.0
+    if record["method"] in ("trim_rake", "bounded_raking"):
+        lower = np.array([plans[i].lower for i in index])
+        upper = np.array([plans[i].upper for i in index])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if record["method"] == "trim_rake":
+                ratio = reps / (np.where(pos, reps, 0).sum(axis=0) / pos.sum(axis=0))
+            else:
+                ratio = reps / D
+        hi = np.where(pos, ratio, -np.inf).max(axis=0) - upper
+        lo = lower - np.where(pos, ratio, np.inf).min(axis=0)
+        worst_bound = max(0.0, float(np.max(hi)), float(np.max(lo)))
     return {"replicates": R, "max_abs_margin_error": worst_margin, "max_bound_excess": worst_bound,
             "nonzero_weights_outside_resample": outside,
-            "replicates_with_own_plan": int(sum(i != index[0] for i in index)) if index else 0}
+            "replicates_with_own_plan": int(np.sum(index != index[0])) if len(index) else 0}
 
 
 def weight_summary(w: np.ndarray, base: np.ndarray, margins: pd.DataFrame, record: dict, reps: dict | None) -> dict:

@@ -88,11 +88,11 @@ def battery_figure_pdfs():
 
 
 def likert_figure_outputs():
-    """Named outputs png_<battery> (in the report) and pdf_<battery> of the Likert charts."""
+    """Named outputs likert_png_<battery> (in the report) and likert_pdf_<battery> of the Likert charts."""
     outs = {}
     for b in BATTERIES:
-        outs[f"png_{b}"] = exhibit(out("figures", f"likert_{b}.png"), "likert", "3. Indices and items")
-        outs[f"pdf_{b}"] = out("figures", f"likert_{b}.pdf")
+        outs[f"likert_png_{b}"] = exhibit(out("figures", f"likert_{b}.png"), "likert", "3. Indices and items")
+        outs[f"likert_pdf_{b}"] = out("figures", f"likert_{b}.pdf")
     return outs
 
 
@@ -101,12 +101,16 @@ def weights_input():
             "jackknife": out("weights", "jackknife.parquet")}
 
 
+def raw_rows():
+    """Roughly how many rows the raw export has (its size over 300 bytes a row)."""
+    return max(1, os.path.getsize(RAW) // 300) if os.path.isfile(RAW) else 1
+
+
 def mem_for(base_mb, per_row_kb=0.0):
     """Memory a job asks the scheduler for: a base plus a share per raw row (the benchmark's figures)."""
 
     def f(wildcards, input):
-        rows = max(1, os.path.getsize(RAW) // 300) if os.path.isfile(RAW) else 1
-        return int(base_mb + per_row_kb * rows / 1024)
+        return int(base_mb + per_row_kb * raw_rows() / 1024)
 
     return f
 
@@ -116,11 +120,13 @@ def runtime_for(base_min, per_million_min=0.0):
     measured at most a minute per million rows for any rule on one core; these leave a wide margin)."""
 
     def f(wildcards, input):
-        rows = max(1, os.path.getsize(RAW) // 300) if os.path.isfile(RAW) else 1
-        return int(base_min + per_million_min * rows / 1e6)
+        return int(base_min + per_million_min * raw_rows() / 1e6)
 
     return f
 
+
+# PRIORITY: with two cores, the jobs that lead to the notebooks (the longest job) go first (priority 2), the
+# multiverse shards next (1) on the other core, everything else after; a cold build then ends soonest.
 
 MULTIVERSE = bool(config.get("multiverse"))
 MV_SHARDS = list(range(int(config["multiverse"].get("shards", 1)))) if MULTIVERSE else []

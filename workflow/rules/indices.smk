@@ -23,6 +23,7 @@ rule indices:
         "logs/indices.log",
     conda:
         ENV
+    priority: 2  # see PRIORITY in common.smk
     resources:
         mem_mb=mem_for(600, 3.0),
         runtime=runtime_for(10, 10),
@@ -54,60 +55,12 @@ rule item_estimates:
         "logs/item_estimates.log",
     conda:
         ENV
+    priority: 2  # see PRIORITY in common.smk
     resources:
         mem_mb=mem_for(800, 8.0),
         runtime=runtime_for(10, 10),
     script:
         "../../scripts/item_estimates.py"
-
-
-rule figures_items:
-    """Figures 1 and 2 (one per battery): items sorted by weighted mean, with CIs and the index mean."""
-    input:
-        estimates=rules.item_estimates.output.estimates,
-        code=code_of("figures_items"),
-    output:
-        **battery_figure_outputs(),
-    params:
-        cfg=cfg("batteries", "response_scale.labels", "estimates.ci_level", "figures"),
-    message:
-        "Figures of the item estimates, one per battery"
-    benchmark:
-        "logs/benchmarks/figures_items.tsv"
-    log:
-        "logs/figures_items.log",
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
-        runtime=15,
-    script:
-        "../../scripts/figures_items.py"
-
-
-rule figures_likert:
-    """Likert charts: the weighted share of every answer of every item, one chart per battery."""
-    input:
-        distribution=rules.item_estimates.output.distribution,
-        estimates=rules.item_estimates.output.estimates,
-        code=code_of("figures_likert"),
-    output:
-        **likert_figure_outputs(),
-    params:
-        cfg=cfg("batteries", "scales", "response_scale.labels", "figures.dpi"),
-    message:
-        "Likert charts of the answers, one per battery"
-    benchmark:
-        "logs/benchmarks/figures_likert.tsv"
-    log:
-        "logs/figures_likert.log",
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
-        runtime=15,
-    script:
-        "../../scripts/figures_likert.py"
 
 
 rule descriptives:

@@ -28,6 +28,7 @@ rule regressions:
         "logs/regressions.log",
     conda:
         ENV
+    priority: 2  # see PRIORITY in common.smk
     resources:
         mem_mb=mem_for(800, 6.0),
         runtime=runtime_for(10, 10),
@@ -56,6 +57,7 @@ rule robustness:
         "logs/robustness.log",
     conda:
         ENV
+    priority: 2  # see PRIORITY in common.smk
     resources:
         mem_mb=mem_for(700, 4.0),
         runtime=runtime_for(10, 10),
@@ -76,9 +78,9 @@ rule ordered_logits:
         numbers=out("numbers", "ordered_logits.json"),
     params:
         cfg=cfg("models", "scales", "batteries", "estimates"),
-    # the longest job of the model stage (benchmarks/bench_scale.py): started first, so that the
-    # other model jobs share the remaining cores with it instead of delaying it
-    priority: 10
+    # on large exports the longest job of the model stage (benchmarks/bench_scale.py): then started first, so
+    # that the other model jobs share the remaining cores with it instead of delaying it
+    priority: lambda wildcards, input: 10 if raw_rows() > 100_000 else 0
     message:
         "Weighted ordered logits of every item"
     benchmark:
@@ -92,29 +94,3 @@ rule ordered_logits:
         runtime=runtime_for(10, 10),
     script:
         "../../scripts/ordered_logits.py"
-
-
-rule figure3:
-    """Figure 3: full-model coefficients for each outcome, and the predictive margins."""
-    input:
-        coefficients=rules.regressions.output.coefficients,
-        predicted=rules.regressions.output.predicted,
-        code=code_of("figure3"),
-    output:
-        png=exhibit(out("figures", "figure3_political_capital.png"), "figure3", "4. Models"),
-        pdf=out("figures", "figure3_political_capital.pdf"),
-    params:
-        cfg=cfg("models", "scales", "estimates.ci_level", "figures"),
-    message:
-        "Figure 3: political capital"
-    benchmark:
-        "logs/benchmarks/figure3.tsv"
-    log:
-        "logs/figure3.log",
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
-        runtime=15,
-    script:
-        "../../scripts/figure3.py"

@@ -28,6 +28,7 @@ rule multiverse_shard:
         "logs/multiverse_shard_{shard}.log",
     conda:
         ENV
+    priority: 1  # see PRIORITY in common.smk
     resources:
         mem_mb=mem_for(800, 4.0),
         runtime=runtime_for(10, 60),

@@ -11,13 +11,12 @@ NOTEBOOKS = {
         "cfg": cfg("disclosure"),
     },
     "03_indices_items": {
-        "inputs": [*rules.indices.output, *rules.item_estimates.output, *rules.figures_items.output,
-                   *rules.figures_likert.output],
+        "inputs": [*rules.indices.output, *rules.item_estimates.output, *rules.figures.output],
         "cfg": cfg("scales", "batteries", "response_scale", "disclosure"),
     },
     "04_models": {
         "inputs": [*rules.regressions.output, *rules.robustness.output, rules.indices.output.analysis,
-                   *rules.figure3.output, rules.reproduction.output.md, *synthetic_truth()],
+                   *rules.figures.output, *synthetic_truth()],
         "cfg": cfg("models", "scales", "synthetic.truth"),
     },
 }
@@ -44,6 +43,7 @@ rule notebooks:
         "logs/notebooks.log",
     conda:
         ENV
+    priority: 2  # see PRIORITY in common.smk
     resources:
         mem_mb=1200,
         runtime=20,

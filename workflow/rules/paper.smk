@@ -8,7 +8,7 @@ rule paper:
         allowed="paper/allowed_numbers.txt",
         numbers=rules.registry.output.tex,
         tables=[rules.regressions.output.table_tex, rules.descriptives.output.tex],
-        figures=[*battery_figure_pdfs(), rules.figure3.output.pdf,
+        figures=[*battery_figure_pdfs(), rules.figures.output.figure3_pdf,
                  *([rules.multiverse_figure.output[f"pdf_{y}"] for y in MV_OUTCOMES] if MULTIVERSE else [])],
         code=code_of("paper"),
     output:

@@ -3,8 +3,8 @@ import json
 
 PROVENANCE_RULES = [
     describe_rule(r)
-    for r in ("check_data", "clean", "weights", "weight_figure", "indices", "item_estimates", "figures_items",
-              "figures_likert", "descriptives", "regressions", "robustness", "ordered_logits", "figure3", "reproduction",
+    for r in ("check_data", "clean", "weights", "indices", "item_estimates", "descriptives", "regressions",
+              "robustness", "ordered_logits", "figures", "reproduction",
               "registry", "checksums", "verify", *(("multiverse", "multiverse_figure") if MULTIVERSE else ()))
 ] + [describe_notebook(n) for n in NOTEBOOKS]
 

@@ -24,9 +24,10 @@ PINS = pins_dir()
 
 
 rule reproduction:
-    """Each published number or pattern beside the computed one, judged with its CI."""
+    """Each published number or pattern beside the computed one, judged with its CI (from the stages'
+    numbers; not the multiverse's, so that the reproduction and the notebooks need not wait for it)."""
     input:
-        fragments=FRAGMENTS,
+        fragments=[f for f in FRAGMENTS if not MULTIVERSE or f != rules.multiverse.output.numbers],
         contrasts=rules.item_estimates.output.contrasts,
         published=config["reproduction"]["published"],
         code=code_of("reproduction"),
@@ -45,6 +46,7 @@ rule reproduction:
         "logs/reproduction.log",
     conda:
         ENV
+    priority: 2  # see PRIORITY in common.smk
     resources:
         mem_mb=400,
         runtime=15,

@@ -9,9 +9,17 @@ from scs.config import validate_config  # noqa: E402
 from scs.formula import check_formula_names  # noqa: E402
 from scs.errors import PipelineError  # noqa: E402
 
+# Byte-compile the package and the adapters once, here: every job imports them, and where Python is told not to
+# write its caches (PYTHONDONTWRITEBYTECODE, set on some machines) each job would compile them all again.
+# (Only changed files are compiled; Python ignores a cache older than its source.)
+import compileall  # noqa: E402
+
+for _d in ("src/scs", "scripts"):
+    compileall.compile_dir(os.path.join(workflow.basedir, _d), quiet=1, workers=1)
+
 CONFIG_FILE = str(workflow.overwrite_configfiles[-1]) if workflow.overwrite_configfiles else "config.yaml"
 try:
-    validate_config(config, file=os.path.relpath(CONFIG_FILE))
+    validate_config(config, file=os.path.relpath(CONFIG_FILE), cache=os.path.join(".snakemake", "scs-valid-configs"))
     # the raw file may be missing while the stand-in's generator makes it (`snakemake synthetic`)
     _needed = ("codebook", "targets") if "synthetic" in sys.argv[1:] else ("raw", "codebook", "targets")
     for _key in _needed:
@@ -27,7 +35,7 @@ try:
         check_formula_names(config, {*_cb.by_var, *_cb.derived, *config["scales"]},
                             where=os.path.relpath(CONFIG_FILE))
     if config.get("multiverse"):
-        from scs.multiverse import universe  # noqa: E402
+        from scs.multiverse_grid import universe  # noqa: E402
 
         universe(config)  # every option, default and constraint refers to something that exists
 except PipelineError as _exc:

@@ -31,29 +31,3 @@ rule weights:
         runtime=runtime_for(10, 10),
     script:
         "../../scripts/weights.py"
-
-
-rule weight_figure:
-    """Histogram of the weights with the bounds."""
-    input:
-        weights=rules.weights.output.weights,
-        summary=rules.weights.output.summary,
-        code=code_of("weight_figure"),
-    output:
-        png=exhibit(out("weights", "weight_distribution.png"), "weight_distribution", "2. Weights"),
-        pdf=out("weights", "weight_distribution.pdf"),
-    params:
-        cfg=cfg("figures.dpi"),
-    message:
-        "Figure: distribution of the weights"
-    benchmark:
-        "logs/benchmarks/weight_figure.tsv"
-    log:
-        "logs/weight_figure.log",
-    conda:
-        ENV
-    resources:
-        mem_mb=mem_for(500, 0.5),
-        runtime=15,
-    script:
-        "../../scripts/weight_figure.py"

@@ -1,0 +1,40 @@
+# The figures of the tables: Figures 1 and 2 and the Likert charts (one each per battery), Figure 3 and the
+# distribution of the weights. One job draws them all: each takes well under a second, while starting a
+# job that imports matplotlib takes about one (the specification curves: multiverse.smk).
+
+
+rule figures:
+    """Figures 1 and 2 (items by weighted mean, with CIs and the index mean), the Likert charts (the weighted
+    share of every answer), Figure 3 (full-model coefficients and predictive margins) and the histogram of
+    the weights."""
+    input:
+        estimates=rules.item_estimates.output.estimates,
+        distribution=rules.item_estimates.output.distribution,
+        coefficients=rules.regressions.output.coefficients,
+        predicted=rules.regressions.output.predicted,
+        weights=rules.weights.output.weights,
+        summary=rules.weights.output.summary,
+        code=code_of("figures"),
+    output:
+        **battery_figure_outputs(),
+        **likert_figure_outputs(),
+        figure3_png=exhibit(out("figures", "figure3_political_capital.png"), "figure3", "4. Models"),
+        figure3_pdf=out("figures", "figure3_political_capital.pdf"),
+        weights_png=exhibit(out("weights", "weight_distribution.png"), "weight_distribution", "2. Weights"),
+        weights_pdf=out("weights", "weight_distribution.pdf"),
+    params:
+        cfg=cfg("batteries", "scales", "response_scale.labels", "estimates.ci_level", "models", "figures"),
+    message:
+        "Figures 1-3, the Likert charts and the distribution of the weights"
+    benchmark:
+        "logs/benchmarks/figures.tsv"
+    log:
+        "logs/figures.log",
+    conda:
+        ENV
+    priority: 2  # see PRIORITY in common.smk
+    resources:
+        mem_mb=mem_for(600, 0.5),
+        runtime=15,
+    script:
+        "../../scripts/figures.py"
