@@ -41,7 +41,8 @@ def rule_table(work: Path) -> list[dict]:
 def run(work: Path, cores: int, extra: list[str]) -> float:
     snakemake = str(Path(sys.executable).parent / "snakemake")
     t0 = time.perf_counter()
-    proc = subprocess.run([snakemake, "--cores", str(cores), "-q", *extra], cwd=work, capture_output=True, text=True)
+    proc = subprocess.run([snakemake, *extra, "--cores", str(cores), "--quiet", "all"], cwd=work, capture_output=True,
+                          text=True)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(f"build failed:\n{proc.stderr[-3000:]}")

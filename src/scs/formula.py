@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import PipelineError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INTERCEPT = "_intercept_"
 _CAT = re.compile(r"^C\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*ref\s*=\s*([^)]+?)\s*)?\)$")
@@ -65,6 +67,9 @@ def check_formula_names(cfg: dict, known, *, where: str = "config.yaml") -> None
 def model_matrix(frame: pd.DataFrame, terms: list[Term], *, where: str = "config.yaml") -> pd.DataFrame:
     """Numeric design matrix (no intercept column); categorical terms become 0/1 dummies ``var[level]``.
     Missing values stay NaN (the fitting functions drop those rows)."""
+    import numpy as np
+    import pandas as pd  # (here: parsing formulas, as the workflow does when it starts, needs neither)
+
     cols = {}
     for t in terms:
         require_variable(t.var, frame.columns, where=where)

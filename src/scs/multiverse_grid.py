@@ -11,7 +11,6 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from . import formula as fml
 from .errors import PipelineError
@@ -30,7 +29,7 @@ class Universe:
     options: dict[str, list[Option]]      # dimension -> options (index options per outcome below)
     index_options: dict[str, list[Option]]
     defaults: dict[str, str]
-    specs: pd.DataFrame                   # spec_id, one column per dimension, group
+    specs: object                         # a pandas DataFrame: spec_id, one column per dimension, group
 
 
 def _mcfg(cfg: dict) -> dict:
@@ -74,7 +73,7 @@ def _matches(value: str, wanted) -> bool:
     return (not pos or value in pos) and value not in neg
 
 
-def _matches_column(values: pd.Series, wanted) -> np.ndarray:
+def _matches_column(values, wanted) -> np.ndarray:
     """:func:`_matches` for a whole column of option names."""
     wanted = wanted if isinstance(wanted, list) else [wanted]
     pos = [str(w) for w in wanted if not str(w).startswith("!")]
@@ -82,8 +81,21 @@ def _matches_column(values: pd.Series, wanted) -> np.ndarray:
     return ((values.isin(pos) if pos else np.ones(len(values), dtype=bool)) & ~values.isin(neg)).to_numpy()
 
 
-def universe(cfg: dict) -> Universe:
-    """Every specification the configuration declares, constraints applied, in a fixed order."""
+def check(cfg: dict) -> None:
+    """The multiverse section refers only to things that exist, and the configured analysis survives the
+    constraints (the workflow's check before any job runs; no table is built)."""
+    m = _mcfg(cfg)
+    _, defaults, index_options, _ = _validated(cfg)
+    for y in m["outcomes"]:
+        row = {**defaults, "outcome": y}
+        if defaults["index"] not in {o.name for o in index_options[y]} or not all(
+                not all(_matches(row[d], v) for d, v in c["when"].items())
+                or all(_matches(row[d], v) for d, v in c["only"].items()) for c in m.get("constraints", [])):
+            raise PipelineError(f"the constraints exclude the default specification of {y!r}", file="config.yaml")
+
+
+def _validated(cfg: dict):
+    """The options of every dimension and their defaults, each checked against the configuration."""
     m = _mcfg(cfg)
     options, defaults = {}, {}
     rule_names = {r["name"] for r in cfg["cleaning"]["rules"]}
@@ -119,6 +131,15 @@ def universe(cfg: dict) -> Universe:
                             file="config.yaml", expected="items of config.scales (or an empty list)")
     index_options = {y: _index_options(m, cfg, y) for y in m["outcomes"]}
     dims = [*m["exclusions"], "weights", "index", "political_capital", "controls", "outcome"]
+    return options, defaults, index_options, dims
+
+
+def universe(cfg: dict) -> Universe:
+    """Every specification the configuration declares, constraints applied, in a fixed order."""
+    import pandas as pd
+
+    m = _mcfg(cfg)
+    options, defaults, index_options, dims = _validated(cfg)
     rows = []
     fixed = [d for d in dims if d not in ("index", "outcome")]
     for y in m["outcomes"]:

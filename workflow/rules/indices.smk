@@ -86,6 +86,7 @@ rule descriptives:
         "logs/descriptives.log",
     conda:
         ENV
+    priority: 2  # see PRIORITY in common.smk
     resources:
         mem_mb=mem_for(500, 2.0),
         runtime=runtime_for(10, 10),

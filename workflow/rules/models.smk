@@ -80,7 +80,7 @@ rule ordered_logits:
         cfg=cfg("models", "scales", "batteries", "estimates"),
     # on large exports the longest job of the model stage (benchmarks/bench_scale.py): then started first, so
     # that the other model jobs share the remaining cores with it instead of delaying it
-    priority: lambda wildcards, input: 10 if raw_rows() > 100_000 else 0
+    priority: lambda wildcards, input: 10 if raw_rows() > 100_000 else 2  # (and PRIORITY in common.smk)
     message:
         "Weighted ordered logits of every item"
     benchmark:

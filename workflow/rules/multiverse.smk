@@ -8,9 +8,11 @@ rule multiverse_shard:
     input:
         export=rules.check_data.output.export,
         codebook=CODEBOOK,
-        # run only after the configured cleaning and weighting succeeded (their errors are reported once, there)
+        # run only after the configured cleaning, weighting and models succeeded (their errors are reported
+        # once, there; and on two cores the configured analysis, which the notebooks wait for, goes first)
         cleaned=rules.clean.output.flow_csv,
         weighted=rules.weights.output.design,
+        fitted=rules.regressions.output.coefficients,
         targets=TARGETS,
         code=code_of("multiverse_shard"),
     output:

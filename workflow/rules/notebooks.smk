@@ -16,7 +16,7 @@ NOTEBOOKS = {
     },
     "04_models": {
         "inputs": [*rules.regressions.output, *rules.robustness.output, rules.indices.output.analysis,
-                   *rules.figures.output, *synthetic_truth()],
+                   *rules.figures.output, rules.reproduction.output.md, *synthetic_truth()],
         "cfg": cfg("models", "scales", "synthetic.truth"),
     },
 }

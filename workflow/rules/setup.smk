@@ -35,9 +35,9 @@ try:
         check_formula_names(config, {*_cb.by_var, *_cb.derived, *config["scales"]},
                             where=os.path.relpath(CONFIG_FILE))
     if config.get("multiverse"):
-        from scs.multiverse_grid import universe  # noqa: E402
+        from scs.multiverse_grid import check  # noqa: E402
 
-        universe(config)  # every option, default and constraint refers to something that exists
+        check(config)  # every option, default and constraint refers to something that exists
 except PipelineError as _exc:
     sys.stderr.write(f"ERROR: {_exc}\n")
     sys.exit(1)
