@@ -38,7 +38,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from scs.codebook import load_codebook  # noqa: E402
+from scs.io.codebook import load_codebook  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_build import IGNORE_PATTERNS, rule_table  # noqa: E402  (the same project copy and per-rule table)

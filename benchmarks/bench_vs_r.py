@@ -30,8 +30,9 @@ sys.path.insert(0, str(ROOT / "tests" / "reference"))
 
 
 def pipeline(results: Path, cfg: dict) -> dict:
-    from scs import models, regression, weights
-    from scs.means import means
+    from scs.stages import models, weights
+    from scs.survey import regression
+    from scs.survey.means import means
 
     frame = pd.read_parquet(results / "indices" / "analysis.parquet")
     targets = weights.load_targets(ROOT / cfg["data"]["targets"])

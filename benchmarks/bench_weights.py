@@ -32,8 +32,9 @@ def _peak_mb() -> float:
 
 
 def case_sample(q, smoke: bool):
-    from scs import config, pipeline, weights
-    from scs.codebook import load_codebook
+    from scs import config
+    from scs.stages import pipeline, weights
+    from scs.io.codebook import load_codebook
 
     cfg = config.load_config(ROOT / "config.yaml")
     cleaned, _, _ = pipeline.clean_export(ROOT / cfg["data"]["raw"], load_codebook(ROOT / cfg["data"]["codebook"]), cfg)
@@ -55,7 +56,8 @@ def case_sample(q, smoke: bool):
 def case_large(q, smoke: bool):
     import numpy as np
 
-    from scs import config, weights
+    from scs import config
+    from scs.stages import weights
 
     cfg = config.load_config(ROOT / "config.yaml")
     targets = weights.load_targets(ROOT / cfg["data"]["targets"])

@@ -56,8 +56,9 @@ def scenario_spec(spec: dict, name: str) -> dict:
 
 
 def _init(scenario: str):
-    from scs import config, synth, weights
-    from scs.codebook import load_codebook
+    from scs import config, synth
+    from scs.stages import weights
+    from scs.io.codebook import load_codebook
     from scs.synth.population import selection_lp
 
     cfg = config.load_config(ROOT / "config.yaml")
@@ -75,7 +76,9 @@ def _init(scenario: str):
 
 
 def one_sample(k: int) -> list[dict]:
-    from scs import formula, models, pipeline, regression, synth
+    from scs.survey import formula, regression
+    from scs.stages import models, pipeline
+    from scs import synth
     from scs.errors import PipelineError
     from scs.synth.fieldwork import draw_arrivals
 

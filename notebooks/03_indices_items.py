@@ -28,7 +28,7 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from scs.notebooks import show_figure, show_image, show_table
+from scs.report.notebooks import show_figure, show_image, show_table
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 display(Markdown(f"**Data: {CFG['data']['label']}**"))

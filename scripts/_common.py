@@ -26,7 +26,7 @@ def write_text(path, text: str) -> None:
 
 def write_table(md_path, html_path, text: str) -> None:
     """A Markdown table and its HTML rendering (what the report shows inline)."""
-    from scs.htmltable import markdown_page
+    from scs.report.htmltable import markdown_page
 
     write_text(md_path, text)
     write_text(html_path, markdown_page(text, str(md_path)))
@@ -86,7 +86,7 @@ def read_design(smk, frame, *, replicates: bool = True, **kw):
     the reported SEs of estimates.variance (auto: the jackknife when it was stored, else linearization)."""
     import pandas as pd
 
-    from scs import weights
+    from scs.stages import weights
 
     columns = None if replicates else ["response_id", weights.WEIGHT, weights.BASE, weights.UNBOUNDED]
     stored = pd.read_parquet(smk.input.weights, columns=columns)

@@ -6,8 +6,8 @@ import logging
 import pandas as pd
 from _common import cfg_of, run_step, write_parquet
 
-from scs import datacheck, ingest
-from scs.codebook import load_codebook
+from scs.io import datacheck, ingest
+from scs.io.codebook import load_codebook
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -2,7 +2,7 @@
 
 from _common import run_step, write_json
 
-from scs import registry
+from scs.report import registry
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 
-from scs import clean, datacheck, ingest
-from scs.codebook import load_codebook
-from scs.registry import Numbers, withhold_small_cells
+from scs.stages import clean
+from scs.io import datacheck, ingest
+from scs.io.codebook import load_codebook
+from scs.report.registry import Numbers, withhold_small_cells
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

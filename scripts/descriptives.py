@@ -3,9 +3,10 @@
 import pandas as pd
 from _common import cfg_of, run_step, write_csv, write_numbers, write_table, write_text
 
-from scs import descriptive_tables, descriptives, weights
-from scs.htmltable import source_page
-from scs.registry import Numbers
+from scs.report import descriptive_tables
+from scs.stages import descriptives, weights
+from scs.report.htmltable import source_page
+from scs.report.registry import Numbers
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 from _common import cfg_of, run_step
 
-from scs import figures, weights
+from scs.report import figures
+from scs.stages import weights
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -5,8 +5,9 @@ import logging
 import pandas as pd
 from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 
-from scs import indices, item_tables, weights
-from scs.registry import Numbers
+from scs.stages import indices, weights
+from scs.report import item_tables
+from scs.report.registry import Numbers
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 
-from scs import multiverse
-from scs.registry import Numbers
+from scs.stages import multiverse
+from scs.report.registry import Numbers
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -3,8 +3,9 @@
 import pandas as pd
 from _common import cfg_of, run_step
 
-from scs import figures, multiverse
-from scs.registry import fmt
+from scs.report import figures
+from scs.stages import multiverse
+from scs.report.registry import fmt
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 from _common import cfg_of, run_step
 
-from scs import multiverse, weights
-from scs.codebook import load_codebook
+from scs.stages import multiverse, weights
+from scs.io.codebook import load_codebook
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

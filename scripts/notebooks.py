@@ -6,7 +6,7 @@ from pathlib import Path
 
 from _common import run_step
 
-from scs.notebooks import execute_all
+from scs.report.notebooks import execute_all
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

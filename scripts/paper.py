@@ -9,7 +9,7 @@ from pathlib import Path
 
 from _common import run_step
 
-from scs import paper
+from scs.report import paper
 from scs.errors import PipelineError
 
 smk = snakemake  # noqa: F821 - injected by Snakemake

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from _common import cfg_of, run_step, write_json, write_table
 
-from scs import provenance
+from scs.report import provenance
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

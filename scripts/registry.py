@@ -2,7 +2,7 @@
 
 from _common import cfg_of, run_step, write_json, write_table, write_text
 
-from scs import registry
+from scs.report import registry
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -4,7 +4,7 @@ import logging
 
 from _common import run_step
 
-from scs import registry
+from scs.report import registry
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

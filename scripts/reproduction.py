@@ -3,9 +3,9 @@
 import pandas as pd
 from _common import cfg_of, run_step, write_numbers, write_table
 
-from scs import reproduction
+from scs.stages import reproduction
 from scs.config import load_yaml
-from scs.registry import Numbers, load_json
+from scs.report.registry import Numbers, load_json
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -4,7 +4,7 @@ import logging
 
 from _common import cfg_of, run_step, write_table
 
-from scs import registry
+from scs.report import registry
 from scs.errors import PipelineError
 
 smk = snakemake  # noqa: F821 - injected by Snakemake

@@ -5,8 +5,9 @@ import logging
 import pandas as pd
 from _common import cfg_of, run_step, write_csv, write_json, write_numbers, write_parquet, write_table
 
-from scs import weight_tables, weights
-from scs.registry import Numbers, withhold_small_cells
+from scs.report import weight_tables
+from scs.stages import weights
+from scs.report.registry import Numbers, withhold_small_cells
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

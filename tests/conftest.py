@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from scs import config as cfgmod
-from scs import pipeline, weights
-from scs.codebook import load_codebook
+from scs.stages import pipeline, weights
+from scs.io.codebook import load_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_CSV = ROOT / "data" / "raw" / "scs_survey_2020_synthetic.csv"
@@ -46,7 +46,7 @@ def targets():
 
 @pytest.fixture(scope="session")
 def shipped_frame(codebook):
-    from scs import ingest
+    from scs.io import ingest
 
     frame, _ = ingest.ingest(RAW_CSV, codebook)
     return frame

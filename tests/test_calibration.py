@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scs import calibration as cal
-from scs import weights
+from scs.survey import calibration as cal
+from scs.stages import weights
 from scs.errors import PipelineError
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scs import clean
+from scs.stages import clean
 from scs.errors import PipelineError
 from conftest import tiny_frame
 

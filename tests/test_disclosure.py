@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from scs import item_tables, registry, weight_tables
-from scs.registry import Numbers
+from scs.report import item_tables, registry, weight_tables
+from scs.report.registry import Numbers
 
 CFG = {"data": {"label": "label", "source": "synthetic"}, "disclosure": {"min_cell": 10},
        "estimates": {"ci_level": 0.95}, "response_scale": {"support": [4, 5], "oppose": [1, 2]},

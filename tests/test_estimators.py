@@ -8,9 +8,9 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from scs import calibration as cal
-from scs import means, ordinal, regression
-from scs.design import Design, bootstrap_scale, rao_wu_multipliers, unweighted
+from scs.survey import calibration as cal
+from scs.survey import means, ordinal, regression
+from scs.survey.design import Design, bootstrap_scale, rao_wu_multipliers, unweighted
 
 # statsmodels' reference fits warn about BFGS precision loss at tight tolerances; the assertions check the answers
 pytestmark = pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.ConvergenceWarning")
@@ -236,7 +236,7 @@ def test_ordered_logit_analytic_hessian_equals_the_numerical_one():
 
 
 def test_item_with_too_few_answers_gets_a_row_not_a_crash(cfg):
-    from scs import models
+    from scs.stages import models
 
     n = 50
     frame = pd.DataFrame({"response_id": [f"R{i}" for i in range(n)]})

@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scs import figures, items, models
-from scs.design import unweighted
+from scs.report import figures
+from scs.stages import items, models
+from scs.survey.design import unweighted
 
 
 def test_figures_are_byte_stable_and_labelled(tmp_path):

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scs import indices, items
+from scs.stages import indices, items
 
 
 ITEMS = [{"var": f"x{i}"} for i in range(4)]

@@ -9,8 +9,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from scs import clean, datacheck, ingest
-from scs.codebook import load_codebook
+from scs.stages import clean
+from scs.io import datacheck, ingest
+from scs.io.codebook import load_codebook
 from scs.errors import PipelineError
 from scs.synth import export
 from conftest import RAW_CSV, RAW_SAV

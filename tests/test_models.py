@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scs import formula, models
+from scs.survey import formula
+from scs.stages import models
 from scs.errors import PipelineError
 from conftest import ROOT
 

@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scs import models, multiverse, multiverse_grid, regression
-from scs.design import Design
+from scs.stages import models, multiverse, multiverse_grid
+from scs.survey import regression
+from scs.survey.design import Design
 from scs.errors import PipelineError
 
 
@@ -193,7 +194,7 @@ def test_the_joint_p_value_is_not_small_under_a_true_null(cfg, shipped_frame, co
 
 
 def test_the_specification_curve_has_no_overlapping_labels(cfg, configured_group):
-    from scs import figures
+    from scs.report import figures
 
     u, ids, table, draws = configured_group
     jt = multiverse.joint_test(table, draws, cfg).set_index("outcome").loc["surveillance"]

@@ -13,7 +13,7 @@ from conftest import ROOT
 
 
 def build(tmp_path, config="config.yaml"):
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "package.py"), config, str(tmp_path)], cwd=ROOT,
+    out = subprocess.run([sys.executable, str(ROOT / "tools" / "package.py"), config, str(tmp_path)], cwd=ROOT,
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     return next(tmp_path.glob("*.zip"))
@@ -28,7 +28,7 @@ def test_the_package_has_the_aea_layout_and_a_true_manifest(tmp_path):
     for need in ("README.md", "LICENSE", "CITATION.cff", "MANIFEST.sha256", "config.yaml", "Snakefile", "Makefile",
                  "requirements.lock", "data/codebook.yaml", "data/targets.csv", "data/published.yaml",
                  "data/raw/scs_survey_2020_synthetic.csv", "results/numbers.json", "results/numbers.tex",
-                 "paper/ms.tex", "src/scs/calibration.py", "docs/SOURCES.md"):
+                 "paper/ms.tex", "src/scs/survey/calibration.py", "tools/package.py", "docs/SOURCES.md"):
         assert need in rel, need
     assert any(n.startswith("pins/") for n in rel)
     manifest = dict(reversed(line.split("  ", 1)) for line in z.read(f"{top}/MANIFEST.sha256").decode().splitlines())

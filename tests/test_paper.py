@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from scs import paper
+from scs.report import paper
 from scs.errors import PipelineError
 from conftest import ROOT, clone_build, require_tool, run_snakemake
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from scs import weights
+from scs.stages import weights
 from scs.config import file_sha256
 from conftest import FAST, ROOT, clone_build, committed_results, copy_project, run_snakemake
 

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scs import calibration, means, weights
-from scs.design import Design
+from scs.survey import calibration, means
+from scs.stages import weights
+from scs.survey.design import Design
 from conftest import ROOT
 
 FIX = ROOT / "tests" / "reference" / "fixtures"

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from scs import registry
+from scs.report import registry
 from conftest import FAST, ROOT, clone_build, copy_project, run_snakemake
 
 NUM_CELL = re.compile(r"^(?:<0\.001|-?[\d,]+(?:\.\d+)?(?:e[-+]\d+)?|NA)$")

@@ -138,8 +138,8 @@ def rare_northeast(w, keep=17):
 
 
 def as_choice_text(w, lang):
-    from scs import ingest
-    from scs.codebook import load_codebook
+    from scs.io import ingest
+    from scs.io.codebook import load_codebook
     from scs.synth import export
 
     cb = load_codebook(w / "data" / "codebook.yaml")
@@ -148,8 +148,8 @@ def as_choice_text(w, lang):
 
 
 def as_dta(w):
-    from scs import ingest
-    from scs.codebook import load_codebook
+    from scs.io import ingest
+    from scs.io.codebook import load_codebook
     from scs.synth import export
 
     cb = load_codebook(w / "data" / "codebook.yaml")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scs import weights
+from scs.stages import weights
 from scs.errors import PipelineError
 from conftest import clone_build, run_snakemake
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from scs import config as cfgmod
-from scs import indices
+from scs.stages import indices
 from conftest import ROOT, copy_project, run_snakemake
 
 
@@ -31,7 +31,7 @@ def test_truth_file_population_margins_match_census_targets():
 
 def test_the_stand_in_has_the_item_nonresponse_of_a_real_export(shipped_frame, cfg, codebook):
     """Respondents below min_answered on each index, income refusals, whole grids of "don't know"."""
-    from scs import clean
+    from scs.stages import clean
 
     cleaned, _, _ = clean.clean(shipped_frame, codebook, cfg)
     for b in cfg["batteries"]:

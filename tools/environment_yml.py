@@ -1,6 +1,6 @@
 """Write environment.yml (the conda route) with the exact pins of requirements.lock.
 
-    python scripts/environment_yml.py requirements.lock environment.yml
+    python tools/environment_yml.py requirements.lock environment.yml
 
 Every rule's `conda:` directive points at environment.yml, so `snakemake --sdm conda` builds the
 same environment as the README's virtual environment. The scs package itself is not installed

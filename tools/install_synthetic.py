@@ -1,7 +1,7 @@
 """Install a regenerated stand-in (build/synthetic/) where its configuration expects it: the raw export
 and its checksums beside data.raw, the truth file at synthetic.truth (`make synthetic`).
 
-    python scripts/install_synthetic.py [CONFIG]
+    python tools/install_synthetic.py [CONFIG]
 """
 
 import shutil

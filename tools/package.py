@@ -1,9 +1,9 @@
 """The replication package (`make package`): dist/<name>-<version>.zip in the AEA Data Editor's layout.
 
-    python scripts/package.py [CONFIG [DIST_FOLDER]]
+    python tools/package.py [CONFIG [DIST_FOLDER]]
 
 README (already in the template's form), LICENSE, CITATION.cff, the code (Snakefile, workflow/,
-scripts/, src/, notebooks/, benchmarks/, tests/), the configuration, codebook, targets and published
+scripts/, tools/, src/, notebooks/, benchmarks/, tests/), the configuration, codebook, targets and published
 numbers, the results and pins of the configured data, the paper and a MANIFEST.sha256 of every
 file. With data.source real the raw export (and its folder) is left out: the README's data
 availability statement says how to obtain it. The zip has fixed timestamps and order: the same
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from scs.config import load_config, output_dir, pins_root  # noqa: E402
 
 CODE = ["README.md", "LICENSE", "CITATION.cff", "Makefile", "Snakefile", "pyproject.toml", "requirements.in",
-        "requirements.lock", "environment.yml", ".gitignore", ".ci/", "workflow/", "scripts/", "src/", "notebooks/",
+        "requirements.lock", "environment.yml", ".gitignore", ".ci/", "workflow/", "scripts/", "tools/", "src/", "notebooks/",
         "benchmarks/", "tests/", "paper/", "docs/", "profiles"]
 DATE = (1980, 1, 1, 0, 0, 0)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import PipelineError
+from scs.errors import PipelineError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"

@@ -23,9 +23,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
-from scs import config, models, weights  # noqa: E402
-from scs.design import rao_wu_multipliers  # noqa: E402
-from scs.items import dk_column  # noqa: E402
+from scs import config  # noqa: E402
+from scs.stages import models, weights  # noqa: E402
+from scs.survey.design import rao_wu_multipliers  # noqa: E402
+from scs.stages.items import dk_column  # noqa: E402
 
 
 def main(out: Path, results: Path, config_file: Path):

@@ -4,9 +4,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))  # the scs package of this checkout
-from scs.codebook import load_codebook  # noqa: E402
+from scs.io.codebook import load_codebook  # noqa: E402
 from scs.config import validate_config  # noqa: E402
-from scs.formula import check_formula_names  # noqa: E402
+from scs.survey.formula import check_formula_names  # noqa: E402
 from scs.errors import PipelineError  # noqa: E402
 
 # Byte-compile the package and the adapters once, here: every job imports them, and where Python is told not to
@@ -35,7 +35,7 @@ try:
         check_formula_names(config, {*_cb.by_var, *_cb.derived, *config["scales"]},
                             where=os.path.relpath(CONFIG_FILE))
     if config.get("multiverse"):
-        from scs.multiverse_grid import check  # noqa: E402
+        from scs.stages.multiverse_grid import check  # noqa: E402
 
         check(config)  # every option, default and constraint refers to something that exists
 except PipelineError as _exc:

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import load_yaml
-from .errors import PipelineError
+from scs.config import load_yaml
+from scs.errors import PipelineError
 
 DK_SUFFIX = "__dk"  # the cleaned data's 0/1 column beside an item: 1 when the answer was a missing code
 

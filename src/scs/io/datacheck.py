@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .codebook import Codebook
-from .errors import PipelineError
-from .ingest import Problem, check_cells, derive, read_raw, to_analysis
+from scs.io.codebook import Codebook
+from scs.errors import PipelineError
+from scs.io.ingest import Problem, check_cells, derive, read_raw, to_analysis
 
 COLUMNS = ["severity", "kind", "column", "count", "first_rows", "values", "message", "expected", "fix"]
 
@@ -118,7 +118,7 @@ def write_report(problems, facts, *, md: str, csv: str, file: str, codebook: Cod
     text = report_markdown(df, facts, file, codebook.path, label)
     Path(md).write_text(text, encoding="utf-8")
     if html:
-        from .htmltable import markdown_page
+        from scs.report.htmltable import markdown_page
 
         Path(html).write_text(markdown_page(text, str(md)), encoding="utf-8")
     return summary_line(df, md)

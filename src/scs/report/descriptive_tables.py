@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .registry import fmt, tex_escape, tex_number
-from .tables import heading, md_header, md_row
+from scs.report.registry import fmt, tex_escape, tex_number
+from scs.report.tables import heading, md_header, md_row
 
 
 def _cells(r, nums, file, k):

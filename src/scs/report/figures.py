@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .tables import ci_label, se_phrase  # noqa: E402
+from scs.report.tables import ci_label, se_phrase  # noqa: E402
 
 STYLE = {
     "font.family": "DejaVu Sans",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .tables import ci_label, heading, md_header, md_row, se_phrase
+from scs.report.tables import ci_label, heading, md_header, md_row, se_phrase
 
 
 def estimates_markdown(est, cfg: dict, nums, file: str) -> str:

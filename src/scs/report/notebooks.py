@@ -72,7 +72,7 @@ def _save(nb, source, ipynb, html) -> None:
     Path(html).write_text(body, encoding="utf-8")
 
 
-RESET = "%reset -f\nimport scs.notebooks\nscs.notebooks.reset_table_ids()"
+RESET = "%reset -f\nimport scs.report.notebooks\nscs.report.notebooks.reset_table_ids()"
 
 
 def execute_all(jobs, *, cwd: str | Path, timeout: int = 600, progress=None) -> None:

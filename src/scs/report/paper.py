@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import PipelineError
+from scs.errors import PipelineError
 
 UNITS = r"(?:em|ex|pt|bp|in|cm|mm|sp|pc)\b"
 

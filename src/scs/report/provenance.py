@@ -9,7 +9,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from .config import config_hash, file_sha256
+from scs.config import config_hash, file_sha256
 
 PACKAGES = ["snakemake", "svy", "svy-rs", "polars", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
             "pyarrow", "pyreadstat", "pandera", "jupytext", "nbconvert", "PyYAML", "jsonschema"]

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import config_hash, file_sha256
-from .precision import P_SIGNIFICANT, SIGNIFICANT, noise_bound, round_sig
+from scs.config import config_hash, file_sha256
+from scs.precision import P_SIGNIFICANT, SIGNIFICANT, noise_bound, round_sig
 
 DIGITS = ["Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"]
 

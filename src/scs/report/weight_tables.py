@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .tables import heading, md_header, md_row
+from scs.report.tables import heading, md_header, md_row
 
 METHODS = {
     "bounded_raking": "bounded raking (logit calibration; R: calibrate(calfun = \"logit\", bounds)), the adjustment "

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import PipelineError
-from .codebook import Codebook
-from .codebook import DK_SUFFIX
+from scs.errors import PipelineError
+from scs.io.codebook import Codebook
+from scs.io.codebook import DK_SUFFIX
 
 
 def _fails_keep_values(frame, rule, cfg):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import formula as fml
+from scs.survey import formula as fml
 
 
 def _wsd(x, w):

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .errors import PipelineError
+from scs.errors import PipelineError
 
 def scale_index(frame: pd.DataFrame, items: list[dict], min_answered: int, scale_max: int = 5,
                 scale_min: int = 1) -> pd.Series:

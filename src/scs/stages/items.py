@@ -12,8 +12,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from .design import Design
-from .means import contrasts, means, stack
+from scs.survey.design import Design
+from scs.survey.means import contrasts, means, stack
 
 DK = "__dk"
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import formula as fml
-from . import ordinal, regression
-from .design import Design
-from .errors import PipelineError
+from scs.survey import formula as fml
+from scs.survey import ordinal, regression
+from scs.survey.design import Design
+from scs.errors import PipelineError
 
 ALTERNATIVE = "alternative"
 
@@ -106,7 +106,7 @@ def predicted(design: Design, frame: pd.DataFrame, cfg: dict, mats: dict, fits: 
     j = list(X.columns).index(var)
     ci = float(cfg["estimates"]["ci_level"])
     out = []
-    from .design import interval
+    from scs.survey.design import interval
 
     for y in cfg["models"]["outcomes"]:
         f = fits[(y, full)]

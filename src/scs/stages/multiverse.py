@@ -18,9 +18,9 @@ A specification is one option of every dimension:
 ``constraints`` drop combinations: a specification matching every ``when`` entry must match every
 ``only`` entry (``"!name"`` matches any option but ``name``).
 
-Every stage is the pipeline's own: :func:`scs.clean.clean`, :func:`scs.weights.make_weights` through
-:class:`scs.pipeline.Weighted`, :func:`scs.indices.scale_index`, :func:`scs.models.samples` and
-:func:`scs.regression.fit_wls`; the SEs are the raking-aware linearization SEs of ``fit_wls`` (for every
+Every stage is the pipeline's own: :func:`scs.stages.clean.clean`, :func:`scs.stages.weights.make_weights` through
+:class:`scs.stages.pipeline.Weighted`, :func:`scs.stages.indices.scale_index`, :func:`scs.stages.models.samples` and
+:func:`scs.survey.regression.fit_wls`; the SEs are the raking-aware linearization SEs of ``fit_wls`` (for every
 specification alike, whatever ``estimates.variance`` picks for the main tables).
 
 The joint test: the null is imposed on each specification by subtracting its estimate times the focal
@@ -41,13 +41,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import clean as clean_mod
-from . import formula as fml
-from . import models, pipeline, regression, weights
-from .multiverse_grid import Option, Universe, _mcfg, default_spec, shard_groups, universe  # noqa: F401 (the API)
-from .design import interval, p_value, rao_wu_multipliers, t_quantile
-from .errors import PipelineError
-from .indices import add_indices, scale_index
+from scs.stages import clean as clean_mod
+from scs.survey import formula as fml
+from scs.stages import models, pipeline, weights
+from scs.survey import regression
+from scs.stages.multiverse_grid import Option, Universe, _mcfg, default_spec, shard_groups, universe  # noqa: F401 (the API)
+from scs.survey.design import interval, p_value, rao_wu_multipliers, t_quantile
+from scs.errors import PipelineError
+from scs.stages.indices import add_indices, scale_index
 
 # --------------------------------------------------------------------------- applying the options
 def cleaning_config(cfg: dict, u: Universe, row) -> dict:

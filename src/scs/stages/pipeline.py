@@ -12,16 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import clean as clean_mod
-from . import weights
-from .codebook import Codebook
-from .design import Design
-from .indices import add_indices
+from scs.stages import clean as clean_mod
+from scs.stages import weights
+from scs.io.codebook import Codebook
+from scs.survey.design import Design
+from scs.stages.indices import add_indices
 
 
 def clean_export(raw_path, codebook: Codebook, cfg: dict, *, fmt: str | None = None):
     """Read, check and clean an export: (cleaned data, exclusion flow, exclusion log)."""
-    from . import ingest  # (polars and the readers: only where a raw export is read)
+    from scs.io import ingest  # (polars and the readers: only where a raw export is read)
 
     frame, _ = ingest.ingest(raw_path, codebook, fmt or cfg["data"].get("format", "auto"))
     return clean_mod.clean(frame, codebook, cfg)
@@ -29,7 +29,7 @@ def clean_export(raw_path, codebook: Codebook, cfg: dict, *, fmt: str | None = N
 
 def clean_cells(cells: pd.DataFrame, codebook: Codebook, cfg: dict):
     """The same from text cells already in memory (the generator's)."""
-    from .synth import analysis_frame
+    from scs.synth import analysis_frame
 
     return clean_mod.clean(analysis_frame(cells, codebook), codebook, cfg)
 

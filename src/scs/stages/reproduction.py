@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import PipelineError
+from scs.errors import PipelineError
 
 NO_ESTIMATE = "no estimate (no answers)"
 AGREES = "agrees"
@@ -169,7 +169,7 @@ def should_compare(cfg: dict) -> bool:
 
 def report_markdown(rows: list[dict] | None, cfg: dict, sources: dict, nums, file: str, *, n: int | None = None,
                     raw_sha256: str = "") -> str:
-    from .tables import ci_label
+    from scs.report.tables import ci_label
 
     src = cfg["data"]["source"]
     ci = float(cfg["estimates"]["ci_level"])

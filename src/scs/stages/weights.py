@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import calibration as cal
-from .design import Design, bootstrap_scale, rao_wu_multipliers
-from .errors import PipelineError
-from .precision import noise_bound
+from scs.survey import calibration as cal
+from scs.survey.design import Design, bootstrap_scale, rao_wu_multipliers
+from scs.errors import PipelineError
+from scs.precision import noise_bound
 
 log = logging.getLogger(__name__)
 

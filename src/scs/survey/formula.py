@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
 
-from .errors import PipelineError
+from scs.errors import PipelineError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .design import Design, interval
+from scs.survey.design import Design, interval
 
 CHUNK = 24  # columns per block, to bound memory on large files
 

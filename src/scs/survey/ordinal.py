@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .design import Design, interval, p_value
+from scs.survey.design import Design, interval, p_value
 
 
 @dataclass

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .design import Design, interval, p_value
-from .formula import INTERCEPT
+from scs.survey.design import Design, interval, p_value
+from scs.survey.formula import INTERCEPT
 
 REP_CHUNK = 512  # replicates solved per batch (memory: chunk x p x p, and n x chunk of weights)
 

@@ -21,13 +21,15 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from .. import clean as clean_mod
-from .. import formula, ingest, weights
-from ..codebook import Codebook
-from ..indices import add_indices
-from .export import concept_values, export_cells
-from .fieldwork import battery_items, draw_arrivals
-from .population import draw_population
+from scs.stages import clean as clean_mod
+from scs.survey import formula
+from scs.io import ingest
+from scs.stages import weights
+from scs.io.codebook import Codebook
+from scs.stages.indices import add_indices
+from scs.synth.export import concept_values, export_cells
+from scs.synth.fieldwork import battery_items, draw_arrivals
+from scs.synth.population import draw_population
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..codebook import Codebook
+from scs.io.codebook import Codebook
 
 DATETIME = "%Y-%m-%d %H:%M:%S"
 QUALTRICS_IMPORT_IDS = {
