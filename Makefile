@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= config.yaml
 SMK := $(BIN)/snakemake --configfile=$(CONFIG)
 
-.PHONY: all help test test-full env lock synthetic check-data verify repin paper package report readme fixtures r-deps
+.PHONY: all help test test-full lint env lock synthetic check-data verify repin paper package report readme fixtures r-deps
 
 all: $(STAMP) ## build every output (the default)
 	$(SMK)
@@ -23,6 +23,11 @@ test: $(STAMP) ## the fast tier: unit tests, the R cross-checks, the workflow's 
 
 test-full: $(STAMP) ## every test: also full builds, the bad-input corpus, the paper, the report, benchmarks' smoke runs
 	$(BIN)/pytest -n 2 --durations=15
+
+lint: $(STAMP) ## the linters: ruff (Python), snakefmt and snakemake --lint (the rules)
+	$(BIN)/ruff check .
+	$(BIN)/snakefmt --check Snakefile workflow/
+	$(SMK) --lint
 
 env: $(STAMP) ## create the virtual environment .venv from requirements.lock
 

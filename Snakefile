@@ -34,10 +34,10 @@ include: "workflow/rules/paper.smk"
 
 rule all:
     """Every output: cleaning, weights, estimates, figures, models, registry, drift check, notebooks, provenance."""
+    default_target: True
     input:
         rules.figures.output,
         *([rules.multiverse_figure.output] if MULTIVERSE else []),
         rules.verify.output,
         rules.notebooks.output,
         rules.provenance.output,
-    default_target: True

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from scs import config  # noqa: E402
 from scs.io import ingest  # noqa: E402
-from scs.stages import multiverse, weights  # noqa: E402
 from scs.io.codebook import load_codebook  # noqa: E402
+from scs.stages import multiverse, weights  # noqa: E402
 
 
 def _load(cfg_path):

@@ -90,7 +90,7 @@ def main():
     if not a.sizes:
         ap.error("give the sizes (raw rows), or --smoke")
 
-    cfg = yaml.safe_load(open(ROOT / a.config))
+    cfg = yaml.safe_load((ROOT / a.config).read_text(encoding="utf-8"))
     src = ROOT / cfg["data"]["raw"]
     if src.suffix.lower() != ".csv":
         sys.exit("bench_scale resamples a CSV export; set data.raw to one")

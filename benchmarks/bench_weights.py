@@ -33,8 +33,8 @@ def _peak_mb() -> float:
 
 def case_sample(q, smoke: bool):
     from scs import config
-    from scs.stages import pipeline, weights
     from scs.io.codebook import load_codebook
+    from scs.stages import pipeline, weights
 
     cfg = config.load_config(ROOT / "config.yaml")
     cleaned, _, _ = pipeline.clean_export(ROOT / cfg["data"]["raw"], load_codebook(ROOT / cfg["data"]["codebook"]), cfg)

@@ -57,8 +57,8 @@ def scenario_spec(spec: dict, name: str) -> dict:
 
 def _init(scenario: str):
     from scs import config, synth
-    from scs.stages import weights
     from scs.io.codebook import load_codebook
+    from scs.stages import weights
     from scs.synth.population import selection_lp
 
     cfg = config.load_config(ROOT / "config.yaml")
@@ -76,10 +76,10 @@ def _init(scenario: str):
 
 
 def one_sample(k: int) -> list[dict]:
-    from scs.survey import formula, regression
-    from scs.stages import models, pipeline
     from scs import synth
     from scs.errors import PipelineError
+    from scs.stages import models, pipeline
+    from scs.survey import regression
     from scs.synth.fieldwork import draw_arrivals
 
     s = _STATE
@@ -87,7 +87,7 @@ def one_sample(k: int) -> list[dict]:
     rng = np.random.default_rng(10_000 + k)
     arr = draw_arrivals(s["spec"], s["pop"], rng, synth.min_answered(cfg))
     cells = synth.field_sample(arr, s["items"], s["base"], s["shifts"], s["codebook"], cfg, s["spec"])
-    cleaned, _, _ = pipeline.clean_cells(cells, s["codebook"], cfg)
+    cleaned, _, _ = synth.clean_cells(cells, s["codebook"], cfg)
     try:
         wt = pipeline.weight_and_index(cleaned, s["targets"], cfg, replicates=0,
                                        jackknife_methods=[cfg["weighting"]["method"]])

@@ -19,7 +19,8 @@
 # injects the slice of config.yaml it reads and the output folder instead.
 import yaml
 
-CFG = yaml.safe_load(open("config.yaml", encoding="utf-8"))
+with open("config.yaml", encoding="utf-8") as fh:
+    CFG = yaml.safe_load(fh)
 OUT = "results"
 
 # %%

@@ -19,14 +19,14 @@
 # injects the slice of config.yaml it reads and the output folder instead.
 import yaml
 
-CFG = yaml.safe_load(open("config.yaml", encoding="utf-8"))
+with open("config.yaml", encoding="utf-8") as fh:
+    CFG = yaml.safe_load(fh)
 OUT = "results"
 
 # %%
 import json
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
@@ -36,8 +36,10 @@ from scs.report.notebooks import show_figure, show_table
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 display(Markdown(f"**Data: {CFG['data']['label']}**"))
 min_cell = CFG["disclosure"]["min_cell"]
-summary = json.load(open(f"{OUT}/weights/summary.json"))
-design = json.load(open(f"{OUT}/weights/design.json"))
+with open(f"{OUT}/weights/summary.json", encoding="utf-8") as fh:
+    summary = json.load(fh)
+with open(f"{OUT}/weights/design.json", encoding="utf-8") as fh:
+    design = json.load(fh)
 
 # %% [markdown]
 # ## How the weights were made

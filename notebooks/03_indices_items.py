@@ -19,7 +19,8 @@
 # injects the slice of config.yaml it reads and the output folder instead.
 import yaml
 
-CFG = yaml.safe_load(open("config.yaml", encoding="utf-8"))
+with open("config.yaml", encoding="utf-8") as fh:
+    CFG = yaml.safe_load(fh)
 OUT = "results"
 
 # %%
@@ -45,7 +46,7 @@ dist = pd.read_csv(f"{OUT}/items/item_distribution.csv", dtype={"answer": str})
 counts = dist.pivot_table(index=["scale", "label"], columns="answer", values="n", aggfunc="first", sort=False)
 counts = counts[[c for c in answers if c in counts.columns]].rename(columns=answers).reset_index()
 show_table(counts, digits=0)
-for i, b in enumerate(CFG["batteries"], 1):
+for b in CFG["batteries"]:
     show_image(f"{OUT}/figures/likert_{b}.png", f"Likert chart of the weighted answer shares of the {b} items.")
 
 # %% [markdown]

@@ -20,7 +20,8 @@
 # injects the slice of config.yaml it reads and the output folder instead.
 import yaml
 
-CFG = yaml.safe_load(open("config.yaml", encoding="utf-8"))
+with open("config.yaml", encoding="utf-8") as fh:
+    CFG = yaml.safe_load(fh)
 OUT = "results"
 
 # %%
@@ -33,8 +34,8 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from scs.survey import formula
 from scs.report.notebooks import show_figure, show_image, show_table
+from scs.survey import formula
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 display(Markdown(f"**Data: {CFG['data']['label']}**"))
@@ -130,7 +131,8 @@ show_figure(fig, "Residuals of the full model against fitted values (hexagonal b
 # %%
 truth_file = (CFG.get("synthetic") or {}).get("truth")
 if CFG["data"]["source"] == "synthetic" and truth_file and Path(truth_file).is_file():
-    truth = json.load(open(truth_file))["index_coefficients"]
+    with open(truth_file, encoding="utf-8") as fh:
+        truth = json.load(fh)["index_coefficients"]
     full = coefs[(coefs.variant == "main") & (coefs.model == m["full"])].copy()
     full["truth"] = [truth[o][m["full"]].get(t) for o, t in zip(full.outcome, full.term)]
     full["covered"] = (full.ci_low <= full.truth) & (full.truth <= full.ci_high)

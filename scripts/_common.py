@@ -12,7 +12,7 @@ from pathlib import Path
 # the scs package from this checkout, whatever environment runs the script (venv or --sdm conda)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from scs.errors import run_step  # noqa: E402,F401  (re-exported for the scripts)
+from scs.errors import run_step  # noqa: F401  (re-exported for the scripts)
 
 
 def cfg_of(smk) -> dict:

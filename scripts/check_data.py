@@ -4,8 +4,8 @@ and write the checked, typed export for the cleaning stage (rule `check_data`)."
 import logging
 
 import pandas as pd
-from _common import cfg_of, run_step, write_parquet
 
+from _common import cfg_of, run_step, write_parquet, write_table
 from scs.io import datacheck, ingest
 from scs.io.codebook import load_codebook
 
@@ -17,9 +17,10 @@ def main():
     codebook = load_codebook(smk.input.codebook)
     ingest.check_recorded_checksum(smk.input.raw, smk.params.checksums, smk.params.raw_sha256)
     problems, facts, frame, raw = datacheck.check_and_type(smk.input.raw, codebook, cfg["data"].get("format", "auto"))
-    line = datacheck.write_report(problems, facts, md=smk.output.md, csv=smk.output.csv, file=smk.input.raw,
-                                  codebook=codebook, label=cfg["data"]["label"], source=cfg["data"]["source"],
-                                  html=smk.output.html)
+    table, text, line = datacheck.report(problems, facts, md=smk.output.md, file=smk.input.raw, codebook=codebook,
+                                         label=cfg["data"]["label"], source=cfg["data"]["source"])
+    table.to_csv(smk.output.csv, index=False, lineterminator="\n")
+    write_table(smk.output.md, smk.output.html, text)
     errors = [p for p in problems if p.severity == "error"]
     if raw is not None:
         for w in ingest.warning_lines(smk.input.raw, raw.notes, problems):

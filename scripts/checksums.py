@@ -1,7 +1,6 @@
 """Snakemake adapter: checksums of the text outputs the drift check compares (rule `checksums`)."""
 
 from _common import run_step, write_json
-
 from scs.report import registry
 
 smk = snakemake  # noqa: F821 - injected by Snakemake

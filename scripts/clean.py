@@ -4,12 +4,12 @@ import logging
 
 import numpy as np
 import pandas as pd
-from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 
-from scs.stages import clean
+from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 from scs.io import datacheck, ingest
 from scs.io.codebook import load_codebook
 from scs.report.registry import Numbers, withhold_small_cells
+from scs.stages import clean
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

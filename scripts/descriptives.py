@@ -1,12 +1,12 @@
 """Snakemake adapter: descriptive statistics of the analysis variables (rule `descriptives`)."""
 
 import pandas as pd
-from _common import cfg_of, run_step, write_csv, write_numbers, write_table, write_text
 
+from _common import cfg_of, run_step, write_csv, write_numbers, write_table, write_text
 from scs.report import descriptive_tables
-from scs.stages import descriptives, weights
 from scs.report.htmltable import source_page
 from scs.report.registry import Numbers
+from scs.stages import descriptives, weights
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 import pandas as pd
-from _common import cfg_of, run_step
 
+from _common import cfg_of, run_step
 from scs.report import figures
 from scs.stages import weights
 

@@ -3,11 +3,11 @@
 import logging
 
 import pandas as pd
-from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 
-from scs.stages import indices, weights
+from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 from scs.report import item_tables
 from scs.report.registry import Numbers
+from scs.stages import indices, weights
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -3,11 +3,11 @@
 import logging
 
 import pandas as pd
-from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table
 
+from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table
 from scs.report import item_tables
-from scs.stages import items
 from scs.report.registry import Numbers, withhold_small_cells
+from scs.stages import items
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -4,10 +4,10 @@ import logging
 
 import numpy as np
 import pandas as pd
-from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 
-from scs.stages import multiverse
+from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 from scs.report.registry import Numbers
+from scs.stages import multiverse
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -1,11 +1,11 @@
 """Snakemake adapter: the specification curve of one outcome (rule `multiverse_figure`)."""
 
 import pandas as pd
-from _common import cfg_of, run_step
 
+from _common import cfg_of, run_step
 from scs.report import figures
-from scs.stages import multiverse
 from scs.report.registry import fmt
+from scs.stages import multiverse
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

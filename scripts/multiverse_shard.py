@@ -5,10 +5,10 @@ import time
 
 import numpy as np
 import pandas as pd
-from _common import cfg_of, run_step
 
-from scs.stages import multiverse, weights
+from _common import cfg_of, run_step
 from scs.io.codebook import load_codebook
+from scs.stages import multiverse, weights
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

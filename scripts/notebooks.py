@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 from _common import run_step
-
 from scs.report.notebooks import execute_all
 
 smk = snakemake  # noqa: F821 - injected by Snakemake

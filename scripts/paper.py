@@ -8,9 +8,8 @@ import tempfile
 from pathlib import Path
 
 from _common import run_step
-
-from scs.report import paper
 from scs.errors import PipelineError
+from scs.report import paper
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended latexmk lmodern"

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 from _common import cfg_of, run_step, write_json, write_table
-
 from scs.report import provenance
 
 smk = snakemake  # noqa: F821 - injected by Snakemake

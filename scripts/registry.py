@@ -1,7 +1,6 @@
 """Snakemake adapter: merge the stage fragments into numbers.json and numbers.tex (rule `registry`)."""
 
 from _common import cfg_of, run_step, write_json, write_table, write_text
-
 from scs.report import registry
 
 smk = snakemake  # noqa: F821 - injected by Snakemake

@@ -3,12 +3,12 @@
 import logging
 
 import pandas as pd
-from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table, write_text
 
+from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table, write_text
 from scs.report import model_tables
-from scs.stages import models
 from scs.report.htmltable import source_page
 from scs.report.registry import Numbers
+from scs.stages import models
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -3,7 +3,6 @@
 import logging
 
 from _common import run_step
-
 from scs.report import registry
 
 smk = snakemake  # noqa: F821 - injected by Snakemake

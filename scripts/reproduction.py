@@ -1,11 +1,12 @@
 """Snakemake adapter: the reproduction report (rule `reproduction`)."""
 
 import pandas as pd
-from _common import cfg_of, run_step, write_numbers, write_table
 
-from scs.stages import reproduction
+from _common import cfg_of, run_step, write_numbers, write_table
 from scs.config import load_yaml
+from scs.report import reproduction_tables
 from scs.report.registry import Numbers, load_json
+from scs.stages import reproduction
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -21,7 +22,7 @@ def main():
     rows = None
     if reproduction.should_compare(cfg):
         rows = reproduction.evaluate(published["checks"], numbers, pd.read_csv(smk.input.contrasts), cfg)
-    text = reproduction.report_markdown(rows, cfg, published["sources"], nums, smk.output.md,
+    text = reproduction_tables.report_markdown(rows, cfg, published["sources"], nums, smk.output.md,
                                         n=None if n is None else int(n), raw_sha256=smk.params.raw_sha256)
     write_table(smk.output.md, smk.output.html, text)
     write_numbers(smk, nums, cfg)

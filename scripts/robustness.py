@@ -1,12 +1,12 @@
 """Snakemake adapter: the full model unweighted, without bounds, and with the alternative coding (rule `robustness`)."""
 
 import pandas as pd
-from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table
 
+from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table
 from scs.report import model_tables
+from scs.report.registry import Numbers
 from scs.stages import models, weights
 from scs.survey.design import unweighted
-from scs.report.registry import Numbers
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -4,11 +4,10 @@ import logging
 from pathlib import Path
 
 from _common import cfg_of, run_step, write_json, write_text
-
 from scs import synth
-from scs.stages import weights
-from scs.io.codebook import load_codebook
 from scs.config import file_sha256, load_yaml
+from scs.io.codebook import load_codebook
+from scs.stages import weights
 from scs.synth import export
 
 smk = snakemake  # noqa: F821 - injected by Snakemake

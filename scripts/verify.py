@@ -3,9 +3,8 @@
 import logging
 
 from _common import cfg_of, run_step, write_table
-
-from scs.report import registry
 from scs.errors import PipelineError
+from scs.report import registry
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

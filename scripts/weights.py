@@ -3,11 +3,11 @@
 import logging
 
 import pandas as pd
-from _common import cfg_of, run_step, write_csv, write_json, write_numbers, write_parquet, write_table
 
+from _common import cfg_of, run_step, write_csv, write_json, write_numbers, write_parquet, write_table
 from scs.report import weight_tables
-from scs.stages import weights
 from scs.report.registry import Numbers, withhold_small_cells
+from scs.stages import weights
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from scs import config as cfgmod
-from scs.stages import pipeline, weights
 from scs.io.codebook import load_codebook
+from scs.stages import pipeline, weights
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_CSV = ROOT / "data" / "raw" / "scs_survey_2020_synthetic.csv"

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, require_tool
 
 pytestmark = pytest.mark.slow

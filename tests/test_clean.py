@@ -5,10 +5,10 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
-
-from scs.stages import clean
-from scs.errors import PipelineError
 from conftest import tiny_frame
+
+from scs.errors import PipelineError
+from scs.stages import clean
 
 
 def mini_cfg(rules, cfg):

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, SNAKEMAKE
 
 from scs import config as cfgmod
 from scs.errors import PipelineError
-from conftest import ROOT, SNAKEMAKE
 
 
 def raw_config():
@@ -102,6 +102,16 @@ def test_environment_yml_has_the_lock_files_pins():
     lock = {l.strip() for l in (ROOT / "requirements.lock").read_text().splitlines() if "==" in l}
     env = {l.strip()[2:] for l in (ROOT / "environment.yml").read_text().splitlines() if "==" in l}
     assert lock == env and len(lock) > 50
+
+
+def test_every_rule_with_a_script_declares_its_code_as_input():
+    blocks = re.split(r"^rule ", "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk")),
+                      flags=re.M)[1:]
+    scripted = [b for b in blocks if "\n    script:" in b]
+    assert len(scripted) > 20
+    missing = [b.split(":")[0] for b in scripted if "code=code_of(" not in b.split("\n    output:")[0]
+               and "notebook_code(" not in b]
+    assert missing == []
 
 
 def test_every_module_a_script_imports_is_an_input_of_its_rule():

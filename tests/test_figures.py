@@ -1,12 +1,10 @@
 """Figures: byte-stable, labelled with their data, and no label that a reader cannot read."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from scs.report import figures
 from scs.stages import items, models
-from scs.survey.design import unweighted
 
 
 def test_figures_are_byte_stable_and_labelled(tmp_path):

@@ -6,7 +6,6 @@ import pytest
 
 from scs.stages import indices, items
 
-
 ITEMS = [{"var": f"x{i}"} for i in range(4)]
 
 

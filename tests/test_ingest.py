@@ -8,13 +8,13 @@ import json
 import pandas as pd
 import polars as pl
 import pytest
+from conftest import RAW_CSV, RAW_SAV
 
-from scs.stages import clean
+from scs.errors import PipelineError
 from scs.io import datacheck, ingest
 from scs.io.codebook import load_codebook
-from scs.errors import PipelineError
+from scs.stages import clean
 from scs.synth import export
-from conftest import RAW_CSV, RAW_SAV
 
 
 def shipped_text():
@@ -144,8 +144,10 @@ def test_the_data_check_reports_every_injected_problem_at_once(codebook, tmp_pat
     assert dates.count == 2 and dates.rows == [34, 35]
     assert any(p.kind == "unexpected_column" and p.column == "Q18_7_renamed" for p in problems)
     md, csv_path = tmp_path / "p.md", tmp_path / "p.csv"
-    line = datacheck.write_report(problems, facts, md=str(md), csv=str(csv_path), file=str(path), codebook=codebook,
-                                  label="x", source="synthetic")
+    table, text, line = datacheck.report(problems, facts, md=str(md), file=str(path), codebook=codebook,
+                                         label="x", source="synthetic")
+    table.to_csv(csv_path, index=False)
+    md.write_text(text)
     assert line.startswith("data check: 25 problem(s) in 23 column(s)")
     table = pd.read_csv(csv_path)
     assert (table.severity == "error").sum() == 25

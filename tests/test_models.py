@@ -6,11 +6,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from scs.survey import formula
-from scs.stages import models
-from scs.errors import PipelineError
 from conftest import ROOT
+
+from scs.errors import PipelineError
+from scs.stages import models
+from scs.survey import formula
 
 
 def test_parse_formula_terms():

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scs.errors import PipelineError
 from scs.stages import models, multiverse, multiverse_grid
 from scs.survey import regression
 from scs.survey.design import Design
-from scs.errors import PipelineError
 
 
 def small(cfg, **over):

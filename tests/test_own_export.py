@@ -8,8 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
-from conftest import ROOT, copy_project
+from conftest import copy_project
 
 VENV = str(Path(sys.executable).parents[1])
 

@@ -8,7 +8,6 @@ import zipfile
 
 import jsonschema
 import yaml
-
 from conftest import ROOT
 
 

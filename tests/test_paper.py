@@ -3,10 +3,10 @@
 import subprocess
 
 import pytest
-
-from scs.report import paper
-from scs.errors import PipelineError
 from conftest import ROOT, clone_build, require_tool, run_snakemake
+
+from scs.errors import PipelineError
+from scs.report import paper
 
 
 def test_the_manuscript_types_no_number_by_hand():

@@ -9,11 +9,11 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FAST, ROOT, clone_build, committed_results, copy_project, run_snakemake
 from scipy import stats
 
-from scs.stages import weights
 from scs.config import file_sha256
-from conftest import FAST, ROOT, clone_build, committed_results, copy_project, run_snakemake
+from scs.stages import weights
 
 # provenance.json records the git commit the build was made from (a copy outside git has none) and the
 # checksums of the intermediate binary files, whose last floating-point digits depend on the machine

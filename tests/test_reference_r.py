@@ -10,11 +10,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from scs.survey import calibration, means
-from scs.stages import weights
-from scs.survey.design import Design
 from conftest import ROOT
+
+from scs.stages import weights
+from scs.survey import calibration, means
+from scs.survey.design import Design
 
 FIX = ROOT / "tests" / "reference" / "fixtures"
 INP = ROOT / "tests" / "reference" / "input"
@@ -113,7 +113,7 @@ def compare_models(table: pd.DataFrame, fx: dict, problems: list, *, variants):
             row = g.loc[t]
             what = f"{variant} {y} {model} {t}"
             _close(row["coef"], r["coef"][j], f"{what} coef", problems)
-            for kind, col in SE_COLUMNS.items():
+            for col in SE_COLUMNS.values():
                 if col in r:
                     _close(row[col], r[col][j], f"{what} {col}", problems)
                 else:  # R has no such replicates for this variant: neither may the table
@@ -150,7 +150,7 @@ def test_predictive_margins_and_their_difference_equal_r_from_the_build(r_build,
         L = len(r["levels"])
         for j, row in enumerate(g.itertuples()):
             _close(row.predicted, r["estimate"][j], f"{y} margin {row.level}", problems)
-            for kind, col in SE_COLUMNS.items():
+            for col in SE_COLUMNS.values():
                 _close(getattr(row, col), r[col][j], f"{y} margin {row.level} {col}", problems)
                 if j:
                     _close(row.difference, r["estimate"][L + j - 1], f"{y} difference {row.level}", problems)

@@ -4,9 +4,9 @@ import json
 import re
 
 import pytest
+from conftest import FAST, ROOT, clone_build, copy_project, run_snakemake
 
 from scs.report import registry
-from conftest import FAST, ROOT, clone_build, copy_project, run_snakemake
 
 NUM_CELL = re.compile(r"^(?:<0\.001|-?[\d,]+(?:\.\d+)?(?:e[-+]\d+)?|NA)$")
 

@@ -14,9 +14,9 @@ import time
 import pandas as pd
 import pytest
 import yaml
+from conftest import FAST, ROOT, SNAKEMAKE, committed_results, copy_project, run_snakemake
 
 from scs.config import file_sha256
-from conftest import FAST, ROOT, SNAKEMAKE, committed_results, copy_project, run_snakemake
 
 RAW = "data/raw/scs_survey_2020_synthetic.csv"
 SAV = "data/raw/scs_survey_2020_synthetic.sav"

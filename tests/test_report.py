@@ -2,7 +2,6 @@
 landing page and a table render, with no console errors."""
 
 import pytest
-
 from conftest import require_tool, run_snakemake
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -10,10 +10,10 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-
-from scs.stages import weights
-from scs.errors import PipelineError
 from conftest import clone_build, run_snakemake
+
+from scs.errors import PipelineError
+from scs.stages import weights
 
 
 def stored(results):

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT, copy_project, run_snakemake
 
 from scs import config as cfgmod
 from scs.stages import indices
-from conftest import ROOT, copy_project, run_snakemake
 
 
 def test_shipped_files_match_their_checksums():

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from scs.config import load_config, output_dir, pins_root  # noqa: E402
 
 CODE = ["README.md", "LICENSE", "CITATION.cff", "Makefile", "Snakefile", "pyproject.toml", "requirements.in",
-        "requirements.lock", "environment.yml", ".gitignore", ".ci/", "workflow/", "scripts/", "tools/", "src/", "notebooks/",
-        "benchmarks/", "tests/", "paper/", "docs/", "profiles"]
+        "requirements.lock", "environment.yml", ".gitignore", ".ci/", "workflow/", "scripts/", "tools/", "src/",
+        "notebooks/", "benchmarks/", "tests/", "paper/", "docs/", "profiles"]
 DATE = (1980, 1, 1, 0, 0, 0)
 
 

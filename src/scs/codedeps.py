@@ -7,7 +7,7 @@ whose scripts import it (directly or through another module), and no list is kep
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 PACKAGE = "scs"
@@ -50,7 +50,7 @@ def _imports(text: str):
             yield m.group(2), [n for n in names if n and n != "*"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _direct(src: Path, file: Path) -> tuple[Path, ...]:
     """Package modules that ``file`` imports anywhere in its body (imports inside functions included). Read
     with a pattern rather than a parser: the workflow reads every script's imports each time it starts."""

@@ -63,7 +63,7 @@ def run_step(main, *, log: str | Path | None = None, outputs=()) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=handlers, force=True)
     try:
         _profiled(main, log) if os.environ.get("SCS_PROFILE") else main()
-    except Exception as exc:  # noqa: BLE001 - the adapter's whole job
+    except Exception as exc:
         for out in outputs:
             p = Path(out)
             if p.is_file():

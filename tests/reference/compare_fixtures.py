@@ -10,7 +10,6 @@ digits depend on the CPU's floating-point kernels, so bytes may differ across ma
 """
 
 import csv
-
 import json
 import math
 import sys
@@ -61,8 +60,7 @@ def csv_diff(new: Path, old: Path, name: str):
             yield f"input/{name} line {i}: {len(ra)} cells != {len(rb)}"
             continue
         for j, (x, y) in enumerate(zip(ra, rb)):
-            for p in diff(_cell(x), _cell(y), f"input/{name} line {i} column {b[0][j]}"):
-                yield p
+            yield from diff(_cell(x), _cell(y), f"input/{name} line {i} column {b[0][j]}")
 
 
 def main(new: Path, old: Path) -> int:

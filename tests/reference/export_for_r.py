@@ -17,7 +17,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,8 +24,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from scs import config  # noqa: E402
 from scs.stages import models, weights  # noqa: E402
-from scs.survey.design import rao_wu_multipliers  # noqa: E402
 from scs.stages.items import dk_column  # noqa: E402
+from scs.survey.design import rao_wu_multipliers  # noqa: E402
 
 
 def main(out: Path, results: Path, config_file: Path):
@@ -45,7 +44,7 @@ def main(out: Path, results: Path, config_file: Path):
     keep = ["response_id", *cfg["weighting"]["variables"], *all_items, *dks, *cfg["batteries"],
             *[y for y in cfg["models"]["outcomes"] if y not in cfg["batteries"]]]
     data = frame[list(dict.fromkeys(keep))].copy()
-    for name, X in mats.items():
+    for X in mats.values():
         for c in X.columns:
             data[safe[c]] = X[c].to_numpy()
     data["weight"] = stored[weights.WEIGHT].to_numpy()

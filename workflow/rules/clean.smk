@@ -14,21 +14,21 @@ rule check_data:
         html=exhibit(out("clean", "data_problems.html"), "data_problems", "1. Cleaning"),
         csv=out("clean", "data_problems.csv"),
         export=os.path.join(PRIVATE, "export.parquet"),  # typed; identifiers as codes for the duplicate rule
+    log:
+        "logs/check_data.log",
+    benchmark:
+        "logs/benchmarks/check_data.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(600, 6.0),
+        runtime=runtime_for(10, 10),
     params:
         cfg=cfg("data.format"),
         raw_sha256=content_sha256(RAW),
         checksums=os.path.join(os.path.dirname(RAW), "SHA256SUMS"),
     message:
         "Checking the raw export {input.raw} against the codebook"
-    benchmark:
-        "logs/benchmarks/check_data.tsv"
-    log:
-        "logs/check_data.log",
-    conda:
-        ENV
-    resources:
-        mem_mb=mem_for(600, 6.0),
-        runtime=runtime_for(10, 10),
     script:
         "../../scripts/check_data.py"
 
@@ -49,18 +49,18 @@ rule clean:
         excluded=out("clean", "exclusion_log.csv"),
         profile=out("clean", "exclusion_profile.csv"),
         numbers=out("numbers", "clean.json"),
-    params:
-        cfg=cfg("data.raw", "cleaning", "scales", "weighting.variables", "disclosure"),
-    message:
-        f"Cleaning: exclusion rules on the checked export of {RAW}"
-    benchmark:
-        "logs/benchmarks/clean.tsv"
     log:
         "logs/clean.log",
+    benchmark:
+        "logs/benchmarks/clean.tsv"
     conda:
         ENV
     resources:
         mem_mb=mem_for(700, 4.0),
         runtime=runtime_for(10, 10),
+    params:
+        cfg=cfg("data.raw", "cleaning", "scales", "weighting.variables", "disclosure"),
+    message:
+        f"Cleaning: exclusion rules on the checked export of {RAW}"
     script:
         "../../scripts/clean.py"

@@ -97,8 +97,11 @@ def likert_figure_outputs():
 
 
 def weights_input():
-    return {"weights": out("weights", "weights.parquet"), "design": out("weights", "design.json"),
-            "jackknife": out("weights", "jackknife.parquet")}
+    return {
+        "weights": out("weights", "weights.parquet"),
+        "design": out("weights", "design.json"),
+        "jackknife": out("weights", "jackknife.parquet"),
+    }
 
 
 def raw_rows():
@@ -195,7 +198,14 @@ def notebook_outputs(names):
 
 def describe_notebook(name):
     nb = NOTEBOOKS[name]
-    return {"rule": "notebooks", "script": script_of("notebooks"),
-            "inputs": [f"notebooks/{name}.py", "notebooks/templates/scs/index.html.j2", *notebook_code(name),
-                       *[str(x) for x in nb["inputs"]]],
-            "outputs": [out("notebooks", f"{name}.ipynb"), out("notebooks", f"{name}.html")]}
+    return {
+        "rule": "notebooks",
+        "script": script_of("notebooks"),
+        "inputs": [
+            f"notebooks/{name}.py",
+            "notebooks/templates/scs/index.html.j2",
+            *notebook_code(name),
+            *[str(x) for x in nb["inputs"]],
+        ],
+        "outputs": [out("notebooks", f"{name}.ipynb"), out("notebooks", f"{name}.html")],
+    }

@@ -22,19 +22,19 @@ rule figures:
         figure3_pdf=out("figures", "figure3_political_capital.pdf"),
         weights_png=exhibit(out("weights", "weight_distribution.png"), "weight_distribution", "2. Weights"),
         weights_pdf=out("weights", "weight_distribution.pdf"),
+    log:
+        "logs/figures.log",
+    benchmark:
+        "logs/benchmarks/figures.tsv"
+    priority: 2  # see PRIORITY in common.smk
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(600, 0.5),
+        runtime=15,
     params:
         cfg=cfg("batteries", "scales", "response_scale.labels", "estimates.ci_level", "models", "figures"),
     message:
         "Figures 1-3, the Likert charts and the distribution of the weights"
-    benchmark:
-        "logs/benchmarks/figures.tsv"
-    log:
-        "logs/figures.log",
-    conda:
-        ENV
-    priority: 2  # see PRIORITY in common.smk
-    resources:
-        mem_mb=mem_for(600, 0.5),
-        runtime=15,
     script:
         "../../scripts/figures.py"

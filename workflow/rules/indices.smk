@@ -4,8 +4,8 @@
 rule indices:
     """Scale indices (mean of the answered items) and their reliability (Cronbach's alpha)."""
     input:
-        data=rules.clean.output.data,
         **weights_input(),
+        data=rules.clean.output.data,
         code=code_of("indices"),
     output:
         analysis=out("indices", "analysis.parquet"),
@@ -13,20 +13,20 @@ rule indices:
         reliability_md=out("indices", "reliability.md"),
         reliability_html=exhibit(out("indices", "reliability.html"), "reliability", "3. Indices and items"),
         numbers=out("numbers", "indices.json"),
+    log:
+        "logs/indices.log",
+    benchmark:
+        "logs/benchmarks/indices.tsv"
+    priority: 2  # see PRIORITY in common.smk
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(600, 3.0),
+        runtime=runtime_for(10, 10),
     params:
         cfg=cfg("scales", "batteries", "disclosure"),
     message:
         "Indices and reliability"
-    benchmark:
-        "logs/benchmarks/indices.tsv"
-    log:
-        "logs/indices.log",
-    conda:
-        ENV
-    priority: 2  # see PRIORITY in common.smk
-    resources:
-        mem_mb=mem_for(600, 3.0),
-        runtime=runtime_for(10, 10),
     script:
         "../../scripts/indices.py"
 
@@ -35,8 +35,8 @@ rule item_estimates:
     """Weighted means, % support / oppose / don't know of every battery item and index, and every
     paired contrast of two items of a battery (for the orderings the reproduction report tests)."""
     input:
-        analysis=rules.indices.output.analysis,
         **weights_input(),
+        analysis=rules.indices.output.analysis,
         code=code_of("item_estimates"),
     output:
         estimates=out("items", "item_estimates.csv"),
@@ -45,20 +45,20 @@ rule item_estimates:
         distribution=out("items", "item_distribution.csv"),
         contrasts=out("items", "contrasts.csv"),
         numbers=out("numbers", "item_estimates.json"),
+    log:
+        "logs/item_estimates.log",
+    benchmark:
+        "logs/benchmarks/item_estimates.tsv"
+    priority: 2  # see PRIORITY in common.smk
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(800, 8.0),
+        runtime=runtime_for(10, 10),
     params:
         cfg=cfg("scales", "batteries", "response_scale", "estimates", "disclosure"),
     message:
         "Design-based estimates of every item and index"
-    benchmark:
-        "logs/benchmarks/item_estimates.tsv"
-    log:
-        "logs/item_estimates.log",
-    conda:
-        ENV
-    priority: 2  # see PRIORITY in common.smk
-    resources:
-        mem_mb=mem_for(800, 8.0),
-        runtime=runtime_for(10, 10),
     script:
         "../../scripts/item_estimates.py"
 
@@ -76,19 +76,19 @@ rule descriptives:
         tex=out("indices", "descriptives.tex"),
         tex_html=exhibit(out("indices", "descriptives_tex.html"), "descriptives_tex", "3. Indices and items"),
         numbers=out("numbers", "descriptives.json"),
+    log:
+        "logs/descriptives.log",
+    benchmark:
+        "logs/benchmarks/descriptives.tsv"
+    priority: 2  # see PRIORITY in common.smk
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(500, 2.0),
+        runtime=runtime_for(10, 10),
     params:
         cfg=cfg("models", "scales"),
     message:
         "Descriptive statistics of the analysis variables"
-    benchmark:
-        "logs/benchmarks/descriptives.tsv"
-    log:
-        "logs/descriptives.log",
-    conda:
-        ENV
-    priority: 2  # see PRIORITY in common.smk
-    resources:
-        mem_mb=mem_for(500, 2.0),
-        runtime=runtime_for(10, 10),
     script:
         "../../scripts/descriptives.py"

@@ -4,8 +4,8 @@
 rule regressions:
     """Survey-weighted least squares of each outcome index (M1-M3) with design-based SEs; predictive margins."""
     input:
-        analysis=rules.indices.output.analysis,
         **weights_input(),
+        analysis=rules.indices.output.analysis,
         code=code_of("regressions"),
     output:
         coefficients=out("models", "coefficients.csv"),
@@ -18,20 +18,20 @@ rule regressions:
         predicted_md=out("models", "predicted.md"),
         predicted_html=exhibit(out("models", "predicted.html"), "predicted", "4. Models"),
         numbers=out("numbers", "regressions.json"),
+    log:
+        "logs/regressions.log",
+    benchmark:
+        "logs/benchmarks/regressions.tsv"
+    priority: 2  # see PRIORITY in common.smk
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(800, 6.0),
+        runtime=runtime_for(10, 10),
     params:
         cfg=cfg("models", "scales", "estimates"),
     message:
         "Regressions of the indices on political capital and controls"
-    benchmark:
-        "logs/benchmarks/regressions.tsv"
-    log:
-        "logs/regressions.log",
-    conda:
-        ENV
-    priority: 2  # see PRIORITY in common.smk
-    resources:
-        mem_mb=mem_for(800, 6.0),
-        runtime=runtime_for(10, 10),
     script:
         "../../scripts/regressions.py"
 
@@ -39,28 +39,28 @@ rule regressions:
 rule robustness:
     """The full model unweighted, with unbounded raking weights, and with the alternative political-capital coding."""
     input:
-        analysis=rules.indices.output.analysis,
         **weights_input(),
+        analysis=rules.indices.output.analysis,
         code=code_of("robustness"),
     output:
         csv=out("models", "robustness.csv"),
         md=out("models", "robustness.md"),
         html=exhibit(out("models", "robustness.html"), "robustness", "4. Models"),
         numbers=out("numbers", "robustness.json"),
+    log:
+        "logs/robustness.log",
+    benchmark:
+        "logs/benchmarks/robustness.tsv"
+    priority: 2  # see PRIORITY in common.smk
+    conda:
+        ENV
+    resources:
+        mem_mb=mem_for(700, 4.0),
+        runtime=runtime_for(10, 10),
     params:
         cfg=cfg("models", "estimates", "weighting.method", "weighting.bounds"),
     message:
         "Robustness of the political-capital coefficients"
-    benchmark:
-        "logs/benchmarks/robustness.tsv"
-    log:
-        "logs/robustness.log",
-    conda:
-        ENV
-    priority: 2  # see PRIORITY in common.smk
-    resources:
-        mem_mb=mem_for(700, 4.0),
-        runtime=runtime_for(10, 10),
     script:
         "../../scripts/robustness.py"
 
@@ -68,29 +68,29 @@ rule robustness:
 rule ordered_logits:
     """Weighted ordered logit of every battery item on the full model's covariates (design-based SEs)."""
     input:
-        analysis=rules.indices.output.analysis,
         **weights_input(),
+        analysis=rules.indices.output.analysis,
         code=code_of("ordered_logits"),
     output:
         csv=out("models", "ordered_logits.csv"),
         md=out("models", "ordered_logits.md"),
         html=exhibit(out("models", "ordered_logits.html"), "ordered", "4. Models"),
         numbers=out("numbers", "ordered_logits.json"),
-    params:
-        cfg=cfg("models", "scales", "batteries", "estimates"),
+    log:
+        "logs/ordered_logits.log",
+    benchmark:
+        "logs/benchmarks/ordered_logits.tsv"
     # on large exports the longest job of the model stage (benchmarks/bench_scale.py): then started first, so
     # that the other model jobs share the remaining cores with it instead of delaying it
     priority: lambda wildcards, input: 10 if raw_rows() > 100_000 else 2  # (and PRIORITY in common.smk)
-    message:
-        "Weighted ordered logits of every item"
-    benchmark:
-        "logs/benchmarks/ordered_logits.tsv"
-    log:
-        "logs/ordered_logits.log",
     conda:
         ENV
     resources:
         mem_mb=mem_for(800, 6.0),
         runtime=runtime_for(10, 10),
+    params:
+        cfg=cfg("models", "scales", "batteries", "estimates"),
+    message:
+        "Weighted ordered logits of every item"
     script:
         "../../scripts/ordered_logits.py"

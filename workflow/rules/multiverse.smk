@@ -18,22 +18,22 @@ rule multiverse_shard:
     output:
         table=temp(out("multiverse", "shards", "{shard}.parquet")),
         draws=temp(out("multiverse", "shards", "{shard}.npy")),
-    params:
-        cfg=cfg(*MV_CFG),
-    wildcard_constraints:
-        shard=r"\d+",
-    message:
-        "Multiverse shard {wildcards.shard}"
-    benchmark:
-        "logs/benchmarks/multiverse_shard_{shard}.tsv"
     log:
         "logs/multiverse_shard_{shard}.log",
+    benchmark:
+        "logs/benchmarks/multiverse_shard_{shard}.tsv"
+    wildcard_constraints:
+        shard=r"\d+",
+    priority: 1  # see PRIORITY in common.smk
     conda:
         ENV
-    priority: 1  # see PRIORITY in common.smk
     resources:
         mem_mb=mem_for(800, 4.0),
         runtime=runtime_for(10, 60),
+    params:
+        cfg=cfg(*MV_CFG),
+    message:
+        "Multiverse shard {wildcards.shard}"
     script:
         "../../scripts/multiverse_shard.py"
 
@@ -52,19 +52,19 @@ rule multiverse:
         md=out("multiverse", "summary.md"),
         html=exhibit(out("multiverse", "summary.html"), "multiverse", "4. Models"),
         numbers=out("numbers", "multiverse.json"),
-    params:
-        cfg=cfg(*MV_CFG),
-    message:
-        "Multiverse: merging the shards and the joint test"
-    benchmark:
-        "logs/benchmarks/multiverse.tsv"
     log:
         "logs/multiverse.log",
+    benchmark:
+        "logs/benchmarks/multiverse.tsv"
     conda:
         ENV
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        cfg=cfg(*MV_CFG),
+    message:
+        "Multiverse: merging the shards and the joint test"
     script:
         "../../scripts/multiverse.py"
 
@@ -77,18 +77,18 @@ rule multiverse_figure:
         code=code_of("multiverse_figure"),
     output:
         **multiverse_figure_outputs(),
-    params:
-        cfg=cfg(*MV_CFG, "figures"),
-    message:
-        "Specification curves"
-    benchmark:
-        "logs/benchmarks/multiverse_figure.tsv"
     log:
         "logs/multiverse_figure.log",
+    benchmark:
+        "logs/benchmarks/multiverse_figure.tsv"
     conda:
         ENV
     resources:
         mem_mb=600,
         runtime=10,
+    params:
+        cfg=cfg(*MV_CFG, "figures"),
+    message:
+        "Specification curves"
     script:
         "../../scripts/multiverse_figure.py"

@@ -15,8 +15,14 @@ NOTEBOOKS = {
         "cfg": cfg("scales", "batteries", "response_scale", "disclosure"),
     },
     "04_models": {
-        "inputs": [*rules.regressions.output, *rules.robustness.output, rules.indices.output.analysis,
-                   *rules.figures.output, rules.reproduction.output.md, *synthetic_truth()],
+        "inputs": [
+            *rules.regressions.output,
+            *rules.robustness.output,
+            rules.indices.output.analysis,
+            *rules.figures.output,
+            rules.reproduction.output.md,
+            *synthetic_truth(),
+        ],
         "cfg": cfg("models", "scales", "synthetic.truth"),
     },
 }
@@ -31,21 +37,21 @@ rule notebooks:
         code=sorted({f for name in NOTEBOOKS for f in notebook_code(name)}),
     output:
         **notebook_outputs(NOTEBOOKS),
+    log:
+        "logs/notebooks.log",
+    benchmark:
+        "logs/benchmarks/notebooks.tsv"
+    priority: 2  # see PRIORITY in common.smk
+    conda:
+        ENV
+    resources:
+        mem_mb=1200,
+        runtime=20,
     params:
         cfg=cfg(),
         notebooks={name: nb["cfg"] for name, nb in NOTEBOOKS.items()},
         out=lambda wc, output: os.path.dirname(os.path.dirname(output[0])),
     message:
         "Notebooks: " + ", ".join(NOTEBOOKS)
-    benchmark:
-        "logs/benchmarks/notebooks.tsv"
-    log:
-        "logs/notebooks.log",
-    conda:
-        ENV
-    priority: 2  # see PRIORITY in common.smk
-    resources:
-        mem_mb=1200,
-        runtime=20,
     script:
         "../../scripts/notebooks.py"

@@ -3,9 +3,23 @@ import json
 
 PROVENANCE_RULES = [
     describe_rule(r)
-    for r in ("check_data", "clean", "weights", "indices", "item_estimates", "descriptives", "regressions",
-              "robustness", "ordered_logits", "figures", "reproduction",
-              "registry", "checksums", "verify", *(("multiverse", "multiverse_figure") if MULTIVERSE else ()))
+    for r in (
+        "check_data",
+        "clean",
+        "weights",
+        "indices",
+        "item_estimates",
+        "descriptives",
+        "regressions",
+        "robustness",
+        "ordered_logits",
+        "figures",
+        "reproduction",
+        "registry",
+        "checksums",
+        "verify",
+        *(("multiverse", "multiverse_figure") if MULTIVERSE else ()),
+    )
 ] + [describe_notebook(n) for n in NOTEBOOKS]
 
 
@@ -19,6 +33,15 @@ rule provenance:
         json=out("provenance.json"),
         md=out("tables_and_programs.md"),
         html=exhibit(out("tables_and_programs.html"), "tables_and_programs", "7. Provenance"),
+    log:
+        "logs/provenance.log",
+    benchmark:
+        "logs/benchmarks/provenance.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=300,
+        runtime=15,
     params:
         rules=lambda wc: json.dumps(PROVENANCE_RULES, sort_keys=True),
         exhibits=lambda wc: json.dumps(EXHIBITS, sort_keys=True),
@@ -26,14 +49,5 @@ rule provenance:
         config_sha256=config_digest(),
     message:
         "Provenance of every output"
-    benchmark:
-        "logs/benchmarks/provenance.tsv"
-    log:
-        "logs/provenance.log",
-    conda:
-        ENV
-    resources:
-        mem_mb=300,
-        runtime=15,
     script:
         "../../scripts/provenance.py"

@@ -15,8 +15,18 @@ FRAGMENTS = [
 # the text outputs the drift check compares exactly: every Markdown and LaTeX file of the stages
 TEXT_OUTPUTS = [
     str(f)
-    for r in (rules.check_data, rules.clean, rules.weights, rules.indices, rules.item_estimates, rules.regressions,
-              rules.robustness, rules.ordered_logits, rules.descriptives, *([rules.multiverse] if MULTIVERSE else []))
+    for r in (
+        rules.check_data,
+        rules.clean,
+        rules.weights,
+        rules.indices,
+        rules.item_estimates,
+        rules.regressions,
+        rules.robustness,
+        rules.ordered_logits,
+        rules.descriptives,
+        *([rules.multiverse] if MULTIVERSE else []),
+    )
     for f in r.output
     if str(f).endswith((".md", ".tex"))
 ]
@@ -35,21 +45,21 @@ rule reproduction:
         md=out("reproduction.md"),
         html=exhibit(out("reproduction.html"), "reproduction", "5. Reproduction"),
         numbers=out("numbers", "reproduction.json"),
+    log:
+        "logs/reproduction.log",
+    benchmark:
+        "logs/benchmarks/reproduction.tsv"
+    priority: 2  # see PRIORITY in common.smk
+    conda:
+        ENV
+    resources:
+        mem_mb=400,
+        runtime=15,
     params:
         cfg=cfg("reproduction", "scales", "estimates.ci_level"),
         raw_sha256=content_sha256(RAW),
     message:
         "Reproduction report"
-    benchmark:
-        "logs/benchmarks/reproduction.tsv"
-    log:
-        "logs/reproduction.log",
-    conda:
-        ENV
-    priority: 2  # see PRIORITY in common.smk
-    resources:
-        mem_mb=400,
-        runtime=15,
     script:
         "../../scripts/reproduction.py"
 
@@ -66,19 +76,19 @@ rule registry:
         catalogue_html=exhibit(out("numbers_catalogue.html"), "numbers_tex", "5. Reproduction"),
         disclosure=out("disclosure.md"),
         disclosure_html=exhibit(out("disclosure.html"), "disclosure", "5. Reproduction"),
-    params:
-        cfg=cfg("disclosure"),
-    message:
-        "Registry of every number"
-    benchmark:
-        "logs/benchmarks/registry.tsv"
     log:
         "logs/registry.log",
+    benchmark:
+        "logs/benchmarks/registry.tsv"
     conda:
         ENV
     resources:
         mem_mb=400,
         runtime=15,
+    params:
+        cfg=cfg("disclosure"),
+    message:
+        "Registry of every number"
     script:
         "../../scripts/registry.py"
 
@@ -87,19 +97,20 @@ rule checksums:
     """Checksums of every Markdown and LaTeX output (what the drift check and `make repin` compare)."""
     input:
         text=TEXT_OUTPUTS + [rules.reproduction.output.md, rules.registry.output.tex, rules.registry.output.disclosure],
+        code=code_of("checksums"),
     output:
         out("text_sha256.json"),
-    message:
-        "Checksums of the text outputs"
-    benchmark:
-        "logs/benchmarks/checksums.tsv"
     log:
         "logs/checksums.log",
+    benchmark:
+        "logs/benchmarks/checksums.tsv"
     conda:
         ENV
     resources:
         mem_mb=300,
         runtime=15,
+    message:
+        "Checksums of the text outputs"
     script:
         "../../scripts/checksums.py"
 
@@ -114,21 +125,21 @@ rule verify:
     output:
         md=out("verify.md"),
         html=exhibit(out("verify.html"), "verify", "5. Reproduction"),
+    log:
+        "logs/verify.log",
+    benchmark:
+        "logs/benchmarks/verify.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=300,
+        runtime=15,
     params:
         cfg=cfg("verify"),
         pins=PINS,
         raw_sha256=content_sha256(RAW),
     message:
         "Drift check against the pins in {params.pins}"
-    benchmark:
-        "logs/benchmarks/verify.tsv"
-    log:
-        "logs/verify.log",
-    conda:
-        ENV
-    resources:
-        mem_mb=300,
-        runtime=15,
     script:
         "../../scripts/verify.py"
 
@@ -138,20 +149,21 @@ rule repin:
     input:
         registry=rules.registry.output.json,
         text=rules.checksums.output[0],
+        code=code_of("repin"),
+    log:
+        "logs/repin.log",
+    benchmark:
+        "logs/benchmarks/repin.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=300,
+        runtime=15,
     params:
         pins=PINS,
         raw_sha256=content_sha256(RAW),
         config_sha256=config_digest(),
     message:
         "Pinning this build in {params.pins}"
-    benchmark:
-        "logs/benchmarks/repin.tsv"
-    log:
-        "logs/repin.log",
-    conda:
-        ENV
-    resources:
-        mem_mb=300,
-        runtime=15,
     script:
         "../../scripts/repin.py"

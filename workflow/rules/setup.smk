@@ -24,16 +24,17 @@ try:
     _needed = ("codebook", "targets") if "synthetic" in sys.argv[1:] else ("raw", "codebook", "targets")
     for _key in _needed:
         if not os.path.isfile(config["data"][_key]):
-            raise PipelineError(f"the {_key} file named in {os.path.relpath(CONFIG_FILE)} (data.{_key}) does not exist",
-                                file=config["data"][_key],
-                                expected="an existing file (paths are relative to the project folder)")
+            raise PipelineError(
+                f"the {_key} file named in {os.path.relpath(CONFIG_FILE)} (data.{_key}) does not exist",
+                file=config["data"][_key],
+                expected="an existing file (paths are relative to the project folder)",
+            )
     try:
         _cb = load_codebook(config["data"]["codebook"])
     except PipelineError:
         _cb = None  # the check_data rule reports every problem of the codebook
     if _cb is not None:
-        check_formula_names(config, {*_cb.by_var, *_cb.derived, *config["scales"]},
-                            where=os.path.relpath(CONFIG_FILE))
+        check_formula_names(config, {*_cb.by_var, *_cb.derived, *config["scales"]}, where=os.path.relpath(CONFIG_FILE))
     if config.get("multiverse"):
         from scs.stages.multiverse_grid import check  # noqa: E402
 

@@ -15,10 +15,6 @@ rule synthetic:
         sav=f"build/synthetic/{RAW_STEM}.sav",
         truth="build/synthetic/truth.json",
         sums="build/synthetic/SHA256SUMS",
-    params:
-        cfg=cfg("synthetic", "cleaning", "weighting", "scales", "batteries", "models"),
-    message:
-        "Generating the synthetic stand-in"
     log:
         "logs/synthetic.log",
     conda:
@@ -26,5 +22,9 @@ rule synthetic:
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        cfg=cfg("synthetic", "cleaning", "weighting", "scales", "batteries", "models"),
+    message:
+        "Generating the synthetic stand-in"
     script:
         "../../scripts/synthetic.py"

@@ -16,18 +16,18 @@ rule weights:
         html=exhibit(out("weights", "diagnostics.html"), "weights", "2. Weights"),
         summary=out("weights", "summary.json"),
         numbers=out("numbers", "weights.json"),
-    params:
-        cfg=cfg("weighting", "disclosure"),
-    message:
-        "Weighting to the census margins in {input.targets}"
-    benchmark:
-        "logs/benchmarks/weights.tsv"
     log:
         "logs/weights.log",
+    benchmark:
+        "logs/benchmarks/weights.tsv"
     conda:
         ENV
     resources:
         mem_mb=mem_for(700, 6.0),
         runtime=runtime_for(10, 10),
+    params:
+        cfg=cfg("weighting", "disclosure"),
+    message:
+        "Weighting to the census margins in {input.targets}"
     script:
         "../../scripts/weights.py"

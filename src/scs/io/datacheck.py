@@ -8,12 +8,11 @@ and values, what was expected and what to do). The check itself never fails the 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 
-from scs.io.codebook import Codebook
 from scs.errors import PipelineError
+from scs.io.codebook import Codebook
 from scs.io.ingest import Problem, check_cells, derive, read_raw, to_analysis
 
 COLUMNS = ["severity", "kind", "column", "count", "first_rows", "values", "message", "expected", "fix"]
@@ -108,17 +107,10 @@ def stop_on_problems(csv_path: str, report: str, raw_file: str) -> None:
                         + f"{len(errs)} problem(s) in {n_cols} column(s) in all, listed in {report}")
 
 
-def write_report(problems, facts, *, md: str, csv: str, file: str, codebook: Codebook, label: str, source: str,
-                 html: str | None = None) -> str:
+def report(problems, facts, *, md: str, file: str, codebook: Codebook, label: str, source: str):
+    """The data check's report: (the problems table with its data source, the Markdown text, the summary
+    line naming ``md``, where the caller writes the text)."""
     df = problems_frame(problems)
-    Path(csv).parent.mkdir(parents=True, exist_ok=True)
-    out = df.copy()
-    out.insert(0, "data_source", source)
-    out.to_csv(csv, index=False, lineterminator="\n")
-    text = report_markdown(df, facts, file, codebook.path, label)
-    Path(md).write_text(text, encoding="utf-8")
-    if html:
-        from scs.report.htmltable import markdown_page
-
-        Path(html).write_text(markdown_page(text, str(md)), encoding="utf-8")
-    return summary_line(df, md)
+    table = df.copy()
+    table.insert(0, "data_source", source)
+    return table, report_markdown(df, facts, file, codebook.path, label), summary_line(df, md)

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from scs.io.codebook import DK_SUFFIX, Codebook  # noqa: F401 (DK_SUFFIX: part of this module's API too)
 from scs.errors import PipelineError
+from scs.io.codebook import DK_SUFFIX, Codebook
 
 log = logging.getLogger(__name__)
 

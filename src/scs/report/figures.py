@@ -9,11 +9,11 @@ import matplotlib
 import matplotlib.ticker
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from scs.report.tables import ci_label, se_phrase  # noqa: E402
+from scs.report.tables import ci_label, se_phrase
 
 STYLE = {
     "font.family": "DejaVu Sans",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scs.survey.formula import INTERCEPT
 from scs.report.registry import fmt, tex_escape, tex_number
 from scs.report.tables import STARS_NOTE, ci_label, heading, md_header, md_row, se_phrase, stars
+from scs.survey.formula import INTERCEPT
 
 
 def _label(term: str, cfg: dict) -> str:

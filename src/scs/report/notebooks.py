@@ -128,7 +128,8 @@ def show_table(df, *, digits: int = 3, caption: str | None = None):
     from IPython.display import display
 
     num = df.select_dtypes("number").columns
-    styler = df.style.set_uuid(f"t{next(_TABLES)}").hide(axis="index").format({c: "{:,.%df}" % digits for c in num}, na_rep="")
+    fmt = f"{{:,.{digits}f}}"
+    styler = df.style.set_uuid(f"t{next(_TABLES)}").hide(axis="index").format(dict.fromkeys(num, fmt), na_rep="")
     ints = [c for c in num if str(df[c].dtype).startswith(("int", "Int"))]
     styler = styler.format({c: "{:,.0f}" for c in ints}, na_rep="")
     if caption:

@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 
 from scs.errors import PipelineError
-from scs.io.codebook import Codebook
-from scs.io.codebook import DK_SUFFIX
+from scs.io.codebook import DK_SUFFIX, Codebook
 
 
 def _fails_keep_values(frame, rule, cfg):
@@ -84,8 +83,8 @@ def exclusion_steps(frame: pd.DataFrame, cfg: dict) -> tuple[np.ndarray, pd.Data
         need = rule_variables(rule, cfg)
         missing = [v for v in need if v not in frame.columns]
         if missing:
-            raise PipelineError(f"exclusion rule {rule['name']!r} uses variable(s) {missing} that the codebook does not define",
-                                file="config.yaml", expected="analysis variable names from the codebook")
+            raise PipelineError(f"exclusion rule {rule['name']!r} uses variable(s) {missing} that the codebook "
+                                "does not define", file="config.yaml", expected="analysis variable names from the codebook")
         if rule["kind"] == "duplicate":
             pos = np.flatnonzero(alive)
             sub = frame[need].iloc[pos].reset_index(drop=True)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from scs.errors import PipelineError
 
+
 def scale_index(frame: pd.DataFrame, items: list[dict], min_answered: int, scale_max: int = 5,
                 scale_min: int = 1) -> pd.Series:
     """Mean of the answered items; NA when fewer than ``min_answered`` are answered."""

@@ -54,7 +54,7 @@ def item_estimates(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFra
     ci = float(cfg["estimates"]["ci_level"])
     entries = list(_entries(cfg))
     cols, names = [], []
-    for b, var, label, kind in entries:
+    for _battery, var, _label, kind in entries:
         x = _values(frame, var)
         ok = ~np.isnan(x)
         if kind == "index":  # an index: support = mean at or above the lowest support code

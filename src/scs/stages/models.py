@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scs.errors import PipelineError
 from scs.survey import formula as fml
 from scs.survey import ordinal, regression
 from scs.survey.design import Design
-from scs.errors import PipelineError
 
 ALTERNATIVE = "alternative"
 

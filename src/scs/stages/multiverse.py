@@ -41,14 +41,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scs.stages import clean as clean_mod
-from scs.survey import formula as fml
-from scs.stages import models, pipeline, weights
-from scs.survey import regression
-from scs.stages.multiverse_grid import Option, Universe, _mcfg, default_spec, shard_groups, universe  # noqa: F401 (the API)
-from scs.survey.design import interval, p_value, rao_wu_multipliers, t_quantile
 from scs.errors import PipelineError
+from scs.stages import clean as clean_mod
+from scs.stages import models, pipeline, weights
 from scs.stages.indices import add_indices, scale_index
+from scs.stages.multiverse_grid import Option, Universe, _mcfg, default_spec, shard_groups, universe  # noqa: F401 (the API)
+from scs.survey import formula as fml
+from scs.survey import regression
+from scs.survey.design import interval, p_value, rao_wu_multipliers, t_quantile
+
 
 # --------------------------------------------------------------------------- applying the options
 def cleaning_config(cfg: dict, u: Universe, row) -> dict:
@@ -327,13 +328,15 @@ def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: di
     lines += ["", f"Estimates: the first focal political-capital term of each specification; raking-aware "
               f"linearization SEs; significant: two-sided {100 * (1 - ci):g}% test in the claimed direction "
               f"({jt['direction'].iloc[0]}). Joint test (Simonsohn, Simmons and Nelson 2020): "
-              f"{int(jt['null_draws'].iloc[0])} bootstrap draws with the null imposed (the smallest p-value they can give is "
-              f"1/{int(jt['null_draws'].iloc[0]) + 1}).", "",
+              f"{int(jt['null_draws'].iloc[0])} bootstrap draws with the null imposed (the smallest p-value they "
+              f"can give is 1/{int(jt['null_draws'].iloc[0]) + 1}).", "",
               "| Outcome | Specifications | Median | Range | Same sign | Significant | p (median) | p (share) |",
               "|---|---:|---:|---|---:|---:|---:|---:|"]
     for r in jt.itertuples():
         k = f"multiverse.{r.outcome}"
-        add = lambda name, value, kind, **kw: nums.add(f"{k}.{name}", value, kind, file=file, **kw)  # noqa: E731
+        def add(name, value, kind, k=k, **kw):
+            return nums.add(f"{k}.{name}", value, kind, file=file, **kw)
+
         lines.append(f"| {cfg['scales'][r.outcome]['label']} | {add('specifications', r.specifications, 'count')} | "
                      f"{add('median', r.median, 'coef')} | {add('min', r.min, 'coef')} to {add('max', r.max, 'coef')} | "
                      f"{add('share_same_sign', 100 * r.share_same_sign, 'pct', unit='%')}% | "

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scs.survey import formula as fml
 from scs.errors import PipelineError
+from scs.survey import formula as fml
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scs.io.codebook import Codebook
 from scs.stages import clean as clean_mod
 from scs.stages import weights
-from scs.io.codebook import Codebook
-from scs.survey.design import Design
 from scs.stages.indices import add_indices
+from scs.survey.design import Design
 
 
 def clean_export(raw_path, codebook: Codebook, cfg: dict, *, fmt: str | None = None):
@@ -25,13 +25,6 @@ def clean_export(raw_path, codebook: Codebook, cfg: dict, *, fmt: str | None = N
 
     frame, _ = ingest.ingest(raw_path, codebook, fmt or cfg["data"].get("format", "auto"))
     return clean_mod.clean(frame, codebook, cfg)
-
-
-def clean_cells(cells: pd.DataFrame, codebook: Codebook, cfg: dict):
-    """The same from text cells already in memory (the generator's)."""
-    from scs.synth import analysis_frame
-
-    return clean_mod.clean(analysis_frame(cells, codebook), codebook, cfg)
 
 
 @dataclass

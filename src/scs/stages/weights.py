@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from scs.survey import calibration as cal
-from scs.survey.design import Design, bootstrap_scale, rao_wu_multipliers
 from scs.errors import PipelineError
 from scs.precision import noise_bound
+from scs.survey import calibration as cal
+from scs.survey.design import Design, bootstrap_scale, rao_wu_multipliers
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ class Plan:
                 "lower": self.lower, "upper": self.upper, "adjustments": self.adjustments}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Plan":
+    def from_json(cls, d: dict) -> Plan:
         if "margins" not in d:
             raise PipelineError("design.json was written by an older version of the pipeline (no ordered list of "
                                 "margins); rerun the weights rule", file="design.json")

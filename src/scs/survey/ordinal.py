@@ -185,7 +185,8 @@ def _newton(D: _Data, theta, tol, max_iter):
     ll, parts = _state(D, theta)
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):
+    while it < max_iter:
+        it += 1
         g, H = _grad_hess(D, parts)
         step = np.linalg.solve(H, -g)
         t = 1.0

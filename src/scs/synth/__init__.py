@@ -11,6 +11,8 @@
 4. The export in the real export's formats, laid out by the codebook (:mod:`.export`).
 
 Everything comes from one numpy Generator seeded from config: the same seed gives the same bytes.
+May import: the foundation modules, scs.io, scs.survey and scs.stages (it cleans and weights with the
+pipeline's own stages); nothing imports it but the synthetic rule and the benchmarks.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from scs.stages import clean as clean_mod
-from scs.survey import formula
 from scs.io import ingest
-from scs.stages import weights
 from scs.io.codebook import Codebook
+from scs.stages import clean as clean_mod
+from scs.stages import weights
 from scs.stages.indices import add_indices
+from scs.survey import formula
 from scs.synth.export import concept_values, export_cells
 from scs.synth.fieldwork import battery_items, draw_arrivals
 from scs.synth.population import draw_population
@@ -53,6 +55,11 @@ def analysis_frame(cells: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     if err is not None:
         raise RuntimeError(f"the generator wrote a cell the codebook refuses: {err.line('<synthetic>')}")
     return ingest.derive(ingest.to_analysis(typed, codebook), codebook)
+
+
+def clean_cells(cells: pd.DataFrame, codebook: Codebook, cfg: dict):
+    """The cleaning stage on the generator's text cells in memory: (cleaned data, exclusion flow, log)."""
+    return clean_mod.clean(analysis_frame(cells, codebook), codebook, cfg)
 
 
 def survivors(cells, codebook: Codebook, cfg: dict) -> tuple[np.ndarray, pd.DataFrame]:
