@@ -1,5 +1,5 @@
-"""Benchmark of the multiverse (issue: 500 specifications with design SEs and 500 null draws in at most
-60 s on 2 cores) and a check of the joint test under a true null.
+"""Benchmark of the multiverse (500 specifications with design SEs and 500 null draws on 2 cores) and a
+check of the joint test under a true null.
 
     python benchmarks/bench_multiverse.py [--seeds 40] [--config config.yaml] [--smoke]
 

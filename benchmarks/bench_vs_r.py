@@ -44,8 +44,9 @@ def pipeline(results: Path, cfg: dict) -> dict:
     t_cal = time.perf_counter() - t0
     t0 = time.perf_counter()
     res = weights.make_weights(frame, targets, wcfg, jackknife_methods=[wcfg["method"]])
-    record = weights.design_record(res, wcfg)
-    design = weights.load_design(frame, weights.weights_frame(frame["response_id"], res), record,
+    key = json.loads((results / "weights" / "design.json").read_text(encoding="utf-8"))["key"]
+    record = weights.design_record(res, wcfg, key)
+    design = weights.load_design(frame, weights.weights_frame(frame[key], res), record,
                                  jackknife=weights.jackknife_frame(res), variance="jackknife")
     outcomes = list(cfg["models"]["outcomes"])
     est = means(design, frame[outcomes].to_numpy(float), outcomes)

@@ -8,7 +8,7 @@ SE, SD of the standardized errors, and CI coverage with its binomial 95% interva
 
 Scenarios (panel selection):
   main      log-propensity additive in the four weighting margins: raking is consistent
-  strong    the same, stronger (Kish design effect near 2, like the independent check in issue 11)
+  strong    the same, stronger (Kish design effect near 2)
   nonmain   plus an age x education interaction and CCP membership: what raking cannot undo
 
     python benchmarks/simulate_truth_recovery.py [--K 500] [--scenario main] [--jobs 2] [--smoke]
@@ -89,7 +89,7 @@ def one_sample(k: int) -> list[dict]:
     cells = synth.field_sample(arr, s["items"], s["base"], s["shifts"], s["codebook"], cfg, s["spec"])
     cleaned, _, _ = synth.clean_cells(cells, s["codebook"], cfg)
     try:
-        wt = pipeline.weight_and_index(cleaned, s["targets"], cfg, replicates=0,
+        wt = pipeline.weight_and_index(cleaned, s["targets"], cfg, key=s["codebook"].key_var, replicates=0,
                                        jackknife_methods=[cfg["weighting"]["method"]])
     except PipelineError as exc:
         return [{"sample": k, "failed": str(exc)[:200]}]

@@ -66,7 +66,8 @@ show_table(pd.DataFrame({"statistic": [k.replace("_", " ") for k in summary if k
 # ## The distribution of the weights
 
 # %%
-w = pd.read_parquet(f"{OUT}/weights/weights.parquet", columns=["response_id", "weight", "weight_unbounded"])
+KEY = design["key"]
+w = pd.read_parquet(f"{OUT}/weights/weights.parquet", columns=[KEY, "weight", "weight_unbounded"])
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
 sns.histplot(w["weight"], bins=50, ax=axes[0], color="#2166ac")
 for b in (plan["lower"], plan["upper"]):
@@ -84,7 +85,7 @@ show_figure(fig, "Histogram of the final weights with the bounds, and the cumula
 # cell size are left blank), and the composition of the 5% largest weights.
 
 # %%
-a = pd.read_parquet(f"{OUT}/clean/clean.parquet", columns=["response_id", *design["variables"]]).merge(w, on="response_id")
+a = pd.read_parquet(f"{OUT}/clean/clean.parquet", columns=[KEY, *design["variables"]]).merge(w, on=KEY)
 cell = a.groupby(["age_group", "educ4"]).agg(mean_weight=("weight", "mean"), n=("weight", "size")).reset_index()
 heat = cell.pivot(index="age_group", columns="educ4", values="mean_weight")
 mask = cell.pivot(index="age_group", columns="educ4", values="n").fillna(0) < min_cell

@@ -88,9 +88,9 @@ def read_design(smk, frame, *, replicates: bool = True, **kw):
 
     from scs.stages import weights
 
-    columns = None if replicates else ["response_id", weights.WEIGHT, weights.BASE, weights.UNBOUNDED]
-    stored = pd.read_parquet(smk.input.weights, columns=columns)
     record = json.loads(Path(smk.input.design).read_text(encoding="utf-8"))
+    columns = None if replicates else [record["key"], weights.WEIGHT, weights.BASE, weights.UNBOUNDED]
+    stored = pd.read_parquet(smk.input.weights, columns=columns)
     jk = pd.read_parquet(smk.input.jackknife) if replicates else None
     variance = (cfg_of(smk).get("estimates") or {}).get("variance", "auto")
     if variance == "auto":

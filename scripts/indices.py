@@ -1,10 +1,13 @@
 """Snakemake adapter: scale indices and their reliability (rule `indices`)."""
 
+import json
 import logging
+from pathlib import Path
 
 import pandas as pd
 
 from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
+from scs.errors import PipelineError
 from scs.report import item_tables
 from scs.report.registry import Numbers
 from scs.stages import indices, weights
@@ -15,9 +18,11 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 def main():
     cfg = cfg_of(smk)
     frame = indices.add_indices(pd.read_parquet(smk.input.data), cfg)
-    w = pd.read_parquet(smk.input.weights, columns=["response_id", weights.WEIGHT])
-    if not frame["response_id"].astype(str).equals(w["response_id"].astype(str)):
-        raise RuntimeError("weights and cleaned data list different respondents")
+    key = json.loads(Path(smk.input.design).read_text(encoding="utf-8"))["key"]
+    w = pd.read_parquet(smk.input.weights, columns=[key, weights.WEIGHT])
+    if not weights.same_respondents(frame[key], w[key]):
+        raise PipelineError("the stored weights are for other respondents than the cleaned data; rerun the weights "
+                            "rule", file=smk.input.weights)
     for sc, spec in cfg["scales"].items():
         n_missing = int(frame[sc].isna().sum())
         if n_missing:

@@ -5,6 +5,7 @@ import logging
 import pandas as pd
 
 from _common import cfg_of, run_step, write_csv, write_json, write_numbers, write_parquet, write_table
+from scs.io.codebook import load_codebook
 from scs.report import weight_tables
 from scs.report.registry import Numbers, withhold_small_cells
 from scs.stages import weights
@@ -23,14 +24,15 @@ def main():
                                   progress=lambda what, i, n: logging.info("  %s %d of %d", what, i, n))
     for note in result.plan.adjustments:
         logging.warning("WARNING: weighting: %s (see %s)", note, smk.output.md)
-    record = weights.design_record(result, wcfg)
+    key = load_codebook(smk.input.codebook).key_var
+    record = weights.design_record(result, wcfg, key)
     margins = weights.margins_table(frame, result.weight, result.plan, targets)
     reps = (weights.replicate_check(result.replicates, result.base, frame, record)
             if result.replicates is not None else None)
     summary = weights.weight_summary(result.weight, result.base, margins, record, reps)
     logging.info("max margin error %.1e; Kish deff %.3f; effective n %.1f", summary["max_abs_margin_error"],
                  summary["kish_deff"], summary["effective_n"])
-    write_parquet(smk.output.weights, weights.weights_frame(frame["response_id"], result), cfg)
+    write_parquet(smk.output.weights, weights.weights_frame(frame[key], result), cfg)
     write_parquet(smk.output.jackknife, weights.jackknife_frame(result), cfg)
     write_json(smk.output.design, {"data_source": cfg["data"]["source"], **record}, released=False)
     min_cell = cfg["disclosure"]["min_cell"]

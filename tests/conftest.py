@@ -57,7 +57,7 @@ def stand_in(cfg, codebook, targets):
     """The shipped raw export through the pipeline's own functions: cleaned, weighted (with the
     configured replicates), indexed. Computed here, not read from results/."""
     cleaned, _, _ = pipeline.clean_export(RAW_CSV, codebook, cfg)
-    return pipeline.weight_and_index(cleaned, targets, cfg)
+    return pipeline.weight_and_index(cleaned, targets, cfg, key=codebook.key_var)
 
 
 def copy_project(dest: Path) -> Path:

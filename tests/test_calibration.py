@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scs.config import with_defaults
 from scs.errors import PipelineError
 from scs.stages import weights
 from scs.survey import calibration as cal
@@ -24,7 +25,7 @@ def wcfg(**kw):
             "tol": 1e-12, "max_iter": 100, "replicates": {"n": 0, "seed": 1}, "jackknife": {"max_rows": 0},
             "infeasible": {"policy": []}}
     base.update(kw)
-    return base
+    return with_defaults("weighting", base)
 
 
 def test_raking_of_independent_margins_is_the_product_of_the_shares():
@@ -66,7 +67,7 @@ def test_bounds_that_cannot_meet_the_targets_do_not_converge():
 
 
 def under_covered(n_low=40):
-    """An online panel that under-covers the lowest education group (the independent check in issue 11)."""
+    """An online panel that under-covers the lowest education group (as an independent check found)."""
     rng = np.random.default_rng(5)
     n = 1173
     educ = np.array(["primary"] * n_low + list(rng.choice(["junior", "senior", "college"], n - n_low)))
@@ -135,8 +136,9 @@ def test_trim_rake_replicates_are_trimmed_too(stand_in, cfg, targets):
     """The option that svy provides: every replicate is trimmed relative to its own mean, as the main weight."""
     c = copy.deepcopy(cfg["weighting"])
     c.update(method="trim_rake", replicates={"n": 20, "seed": 3}, jackknife={"max_rows": 0})
+    c = with_defaults("weighting", c)
     res = weights.make_weights(stand_in.frame, targets, c)
-    rec = weights.design_record(res, c)
+    rec = weights.design_record(res, c, "response_id")
     check = weights.replicate_check(res.replicates, res.base, stand_in.frame, rec)
     assert check["max_abs_margin_error"] < 1e-8 and check["max_bound_excess"] < 1e-6
     w = res.weight

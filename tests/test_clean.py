@@ -20,7 +20,7 @@ def mini_cfg(rules, cfg):
 def test_keep_values_removes_other_codes_and_missing(cfg):
     f = tiny_frame(status=pd.array([0, 1, 0, None, 8], dtype="Int64"))
     rules = [{"name": "preview", "kind": "keep_values", "var": "status", "values": [0]}]
-    kept, flow, log = clean.apply_exclusions(f, mini_cfg(rules, cfg))
+    kept, flow, log = clean.apply_exclusions(f, mini_cfg(rules, cfg), key="response_id")
     assert list(kept.response_id) == ["R_0", "R_2"]
     assert list(log.response_id) == ["R_1", "R_3", "R_4"]
     assert flow.removed.tolist() == [0, 3] and flow.remaining.tolist() == [5, 2]
@@ -29,7 +29,7 @@ def test_keep_values_removes_other_codes_and_missing(cfg):
 def test_keep_at_least_is_inclusive_and_drops_missing(cfg):
     f = tiny_frame(age_years=pd.array([17, 18, 19, None], dtype="Int64"))
     rules = [{"name": "under_18", "kind": "keep_at_least", "var": "age_years", "min": 18}]
-    kept, _, _ = clean.apply_exclusions(f, mini_cfg(rules, cfg))
+    kept, _, _ = clean.apply_exclusions(f, mini_cfg(rules, cfg), key="response_id")
     assert list(kept.age_years) == [18, 19]
 
 
@@ -62,7 +62,7 @@ def test_duplicate_keeps_earliest_and_ignores_missing_ids(cfg):
                                    "2020-03-01"]),
     )
     rules = [{"name": "dup", "kind": "duplicate", "by": ["panel_id"], "order_by": "start_date"}]
-    kept, _, log = clean.apply_exclusions(f, mini_cfg(rules, cfg))
+    kept, _, log = clean.apply_exclusions(f, mini_cfg(rules, cfg), key="response_id")
     # A: R_2 (Jan 10) is earlier than R_0 (Feb 1), so R_0 goes; B: R_1 kept, R_5 goes
     assert sorted(log.response_id) == ["R_0", "R_5"]
     assert sorted(kept.response_id) == ["R_1", "R_2", "R_3", "R_4"]
@@ -72,7 +72,7 @@ def test_rules_apply_in_order_and_count_only_remaining(cfg):
     f = tiny_frame(status=pd.array([1, 1, 0, 0], dtype="Int64"), consent=pd.array([2, 1, 2, 1], dtype="Int64"))
     rules = [{"name": "preview", "kind": "keep_values", "var": "status", "values": [0]},
              {"name": "consent", "kind": "keep_values", "var": "consent", "values": [1]}]
-    _, flow, log = clean.apply_exclusions(f, mini_cfg(rules, cfg))
+    _, flow, log = clean.apply_exclusions(f, mini_cfg(rules, cfg), key="response_id")
     assert flow.removed.tolist() == [0, 2, 1]
     assert dict(zip(log.response_id, log.rule)) == {"R_0": "preview", "R_1": "preview", "R_2": "consent"}
 
@@ -81,7 +81,7 @@ def test_rule_with_unknown_variable_is_a_clear_error(cfg):
     f = tiny_frame(status=pd.array([0], dtype="Int64"))
     rules = [{"name": "oops", "kind": "keep_values", "var": "no_such_var", "values": [0]}]
     with pytest.raises(PipelineError, match="no_such_var"):
-        clean.apply_exclusions(f, mini_cfg(rules, cfg))
+        clean.apply_exclusions(f, mini_cfg(rules, cfg), key="response_id")
 
 
 def test_no_survivor_is_a_clear_error(cfg, codebook, shipped_frame):

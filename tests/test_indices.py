@@ -12,16 +12,41 @@ ITEMS = [{"var": f"x{i}"} for i in range(4)]
 def test_index_requires_min_answered_and_ignores_dont_know():
     f = pd.DataFrame({"x0": [1, 5, None, None], "x1": [2, 5, None, 4], "x2": [3, None, None, 4],
                       "x3": [4, 5, 1, None]}).astype("Int64")
-    idx = indices.scale_index(f, ITEMS, min_answered=3)
+    idx = indices.scale_index(f, ITEMS, min_answered=3, codes=(1, 5))
     assert idx.iloc[0] == pytest.approx(2.5)
     assert idx.iloc[1] == pytest.approx(5.0)  # 3 answered, mean of those
     assert np.isnan(idx.iloc[2]) and np.isnan(idx.iloc[3])
 
 
-def test_reverse_coded_item():
-    f = pd.DataFrame({"x0": [1], "x1": [5]}).astype("Int64")
-    idx = indices.scale_index(f, [{"var": "x0", "reverse": True}, {"var": "x1"}], min_answered=2)
-    assert idx.iloc[0] == pytest.approx(5.0)
+@pytest.mark.parametrize("labels,answers,reversed_", [
+    ({1: "a", 2: "b", 3: "c", 4: "d", 5: "e"}, [1, 2, 5], [5, 4, 1]),
+    ({1: "a", 2: "b", 3: "c", 4: "d"}, [1, 2, 4], [4, 3, 1]),          # a 4-point scale: 5 - x
+    ({0: "a", 5: "m", 10: "z"}, [0, 3, 10], [10, 7, 0]),             # 0-10: 10 - x
+    ({-1: "disagree", 0: "neither", 1: "agree"}, [-1, 0, 1], [1, 0, -1]),
+])
+def test_reverse_keyed_items_are_reversed_within_the_response_scale(labels, answers, reversed_):
+    cfg = {"response_scale": {"labels": labels}}
+    f = pd.DataFrame({"x0": answers, "x1": answers}).astype("Int64")
+    idx = indices.scale_index(f, [{"var": "x0", "reverse": True}], min_answered=1, codes=indices.code_range(cfg))
+    assert idx.tolist() == reversed_
+    both = indices.scale_index(f, [{"var": "x0", "reverse": True}, {"var": "x1"}], 2, indices.code_range(cfg))
+    assert both.tolist() == [(min(labels) + max(labels)) / 2] * 3
+
+
+def test_reliability_reverses_reverse_keyed_items():
+    """A reverse-keyed item enters alpha reversed: the alpha of a scale equals that of the same answers
+    keyed the other way round."""
+    rng = np.random.default_rng(3)
+    t = rng.normal(size=400)
+    X = np.clip(np.round(3 + t[:, None] + rng.normal(scale=0.8, size=(400, 3))), 1, 5).astype(int)
+    f = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": 6 - X[:, 2]}).astype("Int64")
+    cfg = {"batteries": ["s"], "response_scale": {"labels": {k: str(k) for k in range(1, 6)}},
+           "scales": {"s": {"label": "S", "items": [{"var": "a", "label": "a"}, {"var": "b", "label": "b"},
+                                                    {"var": "c", "label": "c", "reverse": True}]}}}
+    rel = indices.reliability(f, np.ones(400), cfg)
+    alpha = rel[rel.statistic == "cronbach_alpha"].unweighted.iloc[0]
+    assert alpha == pytest.approx(indices.cronbach_alpha(X.astype(float)))
+    assert alpha > 0.6
 
 
 def test_cronbach_alpha_known_values_and_no_answers():

@@ -251,3 +251,14 @@ def test_typed_values_survive_polars_round_trip(codebook):
     assert not [p for p in problems if p.severity == "error"]
     assert typed["Q2"].dtype == pl.Float64 and typed["StartDate"].dtype == pl.Datetime
     assert json.dumps(sorted(typed))  # every column typed
+
+
+def test_blank_cells_of_no_variables_still_have_a_row_per_response():
+    """With no grid to check (no straight-lining rule), the cleaning stage asks for the blanks of no
+    variable: one (empty) row per response, so that it can select the kept ones."""
+    from scs.io import ingest
+
+    frame = pd.DataFrame({"id": [1, 2, 3], "x": [1.0, None, 2.0]})
+    blank = ingest.blank_in_frame(frame, [])
+    assert blank.shape == (3, 0) and len(blank.iloc[[0, 2]]) == 2
+    assert ingest.blank_in_frame(frame, ["x"])["x"].tolist() == [False, True, False]

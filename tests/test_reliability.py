@@ -1,4 +1,4 @@
-"""Bad input through the real entry point, determinism, interruption, privacy, integrity (issue 7)."""
+"""Bad input through the real entry point, determinism, interruption, privacy, integrity."""
 
 import csv
 import filecmp

@@ -120,3 +120,26 @@ def test_a_stage_reading_mismatched_files_stops_with_one_line(estimates_build, t
     errors = [line for line in out.splitlines() if line.startswith("ERROR")]
     assert errors and "does not reproduce its own margins" in errors[0] and "design.json" in errors[0], out[-2000:]
     assert not (work / "results" / "models" / "coefficients.csv").exists()
+
+
+def test_any_key_column_kept_as_it_is(stand_in, tmp_path):
+    """The key is the codebook's (any name); integer ids stay integers in weights.parquet and the design is
+    read back from the files with them; another order of respondents stops with one line."""
+    frame = stand_in.frame.copy()
+    old = stand_in.record["key"]
+    frame.insert(0, "caseid", np.arange(1, len(frame) + 1, dtype=np.int64) * 7)
+    frame = frame.drop(columns=[old])
+    record = {**stand_in.record, "key": "caseid"}
+    stored_w = weights.weights_frame(frame["caseid"], stand_in.result)
+    assert stored_w.columns[0] == "caseid" and stored_w["caseid"].dtype == np.int64
+    stored_w.to_parquet(tmp_path / "w.parquet")
+    back = pd.read_parquet(tmp_path / "w.parquet")
+    assert back["caseid"].tolist() == frame["caseid"].tolist()
+    design = weights.load_design(frame, back, record, replicates=False)
+    ours = weights.load_design(stand_in.frame, weights.weights_frame(stand_in.frame[old], stand_in.result),
+                               stand_in.record, replicates=False)
+    assert np.array_equal(design.weight, ours.weight)
+    with pytest.raises(PipelineError, match="other respondents"):
+        weights.load_design(frame.iloc[::-1].reset_index(drop=True), back, record, replicates=False)
+    with pytest.raises(PipelineError, match="names the key column 'respondent'"):
+        weights.load_design(frame, back, {**record, "key": "respondent"}, replicates=False)

@@ -35,7 +35,8 @@ def test_the_stand_in_has_the_item_nonresponse_of_a_real_export(shipped_frame, c
 
     cleaned, _, _ = clean.clean(shipped_frame, codebook, cfg)
     for b in cfg["batteries"]:
-        idx = indices.scale_index(cleaned, cfg["scales"][b]["items"], cfg["scales"][b]["min_answered"])
+        idx = indices.scale_index(cleaned, cfg["scales"][b]["items"], cfg["scales"][b]["min_answered"],
+                                  indices.code_range(cfg))
         assert 5 <= idx.isna().sum() <= 60, b
         dk = cleaned[[f"{it['var']}__dk" for it in cfg["scales"][b]["items"]]].astype(float)
         assert (dk.sum(axis=1) == dk.shape[1]).sum() >= 1, b  # a whole grid of "don't know"

@@ -166,6 +166,13 @@ def check_consistency(cfg: dict, *, file="config.yaml") -> None:
                                     "scale", file=file, expected=f"one of {sorted(scales)}")
 
 
+def with_defaults(section: str, value: dict) -> dict:
+    """One section of a configuration (``weighting``, ``models``, ...) with the schema's defaults filled in:
+    the defaults live in the schema only, also for code that builds a section by hand."""
+    schema = yaml.load(SCHEMA.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return fill_defaults(copy.deepcopy(value), schema["properties"][section], schema)
+
+
 def load_config(path: str | Path = ROOT / "config.yaml") -> dict:
     return validate_config(load_yaml(path), file=path)
 

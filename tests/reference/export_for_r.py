@@ -33,7 +33,8 @@ def main(out: Path, results: Path, config_file: Path):
     frame = pd.read_parquet(results / "indices" / "analysis.parquet")
     stored = pd.read_parquet(results / "weights" / "weights.parquet")
     record = json.loads((results / "weights" / "design.json").read_text())
-    if not (frame["response_id"].astype(str).to_numpy() == stored["response_id"].astype(str).to_numpy()).all():
+    key = record["key"]
+    if not weights.same_respondents(frame[key], stored[key]):
         sys.exit(f"{results}: the stored weights list other respondents than the analysis data")
     mats = models.matrices(frame, cfg, alternative=True)
     columns = list(dict.fromkeys(c for X in mats.values() for c in X.columns))
@@ -41,7 +42,7 @@ def main(out: Path, results: Path, config_file: Path):
     items = {b: [it["var"] for it in cfg["scales"][b]["items"]] for b in cfg["batteries"]}
     all_items = [v for b in cfg["batteries"] for v in items[b]]
     dks = [dk_column(v) for v in all_items if dk_column(v) in frame.columns]
-    keep = ["response_id", *cfg["weighting"]["variables"], *all_items, *dks, *cfg["batteries"],
+    keep = [key, *cfg["weighting"]["variables"], *all_items, *dks, *cfg["batteries"],
             *[y for y in cfg["models"]["outcomes"] if y not in cfg["batteries"]]]
     data = frame[list(dict.fromkeys(keep))].copy()
     for X in mats.values():

@@ -3,7 +3,9 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.join(workflow.basedir, "src"))  # the scs package of this checkout
+# the scs package of this checkout, also where it is not installed (a conda environment from environment.yml, an
+# unpacked replication package run with another checkout's environment)
+sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 from scs.io.codebook import load_codebook  # noqa: E402
 from scs.config import validate_config  # noqa: E402
 from scs.survey.formula import check_formula_names  # noqa: E402
@@ -21,7 +23,8 @@ CONFIG_FILE = str(workflow.overwrite_configfiles[-1]) if workflow.overwrite_conf
 try:
     validate_config(config, file=os.path.relpath(CONFIG_FILE), cache=os.path.join(".snakemake", "scs-valid-configs"))
     # the raw file may be missing while the stand-in's generator makes it (`snakemake synthetic`)
-    _needed = ("codebook", "targets") if "synthetic" in sys.argv[1:] else ("raw", "codebook", "targets")
+    _targets = set(getattr(workflow.dag_settings, "targets", None) or ())
+    _needed = ("codebook", "targets") if "synthetic" in _targets else ("raw", "codebook", "targets")
     for _key in _needed:
         if not os.path.isfile(config["data"][_key]):
             raise PipelineError(

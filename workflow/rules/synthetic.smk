@@ -23,7 +23,7 @@ rule synthetic:
         mem_mb=2000,
         runtime=30,
     params:
-        cfg=cfg("synthetic", "cleaning", "weighting", "scales", "batteries", "models"),
+        cfg=cfg("synthetic", "cleaning", "weighting", "scales", "batteries", "response_scale.labels", "models"),
     message:
         "Generating the synthetic stand-in"
     script:

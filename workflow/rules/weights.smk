@@ -6,6 +6,7 @@ rule weights:
     input:
         data=rules.clean.output.data,
         targets=TARGETS,
+        codebook=CODEBOOK,
         code=code_of("weights"),
     output:
         weights=out("weights", "weights.parquet"),

@@ -572,7 +572,7 @@ def blank_in_frame(frame: pd.DataFrame, variables) -> pd.DataFrame:
             out[v] = frame[v + DK_SUFFIX].isna().to_numpy()
         elif v in frame.columns:
             out[v] = frame[v].isna().to_numpy()
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))  # one row per response, also with no variables
 
 
 ROW_LINE, ROW_CASE = "_line", "_case"  # the raw row of each response in the checked export

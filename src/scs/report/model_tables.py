@@ -14,7 +14,7 @@ def _label(term: str, cfg: dict) -> str:
 
 
 def _sample_note(cfg: dict) -> str:
-    if cfg["models"].get("common_sample", True):
+    if cfg["models"]["common_sample"]:
         return ("Models of one outcome share one estimation sample: respondents with the outcome and every model's "
                 "covariates (models.common_sample).")
     return "Each model is fitted on its own complete cases (models.common_sample: false)."
@@ -137,7 +137,7 @@ def robustness_markdown(rob: pd.DataFrame, cfg: dict, nums, file: str) -> str:
 
 
 def ordered_markdown(ol: pd.DataFrame, cfg: dict, nums, file: str) -> str:
-    show = [t for t in cfg["models"].get("ordered_terms", []) if t in set(ol.term)]
+    show = [t for t in cfg["models"]["ordered_terms"] if t in set(ol.term)]
     lines = heading("Weighted ordered logits of each item", cfg["data"]["label"]) + [
         "Proportional-odds logit (logit P(Y <= k) = cut_k - x'b) of each item on the full model's covariates, fitted by "
         "weighted pseudo-likelihood; design-based SEs (linearization that accounts for the calibration) in "

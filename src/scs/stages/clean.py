@@ -99,15 +99,15 @@ def exclusion_steps(frame: pd.DataFrame, cfg: dict) -> tuple[np.ndarray, pd.Data
     return removed_by, pd.DataFrame(flow)
 
 
-def exclusion_log(frame: pd.DataFrame, removed_by: np.ndarray, cfg: dict, key: str = "response_id") -> pd.DataFrame:
+def exclusion_log(frame: pd.DataFrame, removed_by: np.ndarray, cfg: dict, key: str) -> pd.DataFrame:
     """One row per removed respondent (key, rule), in the order of the rules."""
     names = np.array([""] + [r["name"] for r in cfg["cleaning"]["rules"]], dtype=object)
     order = np.flatnonzero(removed_by > 0)
     order = order[np.argsort(removed_by[order], kind="stable")]
-    return pd.DataFrame({key: frame[key].iloc[order].astype(str).to_numpy(), "rule": names[removed_by[order]]})
+    return pd.DataFrame({key: frame[key].iloc[order].reset_index(drop=True), "rule": names[removed_by[order]]})
 
 
-def apply_exclusions(frame: pd.DataFrame, cfg: dict, key: str = "response_id"):
+def apply_exclusions(frame: pd.DataFrame, cfg: dict, key: str):
     """Apply ``cfg['cleaning']['rules']`` in order.
 
     Returns ``(kept, flow, exclusion_log)``: the remaining respondents, a table
@@ -117,6 +117,12 @@ def apply_exclusions(frame: pd.DataFrame, cfg: dict, key: str = "response_id"):
     removed_by, flow = exclusion_steps(frame, cfg)
     kept = frame.iloc[np.flatnonzero(removed_by == 0)].reset_index(drop=True)
     return kept, flow, exclusion_log(frame, removed_by, cfg, key)
+
+
+def key_order(key: pd.Series) -> np.ndarray:
+    """The order of the cleaned data: by the key, numerically for a numeric key, else as text."""
+    values = key.to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_numeric_dtype(key) else key.astype(str).to_numpy()
+    return np.argsort(values, kind="stable")
 
 
 def analysis_columns(codebook: Codebook, frame: pd.DataFrame) -> list[str]:
@@ -146,7 +152,7 @@ def clean(frame: pd.DataFrame, codebook: Codebook, cfg: dict, *, positions: bool
                             expected="at least one respondent after cleaning (see the exclusion flow)")
     cols = analysis_columns(codebook, frame)
     cleaned = frame[cols].iloc[kept]
-    order = np.argsort(cleaned[key].astype(str).to_numpy(), kind="stable")
+    order = key_order(cleaned[key])
     cleaned = cleaned.iloc[order].reset_index(drop=True)
     log_df = exclusion_log(frame, removed_by, cfg, key)
     return (cleaned, flow, log_df, removed_by) if positions else (cleaned, flow, log_df)

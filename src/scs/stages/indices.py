@@ -15,17 +15,31 @@ import pandas as pd
 from scs.errors import PipelineError
 
 
-def scale_index(frame: pd.DataFrame, items: list[dict], min_answered: int, scale_max: int = 5,
-                scale_min: int = 1) -> pd.Series:
-    """Mean of the answered items; NA when fewer than ``min_answered`` are answered."""
+def code_range(cfg: dict) -> tuple[float, float]:
+    """The lowest and highest answer code of the response scale (config ``response_scale.labels``): a
+    reverse-keyed item's answer x counts as lowest + highest - x."""
+    codes = [float(k) for k in cfg["response_scale"]["labels"]]
+    return min(codes), max(codes)
+
+
+def item_matrix(frame: pd.DataFrame, items: list[dict], codes: tuple[float, float]) -> np.ndarray:
+    """The items' answers as columns ("don't know" and blank: NaN), reverse-keyed items reversed within
+    ``codes`` (the response scale's lowest and highest code)."""
+    lo, hi = codes
     cols = []
     for it in items:
         if it["var"] not in frame.columns:
             raise PipelineError(f"scale item {it['var']!r} is not in the cleaned data", file="config.yaml",
                                 column=it["var"], expected="an analysis variable from the codebook")
         x = frame[it["var"]].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        cols.append(scale_max + scale_min - x if it.get("reverse") else x)
-    X = np.column_stack(cols)
+        cols.append(lo + hi - x if it.get("reverse") else x)
+    return np.column_stack(cols)
+
+
+def scale_index(frame: pd.DataFrame, items: list[dict], min_answered: int, codes: tuple[float, float]) -> pd.Series:
+    """Mean of the answered items (reverse-keyed ones reversed within ``codes``); NA when fewer than
+    ``min_answered`` are answered."""
+    X = item_matrix(frame, items, codes)
     answered = np.sum(~np.isnan(X), axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -35,8 +49,9 @@ def scale_index(frame: pd.DataFrame, items: list[dict], min_answered: int, scale
 
 def add_indices(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     out = frame.copy()
+    codes = code_range(cfg)
     for name, sc in cfg["scales"].items():
-        out[name] = scale_index(frame, sc["items"], sc["min_answered"])
+        out[name] = scale_index(frame, sc["items"], sc["min_answered"], codes)
     return out
 
 
@@ -79,13 +94,14 @@ def item_rest(X: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
 
 
 def reliability(frame: pd.DataFrame, w: np.ndarray, cfg: dict) -> pd.DataFrame:
-    """Alpha and item-rest correlations of every scale in config (batteries first)."""
+    """Alpha and item-rest correlations of every scale in config (batteries first), reverse-keyed items
+    reversed as in the index."""
     rows = []
+    codes = code_range(cfg)
     scales = list(cfg["batteries"]) + [s for s in cfg["scales"] if s not in cfg["batteries"]]
     for sc in scales:
         spec = cfg["scales"][sc]
-        items = [it["var"] for it in spec["items"]]
-        X = frame[items].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        X = item_matrix(frame, spec["items"], codes)
         n_complete = int((~np.isnan(X).any(axis=1)).sum())
         a_u, a_w = cronbach_alpha(X), cronbach_alpha(X, w)
         ir_u, ir_w = item_rest(X), item_rest(X, w)

@@ -45,7 +45,7 @@ def matrices(frame: pd.DataFrame, cfg: dict, *, alternative: bool = False) -> di
 
 def samples(frame: pd.DataFrame, cfg: dict, mats: dict[str, pd.DataFrame]) -> dict[tuple[str, str], np.ndarray]:
     """Estimation sample of each (outcome, model): complete rows, common to the formulas by default."""
-    common = bool(cfg["models"].get("common_sample", True))
+    common = bool(cfg["models"]["common_sample"])
     out = {}
     main = [m for m in mats if m != ALTERNATIVE]
     for y in cfg["models"]["outcomes"]:

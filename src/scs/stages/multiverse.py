@@ -44,7 +44,7 @@ import pandas as pd
 from scs.errors import PipelineError
 from scs.stages import clean as clean_mod
 from scs.stages import models, pipeline, weights
-from scs.stages.indices import add_indices, scale_index
+from scs.stages.indices import add_indices, code_range, scale_index
 from scs.stages.multiverse_grid import Option, Universe, _mcfg, default_spec, shard_groups, universe  # noqa: F401 (the API)
 from scs.survey import formula as fml
 from scs.survey import regression
@@ -87,7 +87,7 @@ def index_values(frame: pd.DataFrame, cfg: dict, outcome: str, option: Option) -
     drop = set(change.get("drop", []))
     items = [it for it in sc["items"] if it["var"] not in drop]
     k = _min_answered(change.get("min_answered"), len(items), int(sc["min_answered"]))
-    return scale_index(frame, items, k).astype(float).to_numpy()
+    return scale_index(frame, items, k, code_range(cfg)).astype(float).to_numpy()
 
 
 def spec_formulas(cfg: dict, coding: Option) -> dict[str, str]:
@@ -114,7 +114,7 @@ def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: di
     cleaned, _, _, removed_by = clean_mod.clean(export, codebook, ccfg, positions=True)
     key = codebook.key_var
     rows = np.flatnonzero(removed_by == 0)
-    rows = rows[np.argsort(export[key].iloc[rows].astype(str).to_numpy(), kind="stable")]  # clean sorts by key
+    rows = rows[clean_mod.key_order(export[key].iloc[rows])]  # the cleaned data's order
     if not (export[key].to_numpy(dtype=object)[rows] == cleaned[key].to_numpy(dtype=object)).all():
         raise PipelineError("cleaned rows are not the export's kept rows in order", file="multiverse")
     opt = next(o for o in u.options["weights"] if o.name == row["weights"])
@@ -126,8 +126,8 @@ def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: di
         change.pop("method")
         which = "weight_unbounded"
     wcfg = {**cfg["weighting"], **change, "jackknife": {"max_rows": 0},
-            "replicates": {**cfg["weighting"].get("replicates", {}), "n": 0}}
-    wt = pipeline.weight_and_index(cleaned, targets, {**cfg, "weighting": wcfg}, jackknife=False)
+            "replicates": {**cfg["weighting"]["replicates"], "n": 0}}
+    wt = pipeline.weight_and_index(cleaned, targets, {**cfg, "weighting": wcfg}, key=key, jackknife=False)
     return Variant(wt.frame, rows, wt.design(which=which, replicates=False, variance="linearization"),
                    tuple(wt.result.plan.adjustments))
 

@@ -23,7 +23,7 @@ def clean_export(raw_path, codebook: Codebook, cfg: dict, *, fmt: str | None = N
     """Read, check and clean an export: (cleaned data, exclusion flow, exclusion log)."""
     from scs.io import ingest  # (polars and the readers: only where a raw export is read)
 
-    frame, _ = ingest.ingest(raw_path, codebook, fmt or cfg["data"].get("format", "auto"))
+    frame, _ = ingest.ingest(raw_path, codebook, fmt or cfg["data"]["format"])
     return clean_mod.clean(frame, codebook, cfg)
 
 
@@ -34,23 +34,24 @@ class Weighted:
     record: dict                 # design.json
 
     def design(self, *, which: str = weights.WEIGHT, replicates: bool = True, variance: str = "linearization") -> Design:
-        stored = weights.weights_frame(self.frame["response_id"], self.result)
+        stored = weights.weights_frame(self.frame[self.record["key"]], self.result)
         jk = weights.jackknife_frame(self.result) if replicates else None
         return weights.load_design(self.frame, stored, self.record, weight=which, replicates=replicates, jackknife=jk,
                                    variance=variance)
 
 
-def weight_and_index(cleaned: pd.DataFrame, targets: pd.DataFrame, cfg: dict, *, replicates: int | None = None,
-                     jackknife: bool = True, jackknife_methods=None, file: str = "data/targets.csv") -> Weighted:
+def weight_and_index(cleaned: pd.DataFrame, targets: pd.DataFrame, cfg: dict, *, key: str,
+                     replicates: int | None = None, jackknife: bool = True, jackknife_methods=None,
+                     file: str = "data/targets.csv") -> Weighted:
     """Weights (optionally with another number of bootstrap replicates, or without the jackknife) and
-    the indices of a cleaned sample."""
+    the indices of a cleaned sample; ``key``: its key column (the codebook's)."""
     wcfg = dict(cfg["weighting"])
     if replicates is not None:
         wcfg["replicates"] = {**wcfg["replicates"], "n": int(replicates)}
     if not jackknife:
         wcfg["jackknife"] = {"max_rows": 0}
     result = weights.make_weights(cleaned, targets, wcfg, file=file, jackknife_methods=jackknife_methods)
-    return Weighted(frame=add_indices(cleaned, cfg), result=result, record=weights.design_record(result, wcfg))
+    return Weighted(frame=add_indices(cleaned, cfg), result=result, record=weights.design_record(result, wcfg, key))
 
 
 def unweighted(frame: pd.DataFrame) -> Design:

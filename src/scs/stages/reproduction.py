@@ -163,5 +163,5 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: di
 
 
 def should_compare(cfg: dict) -> bool:
-    setting = cfg["reproduction"].get("compare", "auto")
+    setting = cfg["reproduction"]["compare"]
     return cfg["data"]["source"] == "synthetic" if setting == "auto" else bool(setting)

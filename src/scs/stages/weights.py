@@ -102,7 +102,7 @@ def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file=
         col = frame[v]
         if col.isna().any():
             n = int(col.isna().sum())
-            ids = frame.loc[col.isna(), "response_id"].astype(str).head(3).tolist() if "response_id" in frame else []
+            ids = frame.loc[col.isna(), frame.columns[0]].astype(str).head(3).tolist()  # (the key comes first)
             raise PipelineError(f"{n} respondent(s) have no value for weighting variable {v!r} (e.g. {ids})",
                                 column=v, file=data_file,
                                 expected="complete weighting variables (fix the codes or add an exclusion rule)")
@@ -232,7 +232,7 @@ def _run(columns, plan: Plan, d, wcfg):
     if method == "trim_rake":
         try:
             return cal.trim_rake(cols, plan.shares, d, lower=plan.lower, upper=plan.upper, tol=wcfg["tol"],
-                                 max_iter=wcfg["max_iter"], cycles=wcfg.get("trim_cycles", 200))
+                                 max_iter=wcfg["max_iter"], cycles=wcfg["trim_cycles"])
         except RuntimeError as exc:
             return None, {"message": str(exc)}
     M = plan_matrix(columns, plan)
@@ -264,10 +264,10 @@ def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, w
     plan = Plan(levels=copy.deepcopy(levels), shares=copy.deepcopy(shares), lower=float(b["lower"]),
                 upper=float(b["upper"]))
     inf = wcfg.get("infeasible") or {}
-    policy = list(inf.get("policy", []))
-    collapsible = set(inf.get("collapsible", []))
-    headroom = float(inf.get("headroom", 0.9))
-    max_steps = int(inf.get("max_steps", 6))
+    policy = list(inf["policy"])
+    collapsible = set(inf["collapsible"])
+    headroom = float(inf["headroom"])
+    max_steps = int(inf["max_steps"])
     bounded = wcfg["method"] != "raking"
     for step in range(max_steps + 1):
         need = cal.needed_factors(plan_columns(columns, plan), plan.levels, plan.shares, d)
@@ -435,7 +435,7 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file
     reps, plans, index = None, [], []
     if R:
         mult = rao_wu_multipliers(n, R, int(rcfg["seed"]))
-        dtype = np.float32 if rcfg.get("dtype", "float64") == "float32" else np.float64
+        dtype = np.float32 if rcfg["dtype"] == "float32" else np.float64
         reps = np.empty((n, R), dtype=dtype)
         keys = {}
         for r in range(R):
@@ -455,9 +455,12 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file
 
 
 # --------------------------------------------------------------------------- the stored design
-def weights_frame(ids, result: WeightingResult, dtype: str = "float64") -> pd.DataFrame:
-    """What the weights rule stores: final, prior and unbounded weights, then the replicates."""
-    cols = {"response_id": np.asarray(ids).astype(str), WEIGHT: result.weight, BASE: result.base,
+def weights_frame(ids: pd.Series, result: WeightingResult, dtype: str = "float64") -> pd.DataFrame:
+    """What the weights rule stores: the respondents' key (named and typed as in the data: integer or text
+    ids stay as they are), final, prior and unbounded weights, then the replicates."""
+    if not ids.name:
+        raise ValueError("weights_frame needs the key column (a named Series)")
+    cols = {ids.name: ids.reset_index(drop=True), WEIGHT: result.weight, BASE: result.base,
             UNBOUNDED: result.unbounded}
     out = pd.DataFrame(cols)
     if result.replicates is not None:
@@ -466,11 +469,13 @@ def weights_frame(ids, result: WeightingResult, dtype: str = "float64") -> pd.Da
     return out
 
 
-def design_record(result: WeightingResult, wcfg: dict) -> dict:
-    """design.json: everything a later stage needs to rebuild the design from the stored weights."""
+def design_record(result: WeightingResult, wcfg: dict, key: str) -> dict:
+    """design.json: everything a later stage needs to rebuild the design from the stored weights (``key``:
+    the column of the respondents' key in the data and in weights.parquet)."""
     R = 0 if result.replicates is None else result.replicates.shape[1]
     rcfg = wcfg.get("replicates") or {}
     return {
+        "key": key,
         "method": wcfg["method"],
         "variables": list(wcfg["variables"]),
         "base_weight": wcfg.get("base_weight"),
@@ -490,7 +495,7 @@ def design_record(result: WeightingResult, wcfg: dict) -> dict:
             "seed": rcfg.get("seed") if R else None,
             "scale": bootstrap_scale(R) if R > 1 else None,
             "mse": False,
-            "dtype": rcfg.get("dtype", "float64"),
+            "dtype": rcfg["dtype"],
             "plans": result.replicate_plans,
             "plan_index": result.replicate_plan_index,
         },
@@ -585,6 +590,12 @@ def check_stored_design(design: Design, plan: Plan, record: dict, frame: pd.Data
                 f"from one run of the weights rule: rerun it", file="design.json")
 
 
+def same_respondents(a: pd.Series, b: pd.Series) -> bool:
+    """The same respondents in the same order (keys compared as text: a Parquet round trip may change an
+    integer key's dtype, never its values)."""
+    return len(a) == len(b) and bool((a.astype(str).to_numpy() == b.astype(str).to_numpy()).all())
+
+
 def load_design(frame: pd.DataFrame, weights: pd.DataFrame, record: dict, *, weight: str = WEIGHT,
                 replicates: bool = True, label: str = "", jackknife: pd.DataFrame | None = None,
                 variance: str = "linearization", check: bool = True) -> Design:
@@ -596,8 +607,11 @@ def load_design(frame: pd.DataFrame, weights: pd.DataFrame, record: dict, *, wei
     the delete-one replicates; ``variance`` is the method of the reported SEs. Every weight set is
     checked against its margins (:func:`check_stored_design`) unless ``check=False``.
     """
-    ids = frame["response_id"].to_numpy(dtype=object)
-    if len(ids) != len(weights) or not (ids == weights["response_id"].to_numpy(dtype=object)).all():
+    key = record.get("key")
+    if key not in frame.columns or key not in weights.columns:
+        raise PipelineError(f"the stored design names the key column {key!r}, which the data or the stored weights "
+                            "lack; rerun the weights rule", file="design.json")
+    if not same_respondents(frame[key], weights[key]):
         raise PipelineError("the stored weights are for other respondents than the analysis data; rerun the weights rule",
                             file="weights.parquet")
     plan = Plan.from_json(record["plan"])

@@ -222,7 +222,6 @@ def rao_wu_multipliers(n: int, n_reps: int, seed: int) -> np.ndarray:
     return counts * (n / (n - 1))
 
 
-BOOTSTRAP_SCALE = "1/(R-1)"
 
 
 def bootstrap_scale(n_reps: int) -> float:

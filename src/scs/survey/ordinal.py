@@ -91,15 +91,6 @@ def _parts(X, yk, beta, zeta):
     return P, Fa, Fb, fa, fb
 
 
-def loglik(X, yk, w, beta, zeta) -> float:
-    if np.any(np.diff(zeta) <= 0):
-        return -np.inf
-    P = _parts(X, yk, beta, zeta)[0]
-    if np.any(P <= 0):
-        return -np.inf
-    return float(w @ np.log(P))
-
-
 def scores(X, yk, beta, zeta) -> np.ndarray:
     """Per-observation gradient of log P(Y = y_i) with respect to (beta, zeta)."""
     P, _, _, fa, fb = _parts(X, yk, beta, zeta)
