@@ -40,6 +40,7 @@ rule clean:
         raw=RAW,  # read through the checked export; its checksum stays in this rule's provenance
         codebook=CODEBOOK,
         problems=rules.check_data.output.csv,
+        problems_md=rules.check_data.output.md,
         code=code_of("clean"),
     output:
         data=out("clean", "clean.parquet"),

@@ -602,10 +602,13 @@ def checked_export(frame: pd.DataFrame, raw: RawTable, codebook: Codebook) -> pd
 
 
 def row_labels(frame: pd.DataFrame) -> list:
-    """The raw row of each response of a checked export, as messages name it (file line, or "case N")."""
+    """The raw row of each response of a checked export, as messages name it (file line, or "case N"); for
+    data without them (generated in memory), the position in the data ("case N")."""
     if ROW_LINE in frame.columns:
         return frame[ROW_LINE].tolist()
-    return [f"case {i}" for i in frame[ROW_CASE].tolist()]
+    if ROW_CASE in frame.columns:
+        return [f"case {i}" for i in frame[ROW_CASE].tolist()]
+    return [f"case {i + 1}" for i in range(len(frame))]
 
 
 def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, file: str, rows, grids: dict, key: str) -> None:

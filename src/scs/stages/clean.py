@@ -7,10 +7,13 @@ from those still remaining; the log names each removed respondent's rule.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from scs.errors import PipelineError
+from scs.io import ingest
 from scs.io.codebook import DK_SUFFIX, Codebook
 
 
@@ -201,3 +204,30 @@ def exclusion_profile(frame: pd.DataFrame, removed_by: np.ndarray, cfg: dict, ch
             for j in np.argsort(np.asarray(cats, dtype=str), kind="stable"):
                 rows.append({"rule": names[i], "variable": var, "category": str(cats[j]), "n": int(counts[i, j])})
     return pd.DataFrame(rows, columns=["rule", "variable", "category", "n"])
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """What the cleaning stage gives: the analytic sample and how it was reached."""
+
+    data: pd.DataFrame        # analysis columns of the kept respondents, sorted by the key
+    flow: pd.DataFrame        # step, rule, description, removed, remaining
+    excluded: pd.DataFrame    # one row per removed respondent: key, rule
+    profile: pd.DataFrame     # who each rule removed, by the weighting variables (counts)
+    removed_by: np.ndarray    # the exclusion step of every row of the export (0 = kept)
+
+
+def run(frame: pd.DataFrame, codebook: Codebook, cfg: dict, *, file: str) -> Cleaned:
+    """The cleaning stage on a checked export (:func:`scs.io.ingest.checked_export`, or the frame that
+    :func:`scs.io.ingest.ingest` returns): the exclusion rules in order, then the check that every kept
+    respondent answered each grid of a straight-lining rule (``file``: the raw export, named in errors)."""
+    cleaned, flow, excluded, removed_by = clean(frame, codebook, cfg, positions=True)
+    kept = np.flatnonzero(removed_by == 0)
+    grids = {g: cfg["scales"][g] for rule in cfg["cleaning"]["rules"] for g in rule.get("grids", [])}
+    items = [it["var"] for g in grids.values() for it in g["items"]]
+    blank = ingest.blank_in_frame(frame, items).iloc[kept].reset_index(drop=True)
+    rows = ingest.row_labels(frame.iloc[kept])
+    ingest.check_answered(frame.iloc[kept][[codebook.key_var]].reset_index(drop=True), blank, file, rows, grids,
+                          codebook.key_var)
+    profile = exclusion_profile(frame, removed_by, cfg, cfg["weighting"]["variables"])
+    return Cleaned(cleaned, flow, excluded, profile, removed_by)

@@ -20,11 +20,13 @@ from scs.survey.design import Design
 
 
 def clean_export(raw_path, codebook: Codebook, cfg: dict, *, fmt: str | None = None):
-    """Read, check and clean an export: (cleaned data, exclusion flow, exclusion log)."""
+    """Read, check and clean an export as the check_data and clean rules do (the checked export, then the
+    cleaning stage): (cleaned data, exclusion flow, exclusion log)."""
     from scs.io import ingest  # (polars and the readers: only where a raw export is read)
 
-    frame, _ = ingest.ingest(raw_path, codebook, fmt or cfg["data"]["format"])
-    return clean_mod.clean(frame, codebook, cfg)
+    frame, raw = ingest.ingest(raw_path, codebook, fmt or cfg["data"]["format"])
+    result = clean_mod.run(ingest.checked_export(frame, raw, codebook), codebook, cfg, file=str(raw_path))
+    return result.data, result.flow, result.excluded
 
 
 @dataclass

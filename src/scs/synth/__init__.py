@@ -59,7 +59,8 @@ def analysis_frame(cells: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 
 def clean_cells(cells: pd.DataFrame, codebook: Codebook, cfg: dict):
     """The cleaning stage on the generator's text cells in memory: (cleaned data, exclusion flow, log)."""
-    return clean_mod.clean(analysis_frame(cells, codebook), codebook, cfg)
+    result = clean_mod.run(analysis_frame(cells, codebook), codebook, cfg, file="(generated sample)")
+    return result.data, result.flow, result.excluded
 
 
 def survivors(cells, codebook: Codebook, cfg: dict) -> tuple[np.ndarray, pd.DataFrame]:
