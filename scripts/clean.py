@@ -7,7 +7,8 @@ import pandas as pd
 from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 from scs.io import datacheck
 from scs.io.codebook import load_codebook
-from scs.report.registry import Numbers, withhold_small_cells
+from scs.report import clean_tables
+from scs.report.registry import Numbers, Printed, withhold_small_cells
 from scs.stages import clean
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -25,12 +26,11 @@ def main():
         logging.info("  %-24s removed %5d  remaining %5d", r.rule, r.removed, r.remaining)
     write_parquet(smk.output.data, result.data, cfg)
     write_csv(smk.output.flow_csv, result.flow, cfg)
-    nums = Numbers("clean")
     write_table(smk.output.flow_md, smk.output.flow_html,
-                clean.flow_markdown(result.flow, cfg["data"]["label"], nums, smk.output.flow_md))
+                clean_tables.flow_markdown(result.flow, cfg["data"]["label"], Printed(result.numbers)))
     write_csv(smk.output.excluded, result.excluded, cfg)
     write_csv(smk.output.profile, withhold_small_cells(result.profile, "n", ["n"], cfg["disclosure"]["min_cell"]), cfg)
-    write_numbers(smk, nums, cfg)
+    write_numbers(smk, Numbers("clean").take(result.numbers, file=smk.output.flow_md), cfg)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -5,7 +5,7 @@ import pandas as pd
 from _common import cfg_of, run_step, write_csv, write_numbers, write_table, write_text
 from scs.report import descriptive_tables
 from scs.report.htmltable import source_page
-from scs.report.registry import Numbers
+from scs.report.registry import Numbers, Printed
 from scs.stages import descriptives, weights
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -16,13 +16,13 @@ def main():
     frame = pd.read_parquet(smk.input.analysis)
     w = pd.read_parquet(smk.input.weights, columns=[weights.WEIGHT])[weights.WEIGHT].to_numpy()
     d = descriptives.descriptives(frame, w, cfg)
-    nums = Numbers("descriptives")
+    stated = descriptives.descriptive_numbers(d)
     write_csv(smk.output.csv, d, cfg)
-    write_table(smk.output.md, smk.output.html, descriptive_tables.descriptives_markdown(d, cfg, nums, smk.output.md))
-    tex = descriptive_tables.descriptives_latex(d, cfg)
+    write_table(smk.output.md, smk.output.html, descriptive_tables.descriptives_markdown(d, cfg, Printed(stated)))
+    tex = descriptive_tables.descriptives_latex(d, cfg, Printed(stated))
     write_text(smk.output.tex, tex)
     write_text(smk.output.tex_html, source_page(tex, smk.output.tex, "Descriptive statistics in LaTeX (booktabs)"))
-    write_numbers(smk, nums, cfg)
+    write_numbers(smk, Numbers("descriptives").take(stated, file=smk.output.md), cfg)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -9,7 +9,7 @@ import pandas as pd
 from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
 from scs.errors import PipelineError
 from scs.report import item_tables
-from scs.report.registry import Numbers
+from scs.report.registry import Numbers, Printed
 from scs.stages import indices, weights
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -31,10 +31,10 @@ def main():
     rel = indices.reliability(frame, w[weights.WEIGHT].to_numpy(), cfg)
     write_parquet(smk.output.analysis, frame, cfg)
     write_csv(smk.output.reliability, rel, cfg)
-    nums = Numbers("indices")
+    stated = indices.reliability_numbers(rel)
     write_table(smk.output.reliability_md, smk.output.reliability_html,
-                item_tables.reliability_markdown(rel, cfg, nums, smk.output.reliability_md))
-    write_numbers(smk, nums, cfg)
+                item_tables.reliability_markdown(rel, cfg, Printed(stated)))
+    write_numbers(smk, Numbers("indices").take(stated, file=smk.output.reliability_md), cfg)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

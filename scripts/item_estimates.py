@@ -6,7 +6,7 @@ import pandas as pd
 
 from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table
 from scs.report import item_tables
-from scs.report.registry import Numbers, withhold_small_cells
+from scs.report.registry import Numbers, Printed, withhold_small_cells
 from scs.stages import items
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -26,9 +26,10 @@ def main():
     write_csv(smk.output.estimates, withhold_small_cells(est, "n", stats, min_cell), cfg)
     write_csv(smk.output.distribution, withhold_small_cells(dist, "n", ["n"], min_cell), cfg)
     write_csv(smk.output.contrasts, con, cfg)
-    nums = Numbers("item_estimates")
-    write_table(smk.output.md, smk.output.html, item_tables.estimates_markdown(est, cfg, nums, smk.output.md))
-    write_numbers(smk, nums, cfg)
+    stated = items.estimate_numbers(est, min_cell)
+    write_table(smk.output.md, smk.output.html,
+                item_tables.estimates_markdown(est, cfg, Printed(stated, min_cell=min_cell)))
+    write_numbers(smk, Numbers("item_estimates").take(stated, file=smk.output.md, min_cell=min_cell), cfg)
     for r in est[est.kind == "index"].itertuples():
         logging.info("%s: weighted mean %.3f (SE %.3f), n = %d", r.label, r.mean, r.se, r.n)
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
-from scs.report.registry import Numbers
+from scs.report import multiverse_tables
+from scs.report.registry import Numbers, Printed
 from scs.stages import multiverse
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -27,10 +28,10 @@ def main():
     write_parquet(smk.output.parquet, table.assign(data_source=cfg["data"]["source"]), cfg)
     write_csv(smk.output.joint, jt, cfg)
     write_csv(smk.output.by_option, multiverse.by_option(table, u, cfg), cfg)
-    nums = Numbers("multiverse")
+    stated = multiverse.multiverse_numbers(jt, table, u)
     write_table(smk.output.md, smk.output.html,
-                multiverse.summary_markdown(jt, table, u, cfg, nums, file=smk.output.md))
-    write_numbers(smk, nums, cfg)
+                multiverse_tables.summary_markdown(jt, table, u, cfg, Printed(stated)))
+    write_numbers(smk, Numbers("multiverse").take(stated, file=smk.output.md), cfg)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

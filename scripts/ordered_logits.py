@@ -6,7 +6,7 @@ import pandas as pd
 
 from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table
 from scs.report import model_tables
-from scs.report.registry import Numbers
+from scs.report.registry import Numbers, Printed
 from scs.stages import models
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -19,10 +19,10 @@ def main():
     logging.info("fitting weighted ordered logits of %d items",
                  sum(len(cfg["scales"][b]["items"]) for b in cfg["batteries"]))
     ol = models.ordered_logits(design, frame, cfg)
-    nums = Numbers("ordered_logits")
+    stated = models.ordered_numbers(ol, cfg)
     write_csv(smk.output.csv, ol, cfg)
-    write_table(smk.output.md, smk.output.html, model_tables.ordered_markdown(ol, cfg, nums, smk.output.md))
-    write_numbers(smk, nums, cfg)
+    write_table(smk.output.md, smk.output.html, model_tables.ordered_markdown(ol, cfg, Printed(stated)))
+    write_numbers(smk, Numbers("ordered_logits").take(stated, file=smk.output.md), cfg)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -7,7 +7,7 @@ import pandas as pd
 from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table, write_text
 from scs.report import model_tables
 from scs.report.htmltable import source_page
-from scs.report.registry import Numbers
+from scs.report.registry import Numbers, Printed
 from scs.stages import models
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -28,17 +28,19 @@ def main():
     logging.info("fitting %s for %s", list(cfg["models"]["formulas"]), cfg["models"]["outcomes"])
     coefs, fits = models.fit(design, frame, cfg, mats, masks)
     pred = models.predicted(design, frame, cfg, mats, fits)
-    nums = Numbers("regressions")
+    stated = models.regression_numbers(coefs, samples, cfg)
+    margins = models.predicted_numbers(pred)
     write_csv(smk.output.coefficients, coefs, cfg)
     write_csv(smk.output.samples, samples, cfg)
     write_table(smk.output.table_md, smk.output.table_html,
-                model_tables.regression_markdown(coefs, samples, cfg, nums, smk.output.table_md))
-    tex = model_tables.regression_latex(coefs, cfg)
+                model_tables.regression_markdown(coefs, samples, cfg, Printed(stated)))
+    tex = model_tables.regression_latex(coefs, cfg, Printed(stated))
     write_text(smk.output.table_tex, tex)
     write_text(smk.output.table_tex_html, source_page(tex, smk.output.table_tex, "Table 1 in LaTeX (booktabs)"))
     write_csv(smk.output.predicted, pred, cfg)
     write_table(smk.output.predicted_md, smk.output.predicted_html,
-                model_tables.predicted_markdown(pred, cfg, nums, smk.output.predicted_md))
+                model_tables.predicted_markdown(pred, cfg, Printed(margins)))
+    nums = Numbers("regressions").take(stated, file=smk.output.table_md).take(margins, file=smk.output.predicted_md)
     write_numbers(smk, nums, cfg)
     full = coefs[coefs.model == cfg["models"]["full"]]
     for r in full[full.term.isin(cfg["models"]["political_capital"])].itertuples():

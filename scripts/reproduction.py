@@ -5,7 +5,7 @@ import pandas as pd
 from _common import cfg_of, run_step, write_numbers, write_table
 from scs.config import load_yaml
 from scs.report import reproduction_tables
-from scs.report.registry import Numbers, load_json
+from scs.report.registry import Numbers, Printed, load_json
 from scs.stages import reproduction
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -17,15 +17,15 @@ def main():
     for frag in smk.input.fragments:
         numbers.update(load_json(frag)["numbers"])
     n = numbers.get("clean.analytic_n", {}).get("value")
-    nums = Numbers("reproduction")
     published = load_yaml(smk.input.published)
     rows = None
     if reproduction.should_compare(cfg):
         rows = reproduction.evaluate(published["checks"], numbers, pd.read_csv(smk.input.contrasts), cfg)
-    text = reproduction_tables.report_markdown(rows, cfg, published["sources"], nums, smk.output.md,
+    stated = reproduction.reproduction_numbers(rows)
+    text = reproduction_tables.report_markdown(rows, cfg, published["sources"], Printed(stated),
                                         n=None if n is None else int(n), raw_sha256=smk.params.raw_sha256)
     write_table(smk.output.md, smk.output.html, text)
-    write_numbers(smk, nums, cfg)
+    write_numbers(smk, Numbers("reproduction").take(stated, file=smk.output.md), cfg)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -4,7 +4,7 @@ import pandas as pd
 
 from _common import cfg_of, read_design, run_step, write_csv, write_numbers, write_table
 from scs.report import model_tables
-from scs.report.registry import Numbers
+from scs.report.registry import Numbers, Printed
 from scs.stages import models, weights
 from scs.survey.design import unweighted
 
@@ -26,10 +26,10 @@ def main():
         tab, _ = models.fit(des, frame, cfg, mats, masks, models=[which], variant=variant)
         parts.append(tab)
     rob = pd.concat(parts, ignore_index=True)
-    nums = Numbers("robustness")
+    stated = models.robustness_numbers(rob, cfg)
     write_csv(smk.output.csv, rob, cfg)
-    write_table(smk.output.md, smk.output.html, model_tables.robustness_markdown(rob, cfg, nums, smk.output.md))
-    write_numbers(smk, nums, cfg)
+    write_table(smk.output.md, smk.output.html, model_tables.robustness_markdown(rob, cfg, Printed(stated)))
+    write_numbers(smk, Numbers("robustness").take(stated, file=smk.output.md), cfg)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -7,7 +7,7 @@ import pandas as pd
 from _common import cfg_of, run_step, write_csv, write_json, write_numbers, write_parquet, write_table
 from scs.io.codebook import load_codebook
 from scs.report import weight_tables
-from scs.report.registry import Numbers, withhold_small_cells
+from scs.report.registry import Numbers, Printed, withhold_small_cells
 from scs.stages import weights
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -38,10 +38,10 @@ def main():
     min_cell = cfg["disclosure"]["min_cell"]
     write_csv(smk.output.margins, withhold_small_cells(margins, "n", ["n", "unweighted"], min_cell), cfg)
     write_json(smk.output.summary, {"data_source": cfg["data"]["source"], **summary})
-    nums = Numbers("weights")
+    stated = weights.weight_numbers(margins, summary, min_cell)
     write_table(smk.output.md, smk.output.html,
-                weight_tables.diagnostics_markdown(margins, summary, record, cfg, nums, smk.output.md))
-    write_numbers(smk, nums, cfg)
+                weight_tables.diagnostics_markdown(margins, summary, record, cfg, Printed(stated, min_cell=min_cell)))
+    write_numbers(smk, Numbers("weights").take(stated, file=smk.output.md, min_cell=min_cell), cfg)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

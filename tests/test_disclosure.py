@@ -3,7 +3,8 @@
 import pandas as pd
 
 from scs.report import item_tables, registry, weight_tables
-from scs.report.registry import Numbers
+from scs.report.registry import Numbers, Printed
+from scs.stages import items, weights
 
 CFG = {"data": {"label": "label", "source": "synthetic"}, "disclosure": {"min_cell": 10},
        "estimates": {"ci_level": 0.95}, "response_scale": {"support": [4, 5], "oppose": [1, 2]},
@@ -16,8 +17,9 @@ def test_small_margin_cells_are_suppressed_and_reported():
     margins = pd.DataFrame({"variable": ["region", "region"], "category": ["East", "Northeast"],
                             "target": [0.9, 0.1], "unweighted": [0.995, 0.005], "weighted": [0.9, 0.1],
                             "n": [995, 5], "status": ["U", "U"], "error": [0.0, 0.0]})
-    nums = Numbers("weights")
-    md = weight_tables.diagnostics_markdown(margins, {"n": 1000}, RECORD, CFG, nums, "results/weights/diagnostics.md")
+    stated = weights.weight_numbers(margins, {"n": 1000}, min_cell=10)
+    md = weight_tables.diagnostics_markdown(margins, {"n": 1000}, RECORD, CFG, Printed(stated, min_cell=10))
+    nums = Numbers("weights").take(stated, file="results/weights/diagnostics.md", min_cell=10)
     row = next(l for l in md.splitlines() if "| Northeast |" in l)
     assert row == "| region | Northeast | 0.100 | <10 | 0.100 | <10 | U |"
     assert "0.005" not in md and "| 5 |" not in md
@@ -35,8 +37,9 @@ def test_item_rows_below_the_minimum_are_withheld():
                          "n_dk": 1, "mean_unweighted": 4.1, "mean": 4.2, "se": 0.3, "ci_low": 3.6,
                          "ci_high": 4.8, "df": 6, "se_boot": 0.31, "pct_support": 71.4, "pct_support_se": 9.0,
                          "pct_oppose": 0.0, "pct_oppose_se": 0.0, "pct_dk": 12.5, "pct_dk_se": 3.0}])
-    nums = Numbers("item_estimates")
-    md = item_tables.estimates_markdown(est, CFG, nums, "f.md")
+    stated = items.estimate_numbers(est, min_cell=10)
+    md = item_tables.estimates_markdown(est, CFG, Printed(stated, min_cell=10))
+    assert all(stated[k].value is None for k in stated.entries)
     row = next(l for l in md.splitlines() if "Rare item" in l)
     assert row.count("<10") == 9 and "4.20" not in md and "71.4" not in md and "12.5" not in md
 

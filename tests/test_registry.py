@@ -122,3 +122,31 @@ def test_a_build_on_other_data_has_no_pins_and_passes(tmp_path):
     run_snakemake(work, "results/verify.md", extra=FAST)
     text = (work / "results" / "verify.md").read_text()
     assert "No pins exist for this data" in text and "make repin" in text
+
+
+def test_renderers_print_only_what_a_stage_stated():
+    """No renderer registers a number: the report modules print through Printed (a lookup by key), and a
+    key no stage stated cannot be printed."""
+    import re
+    from pathlib import Path
+
+    from scs.numbers import StatedNumbers
+    from scs.report.registry import Printed
+
+    report = Path(registry.__file__).parent
+    for path in report.glob("*.py"):
+        if path.name != "registry.py":
+            text = path.read_text()
+            assert not re.search(r"\.(add|suppress|take)\(|Numbers\(", text), path.name
+    stated = StatedNumbers()
+    stated.add("x.mean", 3.14159, "mean")
+    stated.suppress("x.n")
+    printed = Printed(stated, min_cell=10)
+    assert printed("x.mean") == "3.14" and printed("x.n") == "<10" and printed.withheld("x.n")
+    with pytest.raises(KeyError):
+        printed("x.other")
+    with pytest.raises(ValueError, match="stated twice"):
+        stated.add("x.mean", 1.0, "mean")
+    nums = registry.Numbers("r").take(stated, file="f.md", min_cell=10)
+    assert nums.entries["x.mean"]["formatted"] == "3.14" and nums.entries["x.n"]["suppressed"]
+    assert list(stated.frame()["key"]) == ["x.mean", "x.n"]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scs.report.registry import fmt, tex_escape, tex_number
+from scs.report.registry import Printed, tex_escape, tex_number
 from scs.report.tables import STARS_NOTE, ci_label, heading, md_header, md_row, se_phrase, stars
-from scs.survey.formula import INTERCEPT
-
-
-def _label(term: str, cfg: dict) -> str:
-    return "Intercept" if term == INTERCEPT else cfg["models"]["term_labels"].get(term, term)
+from scs.stages.models import (
+    coef_key,
+    fit_key,
+    ordered_key,
+    ordered_terms,
+    predicted_key,
+    robustness_key,
+)
+from scs.stages.models import table_label as _label
 
 
 def _sample_note(cfg: dict) -> str:
@@ -20,7 +24,7 @@ def _sample_note(cfg: dict) -> str:
     return "Each model is fitted on its own complete cases (models.common_sample: false)."
 
 
-def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, nums, file: str) -> str:
+def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, printed: Printed) -> str:
     models = list(cfg["models"]["formulas"])
     ci = float(cfg["estimates"]["ci_level"])
     method = coefs["variance"].iloc[0]
@@ -44,18 +48,11 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, n
                     cells.append("")
                     continue
                 r = r.iloc[0]
-                k = f"models.{y}.{m}.{t}"
-                c = nums.add(f"{k}.coef", r.coef, "coef", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n,
-                             label=f"{r.label} ({m}, {y})")
-                nums.add(f"{k}.ci_low", r.ci_low, "coef", file=file)
-                nums.add(f"{k}.ci_high", r.ci_high, "coef", file=file)
-                s = nums.add(f"{k}.se", r.se, "se", file=file)
-                p = nums.add(f"{k}.p", r.p, "p", file=file)
+                c, s, p = (printed(coef_key(y, m, t, stat)) for stat in ("coef", "se", "p"))
                 cells.append(f"{c}{stars(r.p)} ({s}; p {p})")
             lines.append(md_row([_label(t, cfg), *cells]))
-        for stat, kind, name in (("n", "count", "n"), ("r2", "r2", "R-squared (weighted)")):
-            cells = [nums.add(f"models.{y}.{m}.{stat}", sub[sub.model == m][stat].iloc[0], kind, file=file) for m in models]
-            lines.append(md_row([name, *cells]))
+        for stat, name in (("n", "n"), ("r2", "R-squared (weighted)")):
+            lines.append(md_row([name, *[printed(fit_key(y, m, stat)) for m in models]]))
         lines.append("")
     miss = samples.loc[:, [c for c in samples.columns if c.startswith("missing_")]]
     lines += ["## Estimation samples", "",
@@ -64,15 +61,17 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, n
     lines += md_header(cols, "ll" + "r" * (len(cols) - 2))
     for r in samples.itertuples(index=False):
         d = r._asdict()
-        k = f"models.{d['outcome']}.{d['model']}.sample"
-        cells = [d["outcome"], d["model"], nums.add(f"{k}.n_analytic", d["n_analytic"], "count", file=file),
-                 nums.add(f"{k}.n", d["n"], "count", file=file)]
-        cells += ["" if pd.isna(d[c]) else nums.add(f"{k}.{c}", d[c], "count", file=file) for c in miss.columns]
+
+        def p(stat, d=d):
+            return printed(fit_key(d["outcome"], d["model"], f"sample.{stat}"))
+
+        cells = [d["outcome"], d["model"], p("n_analytic"), p("n")]
+        cells += ["" if pd.isna(d[c]) else p(c) for c in miss.columns]
         lines.append(md_row(cells))
     return "\n".join(lines) + "\n"
 
 
-def regression_latex(coefs: pd.DataFrame, cfg: dict) -> str:
+def regression_latex(coefs: pd.DataFrame, cfg: dict, printed: Printed) -> str:
     """booktabs tabular: one panel per outcome, models as columns; numbers as in the Markdown table."""
     models = list(cfg["models"]["formulas"])
     method = coefs["variance"].iloc[0]
@@ -94,11 +93,11 @@ def regression_latex(coefs: pd.DataFrame, cfg: dict) -> str:
                     continue
                 r = r.iloc[0]
                 st = stars(r.p)
-                cells.append(tex_number(fmt(r.coef, "coef")) + (f"$^{{{st}}}$" if st else "")
-                             + f" ({tex_number(fmt(r.se, 'se'))})")
+                cells.append(tex_number(printed(coef_key(y, m, t, "coef"))) + (f"$^{{{st}}}$" if st else "")
+                             + f" ({tex_number(printed(coef_key(y, m, t, 'se')))})")
             lines.append(f"{tex_escape(_label(t, cfg))} & " + " & ".join(cells) + " \\\\")
-        for stat, kind, name in (("n", "count", "$n$"), ("r2", "r2", "$R^2$ (weighted)")):
-            vals = [tex_number(fmt(sub[sub.model == m][stat].iloc[0], kind)) for m in models]
+        for stat, name in (("n", "$n$"), ("r2", "$R^2$ (weighted)")):
+            vals = [tex_number(printed(fit_key(y, m, stat))) for m in models]
             lines.append(f"{name} & " + " & ".join(vals) + " \\\\")
     lines += ["\\bottomrule",
               f"\\multicolumn{{{ncol}}}{{p{{0.9\\linewidth}}}}{{\\footnotesize Survey-weighted least squares; "
@@ -117,7 +116,7 @@ VARIANTS = {
 }
 
 
-def robustness_markdown(rob: pd.DataFrame, cfg: dict, nums, file: str) -> str:
+def robustness_markdown(rob: pd.DataFrame, cfg: dict, printed: Printed) -> str:
     pc = cfg["models"]["political_capital"]
     ci = float(cfg["estimates"]["ci_level"])
     lines = heading("Robustness of the political-capital coefficients", cfg["data"]["label"]) + [
@@ -126,18 +125,16 @@ def robustness_markdown(rob: pd.DataFrame, cfg: dict, nums, file: str) -> str:
         "the weights.", ""] + md_header(["variant", "outcome", "term", "coef", "SE", ci_label(ci), "p", "n"],
                                                   "lllrrlrr")
     for r in rob[rob.term.isin(pc)].itertuples():
-        k = f"robustness.{r.variant}.{r.outcome}.{r.term}"
-        cells = [nums.add(f"{k}.coef", r.coef, "coef", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n),
-                 nums.add(f"{k}.se", r.se, "se", file=file),
-                 "[" + nums.add(f"{k}.ci_low", r.ci_low, "coef", file=file) + ", "
-                 + nums.add(f"{k}.ci_high", r.ci_high, "coef", file=file) + "]",
-                 nums.add(f"{k}.p", r.p, "p", file=file), nums.add(f"{k}.n", r.n, "count", file=file)]
+        def p(stat, r=r):
+            return printed(robustness_key(r, stat))
+
+        cells = [p("coef"), p("se"), f"[{p('ci_low')}, {p('ci_high')}]", p("p"), p("n")]
         lines.append(md_row([VARIANTS[r.variant], r.outcome, r.label, *cells]))
     return "\n".join(lines) + "\n"
 
 
-def ordered_markdown(ol: pd.DataFrame, cfg: dict, nums, file: str) -> str:
-    show = [t for t in cfg["models"]["ordered_terms"] if t in set(ol.term)]
+def ordered_markdown(ol: pd.DataFrame, cfg: dict, printed: Printed) -> str:
+    show = ordered_terms(ol, cfg)
     lines = heading("Weighted ordered logits of each item", cfg["data"]["label"]) + [
         "Proportional-odds logit (logit P(Y <= k) = cut_k - x'b) of each item on the full model's covariates, fitted by "
         "weighted pseudo-likelihood; design-based SEs (linearization that accounts for the calibration) in "
@@ -147,24 +144,17 @@ def ordered_markdown(ol: pd.DataFrame, cfg: dict, nums, file: str) -> str:
     for item, grp in ol.groupby("item", sort=False):
         if grp.term.iloc[0] == "(none)":
             lines.append(md_row([labels[item], *(["too few answers"] + [""] * (len(show) - 1)),
-                                 nums.add(f"ordered.{item}.n", grp.n.iloc[0], "count", file=file)]))
+                                 printed(ordered_key(item, None, "n"))]))
             continue
         cells = []
         for t in show:
             r = grp[grp.term == t].iloc[0]
-            k = f"ordered.{item}.{t}"
-            c = nums.add(f"{k}.coef", r.coef, "coef", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n,
-                         label=f"{_label(t, cfg)}: ordered logit of {labels[item]}")
-            nums.add(f"{k}.ci_low", r.ci_low, "coef", file=file)
-            nums.add(f"{k}.ci_high", r.ci_high, "coef", file=file)
-            s = nums.add(f"{k}.se", r.se, "se", file=file)
-            cells.append(f"{c}{stars(r.p)} ({s})")
-        n = nums.add(f"ordered.{item}.n", grp.n.iloc[0], "count", file=file)
-        lines.append(md_row([labels[item], *cells, n]))
+            cells.append(f"{printed(ordered_key(item, t, 'coef'))}{stars(r.p)} ({printed(ordered_key(item, t, 'se'))})")
+        lines.append(md_row([labels[item], *cells, printed(ordered_key(item, None, "n"))]))
     return "\n".join(lines) + "\n"
 
 
-def predicted_markdown(pred: pd.DataFrame, cfg: dict, nums, file: str) -> str:
+def predicted_markdown(pred: pd.DataFrame, cfg: dict, printed: Printed) -> str:
     ci = float(cfg["estimates"]["ci_level"])
     pcfg = cfg["models"]["predict"]
     var = pcfg["by"]
@@ -179,18 +169,16 @@ def predicted_markdown(pred: pd.DataFrame, cfg: dict, nums, file: str) -> str:
         ["outcome", "level", "predicted", ci_label(ci), f"difference ({ci_label(ci)})", "n"], "llrlrr")
     for r in pred.itertuples():
         lv = f"{r.level:g}"
-        k = f"predicted.{r.outcome}.{r.variable}_{lv.replace('.', '_')}"
-        cells = [nums.add(f"{k}.mean", r.predicted, "mean", file=file, se=r.se, ci=(r.ci_low, r.ci_high), n=r.n),
-                 "[" + nums.add(f"{k}.ci_low", r.ci_low, "mean", file=file) + ", "
-                 + nums.add(f"{k}.ci_high", r.ci_high, "mean", file=file) + "]"]
+
+        def p(stat, r=r):
+            return printed(predicted_key(r, stat))
+
+        cells = [p("mean"), f"[{p('ci_low')}, {p('ci_high')}]"]
         if r.difference == r.difference:
-            cells.append(nums.add(f"{k}.difference", r.difference, "coef", file=file, se=r.difference_se,
-                                  ci=(r.difference_ci_low, r.difference_ci_high), n=r.n)
-                         + " [" + nums.add(f"{k}.difference_ci_low", r.difference_ci_low, "coef", file=file) + ", "
-                         + nums.add(f"{k}.difference_ci_high", r.difference_ci_high, "coef", file=file) + "]")
+            cells.append(f"{p('difference')} [{p('difference_ci_low')}, {p('difference_ci_high')}]")
         else:
             cells.append("(reference)")
-        cells.append(nums.add(f"{k}.n", r.n, "count", file=file))
+        cells.append(p("n"))
         name = f"{_label(r.variable, cfg)} = {labels.get(lv, lv)}"
         lines.append(md_row([cfg["scales"][r.outcome]["label"], name, *cells]))
     return "\n".join(lines) + "\n"

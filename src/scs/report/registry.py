@@ -1,11 +1,10 @@
 """The registry of every number the outputs state.
 
-Each stage collects the numbers it prints with :class:`Numbers`; its Markdown
-tables take their text from :meth:`Numbers.add`, so a printed number cannot
-be missing from the registry. The ``registry`` rule merges the stage
-fragments into ``results/numbers.json`` (with provenance) and
-``results/numbers.tex`` (one LaTeX macro per number). The ``verify`` rule
-compares them with the pins in ``pins/``.
+Each stage states its numbers under their keys (:class:`scs.numbers.StatedNumbers`); the renderers print
+them through :class:`Printed`, which looks each up by key, so a printed number cannot be missing from the
+registry; each rule writes its fragment (:class:`Numbers`) from what its stage stated. The ``registry`` rule
+merges the fragments into ``results/numbers.json`` (with provenance) and ``results/numbers.tex`` (one LaTeX
+macro per number). The ``verify`` rule compares them with the pins in ``pins/``.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from scs.config import config_hash, file_sha256
+from scs.numbers import StatedNumbers
 from scs.precision import P_SIGNIFICANT, SIGNIFICANT, noise_bound, round_sig
 
 DIGITS = ["Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"]
@@ -54,21 +54,55 @@ def fmt(value, kind: str, *, floor: float | None = None) -> str:
     return "0.000" if out == "-0.000" else ("0.00" if out == "-0.00" else out)
 
 
+def released(value, kind: str) -> float | None:
+    """A number as the registry holds it and the outputs print it: rounded once (scs.precision)."""
+    value = None if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)) else float(value)
+    if value is None:
+        return None
+    return noise_bound(value) if kind == "small" else round_sig(value, P_SIGNIFICANT if kind == "p" else SIGNIFICANT)
+
+
+class Printed:
+    """What a renderer prints: the numbers a stage stated, each looked up by its key and formatted."""
+
+    def __init__(self, stated: StatedNumbers, *, min_cell: int | None = None):
+        self.stated = stated
+        self.min_cell = min_cell
+
+    def withheld(self, key: str) -> bool:
+        """Whether the number under ``key`` was withheld for disclosure control."""
+        return self.stated[key].kind == "suppressed"
+
+    def __call__(self, key: str) -> str:
+        """The printed text of the number under ``key`` (KeyError: the stage did not state it)."""
+        e = self.stated[key]
+        if e.kind == "suppressed":
+            return f"<{self.min_cell}"
+        return fmt(released(e.value, e.kind), e.kind, floor=e.floor)
+
+
 class Numbers:
-    """Numbers one rule states, with the file each is printed in."""
+    """Numbers one rule states, with the file each is printed in (the rule's registry fragment)."""
 
     def __init__(self, rule: str):
         self.rule = rule
         self.entries: dict[str, dict] = {}
 
+    def take(self, stated: StatedNumbers, *, file: str, min_cell: int | None = None) -> Numbers:
+        """Every number a stage stated, printed in ``file``."""
+        for key, e in stated.entries.items():
+            if e.kind == "suppressed":
+                self.suppress(key, file=file, min_cell=min_cell, unit=e.unit)
+            else:
+                self.add(key, e.value, e.kind, file=file, unit=e.unit, se=e.se, ci=e.ci, n=e.n, label=e.label,
+                         floor=e.floor)
+        return self
+
     def add(self, key: str, value, kind: str, *, file: str, unit: str = "", se=None, ci=None, n=None,
             label: str = "", floor: float | None = None) -> str:
         if key in self.entries:
             raise ValueError(f"registry key {key!r} added twice")
-        value = None if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)) else float(value)
-        if value is not None:  # the registry holds numbers as released (scs.precision)
-            value = (noise_bound(value) if kind == "small" else
-                     round_sig(value, P_SIGNIFICANT if kind == "p" else SIGNIFICANT))
+        value = released(value, kind)  # the registry holds numbers as released (scs.precision)
         text = fmt(value, kind, floor=floor)
         e = {"value": value, "formatted": text, "kind": kind, "unit": unit, "file": file}
         if label:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from scs.report.registry import Printed
 from scs.report.tables import ci_label
-from scs.stages.reproduction import AGREES, DIFFERS, NO_ESTIMATE, NOT_ESTABLISHED, NOT_SIGNIFICANT, STATUSES, WITHIN_CI
+from scs.stages.reproduction import (
+    COUNTED,
+    DIFFERS,
+    NO_ESTIMATE,
+    NOT_ESTABLISHED,
+    NOT_SIGNIFICANT,
+    STATUSES,
+    WITHIN_CI,
+    reproduction_key,
+)
 
 
-def report_markdown(rows: list[dict] | None, cfg: dict, sources: dict, nums, file: str, *, n: int | None = None,
+def report_markdown(rows: list[dict] | None, cfg: dict, sources: dict, printed: Printed, *, n: int | None = None,
                     raw_sha256: str = "") -> str:
     src = cfg["data"]["source"]
     ci = float(cfg["estimates"]["ci_level"])
@@ -28,15 +38,14 @@ def report_markdown(rows: list[dict] | None, cfg: dict, sources: dict, nums, fil
         lines += ["> These numbers were computed from SIMULATED data (another generator, not calibrated to the study). "
                   "Agreement or disagreement says nothing about the study.", ""]
     counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
-    parts = [(NOT_SIGNIFICANT, "not_significant", f"agree in direction only (the {ci_label(ci)} covers the boundary)"),
-             (WITHIN_CI, "within_ci", f"differ in the point estimate, the published value inside the {ci_label(ci)}"),
-             (NOT_ESTABLISHED, "not_established", f"cannot be established (the {ci_label(ci)} is too wide to say)"),
-             (DIFFERS, "differ", "differ")]
-    said = [f"{nums.add(f'reproduction.{key}', counts[status], 'count', file=file)} {words}"
-            for status, key, words in parts]
-    said = [t for t, (status, _, _) in zip(said, parts) if counts[status] or status == DIFFERS]
-    lines += [f"{nums.add('reproduction.agree', counts[AGREES], 'count', file=file)} of "
-              f"{nums.add('reproduction.checks', len(rows), 'count', file=file)} published numbers and patterns agree; "
+    words = {NOT_SIGNIFICANT: f"agree in direction only (the {ci_label(ci)} covers the boundary)",
+             WITHIN_CI: f"differ in the point estimate, the published value inside the {ci_label(ci)}",
+             NOT_ESTABLISHED: f"cannot be established (the {ci_label(ci)} is too wide to say)",
+             DIFFERS: "differ"}
+    said = [f"{printed(reproduction_key(key))} {words[status]}" for status, key in COUNTED
+            if counts[status] or status == DIFFERS]
+    lines += [f"{printed(reproduction_key('agree'))} of {printed(reproduction_key('checks'))} published numbers and "
+              "patterns agree; "
               + "; ".join(said)
               + (f"; {counts[NO_ESTIMATE]} could not be computed (no answers)" if counts[NO_ESTIMATE] else "") + ".", "",
               "Every claim is judged with the interval of the computed quantity: a directional claim agrees only when "
@@ -47,19 +56,15 @@ def report_markdown(rows: list[dict] | None, cfg: dict, sources: dict, nums, fil
               f"| fact | source | published | computed | {ci_label(ci)} | criterion | status |",
               "|---|---|---:|---:|---|---|---|"]
     for r in rows:
-        k = f"reproduction.{r['id']}"
-        kind = r["format"]
+        def p(stat, check=r["id"]):
+            return printed(reproduction_key(stat, check))
+
         x = r["computed"]
-        pub = nums.add(f"{k}.published", r["published"], kind, file=file) if r["published"] is not None else ""
-        ckind = "coef" if r.get("compared") == "difference" else kind
-        comp = nums.add(f"{k}.computed", x["value"], ckind, file=file) if x["value"] is not None else "no answers"
+        pub = p("published") if r["published"] is not None else ""
+        comp = p("computed") if x["value"] is not None else "no answers"
         if r.get("compared") == "difference":
             comp = f"difference {comp}"
-        if x["ci_low"] is not None:
-            cil = (f"[{nums.add(f'{k}.ci_low', x['ci_low'], ckind, file=file)}, "
-                   f"{nums.add(f'{k}.ci_high', x['ci_high'], ckind, file=file)}]")
-        else:
-            cil = ""
+        cil = f"[{p('ci_low')}, {p('ci_high')}]" if x["ci_low"] is not None else ""
         lines.append(f"| {r['fact']} | {r['source']} | {pub} | {comp} | {cil} | {r['criterion']} | {r['status']} |")
     lines += ["", "Sources:", ""] + [f"- {k}: {v}" for k, v in sources.items()]
     return "\n".join(lines) + "\n"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from scs.report.registry import Printed
 from scs.report.tables import heading, md_header, md_row
+from scs.stages.weights import margin_key, summary_key
 
 METHODS = {
     "bounded_raking": "bounded raking (logit calibration; R: calibrate(calfun = \"logit\", bounds)), the adjustment "
@@ -10,15 +12,7 @@ METHODS = {
     "raking": "raking without bounds (R: calibrate(calfun = \"raking\"))",
     "trim_rake": "svy's trim-rake loop, the weights within the bounds times their mean",
 }
-SUMMARY_KINDS = {"n": "count", "replicates": "count", "iterations": "count", "adjustments": "count",
-                 "replicates_with_own_plan": "count", "max_abs_margin_error": "small",
-                 "replicate_max_abs_margin_error": "small", "replicate_max_bound_excess": "small", "effective_n": "count",
-                 "kish_deff": "ratio", "weight_min": "weight", "weight_max": "weight", "weight_mean": "weight",
-                 "weight_cv": "ratio", "factor_min": "weight", "factor_max": "weight", "bound_lower": "weight",
-                 "bound_upper": "weight"}
-
-
-def diagnostics_markdown(margins, summary: dict, record: dict, cfg: dict, nums, file: str) -> str:
+def diagnostics_markdown(margins, summary: dict, record: dict, cfg: dict, printed: Printed) -> str:
     min_cell = int(cfg["disclosure"]["min_cell"])
     plan = record["plan"]
     rinfo = record["replicates"]
@@ -40,18 +34,11 @@ def diagnostics_markdown(margins, summary: dict, record: dict, cfg: dict, nums, 
     lines += ["## Margins", ""] + md_header(["variable", "category", "target", "unweighted", "weighted", "n",
                                              "target status"], "llrrrrl")
     for r in margins.itertuples():
-        k = f"weights.margin.{r.variable}.{r.category}"
-        small = r.n < min_cell  # the unweighted share and n would reveal a small cell
-        cells = [nums.add(f"{k}.target", r.target, "share", file=file, unit="share"),
-                 nums.suppress(f"{k}.unweighted", file=file, min_cell=min_cell) if small else
-                 nums.add(f"{k}.unweighted", r.unweighted, "share", file=file, unit="share"),
-                 nums.add(f"{k}.weighted", r.weighted, "share", file=file, unit="share"),
-                 nums.suppress(f"{k}.n", file=file, min_cell=min_cell) if small else
-                 nums.add(f"{k}.n", r.n, "count", file=file, unit="respondents")]
+        cells = [printed(margin_key(r.variable, r.category, stat)) for stat in ("target", "unweighted", "weighted", "n")]
         lines.append(md_row([r.variable, r.category, *cells, r.status]))
     lines += ["", "## Summary", ""] + md_header(["statistic", "value"], "lr")
-    for k, v in summary.items():
-        lines.append(md_row([k.replace("_", " "), nums.add(f"weights.{k}", v, SUMMARY_KINDS[k], file=file)]))
+    for k in summary:
+        lines.append(md_row([k.replace("_", " "), printed(summary_key(k))]))
     lines += ["", f"Cells with fewer than {min_cell} respondents are shown as <{min_cell} (disclosure control).", "",
               "Target status: V = read in an official source; D = arithmetic on V; S = third-party transcription; "
               "U = approximate (see data/targets.csv and docs/SOURCES.md)."]

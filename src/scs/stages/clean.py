@@ -15,6 +15,7 @@ import pandas as pd
 from scs.errors import PipelineError
 from scs.io import ingest
 from scs.io.codebook import DK_SUFFIX, Codebook
+from scs.numbers import StatedNumbers
 
 
 def _fails_keep_values(frame, rule, cfg):
@@ -161,28 +162,22 @@ def clean(frame: pd.DataFrame, codebook: Codebook, cfg: dict, *, positions: bool
     return (cleaned, flow, log_df, removed_by) if positions else (cleaned, flow, log_df)
 
 
-def flow_markdown(flow: pd.DataFrame, source_label: str, nums, file: str) -> str:
-    """The exclusion flow as Markdown; every number goes through the registry collector ``nums``."""
-    lines = [
-        "# Exclusion flow",
-        "",
-        f"Data: {source_label}",
-        "",
-        "Rules are applied in this order; each removes respondents from those still remaining.",
-        "",
-        "| rule | description | removed | remaining |",
-        "|---|---|---:|---:|",
-    ]
+def flow_numbers(flow: pd.DataFrame) -> StatedNumbers:
+    """The numbers of the exclusion flow: removed and remaining by rule, the analytic sample size."""
+    nums = StatedNumbers()
     for r in flow.itertuples():
-        key = f"clean.flow.{r.rule}"
-        removed = "" if r.step == 0 else nums.add(f"{key}.removed", r.removed, "count", file=file,
-                                                    unit="respondents")
-        remaining = nums.add(f"{key}.remaining", r.remaining, "count", file=file, unit="respondents")
-        lines.append(f"| {r.rule} | {r.description} | {removed} | {remaining} |")
-    n = nums.add("clean.analytic_n", flow["remaining"].iloc[-1], "count", file=file, unit="respondents",
-                 label="analytic sample size")
-    lines += ["", f"Analytic sample: {n} respondents."]
-    return "\n".join(lines) + "\n"
+        if r.step != 0:
+            nums.add(flow_key(r.rule, "removed"), r.removed, "count", unit="respondents")
+        nums.add(flow_key(r.rule, "remaining"), r.remaining, "count", unit="respondents")
+    nums.add(ANALYTIC_N, flow["remaining"].iloc[-1], "count", unit="respondents", label="analytic sample size")
+    return nums
+
+
+def flow_key(rule: str, stat: str) -> str:
+    return f"clean.flow.{rule}.{stat}"
+
+
+ANALYTIC_N = "clean.analytic_n"
 
 
 def exclusion_profile(frame: pd.DataFrame, removed_by: np.ndarray, cfg: dict, characteristics) -> pd.DataFrame:
@@ -215,6 +210,7 @@ class Cleaned:
     excluded: pd.DataFrame    # one row per removed respondent: key, rule
     profile: pd.DataFrame     # who each rule removed, by the weighting variables (counts)
     removed_by: np.ndarray    # the exclusion step of every row of the export (0 = kept)
+    numbers: StatedNumbers    # what the outputs state: the flow's counts
 
 
 def run(frame: pd.DataFrame, codebook: Codebook, cfg: dict, *, file: str) -> Cleaned:
@@ -230,4 +226,4 @@ def run(frame: pd.DataFrame, codebook: Codebook, cfg: dict, *, file: str) -> Cle
     ingest.check_answered(frame.iloc[kept][[codebook.key_var]].reset_index(drop=True), blank, file, rows, grids,
                           codebook.key_var)
     profile = exclusion_profile(frame, removed_by, cfg, cfg["weighting"]["variables"])
-    return Cleaned(cleaned, flow, excluded, profile, removed_by)
+    return Cleaned(cleaned, flow, excluded, profile, removed_by, flow_numbers(flow))

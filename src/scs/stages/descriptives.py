@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scs.numbers import StatedNumbers
 from scs.survey import formula as fml
 
 
@@ -55,3 +56,25 @@ def descriptives(frame: pd.DataFrame, w: np.ndarray, cfg: dict) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out.attrs["n"] = n_all
     return out
+
+
+def descriptive_key(row, stat: str) -> str:
+    """The registry key of a statistic of a row of :func:`descriptives`."""
+    return f"descriptives.{row.variable}" + (f".{row.level}" if row.level else "") + f".{stat}"
+
+
+def descriptive_numbers(d: pd.DataFrame) -> StatedNumbers:
+    """Weighted and unweighted mean (or share in percent) with SDs, n and missing of every row."""
+    nums = StatedNumbers()
+    for r in d.itertuples():
+        kind = "pct" if r.statistic == "share" else "mean"
+        scale = 100.0 if r.statistic == "share" else 1.0
+        nums.add(descriptive_key(r, "weighted"), scale * r.weighted, kind, n=r.n)
+        nums.add(descriptive_key(r, "unweighted"), scale * r.unweighted, kind)
+        if not pd.isna(r.sd_weighted):
+            nums.add(descriptive_key(r, "sd_weighted"), r.sd_weighted, kind)
+        if not pd.isna(r.sd_unweighted):
+            nums.add(descriptive_key(r, "sd_unweighted"), r.sd_unweighted, kind)
+        nums.add(descriptive_key(r, "n"), r.n, "count")
+        nums.add(descriptive_key(r, "missing"), r.missing, "count")
+    return nums

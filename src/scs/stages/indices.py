@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scs.errors import PipelineError
+from scs.numbers import StatedNumbers
 
 
 def code_range(cfg: dict) -> tuple[float, float]:
@@ -111,3 +112,18 @@ def reliability(frame: pd.DataFrame, w: np.ndarray, cfg: dict) -> pd.DataFrame:
         rows.append({"scale": sc, "var": sc, "label": spec["label"], "statistic": "cronbach_alpha",
                      "unweighted": a_u, "weighted": a_w, "n": n_complete})
     return pd.DataFrame(rows)
+
+
+def reliability_key(row, stat: str) -> str:
+    """The registry key of a statistic of a row of :func:`reliability`."""
+    what = "alpha" if row.statistic == "cronbach_alpha" else f"{row.var}.item_rest"
+    return f"reliability.{row.scale}.{what}.{stat}"
+
+
+def reliability_numbers(rel: pd.DataFrame) -> StatedNumbers:
+    nums = StatedNumbers()
+    for r in rel.itertuples():
+        nums.add(reliability_key(r, "unweighted"), r.unweighted, "alpha")
+        nums.add(reliability_key(r, "weighted"), r.weighted, "alpha")
+        nums.add(reliability_key(r, "n"), r.n, "count", unit="respondents")
+    return nums

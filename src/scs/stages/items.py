@@ -12,6 +12,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from scs.numbers import StatedNumbers
 from scs.survey.design import Design
 from scs.survey.means import contrasts, means, stack
 
@@ -139,3 +140,40 @@ def pairwise_contrasts(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.Dat
                          "ci_high_boot": bhi[j] if bhi is not None else np.nan, "n": int(est.n[j])})
     return pd.DataFrame(rows)
 
+
+
+SUPPRESSED_STATS = ("mean", "ci", "se", "se_boot", "pct_support", "pct_oppose", "pct_dk", "mean_unweighted", "n")
+
+
+def estimate_key(var: str, stat: str) -> str:
+    return f"indices.{var}.{stat}"
+
+
+def estimate_numbers(est: pd.DataFrame, min_cell: int) -> StatedNumbers:
+    """The estimates of every item and index (a cell of fewer than ``min_cell`` answers withheld)."""
+    nums = StatedNumbers()
+    for r in est.itertuples():
+        def add(stat, v, kind, var=r.var, **kw):
+            return nums.add(estimate_key(var, stat), v, kind, **kw)
+
+        if r.n == 0:
+            add("n", 0, "count")
+        elif r.n < min_cell:
+            for c in SUPPRESSED_STATS:
+                nums.suppress(estimate_key(r.var, c))
+        else:
+            add("mean", r.mean, "mean", se=r.se, ci=(r.ci_low, r.ci_high), n=r.n, unit="scale",
+                label=f"{r.label}: weighted mean")
+            add("ci_low", r.ci_low, "mean")
+            add("ci_high", r.ci_high, "mean")
+            if r.kind != "index":
+                add("pct_dk", r.pct_dk, "pct", se=r.pct_dk_se, unit="percent")
+            add("se", r.se, "se")
+            add("se_boot", r.se_boot, "se")
+            add("pct_support", r.pct_support, "pct", se=r.pct_support_se, unit="percent",
+                ci=(r.pct_support_ci_low, r.pct_support_ci_high))
+            add("pct_oppose", r.pct_oppose, "pct", se=r.pct_oppose_se, unit="percent",
+                ci=(r.pct_oppose_ci_low, r.pct_oppose_ci_high))
+            add("mean_unweighted", r.mean_unweighted, "mean")
+            add("n", r.n, "count", unit="respondents")
+    return nums

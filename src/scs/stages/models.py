@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scs.errors import PipelineError
+from scs.numbers import StatedNumbers
 from scs.survey import formula as fml
 from scs.survey import ordinal, regression
 from scs.survey.design import Design
@@ -150,3 +151,109 @@ def ordered_logits(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFra
             tab["n"] = f.n
             rows.append(tab)
     return pd.concat(rows, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- the numbers the outputs state
+def table_label(term: str, cfg: dict) -> str:
+    """A term as the tables name it."""
+    return "Intercept" if term == fml.INTERCEPT else term_label(term, cfg)
+
+
+def coef_key(outcome: str, model: str, term: str, stat: str) -> str:
+    return f"models.{outcome}.{model}.{term}.{stat}"
+
+
+def fit_key(outcome: str, model: str, stat: str) -> str:
+    """n, r2, or sample.<count> of a model."""
+    return f"models.{outcome}.{model}.{stat}"
+
+
+def regression_numbers(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict) -> StatedNumbers:
+    """Every coefficient of the main fits (with its SE, interval, p), each model's n and R-squared, and the
+    estimation samples."""
+    nums = StatedNumbers()
+    main = coefs[coefs.variant == "main"]
+    for r in main.itertuples():
+        def add(stat, value, kind, r=r, **kw):
+            nums.add(coef_key(r.outcome, r.model, r.term, stat), value, kind, **kw)
+
+        add("coef", r.coef, "coef", se=r.se, ci=(r.ci_low, r.ci_high), n=r.n, label=f"{r.label} ({r.model}, {r.outcome})")
+        add("ci_low", r.ci_low, "coef")
+        add("ci_high", r.ci_high, "coef")
+        add("se", r.se, "se")
+        add("p", r.p, "p")
+    for (y, m), fit in main.groupby(["outcome", "model"], sort=False):
+        nums.add(fit_key(y, m, "n"), fit["n"].iloc[0], "count")
+        nums.add(fit_key(y, m, "r2"), fit["r2"].iloc[0], "r2")
+    for d in samples.to_dict("records"):
+        nums.add(fit_key(d["outcome"], d["model"], "sample.n_analytic"), d["n_analytic"], "count")
+        nums.add(fit_key(d["outcome"], d["model"], "sample.n"), d["n"], "count")
+        for c in samples.columns:
+            if c.startswith("missing_") and not pd.isna(d[c]):
+                nums.add(fit_key(d["outcome"], d["model"], f"sample.{c}"), d[c], "count")
+    return nums
+
+
+def predicted_key(row, stat: str) -> str:
+    level = f"{row.level:g}".replace(".", "_")
+    return f"predicted.{row.outcome}.{row.variable}_{level}.{stat}"
+
+
+def predicted_numbers(pred: pd.DataFrame) -> StatedNumbers:
+    """Each predictive margin with its interval, and its difference from the reference level."""
+    nums = StatedNumbers()
+    for r in pred.itertuples():
+        nums.add(predicted_key(r, "mean"), r.predicted, "mean", se=r.se, ci=(r.ci_low, r.ci_high), n=r.n)
+        nums.add(predicted_key(r, "ci_low"), r.ci_low, "mean")
+        nums.add(predicted_key(r, "ci_high"), r.ci_high, "mean")
+        if r.difference == r.difference:
+            nums.add(predicted_key(r, "difference"), r.difference, "coef", se=r.difference_se,
+                     ci=(r.difference_ci_low, r.difference_ci_high), n=r.n)
+            nums.add(predicted_key(r, "difference_ci_low"), r.difference_ci_low, "coef")
+            nums.add(predicted_key(r, "difference_ci_high"), r.difference_ci_high, "coef")
+        nums.add(predicted_key(r, "n"), r.n, "count")
+    return nums
+
+
+def robustness_key(row, stat: str) -> str:
+    return f"robustness.{row.variant}.{row.outcome}.{row.term}.{stat}"
+
+
+def robustness_numbers(rob: pd.DataFrame, cfg: dict) -> StatedNumbers:
+    """The political-capital coefficients of the full model under each variant."""
+    nums = StatedNumbers()
+    for r in rob[rob.term.isin(cfg["models"]["political_capital"])].itertuples():
+        nums.add(robustness_key(r, "coef"), r.coef, "coef", se=r.se, ci=(r.ci_low, r.ci_high), n=r.n)
+        nums.add(robustness_key(r, "se"), r.se, "se")
+        nums.add(robustness_key(r, "ci_low"), r.ci_low, "coef")
+        nums.add(robustness_key(r, "ci_high"), r.ci_high, "coef")
+        nums.add(robustness_key(r, "p"), r.p, "p")
+        nums.add(robustness_key(r, "n"), r.n, "count")
+    return nums
+
+
+def ordered_terms(ol: pd.DataFrame, cfg: dict) -> list[str]:
+    """The terms of the ordered logits that the outputs show (models.ordered_terms that were fitted)."""
+    return [t for t in cfg["models"]["ordered_terms"] if t in set(ol.term)]
+
+
+def ordered_key(item: str, term: str | None, stat: str) -> str:
+    return f"ordered.{item}.{stat}" if term is None else f"ordered.{item}.{term}.{stat}"
+
+
+def ordered_numbers(ol: pd.DataFrame, cfg: dict) -> StatedNumbers:
+    """The shown terms of each item's ordered logit (coefficient, interval, SE) and its n."""
+    nums = StatedNumbers()
+    show = ordered_terms(ol, cfg)
+    labels = {it["var"]: it["label"] for b in cfg["batteries"] for it in cfg["scales"][b]["items"]}
+    for item, grp in ol.groupby("item", sort=False):
+        if grp.term.iloc[0] != "(none)":
+            for t in show:
+                r = grp[grp.term == t].iloc[0]
+                nums.add(ordered_key(item, t, "coef"), r.coef, "coef", se=r.se, ci=(r.ci_low, r.ci_high), n=r.n,
+                         label=f"{table_label(t, cfg)}: ordered logit of {labels[item]}")
+                nums.add(ordered_key(item, t, "ci_low"), r.ci_low, "coef")
+                nums.add(ordered_key(item, t, "ci_high"), r.ci_high, "coef")
+                nums.add(ordered_key(item, t, "se"), r.se, "se")
+        nums.add(ordered_key(item, None, "n"), grp.n.iloc[0], "count")
+    return nums

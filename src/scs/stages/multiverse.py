@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from scs.errors import PipelineError
+from scs.numbers import StatedNumbers
 from scs.stages import clean as clean_mod
 from scs.stages import models, pipeline, weights
 from scs.stages.indices import add_indices, code_range, scale_index
@@ -306,56 +307,35 @@ def by_option(table: pd.DataFrame, u: Universe, cfg: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: dict, nums, *, file: str) -> str:
-    """The Markdown summary (what was varied, the joint test), its numbers registered in ``nums`` and
-    printed as the registry formats them; also the configured specification's estimate as the
-    multiverse computes it."""
-    ci = float(cfg["estimates"]["ci_level"])
-    lines = [f"# Multiverse: {int(jt['specifications'].sum()):,} specifications", "",
-             f"Data: {cfg['data']['label']}", ""]
-    if cfg["data"]["source"] == "synthetic":
-        lines += ["**Synthetic stand-in data: these numbers test the pipeline; they are not findings.**", ""]
-    lines += ["Options varied (the configured analysis in bold):", ""]
-    for d in u.dims:
-        if d == "outcome":
-            continue
-        if d == "index":
-            names = list(dict.fromkeys(o.name for opts in u.index_options.values() for o in opts))
-        else:
-            names = [o.name for o in u.options[d]]
-        shown = [f"**{n}**" if n == u.defaults.get(d) else n for n in names]
-        lines.append(f"- {d.replace('_', ' ')}: {', '.join(shown)}")
-    lines += ["", f"Estimates: the first focal political-capital term of each specification; raking-aware "
-              f"linearization SEs; significant: two-sided {100 * (1 - ci):g}% test in the claimed direction "
-              f"({jt['direction'].iloc[0]}). Joint test (Simonsohn, Simmons and Nelson 2020): "
-              f"{int(jt['null_draws'].iloc[0])} bootstrap draws with the null imposed (the smallest p-value they "
-              f"can give is 1/{int(jt['null_draws'].iloc[0]) + 1}).", "",
-              "| Outcome | Specifications | Median | Range | Same sign | Significant | p (median) | p (share) |",
-              "|---|---:|---:|---|---:|---:|---:|---:|"]
-    for r in jt.itertuples():
-        k = f"multiverse.{r.outcome}"
-        def add(name, value, kind, k=k, **kw):
-            return nums.add(f"{k}.{name}", value, kind, file=file, **kw)
+def multiverse_key(outcome: str | None, stat: str) -> str:
+    return f"multiverse.{stat}" if outcome is None else f"multiverse.{outcome}.{stat}"
 
-        lines.append(f"| {cfg['scales'][r.outcome]['label']} | {add('specifications', r.specifications, 'count')} | "
-                     f"{add('median', r.median, 'coef')} | {add('min', r.min, 'coef')} to {add('max', r.max, 'coef')} | "
-                     f"{add('share_same_sign', 100 * r.share_same_sign, 'pct', unit='%')}% | "
-                     f"{add('share_significant', 100 * r.share_significant, 'pct', unit='%')}% "
-                     f"({add('n_significant', r.n_significant, 'count')}) | "
-                     f"{add('p_median', r.p_median, 'p', floor=1 / (r.null_draws + 1))} | "
-                     f"{add('p_share', r.p_share, 'p', floor=1 / (r.null_draws + 1))} |")
+
+def adjusted_specifications(table: pd.DataFrame) -> int:
+    """How many specifications were weighted after an adjustment of weighting.infeasible."""
+    return int(table.loc[table["weighting_adjustments"].fillna("") != "", "spec_id"].nunique())
+
+
+def multiverse_numbers(jt: pd.DataFrame, table: pd.DataFrame, u: Universe) -> StatedNumbers:
+    """The joint test of each outcome (specifications, median and range, shares, p-values), the configured
+    specification's estimate as the multiverse computes it, the number of null draws and of adjusted
+    specifications."""
+    nums = StatedNumbers()
+    for r in jt.itertuples():
+        def add(stat, value, kind, outcome=r.outcome, **kw):
+            nums.add(multiverse_key(outcome, stat), value, kind, **kw)
+
+        add("specifications", r.specifications, "count")
+        add("median", r.median, "coef")
+        add("min", r.min, "coef")
+        add("max", r.max, "coef")
+        add("share_same_sign", 100 * r.share_same_sign, "pct", unit="%")
+        add("share_significant", 100 * r.share_significant, "pct", unit="%")
+        add("n_significant", r.n_significant, "count")
+        add("p_median", r.p_median, "p", floor=1 / (r.null_draws + 1))
+        add("p_share", r.p_share, "p", floor=1 / (r.null_draws + 1))
         d = table[(table["spec_id"] == default_spec(u, r.outcome)) & table["primary"]].iloc[0]
         add("configured.coef", d.coef, "coef", se=d.se, ci=(d.ci_low, d.ci_high), n=d.n)
-    nums.add("multiverse.null_draws", int(jt["null_draws"].iloc[0]), "count", file=file)
-    adjusted = table.loc[table["weighting_adjustments"].fillna("") != "", "spec_id"].nunique()
-    shown = nums.add("multiverse.adjusted_specifications", int(adjusted), "count", file=file)
-    lines += ["", (f"Weighting: {shown} specification(s) could not be calibrated to the configured margins within "
-                   "their bounds and were weighted after the adjustments of weighting.infeasible (column "
-                   "weighting_adjustments of `specifications.csv`); every other one was calibrated to the configured "
-                   "margins." if adjusted else
-                   "Weighting: every weighted specification was calibrated to the configured margins within its "
-                   "bounds; none needed an adjustment of weighting.infeasible (column weighting_adjustments of "
-                   "`specifications.csv`).")]
-    lines += ["", "The median estimate and the share significant of each option's specifications: "
-              "`by_option.csv`; every specification: `specifications.csv`."]
-    return "\n".join(lines) + "\n"
+    nums.add(multiverse_key(None, "null_draws"), int(jt["null_draws"].iloc[0]), "count")
+    nums.add(multiverse_key(None, "adjusted_specifications"), adjusted_specifications(table), "count")
+    return nums

@@ -20,6 +20,7 @@ from __future__ import annotations
 import pandas as pd
 
 from scs.errors import PipelineError
+from scs.numbers import StatedNumbers
 
 NO_ESTIMATE = "no estimate (no answers)"
 AGREES = "agrees"
@@ -165,3 +166,40 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: di
 def should_compare(cfg: dict) -> bool:
     setting = cfg["reproduction"]["compare"]
     return cfg["data"]["source"] == "synthetic" if setting == "auto" else bool(setting)
+
+
+# the statuses the report counts, under their registry keys (reproduction.<key>)
+COUNTED = ((NOT_SIGNIFICANT, "not_significant"), (WITHIN_CI, "within_ci"), (NOT_ESTABLISHED, "not_established"),
+           (DIFFERS, "differ"))
+
+
+def reproduction_key(stat: str, check: str | None = None) -> str:
+    return f"reproduction.{stat}" if check is None else f"reproduction.{check}.{stat}"
+
+
+def compared_kind(row: dict) -> str:
+    """The kind of the computed number of a check (a difference is a coefficient)."""
+    return "coef" if row.get("compared") == "difference" else row["format"]
+
+
+def reproduction_numbers(rows: list[dict] | None) -> StatedNumbers:
+    """How many checks agree (and fall in each other status), and each check's published and computed
+    number with the computed one's interval."""
+    nums = StatedNumbers()
+    if rows is None:
+        return nums
+    counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
+    for status, key in COUNTED:
+        nums.add(reproduction_key(key), counts[status], "count")
+    nums.add(reproduction_key("agree"), counts[AGREES], "count")
+    nums.add(reproduction_key("checks"), len(rows), "count")
+    for r in rows:
+        x, kind = r["computed"], compared_kind(r)
+        if r["published"] is not None:
+            nums.add(reproduction_key("published", r["id"]), r["published"], r["format"])
+        if x["value"] is not None:
+            nums.add(reproduction_key("computed", r["id"]), x["value"], kind)
+        if x["ci_low"] is not None:
+            nums.add(reproduction_key("ci_low", r["id"]), x["ci_low"], kind)
+            nums.add(reproduction_key("ci_high", r["id"]), x["ci_high"], kind)
+    return nums

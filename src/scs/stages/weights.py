@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from scs.errors import PipelineError
+from scs.numbers import StatedNumbers
 from scs.precision import noise_bound
 from scs.survey import calibration as cal
 from scs.survey.design import Design, bootstrap_scale, rao_wu_multipliers
@@ -732,3 +733,41 @@ def weight_summary(w: np.ndarray, base: np.ndarray, margins: pd.DataFrame, recor
         out["replicate_max_bound_excess"] = noise_bound(reps["max_bound_excess"])
         out["replicates_with_own_plan"] = reps["replicates_with_own_plan"]
     return out
+
+
+# --------------------------------------------------------------------------- the numbers the outputs state
+SUMMARY_KINDS = {"n": "count", "replicates": "count", "iterations": "count", "adjustments": "count",
+                 "replicates_with_own_plan": "count", "max_abs_margin_error": "small",
+                 "replicate_max_abs_margin_error": "small", "replicate_max_bound_excess": "small", "effective_n": "count",
+                 "kish_deff": "ratio", "weight_min": "weight", "weight_max": "weight", "weight_mean": "weight",
+                 "weight_cv": "ratio", "factor_min": "weight", "factor_max": "weight", "bound_lower": "weight",
+                 "bound_upper": "weight"}
+
+
+def margin_key(variable: str, category: str, stat: str) -> str:
+    return f"weights.margin.{variable}.{category}.{stat}"
+
+
+def summary_key(statistic: str) -> str:
+    return f"weights.{statistic}"
+
+
+def weight_numbers(margins: pd.DataFrame, summary: dict, min_cell: int) -> StatedNumbers:
+    """The margins (target, unweighted and weighted shares, n; a cell of fewer than ``min_cell`` respondents
+    withheld) and the summary of the weights."""
+    nums = StatedNumbers()
+    for r in margins.itertuples():
+        small = r.n < min_cell  # the unweighted share and n would reveal a small cell
+        nums.add(margin_key(r.variable, r.category, "target"), r.target, "share", unit="share")
+        if small:
+            nums.suppress(margin_key(r.variable, r.category, "unweighted"))
+        else:
+            nums.add(margin_key(r.variable, r.category, "unweighted"), r.unweighted, "share", unit="share")
+        nums.add(margin_key(r.variable, r.category, "weighted"), r.weighted, "share", unit="share")
+        if small:
+            nums.suppress(margin_key(r.variable, r.category, "n"))
+        else:
+            nums.add(margin_key(r.variable, r.category, "n"), r.n, "count", unit="respondents")
+    for k, v in summary.items():
+        nums.add(summary_key(k), v, SUMMARY_KINDS[k])
+    return nums
