@@ -95,3 +95,45 @@ def test_a_forbidden_import_is_found(tmp_path, layer, imported):
     (pkg / layer / "bad.py").write_text(f"import numpy\n\n\ndef f():\n    from {imported} import x\n")
     found = violations(pkg)
     assert found == [f"scs/{layer}/bad.py:5: {layer} imports {imported} ({imported.split('.')[1]})"]
+
+
+def test_the_readme_stage_table_names_functions_that_exist():
+    """The README's stage table says which function computes each output and which renderer draws it: every
+    module and function it names exists (``stages/clean.run``; a bare name belongs to the module before it)."""
+    import importlib
+    import re
+
+    readme = (SRC.parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| ") and " (workflow/rules/) " not in line
+            and re.match(r"\| (\d|paper|stand-in)", line)]
+    assert len(rows) >= 15
+    checked = 0
+    for row in rows:
+        for cell in row.split("|")[2:4]:  # computed by, drawn by
+            # (a module in parentheses is what the function before it uses: checked, not the current module)
+            for ref in re.findall(r"\(([^)]*)\)", cell):
+                for token in re.findall(r"`([a-z_]+/[a-z_]+)`", ref):
+                    importlib.import_module(f"scs.{token.replace('/', '.')}")
+                    checked += 1
+            module = None
+            for token in re.findall(r"`([^`]+)`", re.sub(r"\([^)]*\)", "", cell)):
+                if token.endswith((".tex", ".py", "/")) or "*" in token or " " in token:
+                    continue
+                if "/" in token or "." in token:
+                    path, _, name = token.rpartition(".") if "." in token else (token, "", "")
+                    candidates = ([f"scs.{path.replace('/', '.')}"] if "/" in path else
+                                  [f"scs.{layer}.{path}" for layer in ("report", "stages", "io", "survey")])
+                    for cand in candidates:
+                        try:
+                            module = importlib.import_module(cand)
+                            break
+                        except ModuleNotFoundError:
+                            module = None
+                    assert module is not None, f"{token}: no module {candidates}"
+                    if not name:
+                        continue
+                else:
+                    name = token
+                assert module is not None and hasattr(module, name), f"{token}: not in {module}"
+                checked += 1
+    assert checked > 40
