@@ -39,5 +39,6 @@ rule all:
         rules.figures.output,
         *([rules.multiverse_figure.output] if MULTIVERSE else []),
         rules.verify.output,
+        rules.drift.output,
         rules.notebooks.output,
         rules.provenance.output,

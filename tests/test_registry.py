@@ -88,19 +88,25 @@ def pins_of(work):
     return dirs[0]
 
 
-def test_verify_fails_with_a_table_after_a_deliberate_change_to_a_pin(tmp_path, built):
+def test_drift_stops_the_build_in_one_line_and_the_table_stays_in_verify_md(tmp_path, built):
     work = clone_build(built, tmp_path / "w")
-    (work / "results" / "verify.md").unlink()
     pins = pins_of(work)
     numbers = json.loads((pins / "numbers.json").read_text())
     numbers["numbers"]["indices.surveillance.mean"]["value"] += 0.01
     (pins / "numbers.json").write_text(json.dumps(numbers))
-    proc = run_snakemake(work, "results/verify.md", check=False)
+    proc = run_snakemake(work, check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "| number | indices.surveillance.mean |" in out
-    assert "1 pinned number(s) or file(s) moved" in out
-    assert not (work / "results" / "verify.md").exists()
+    errors = [line for line in out.splitlines() if line.startswith("ERROR:")]
+    assert errors == [f"ERROR: 1 pinned number(s) or file(s) moved from the pins in pins/{pins.name}; the table is in "
+                      "results/verify.md; if the change is intended, re-pin with `make repin` and commit the pins"]
+    assert "| number |" not in out  # the table is not poured into the terminal ...
+    report = (work / "results" / "verify.md").read_text()
+    assert "DRIFT: 1 pinned number(s)" in report and "| number | indices.surveillance.mean |" in report  # ... it stays here
+    # with another configuration file, the advice carries it
+    (work / "config-b.yaml").write_text((work / "config.yaml").read_text())
+    proc = run_snakemake(work, extra=["--configfile", "config-b.yaml"], check=False)
+    assert "re-pin with `make CONFIG=config-b.yaml repin`" in proc.stdout + proc.stderr
 
 
 def test_pins_belong_to_their_raw_file(built):

@@ -54,40 +54,44 @@ def imported_by(root: Path, script: Path) -> set[Path]:
     return seen
 
 
-def summary(work: Path) -> tuple[dict[str, set[str]], dict[str, set[str]], set[str]]:
-    """From `snakemake --detailed-summary`: each rule's inputs and outputs, and the rules with an update
-    pending (what a run would redo)."""
+def summary(work: Path) -> tuple[dict[str, set[str]], dict[str, set[str]], set[str], set[str]]:
+    """From `snakemake --detailed-summary`: each rule's inputs and outputs, the rules with an update pending
+    (what a run would redo), and the rules whose outputs are temporary (removed once used)."""
     proc = subprocess.run([SNAKEMAKE, "--detailed-summary"], cwd=work, capture_output=True, text=True, check=True)
     lines = [line.split("\t") for line in proc.stdout.splitlines() if "\t" in line]
     head = lines[0]
-    col = {name: head.index(name) for name in ("output_file", "rule", "input-file(s)", "plan")}
+    col = {name: head.index(name) for name in ("output_file", "rule", "input-file(s)", "status", "plan")}
     inputs: dict[str, set[str]] = {}
     outputs: dict[str, set[str]] = {}
-    pending = set()
+    pending, temporary = set(), set()
     for cells in lines[1:]:
         rule = cells[col["rule"]]
         inputs.setdefault(rule, set()).update(f for f in cells[col["input-file(s)"]].split(",") if f and f != "-")
         outputs.setdefault(rule, set()).add(cells[col["output_file"]])
         if cells[col["plan"]] == "update pending":
             pending.add(rule)
-    return inputs, outputs, pending
+        if cells[col["status"]] == "removed temp file":
+            temporary.add(rule)
+    return inputs, outputs, pending, temporary
 
 
-def downstream(rules: set[str], inputs: dict, outputs: dict) -> set[str]:
-    """``rules`` and every rule that reads, directly or not, what they write."""
+def downstream(rules: set[str], inputs: dict, outputs: dict, temporary: set[str]) -> set[str]:
+    """``rules`` and every rule that reads, directly or not, what they write; and the rules whose temporary
+    outputs (removed after use) a rerun rule needs again."""
     out, todo = set(rules), list(rules)
     while todo:
-        made = outputs[todo.pop()]
-        for rule, files in inputs.items():
-            if rule not in out and files & made:
-                out.add(rule)
-                todo.append(rule)
+        rule = todo.pop()
+        made = outputs[rule]
+        for other, files in inputs.items():
+            if other not in out and (files & made or (other in temporary and outputs[other] & inputs[rule])):
+                out.add(other)
+                todo.append(other)
     return out
 
 
 def test_editing_a_module_reruns_the_rules_that_import_it(built, tmp_path):
     work = clone_build(built, tmp_path / "w")
-    inputs, outputs, pending = summary(work)
+    inputs, outputs, pending, temporary = summary(work)
     assert len(inputs) > 15 and not pending, pending
     code = {rule: imported_by(work, work / "scripts" / f"{rule}.py") for rule in inputs
             if (work / "scripts" / f"{rule}.py").is_file()}
@@ -109,7 +113,7 @@ def test_editing_a_module_reruns_the_rules_that_import_it(built, tmp_path):
         finally:  # the module as it was, its time too
             module.write_text(text, encoding="utf-8")
             os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-        assert rerun == downstream(expected, inputs, outputs), rel
+        assert rerun == downstream(expected, inputs, outputs, temporary), rel
         imported_somewhere += bool(expected)
     assert imported_somewhere > 25
     assert not summary(work)[2]

@@ -16,6 +16,8 @@ BATTERIES = list(config["batteries"])
 ENV = "../../environment.yml"
 # what every output states about its data
 DATA = ("data.source", "data.label")
+# make, as the messages suggest it: with the configuration in use
+MAKE = "make" if os.path.relpath(CONFIG_FILE) == "config.yaml" else f"make CONFIG={os.path.relpath(CONFIG_FILE)}"
 
 
 # The exhibits of the HTML report: one table that the report (through `report()`) and the

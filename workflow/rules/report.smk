@@ -116,7 +116,8 @@ rule checksums:
 
 
 rule verify:
-    """Compare this build with the pins made from the same raw file (none: say so and pass)."""
+    """Compare this build with the pins made from the same raw file (none: say so); on drift, verify.md holds
+    the table of what moved and the `drift` rule stops the build."""
     input:
         registry=rules.registry.output.json,
         text=rules.checksums.output[0],
@@ -125,6 +126,7 @@ rule verify:
     output:
         md=out("verify.md"),
         html=exhibit(out("verify.html"), "verify", "5. Reproduction"),
+        status=os.path.join(PRIVATE, "verify.json"),
     log:
         "logs/verify.log",
     benchmark:
@@ -138,10 +140,31 @@ rule verify:
         cfg=cfg("verify"),
         pins=PINS,
         raw_sha256=content_sha256(RAW),
+        make=MAKE,
     message:
         "Drift check against the pins in {params.pins}"
     script:
         "../../scripts/verify.py"
+
+
+rule drift:
+    """Stop the build in one line when the drift check found numbers or files that moved (the table: verify.md)."""
+    input:
+        status=rules.verify.output.status,
+        code=code_of("drift"),
+    output:
+        os.path.join(PRIVATE, "no_drift"),
+    log:
+        "logs/drift.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        make=MAKE,
+    message:
+        "Stop on drift"
+    script:
+        "../../scripts/drift.py"
 
 
 rule repin:

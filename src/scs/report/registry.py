@@ -376,11 +376,19 @@ def write_pins(pins_dir, registry: dict, text: dict, *, raw_sha256: str, config_
     return len(numbers["numbers"]), len(text)
 
 
-def no_pins_text(pins_dir, raw_sha256: str) -> list[str]:
+def no_pins_text(pins_dir, raw_sha256: str, *, make: str = "make") -> list[str]:
     return [f"No pins exist for this data: nothing was compared. Pins belong to the raw file they were made from "
             f"(SHA-256 {raw_sha256[:16]}...), and `{pins_dir}/` does not exist.", "",
-            "To pin this build, so that later builds of the same file are checked against it: `make repin` "
-            "(or `snakemake repin`), then keep the pins with the results."]
+            f"To pin this build, so that later builds of the same file are checked against it: `{make} repin`, "
+            "then keep the pins with the results."]
+
+
+def drift_text(rows: list[dict], pins_dir, meta: dict, *, make: str = "make") -> list[str]:
+    """verify.md when numbers or files moved from the pins: what moved, and what to do."""
+    return [f"DRIFT: {len(rows)} pinned number(s) or file(s) moved from `{pins_dir}/`, the pins of this raw file "
+            f"(SHA-256 {str(meta.get('raw_sha256', ''))[:16]}...).", "",
+            f"If the change is intended, re-pin with `{make} repin` and commit the pins; otherwise the table says "
+            "what moved.", "", drift_table(rows).rstrip("\n")]
 
 
 def no_drift_text(registry: dict, text: dict, pins_dir, meta: dict) -> list[str]:
