@@ -123,8 +123,8 @@ def robustness_markdown(rob: pd.DataFrame, cfg: dict, printed: Printed) -> str:
         f"Full model ({cfg['models']['full']}) under each variant: coefficient, SE ({se_phrase(rob['variance'].iloc[0])}), "
         f"{ci_label(ci)}, p and n. Unweighted: equal weights, not calibrated (its SE: the same replication of the "
         "unweighted estimator, equal-weight replicates); no bounds: raking to the same margins without bounds on the "
-        "weights. Bootstrap SEs (robustness.csv) exist for the variants weighted by the main procedure only.", ""] + md_header(["variant", "outcome", "term", "coef", "SE", ci_label(ci), "p", "n"],
-                                                  "lllrrlrr")
+        "weights. Bootstrap SEs (robustness.csv) exist for the variants weighted by the main procedure only.", ""]
+    lines += md_header(["variant", "outcome", "term", "coef", "SE", ci_label(ci), "p", "n"], "lllrrlrr")
     for r in rob[rob.term.isin(pc)].itertuples():
         def p(stat, r=r):
             return printed(robustness_key(r, stat))
