@@ -20,6 +20,25 @@ DATA = ("data.source", "data.label")
 MAKE = "make" if os.path.relpath(CONFIG_FILE) == "config.yaml" else f"make CONFIG={os.path.relpath(CONFIG_FILE)}"
 
 
+# The stages, in reading order: the one list of rules that the registry (the rules that state numbers), the
+# drift check (their Markdown and LaTeX outputs) and provenance read. The multiverse's rules come last when
+# it is configured; the report's rules (reproduction, registry, checksums, verify) are REPORT_RULES.
+STAGE_RULES = [
+    "check_data",
+    "clean",
+    "weights",
+    "indices",
+    "item_estimates",
+    "descriptives",
+    "regressions",
+    "robustness",
+    "ordered_logits",
+    "figures",
+]
+REPORT_RULES = ["reproduction", "registry", "checksums", "verify"]
+MULTIVERSE_RULES = ["multiverse_shard", "multiverse", "multiverse_figure"]
+
+
 # The exhibits of the HTML report: one table that the report (through `report()`) and the
 # provenance rule's list of tables and programs both read. Caption files: workflow/report/<name>.rst.
 EXHIBITS = []

@@ -3,23 +3,7 @@ import json
 
 PROVENANCE_RULES = [
     describe_rule(r)
-    for r in (
-        "check_data",
-        "clean",
-        "weights",
-        "indices",
-        "item_estimates",
-        "descriptives",
-        "regressions",
-        "robustness",
-        "ordered_logits",
-        "figures",
-        "reproduction",
-        "registry",
-        "checksums",
-        "verify",
-        *(("multiverse", "multiverse_figure") if MULTIVERSE else ()),
-    )
+    for r in STAGE_RULES + REPORT_RULES + ([r for r in MULTIVERSE_RULES if r != "multiverse_shard"] if MULTIVERSE else [])
 ] + [describe_notebook(n) for n in NOTEBOOKS]
 
 

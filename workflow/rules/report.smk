@@ -1,35 +1,10 @@
 # Stage 5: reproduction report, number registry (numbers.json / numbers.tex), drift check against the pins.
 
-# the registry fragments: every rule that states numbers writes one
-FRAGMENTS = [
-    rules.clean.output.numbers,
-    rules.weights.output.numbers,
-    rules.indices.output.numbers,
-    rules.item_estimates.output.numbers,
-    rules.regressions.output.numbers,
-    rules.robustness.output.numbers,
-    rules.ordered_logits.output.numbers,
-    rules.descriptives.output.numbers,
-    *([rules.multiverse.output.numbers] if MULTIVERSE else []),
-]
+STAGES = [getattr(rules, r) for r in STAGE_RULES + (MULTIVERSE_RULES if MULTIVERSE else [])]
+# the registry fragments: every stage that states numbers writes one
+FRAGMENTS = [r.output.numbers for r in STAGES if "numbers" in r.output.keys()]
 # the text outputs the drift check compares exactly: every Markdown and LaTeX file of the stages
-TEXT_OUTPUTS = [
-    str(f)
-    for r in (
-        rules.check_data,
-        rules.clean,
-        rules.weights,
-        rules.indices,
-        rules.item_estimates,
-        rules.regressions,
-        rules.robustness,
-        rules.ordered_logits,
-        rules.descriptives,
-        *([rules.multiverse] if MULTIVERSE else []),
-    )
-    for f in r.output
-    if str(f).endswith((".md", ".tex"))
-]
+TEXT_OUTPUTS = [str(f) for r in STAGES for f in r.output if str(f).endswith((".md", ".tex"))]
 PINS = pins_dir()
 
 
