@@ -25,6 +25,7 @@ OUT = "results"
 
 # %%
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
@@ -36,6 +37,7 @@ display(Markdown(f"**Data: {CFG['data']['label']}**"))
 if CFG["data"]["source"] != "real":
     display(Markdown("> Built from generated data: nothing here is a finding about Chinese citizens."))
 descriptions = {r["name"]: r.get("description", r["name"]) for r in CFG["cleaning"]["rules"]}
+min_cell = CFG["disclosure"]["min_cell"]
 
 # %% [markdown]
 # ## The exclusion flow
@@ -54,25 +56,32 @@ show_figure(fig, "Bar chart of the respondents each exclusion rule removed, in t
 # %% [markdown]
 # ## Who was excluded
 # The composition of the respondents each rule removed, by the weighting characteristics, against the
-# analytic sample (screen-outs who never answered a question count as "unknown"; cells with fewer
-# than the minimum cell size are withheld).
+# analytic sample. Each bar is all the respondents the rule removed (from the exclusion flow): screen-outs
+# who never answered count as "unknown", and the cells with fewer than the minimum cell size are withheld
+# (grey), so that a share is never computed from the disclosed cells alone.
 
 # %%
 prof = pd.read_csv(f"{OUT}/clean/exclusion_profile.csv")
-prof["n"] = pd.to_numeric(prof["n"], errors="coerce")
-prof["share"] = prof["n"] / prof.groupby(["rule", "variable"])["n"].transform("sum")
+prof["n"] = pd.to_numeric(prof["n"], errors="coerce")  # a withheld cell ("<10") is NaN here
+totals = {**dict(zip(flow["rule"], flow["removed"])), "analytic sample": int(flow["remaining"].iloc[-1])}
+prof["share"] = prof["n"] / prof["rule"].map(totals)
 prof["who"] = prof["rule"].map(lambda r: "analytic sample" if r == "analytic sample" else descriptions.get(r, r)[:40])
+withheld = f"withheld (cells < {min_cell})"
 for var in CFG["weighting"]["variables"]:
-    sub = prof[(prof.variable == var) & (prof.category != "unknown")]
+    sub = prof[prof.variable == var]
     if sub.empty:
         continue
-    fig, ax = plt.subplots(figsize=(9, 0.33 * sub["who"].nunique() + 1.6))
-    table = sub.pivot_table(index="who", columns="category", values="share").fillna(0)
-    table.plot.barh(stacked=True, ax=ax, colormap="RdYlBu", width=0.8, edgecolor="white")
-    ax.set(xlabel=f"Share of {var.replace('_', ' ')} among those with an answer", ylabel="", xlim=(0, 1))
+    table = sub.pivot_table(index="who", columns="category", values="share", sort=False).fillna(0)
+    order = [c for c in table.columns if c != "unknown"] + (["unknown"] if "unknown" in table.columns else [])
+    table = table[order]
+    table[withheld] = (1 - table.sum(axis=1)).clip(lower=0)
+    colors = list(plt.get_cmap("RdYlBu")(np.linspace(0.05, 0.95, len(order))))
+    fig, ax = plt.subplots(figsize=(9, 0.33 * len(table) + 1.6))
+    table.plot.barh(stacked=True, ax=ax, color=colors + ["#bbbbbb"], width=0.8, edgecolor="white")
+    ax.set(xlabel=f"Share of the respondents each rule removed, by {var.replace('_', ' ')}", ylabel="", xlim=(0, 1))
     ax.legend(title=var.replace("_", " "), bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
     show_figure(fig, f"Stacked bars: the {var.replace('_', ' ')} composition of the respondents each rule removed "
-                     "and of the analytic sample.")
+                     "and of the analytic sample; grey: cells withheld for disclosure control.")
 
 # %% [markdown]
 # ## The cleaned sample against the census, before weighting
