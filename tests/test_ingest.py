@@ -197,6 +197,20 @@ def test_gbk_file_is_refused_with_its_line(tmp_path, codebook):
         ingest.ingest(p, codebook)
 
 
+@pytest.mark.parametrize("make,message", [
+    (lambda text: b"PK\x03\x04" + b"\x00" * 200, r"file is an Excel workbook \(.xlsx, a zip archive\), not a CSV"),
+    (lambda text: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200, r"file is an Excel 97-2003 workbook"),
+    (lambda text: text.replace(",", "\t").encode("utf-16"), r"file is UTF-16 text .*Export to TSV"),
+    (lambda text: text.encode("utf-16-le"), r"file is UTF-16 text"),  # (no byte-order mark)
+])
+def test_a_workbook_or_utf16_export_named_csv_is_told_what_it_is(tmp_path, codebook, make, message):
+    p = tmp_path / "raw.csv"
+    p.write_bytes(make(shipped_text()))
+    with pytest.raises(PipelineError, match=message) as exc:
+        ingest.ingest(p, codebook)
+    assert "GBK" not in str(exc.value) and "CSV UTF-8" in str(exc.value)
+
+
 def test_missing_bom_and_extra_columns_are_warnings(tmp_path, codebook, caplog):
     text = "\r\n".join(l + (",extra" if l else "") for l in shipped_text().split("\r\n"))
     p = tmp_path / "raw.csv"

@@ -173,6 +173,8 @@ CASES = [
      [rf"{RAW}, row 1: .*another delimiter"], "clean", None),
     ("gbk_encoding", lambda w: (w / RAW).write_bytes(text(w).encode("gbk", errors="replace")), False,
      [rf"{RAW}, row 2: file is not UTF-8 text"], "clean", None),
+    ("utf16_tsv_export", lambda w: (w / RAW).write_bytes(text(w).replace(",", "\t").encode("utf-16")), False,
+     [rf"{RAW}: file is UTF-16 text .*not a UTF-8 CSV"], "clean", None),
     ("required_column_missing", lambda w: put_text(w, text(w).replace("Q17_3", "Q17_3x", 1)), False,
      [rf"{RAW}, row 1, column 'Q17_3': required column missing" + CHECK], "clean", None),
     ("duplicated_column_names", lambda w: put_text(w, text(w).replace("Q17_3", "Q17_2", 1)), False,

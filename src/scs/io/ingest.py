@@ -66,6 +66,8 @@ def detect_format(path: str | Path, fmt: str = "auto") -> str:
         raise PipelineError("file is empty", file=path, expected="a Qualtrics CSV export, an SPSS .sav or a Stata .dta")
     found = "sav" if head[:4] in SAV_MAGIC else (
         "dta" if head.startswith(DTA_MAGIC_NEW) or (head[0] in DTA_VERSIONS_OLD and head[1] in (1, 2)) else "qualtrics")
+    if found == "qualtrics":
+        _not_a_text_export(path, head)
     if fmt in ("auto", None):
         return found
     if fmt.startswith("qualtrics") and found == "qualtrics":
@@ -89,6 +91,23 @@ def read_raw(path: str | Path, codebook: Codebook, fmt: str = "auto") -> RawTabl
         raw.format = "qualtrics_choice_text"
         raw.notes.append("the export has answer labels (Qualtrics 'choice text'); read through the codebook's labels")
     return raw
+
+
+SAVE_AS = "save it as 'CSV UTF-8' or download the CSV from Qualtrics ('Download as CSV')"
+
+
+def _not_a_text_export(path, head: bytes) -> None:
+    """Files that are not a CSV whatever their name: a workbook, or text in UTF-16 (Excel's 'Unicode
+    text', Qualtrics' 'Export to TSV'); one line that says which, rather than a decoding error."""
+    if head.startswith(b"PK\x03\x04"):
+        raise PipelineError("file is an Excel workbook (.xlsx, a zip archive), not a CSV", file=path,
+                            expected=f"a UTF-8 CSV: {SAVE_AS}")
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise PipelineError("file is an Excel 97-2003 workbook (.xls), not a CSV", file=path,
+                            expected=f"a UTF-8 CSV: {SAVE_AS}")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") >= len(head) // 3:
+        raise PipelineError("file is UTF-16 text (what Excel's 'Unicode text' and Qualtrics' 'Export to TSV' "
+                            "write), not a UTF-8 CSV", file=path, expected=f"a UTF-8 CSV: {SAVE_AS}")
 
 
 def _not_utf8(path, data: bytes, exc: UnicodeDecodeError) -> PipelineError:
