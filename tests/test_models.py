@@ -77,3 +77,21 @@ def test_predictive_margins_cover_both_levels_with_intervals(stand_in, cfg):
     assert list(pred.level) == cfg["models"]["predict"]["levels"] * len(cfg["models"]["outcomes"])
     assert (pred.ci_low < pred.predicted).all() and (pred.predicted < pred.ci_high).all()
     assert {"se_linearization", "se_jackknife", "se_bootstrap"} <= set(pred.columns)
+
+
+def test_a_model_that_cannot_be_estimated_stops_with_one_line(stand_in, cfg):
+    """An outcome nobody has (a battery answered "don't know" by everyone) or a covariate that does not vary
+    in the sample: one line that says which model and why, not a linear-algebra error."""
+    frame = stand_in.frame.copy()
+    design = stand_in.design(replicates=False)
+    frame["surveillance"] = np.nan
+    mats = models.matrices(frame, cfg)
+    with pytest.raises(PipelineError, match=r"model surveillance ~ M1: 0 respondent\(s\) have the outcome and every "
+                                            r"covariate, too few for \d+ coefficients"):
+        models.fit(design, frame, cfg, mats, models.samples(frame, cfg, mats), replicates=False)
+    frame = stand_in.frame.copy()
+    frame["ccp"] = 1.0
+    mats = models.matrices(frame, cfg)
+    with pytest.raises(PipelineError, match=r"model surveillance ~ M1: the terms cannot all be estimated .*\['ccp'\] "
+                                            r"do not vary"):
+        models.fit(design, frame, cfg, mats, models.samples(frame, cfg, mats), replicates=False)

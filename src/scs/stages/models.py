@@ -73,6 +73,23 @@ def samples_table(frame: pd.DataFrame, cfg: dict, masks: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def check_estimable(X: pd.DataFrame, used: np.ndarray, what: str) -> None:
+    """One clear line, before a fit that cannot be made: too few respondents with the outcome and every
+    covariate, or terms that do not vary (or repeat one another) among them."""
+    n, p = int(used.sum()), X.shape[1] + 1  # (the fit adds the intercept)
+    if n <= p:
+        raise PipelineError(f"model {what}: {n} respondent(s) have the outcome and every covariate, too few for "
+                            f"{p} coefficients", file="config.yaml",
+                            expected="an outcome that respondents answered (an index needs its scale's min_answered "
+                            "items answered, not 'don't know'): see the item table and the data check")
+    Xs = X.to_numpy(float)[used]
+    if np.linalg.matrix_rank(np.column_stack([np.ones(n), Xs])) < p:
+        flat = [c for j, c in enumerate(X.columns) if np.ptp(Xs[:, j]) == 0]
+        raise PipelineError(f"model {what}: the terms cannot all be estimated in its sample of {n}: "
+                            + (f"{flat} do not vary" if flat else "some terms repeat a combination of others"),
+                            file="config.yaml", expected="terms that vary among the respondents of the model")
+
+
 def fit(design: Design, frame: pd.DataFrame, cfg: dict, mats: dict, masks: dict, *, models=None,
         variant: str = "main", replicates: bool = True):
     """Fit ``models`` (default: every formula) for every outcome; tidy rows and the fits themselves."""
@@ -82,6 +99,7 @@ def fit(design: Design, frame: pd.DataFrame, cfg: dict, mats: dict, masks: dict,
         yv = outcome_values(frame, y)
         for name in models or list(cfg["models"]["formulas"]):
             X = mats[name]
+            check_estimable(X, masks[(y, name)], f"{y} ~ {name}")
             f = regression.fit_wls(design, yv, X.to_numpy(float), list(X.columns), used=masks[(y, name)],
                                    replicates=replicates)
             tab = f.table(ci)
