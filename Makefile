@@ -68,7 +68,7 @@ package: $(STAMP) ## the replication package: dist/<name>-<version>.zip with MAN
 	$(BIN)/python tools/package.py $(CONFIG)
 
 report: $(STAMP) ## the HTML report of every figure and table: <output folder>/report.html (results/ for the stand-in)
-	$(SMK) --report "$$($(BIN)/python -c 'import sys; from scs.config import load_config, output_dir; print(output_dir(load_config(sys.argv[1])))' $(CONFIG))/report.html"
+	$(SMK) --report "$$($(BIN)/python -c 'import sys; from scs.config import load_config, output_dir; print(output_dir(load_config(sys.argv[1]), sys.argv[1]))' $(CONFIG))/report.html"
 
 readme: $(STAMP) ## refresh the list of tables and programs embedded in README.md
 	$(BIN)/python tools/update_readme.py

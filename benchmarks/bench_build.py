@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-IGNORE_PATTERNS = (".git", ".venv", ".snakemake", ".work", "logs", "results", "results-*", "pins-local", "__pycache__",
+IGNORE_PATTERNS = (".git", ".venv", ".snakemake", ".work", "logs", "results", "results-*", "pins-*", "__pycache__",
                    "*.egg-info", ".pytest_cache", "build", "dist", "report.html")
 IGNORE = shutil.ignore_patterns(*IGNORE_PATTERNS)
 

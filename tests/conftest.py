@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RAW_CSV = ROOT / "data" / "raw" / "scs_survey_2020_synthetic.csv"
 RAW_SAV = ROOT / "data" / "raw" / "scs_survey_2020_synthetic.sav"
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", ".snakemake", ".work", "logs", "results", "results-*", "pins-local",
+COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", ".snakemake", ".work", "logs", "results", "results-*", "pins-*",
                                      "__pycache__", "*.egg-info", ".pytest_cache", "tests", "build", "dist",
                                      "report.html")
 

@@ -63,15 +63,26 @@ def test_slices_take_only_the_named_paths():
     assert s == {"data": {"label": c["data"]["label"]}, "figures": {"dpi": c["figures"]["dpi"]}}
 
 
-def test_output_and_pins_folders_follow_the_data_source():
+def test_only_the_shipped_configuration_on_the_stand_in_writes_results(monkeypatch):
+    """The project's config.yaml on the stand-in writes results/ and pins/; any other configuration file (a
+    variant of the analysis, another study) or other data writes its own git-ignored folders."""
+    monkeypatch.chdir(ROOT)
     c = cfgmod.load_config(ROOT / "config.yaml")
-    assert (cfgmod.output_dir(c), cfgmod.pins_root(c)) == ("results", "pins")
+    folders = lambda cfg, f: (cfgmod.output_dir(cfg, f), cfgmod.pins_root(cfg, f))  # noqa: E731
+    assert folders(c, "config.yaml") == folders(c, ROOT / "config.yaml") == ("results", "pins")
+    assert folders(c, "config-ci90.yaml") == ("results-ci90", "pins-ci90")
+    assert folders(c, "my_variant.yaml") == ("results-my_variant", "pins-my_variant")
+    assert folders(c, "data/alt/config.yaml") == ("results-alt", "pins-alt")
     for src in ("real", "simulated"):
         c2 = copy.deepcopy(c)
         c2["data"]["source"] = src
-        assert (cfgmod.output_dir(c2), cfgmod.pins_root(c2)) == (f"results-{src}", "pins-local")
-    gitignore = (ROOT / ".gitignore").read_text()
-    assert "results-*/" in gitignore and "pins-local/" in gitignore
+        assert folders(c2, "config.yaml") == (f"results-{src}", f"pins-{src}")
+        assert folders(c2, "config-mine.yaml") == ("results-mine", "pins-mine")
+    c2 = copy.deepcopy(c)
+    c2["output"]["dir"], c2["verify"]["pins"] = "out/", "my-pins"
+    assert folders(c2, "config-x.yaml") == ("out", "my-pins")
+    gitignore = (ROOT / ".gitignore").read_text().splitlines()
+    assert "results-*/" in gitignore and "pins-*/" in gitignore
 
 
 def test_scripts_read_only_their_config_slice():

@@ -103,10 +103,23 @@ def test_drift_stops_the_build_in_one_line_and_the_table_stays_in_verify_md(tmp_
     assert "| number |" not in out  # the table is not poured into the terminal ...
     report = (work / "results" / "verify.md").read_text()
     assert "DRIFT: 1 pinned number(s)" in report and "| number | indices.surveillance.mean |" in report  # ... it stays here
-    # with another configuration file, the advice carries it
-    (work / "config-b.yaml").write_text((work / "config.yaml").read_text())
-    proc = run_snakemake(work, extra=["--configfile", "config-b.yaml"], check=False)
-    assert "re-pin with `make CONFIG=config-b.yaml repin`" in proc.stdout + proc.stderr
+
+
+def test_a_variant_of_the_analysis_never_touches_the_shipped_results(tmp_path, built):
+    """A copy of config.yaml with another CI level builds into its own folder with its own (no) pins; the
+    shipped results and pins stay byte for byte, and the advice carries the variant's CONFIG."""
+    work = clone_build(built, tmp_path / "w")
+    shipped = {p: p.read_bytes() for folder in ("results", "pins") for p in (work / folder).rglob("*") if p.is_file()}
+    text = (work / "config.yaml").read_text().replace("  ci_level: 0.95", "  ci_level: 0.90")
+    (work / "config-ci90.yaml").write_text(text)
+    run_snakemake(work, "results-ci90/verify.md", "results-ci90/models/predicted.md",
+                  extra=["--configfile", "config-ci90.yaml", *FAST])
+    after = {p: p.read_bytes() for folder in ("results", "pins") for p in (work / folder).rglob("*") if p.is_file()}
+    assert after == shipped
+    assert "90% CI" in (work / "results-ci90" / "models" / "predicted.md").read_text()
+    verify = (work / "results-ci90" / "verify.md").read_text()
+    assert "No pins exist" in verify and "`make CONFIG=config-ci90.yaml repin`" in verify
+    assert "pins-ci90" in verify
 
 
 def test_pins_belong_to_their_raw_file(built):

@@ -48,7 +48,7 @@ def files_of(cfg: dict, config_path: str) -> list[str]:
     for extra in (data["codebook"], data["targets"]):
         if extra not in files and (ROOT / extra).is_file():
             files.append(extra)
-    out, pins = output_dir(cfg), pins_root(cfg)
+    out, pins = output_dir(cfg, ROOT / config_path), pins_root(cfg, ROOT / config_path)
     for folder in (out, pins):
         files += [str(p.relative_to(ROOT)) for p in sorted((ROOT / folder).rglob("*")) if p.is_file()]
     return sorted(set(f for f in files if (ROOT / f).is_file()))

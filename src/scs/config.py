@@ -6,6 +6,7 @@ import copy
 import difflib
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -214,19 +215,48 @@ def config_slice(cfg: dict, *paths: str) -> dict:
     return out
 
 
-def output_dir(cfg: dict) -> str:
-    """results/ for the stand-in, results-<source>/ for other data (git-ignored), unless set."""
+def is_shipped(config_file: str | Path) -> bool:
+    """Whether ``config_file`` is the project's own config.yaml (the one in the working directory, where the
+    workflow runs)."""
+    return Path(config_file).resolve() == Path("config.yaml").resolve()
+
+
+def variant_name(cfg: dict, config_file: str | Path) -> str | None:
+    """None for the shipped analysis (the project's config.yaml on the stand-in); else the name of this
+    variant's output and pins folders: the configuration file's name without a leading "config-" (its
+    folder's name for a file called config.yaml elsewhere), or, for the project's config.yaml on other
+    data, the data source."""
+    path = Path(config_file)
+    if is_shipped(path):
+        return None if cfg["data"]["source"] == "synthetic" else cfg["data"]["source"]
+    stem = path.stem
+    for prefix in ("config-", "config_"):
+        if stem.startswith(prefix) and len(stem) > len(prefix):
+            stem = stem[len(prefix):]
+    if stem == "config":
+        stem = path.resolve().parent.name
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "variant"
+
+
+def output_dir(cfg: dict, config_file: str | Path = "config.yaml") -> str:
+    """results/ for the shipped analysis (the project's config.yaml on the stand-in); results-<variant>/ for
+    any other configuration file or other data (ignored by git: a variant never overwrites the shipped
+    results), unless output.dir names a folder."""
     d = (cfg.get("output") or {}).get("dir", "auto")
     if d != "auto":
         return d.rstrip("/")
-    return "results" if cfg["data"]["source"] == "synthetic" else f"results-{cfg['data']['source']}"
+    name = variant_name(cfg, config_file)
+    return "results" if name is None else f"results-{name}"
 
 
-def pins_root(cfg: dict) -> str:
+def pins_root(cfg: dict, config_file: str | Path = "config.yaml") -> str:
+    """pins/ for the shipped analysis, pins-<variant>/ (ignored by git) for any other, unless verify.pins
+    names a folder."""
     p = cfg["verify"]["pins"]
     if p != "auto":
         return p.rstrip("/")
-    return "pins" if cfg["data"]["source"] == "synthetic" else "pins-local"
+    name = variant_name(cfg, config_file)
+    return "pins" if name is None else f"pins-{name}"
 
 
 def data_id(sha256: str) -> str:

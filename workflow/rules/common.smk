@@ -4,7 +4,7 @@ import os
 from scs.codedeps import package_modules
 from scs.config import config_slice, data_id, file_sha256, output_dir, pins_root
 
-OUT = output_dir(config)
+OUT = output_dir(config, CONFIG_FILE)
 # intermediate files that still hold (coded) identifying columns: never under the released outputs
 PRIVATE = os.path.join(".work", os.path.basename(os.path.normpath(OUT)))
 RAW = config["data"]["raw"]
@@ -170,7 +170,7 @@ def multiverse_figure_outputs():
 
 def pins_dir():
     """Pins of the current raw file: <pins root>/<data id>/."""
-    return os.path.join(pins_root(config), raw_data_id())
+    return os.path.join(pins_root(config, CONFIG_FILE), raw_data_id())
 
 
 def existing_pins(wildcards):
