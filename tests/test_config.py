@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, SNAKEMAKE
+from conftest import ROOT, SNAKEMAKE, copy_project, run_snakemake
 
 from scs import config as cfgmod
 from scs.errors import PipelineError
@@ -142,3 +142,20 @@ def test_every_module_a_script_imports_is_an_input_of_its_rule():
                  if m.__file__ and (name == "scs" or name.startswith("scs.") or name == "_common")}
         assert "scripts/_common.py" in found and "src/scs/errors.py" in found, script.name
         assert found <= set(package_modules(script, ROOT / "src")), (script.name, found - set(package_modules(script)))
+
+
+def test_a_file_called_the_stand_in_that_is_not_stops_in_one_line(tmp_path):
+    """data.source: synthetic on another export (one forgotten key) would label its outputs as the stand-in's:
+    the workflow stops at the start, in one line."""
+    work = copy_project(tmp_path / "w")
+    (work / "data" / "mine.csv").write_bytes((work / "data" / "raw" / "scs_survey_2020_synthetic.csv").read_bytes())
+    text = (work / "config.yaml").read_text().replace("raw: data/raw/scs_survey_2020_synthetic.csv", "raw: data/mine.csv")
+    (work / "config-mine.yaml").write_text(text)
+    proc = run_snakemake(work, extra=["-n", "--configfile", "config-mine.yaml"], check=False)
+    assert proc.returncode != 0
+    assert [line for line in proc.stderr.splitlines() if line.startswith("ERROR")] == [
+        "ERROR: data/mine.csv: data.source is synthetic in config-mine.yaml, but data/mine.csv is not a file of the "
+        "stand-in (no checksum of it in SHA256SUMS beside it); expected data.source: real (or simulated) for any other "
+        "export"]
+    (work / "config-mine.yaml").write_text(text.replace("source: synthetic", "source: real"))
+    assert run_snakemake(work, extra=["-n", "--configfile", "config-mine.yaml"], check=False).returncode == 0

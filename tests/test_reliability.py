@@ -155,6 +155,11 @@ def as_dta(w):
     cb = load_codebook(w / "data" / "codebook.yaml")
     cells = ingest.read_qualtrics_csv(w / RAW, cb).cells.to_pandas()
     export.write_dta(cells, cb, w / "data" / "raw" / "export.dta")
+    # the stand-in in Stata's format: recorded beside it as one of the stand-in's files
+    from scs.config import file_sha256
+
+    with open(w / "data" / "raw" / "SHA256SUMS", "a", encoding="utf-8") as fh:
+        fh.write(f"{file_sha256(w / 'data' / 'raw' / 'export.dta')}  export.dta\n")
     edit_config(w, lambda c: c["data"].update(raw="data/raw/export.dta"))
 
 

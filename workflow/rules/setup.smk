@@ -32,6 +32,21 @@ try:
                 file=config["data"][_key],
                 expected="an existing file (paths are relative to the project folder)",
             )
+    if "raw" in _needed and config["data"]["source"] == "synthetic":
+        # (every output would call these data the stand-in: a file the generator did not write must say what it is)
+        _sums = os.path.join(os.path.dirname(config["data"]["raw"]), "SHA256SUMS")
+        _listed = os.path.isfile(_sums) and any(
+            line.split()[-1] == os.path.basename(config["data"]["raw"])
+            for line in open(_sums, encoding="utf-8")
+            if line.strip()
+        )
+        if not _listed:
+            raise PipelineError(
+                f"data.source is synthetic in {os.path.relpath(CONFIG_FILE)}, but {config['data']['raw']} is not a "
+                "file of the stand-in (no checksum of it in SHA256SUMS beside it)",
+                file=config["data"]["raw"],
+                expected="data.source: real (or simulated) for any other export",
+            )
     try:
         _cb = load_codebook(config["data"]["codebook"])
     except PipelineError:
