@@ -415,7 +415,7 @@ def test_sigterm_mid_run_then_rerun_gives_the_clean_build(tmp_path):
         time.sleep(0.2)
     assert (w / "results" / "items" / "item_estimates.csv").exists(), "the build never got that far"
     proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=120)
+    proc.wait(timeout=300)  # (Snakemake ends the running jobs first; slower on a busy machine)
     assert proc.returncode != 0
     assert not (w / "results" / "numbers.json").exists(), "the build finished before the signal"
     run_snakemake(w)
