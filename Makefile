@@ -52,8 +52,8 @@ synthetic: $(STAMP) ## regenerate the synthetic stand-in with its seed and insta
 	$(SMK) synthetic --forcerun synthetic
 	$(BIN)/python tools/install_synthetic.py $(CONFIG)
 
-verify: $(STAMP) ## compare the build with the pins of its raw file
-	$(SMK) verify
+verify: $(STAMP) ## compare the build with the pins of its raw file (stops when something moved)
+	$(SMK) drift
 
 repin: $(STAMP) ## pin this build on purpose (then commit the pins with the results)
 	$(SMK) repin --forcerun repin

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import simulate_truth_recovery as str_bench  # noqa: E402  (the same redraws of the fieldwork)
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
-TARGET = "results-sim/models/coefficients.csv"  # (the variant of config-sim.yaml)
+TARGET = "results-config-sim/models/coefficients.csv"  # (the variant of config-sim.yaml)
 _W: dict = {}
 
 
@@ -68,7 +68,7 @@ def one_sample(k: int) -> list[dict]:
     cells = synth.field_sample(arr, s["items"], s["base"], s["shifts"], s["codebook"], cfg, s["spec"])
     work = _W["work"]
     write_qualtrics_csv(cells, s["codebook"], work / "data" / "sim" / "export.csv")
-    shutil.rmtree(work / "results-sim", ignore_errors=True)
+    shutil.rmtree(work / "results-config-sim", ignore_errors=True)
     proc = subprocess.run([SNAKEMAKE, TARGET, "--configfile", "config-sim.yaml", "--cores", "1", "--quiet", "all"],
                           cwd=work, capture_output=True, text=True)
     if proc.returncode != 0:

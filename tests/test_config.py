@@ -70,14 +70,14 @@ def test_only_the_shipped_configuration_on_the_stand_in_writes_results(monkeypat
     c = cfgmod.load_config(ROOT / "config.yaml")
     folders = lambda cfg, f: (cfgmod.output_dir(cfg, f), cfgmod.pins_root(cfg, f))  # noqa: E731
     assert folders(c, "config.yaml") == folders(c, ROOT / "config.yaml") == ("results", "pins")
-    assert folders(c, "config-ci90.yaml") == ("results-ci90", "pins-ci90")
+    assert folders(c, "config-ci90.yaml") == ("results-config-ci90", "pins-config-ci90")
     assert folders(c, "my_variant.yaml") == ("results-my_variant", "pins-my_variant")
-    assert folders(c, "data/alt/config.yaml") == ("results-alt", "pins-alt")
+    assert folders(c, "data/alt/config.yaml") == ("results-data-alt-config", "pins-data-alt-config")
     for src in ("real", "simulated"):
         c2 = copy.deepcopy(c)
         c2["data"]["source"] = src
-        assert folders(c2, "config.yaml") == (f"results-{src}", f"pins-{src}")
-        assert folders(c2, "config-mine.yaml") == ("results-mine", "pins-mine")
+        assert folders(c2, "config.yaml") == ("results-config", "pins-config")
+        assert folders(c2, "config-mine.yaml") == ("results-config-mine", "pins-config-mine")
     c2 = copy.deepcopy(c)
     c2["output"]["dir"], c2["verify"]["pins"] = "out/", "my-pins"
     assert folders(c2, "config-x.yaml") == ("out", "my-pins")

@@ -47,22 +47,22 @@ def test_run_it_on_your_own_export(tmp_path):
     (work / "config-mine.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
     # 3. check the data: every problem at once, none here
     make(work, "check-data")
-    report = work / "results-mine" / "clean" / "data_problems.md"
+    report = work / "results-config-mine" / "clean" / "data_problems.md"
     assert "No problems" in report.read_text(), report.read_text()[:2000]
     # 4. build, into a folder that git ignores
     make(work)
-    out = work / "results-mine"
+    out = work / "results-config-mine"
     est = pd.read_csv(out / "items" / "item_estimates.csv")
     assert set(est.scale) == {"surveillance", "punishment"} and (est.kind == "item").sum() == 6 + 5
     assert set(est.data_source) == {"real"}
-    assert "results-*/" in (work / ".gitignore").read_text().splitlines()  # git ignores results-mine/
+    assert "results-*/" in (work / ".gitignore").read_text().splitlines()  # git ignores results-config-mine/
     verify = (out / "verify.md").read_text()
     assert "No pins exist for this data" in verify
     assert "No comparison was made" in (out / "reproduction.md").read_text()
     assert not (work / "results").exists()  # the stand-in's outputs are untouched
     # 5. pin on purpose, then the drift check compares
     make(work, "repin")
-    pins = list((work / "pins-mine").iterdir())
+    pins = list((work / "pins-config-mine").iterdir())
     assert len(pins) == 1 and (pins[0] / "meta.json").is_file()
     assert "No drift" in (out / "verify.md").read_text()
     assert {p: p.read_bytes() for p in before} == before  # nothing under data/ was changed

@@ -112,14 +112,14 @@ def test_a_variant_of_the_analysis_never_touches_the_shipped_results(tmp_path, b
     shipped = {p: p.read_bytes() for folder in ("results", "pins") for p in (work / folder).rglob("*") if p.is_file()}
     text = (work / "config.yaml").read_text().replace("  ci_level: 0.95", "  ci_level: 0.90")
     (work / "config-ci90.yaml").write_text(text)
-    run_snakemake(work, "results-ci90/verify.md", "results-ci90/models/predicted.md",
+    run_snakemake(work, "results-config-ci90/verify.md", "results-config-ci90/models/predicted.md",
                   extra=["--configfile", "config-ci90.yaml", *FAST])
     after = {p: p.read_bytes() for folder in ("results", "pins") for p in (work / folder).rglob("*") if p.is_file()}
     assert after == shipped
-    assert "90% CI" in (work / "results-ci90" / "models" / "predicted.md").read_text()
-    verify = (work / "results-ci90" / "verify.md").read_text()
+    assert "90% CI" in (work / "results-config-ci90" / "models" / "predicted.md").read_text()
+    verify = (work / "results-config-ci90" / "verify.md").read_text()
     assert "No pins exist" in verify and "`make CONFIG=config-ci90.yaml repin`" in verify
-    assert "pins-ci90" in verify
+    assert "pins-config-ci90" in verify
 
 
 def test_pins_belong_to_their_raw_file(built):

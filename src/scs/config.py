@@ -223,25 +223,24 @@ def is_shipped(config_file: str | Path) -> bool:
 
 def variant_name(cfg: dict, config_file: str | Path) -> str | None:
     """None for the shipped analysis (the project's config.yaml on the stand-in); else the name of this
-    variant's output and pins folders: the configuration file's name without a leading "config-" (its
-    folder's name for a file called config.yaml elsewhere), or, for the project's config.yaml on other
-    data, the data source."""
-    path = Path(config_file)
-    if is_shipped(path):
-        return None if cfg["data"]["source"] == "synthetic" else cfg["data"]["source"]
-    stem = path.stem
-    for prefix in ("config-", "config_"):
-        if stem.startswith(prefix) and len(stem) > len(prefix):
-            stem = stem[len(prefix):]
-    if stem == "config":
-        stem = path.resolve().parent.name
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "variant"
+    variant's output and pins folders: the configuration file's path in the project without its extension,
+    folders joined by "-" (config-ci90.yaml: config-ci90; data/alt/config.yaml: data-alt-config; the
+    project's config.yaml on other data: config), so that two configuration files never share a folder."""
+    path = Path(config_file).resolve()
+    if is_shipped(path) and cfg["data"]["source"] == "synthetic":
+        return None
+    try:
+        rel = path.relative_to(Path.cwd())
+    except ValueError:  # a configuration outside the project: its own name
+        rel = Path(path.name)
+    name = "-".join([*rel.parent.parts, rel.stem])
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "variant"
 
 
 def output_dir(cfg: dict, config_file: str | Path = "config.yaml") -> str:
-    """results/ for the shipped analysis (the project's config.yaml on the stand-in); results-<variant>/ for
-    any other configuration file or other data (ignored by git: a variant never overwrites the shipped
-    results), unless output.dir names a folder."""
+    """results/ for the shipped analysis (the project's config.yaml on the stand-in); results-<name>/
+    (:func:`variant_name`) for any other configuration file or other data (ignored by git: a variant never
+    overwrites the shipped results), unless output.dir names a folder."""
     d = (cfg.get("output") or {}).get("dir", "auto")
     if d != "auto":
         return d.rstrip("/")

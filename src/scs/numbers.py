@@ -13,6 +13,15 @@ from dataclasses import dataclass, field
 KINDS = ("mean", "coef", "se", "pct", "share", "r2", "alpha", "count", "weight", "ratio", "small", "p", "suppressed")
 
 
+def _number(value) -> float | None:
+    """A float, or None for a missing value (None, NaN, pandas' NA)."""
+    try:
+        value = float(value)
+    except TypeError:  # None, pd.NA
+        return None
+    return None if math.isnan(value) else value
+
+
 @dataclass(frozen=True)
 class Stated:
     """One number as a stage states it (``value`` None: not computable; kind "suppressed": withheld)."""
@@ -39,9 +48,9 @@ class StatedNumbers:
             raise ValueError(f"unknown kind {kind!r} of registry key {key!r}")
         if key in self.entries:
             raise ValueError(f"registry key {key!r} stated twice")
-        value = None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
-        self.entries[key] = Stated(value, kind, unit, label, se, None if ci is None else tuple(ci),
-                                   None if n is None else int(n), floor)
+        value = _number(value)
+        self.entries[key] = Stated(value, kind, unit, label, _number(se), None if ci is None else tuple(ci),
+                                   None if _number(n) is None else int(n), floor)
         return key
 
     def suppress(self, key: str, *, unit: str = "") -> str:

@@ -2,11 +2,11 @@
 import os
 
 from scs.codedeps import package_modules
-from scs.config import config_slice, data_id, file_sha256, output_dir, pins_root
+from scs.config import config_slice, data_id, file_sha256, is_shipped, output_dir, pins_root
 
 OUT = output_dir(config, CONFIG_FILE)
 # intermediate files that still hold (coded) identifying columns: never under the released outputs
-PRIVATE = os.path.join(".work", os.path.basename(os.path.normpath(OUT)))
+PRIVATE = os.path.join(".work", os.path.normpath(OUT).replace(os.sep, "-"))
 RAW = config["data"]["raw"]
 CODEBOOK = config["data"]["codebook"]
 TARGETS = config["data"]["targets"]
@@ -17,7 +17,7 @@ ENV = "../../environment.yml"
 # what every output states about its data
 DATA = ("data.source", "data.label")
 # make, as the messages suggest it: with the configuration in use
-MAKE = "make" if os.path.relpath(CONFIG_FILE) == "config.yaml" else f"make CONFIG={os.path.relpath(CONFIG_FILE)}"
+MAKE = "make" if is_shipped(CONFIG_FILE) else f"make CONFIG={os.path.relpath(CONFIG_FILE)}"
 
 
 # The stages, in reading order: the one list of rules that the registry (the rules that state numbers), the

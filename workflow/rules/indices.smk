@@ -68,6 +68,7 @@ rule descriptives:
     input:
         analysis=rules.indices.output.analysis,
         weights=out("weights", "weights.parquet"),
+        design=out("weights", "design.json"),
         code=code_of("descriptives"),
     output:
         csv=out("indices", "descriptives.csv"),

@@ -8,7 +8,7 @@ Exports read (``data.format``; ``auto`` detects it from the file's content):
 
 Every format is first brought to the same table of text cells, so that the same responses give
 identical cleaned data whatever the format. Reading is columnar (pyarrow), and every cell check
-is vectorized, so that the whole file is checked at any size. :mod:`scs.datacheck` collects every
+is vectorized, so that the whole file is checked at any size. :mod:`scs.io.datacheck` collects every
 problem of an export at once; :func:`ingest` stops on the first one.
 """
 

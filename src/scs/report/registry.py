@@ -3,8 +3,9 @@
 Each stage states its numbers under their keys (:class:`scs.numbers.StatedNumbers`); the renderers print
 them through :class:`Printed`, which looks each up by key, so a printed number cannot be missing from the
 registry; each rule writes its fragment (:class:`Numbers`) from what its stage stated. The ``registry`` rule
-merges the fragments into ``results/numbers.json`` (with provenance) and ``results/numbers.tex`` (one LaTeX
-macro per number). The ``verify`` rule compares them with the pins in ``pins/``.
+merges the fragments into ``numbers.json`` (with provenance) and ``numbers.tex`` (one LaTeX macro per number)
+in the output folder; the ``verify`` rule compares them with the pins of the raw file (``pins/<data id>/`` for
+the shipped analysis) and the ``drift`` rule stops the build when something moved.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class Printed:
         """The printed text of the number under ``key`` (KeyError: the stage did not state it)."""
         e = self.stated[key]
         if e.kind == "suppressed":
+            if self.min_cell is None:
+                raise ValueError(f"{key} was withheld, and the table was not told the minimum cell size")
             return f"<{self.min_cell}"
         return fmt(released(e.value, e.kind), e.kind, floor=e.floor)
 

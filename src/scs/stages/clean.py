@@ -125,7 +125,12 @@ def apply_exclusions(frame: pd.DataFrame, cfg: dict, key: str):
 
 def key_order(key: pd.Series) -> np.ndarray:
     """The order of the cleaned data: by the key, numerically for a numeric key, else as text."""
-    values = key.to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_numeric_dtype(key) else key.astype(str).to_numpy()
+    if pd.api.types.is_integer_dtype(key) and not key.isna().any():
+        values = key.to_numpy(dtype=np.int64)  # (exact beyond 2**53)
+    elif pd.api.types.is_numeric_dtype(key):
+        values = key.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = key.astype(str).to_numpy()
     return np.argsort(values, kind="stable")
 
 

@@ -12,11 +12,12 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from scs.io.codebook import DK_SUFFIX
 from scs.numbers import StatedNumbers
 from scs.survey.design import Design
 from scs.survey.means import contrasts, means, stack
 
-DK = "__dk"
+DK = DK_SUFFIX  # the "don't know" flag of an item: <item>__dk (the codebook's)
 
 
 def dk_column(var: str) -> str:

@@ -4,7 +4,8 @@
 * estimation samples: by default one common sample per outcome (respondents complete on the
   outcome and on every formula's variables), so that nested models differ only in their terms;
   ``models.common_sample: false`` fits each model on its own complete cases;
-* survey WLS (:mod:`scs.regression`) and weighted ordered logits (:mod:`scs.ordinal`).
+* survey WLS (:mod:`scs.survey.regression`) and weighted ordered logits (:mod:`scs.survey.ordinal`);
+* the numbers the model tables state (``*_numbers``), under their registry keys.
 """
 
 from __future__ import annotations

@@ -112,7 +112,8 @@ class Variant:
 
 def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict, u: Universe, row) -> Variant:
     ccfg = cleaning_config(cfg, u, row)
-    cleaned, _, _, removed_by = clean_mod.clean(export, codebook, ccfg, positions=True)
+    result = clean_mod.run(export, codebook, ccfg, file=cfg["data"].get("raw", "the checked export"))
+    cleaned, removed_by = result.data, result.removed_by
     key = codebook.key_var
     rows = np.flatnonzero(removed_by == 0)
     rows = rows[clean_mod.key_order(export[key].iloc[rows])]  # the cleaned data's order

@@ -1,5 +1,5 @@
 """The multiverse's grid of specifications: every combination of the options declared in ``config.yaml``
-(section ``multiverse``), constraints applied, checked against the configuration (see :mod:`scs.multiverse`
+(section ``multiverse``), constraints applied, checked against the configuration (see :mod:`scs.stages.multiverse`
 for what the options mean and how the specifications are fitted).
 
 Light on purpose: the workflow checks the grid each time it starts, before any job runs.

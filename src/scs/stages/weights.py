@@ -456,7 +456,7 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file
 
 
 # --------------------------------------------------------------------------- the stored design
-def weights_frame(ids: pd.Series, result: WeightingResult, dtype: str = "float64") -> pd.DataFrame:
+def weights_frame(ids: pd.Series, result: WeightingResult) -> pd.DataFrame:
     """What the weights rule stores: the respondents' key (named and typed as in the data: integer or text
     ids stay as they are), final, prior and unbounded weights, then the replicates."""
     if not ids.name:
