@@ -9,6 +9,7 @@ import pandas as pd
 from _common import cfg_of, run_step
 from scs.report import figures
 from scs.stages import weights
+from scs.stages.indices import code_range
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -45,7 +46,7 @@ def figure3(cfg, synthetic):
         source_label=cfg["data"]["label"], synthetic=synthetic, ci_level=cfg["estimates"]["ci_level"],
         predict_label=m["term_labels"].get(m["predict"]["by"], m["predict"]["by"]),
         level_labels={str(k): v for k, v in (m["predict"].get("level_labels") or {}).items()},
-        method=str(full["variance"].iloc[0]))
+        method=str(full["variance"].iloc[0]), scale_range=code_range(cfg))
     figures.save(fig, smk.output.figure3_png, smk.output.figure3_pdf, dpi=cfg["figures"]["dpi"])
 
 

@@ -61,7 +61,7 @@ def drawn(stand_in, cfg):
         coefs, pred, outcomes=m["outcomes"], outcome_labels={y: cfg["scales"][y]["label"] for y in m["outcomes"]},
         highlight=m["political_capital"], term_labels=m["term_labels"], title=cfg["figures"]["titles"]["models"],
         source_label=label, synthetic=True, predict_label="CCP member", level_labels={"0": "no", "1": "yes"},
-        method="jackknife")
+        method="jackknife", scale_range=(1, 5))
     w = stand_in.result.weight
     out["weights"] = figures.weight_figure(w, summary={"n": len(w), "weight_min": w.min(), "weight_max": w.max(),
                                                       "weight_cv": w.std() / w.mean(), "kish_deff": 1.7,
@@ -81,3 +81,13 @@ def test_the_legend_of_figures_1_and_2_is_outside_the_data(drawn):
     ax = fig.axes[0]
     legend = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
     assert legend.y0 >= ax.get_window_extent().y1 - 1  # above the plotting area, not on an item's row
+
+
+def test_figure_3_shows_the_margins_on_the_whole_response_scale_and_one_coefficient_axis(drawn):
+    """The predicted index is drawn on the scale's range (1-5 here), so that a gap is not magnified, and both
+    coefficient panels share their axis (the same ticks)."""
+    axes = drawn["figure3"].axes
+    margins = axes[-1]
+    lo, hi = margins.get_ylim()
+    assert lo == 1 and hi >= 5 and list(margins.get_yticks()) == [1, 2, 3, 4, 5]
+    assert list(axes[0].get_xticks()) == list(axes[1].get_xticks()) and axes[0].get_xlim() == axes[1].get_xlim()

@@ -181,9 +181,10 @@ def _coefficient_panel(ax, sub: pd.DataFrame, terms: list[str], y: np.ndarray, h
 
 
 def _margins_panel(ax, pred: pd.DataFrame, outcomes: list[str], outcome_labels: dict, predict_label: str,
-                   level_labels: dict, ci_level: float) -> None:
+                   level_labels: dict, ci_level: float, scale_range: tuple[float, float] | None = None) -> None:
     """Predictive margins per outcome; each level's value printed on the outer side of its point, away
-    from the other levels' intervals."""
+    from the other levels' intervals. ``scale_range``: the response scale's lowest and highest code, which
+    the axis spans (so that a gap is seen at its size on the scale, not magnified)."""
     xpos = {o: i for i, o in enumerate(outcomes)}
     levels = list(dict.fromkeys(pred["level"]))
     offsets = np.linspace(-0.15, 0.15, len(levels)) if len(levels) > 1 else [0.0]
@@ -198,6 +199,8 @@ def _margins_panel(ax, pred: pd.DataFrame, outcomes: list[str], outcome_labels: 
         for x, v in zip(xs, sub["predicted"]):
             ax.annotate(f"{v:.2f}", (x, v), xytext=(-7 if left else 7, 0), textcoords="offset points", fontsize=7.5,
                         va="center", ha="right" if left else "left")
+    if scale_range is not None:
+        ax.set_ylim(*scale_range)
     if "difference" in pred and pred["difference"].notna().any():
         # the difference of the margins with its own interval: readers should not judge it by overlap
         lo, hi = ax.get_ylim()
@@ -208,6 +211,10 @@ def _margins_panel(ax, pred: pd.DataFrame, outcomes: list[str], outcome_labels: 
             other = level_labels.get(f"{r.level:g}", f"{r.level:g}")
             ax.text(xpos[r.outcome], 0.97, f"{other} − {ref}:\n{r.difference:.2f}\n[{r.difference_ci_low:.2f}, "
                     f"{r.difference_ci_high:.2f}]", transform=trans, ha="center", va="top", fontsize=7)
+    if scale_range is not None:  # ticks on the scale only (the room above holds the differences)
+        lo, hi = scale_range
+        ax.set_yticks(np.arange(lo, hi + 1) if float(lo).is_integer() and hi - lo <= 12 else np.linspace(lo, hi, 5))
+        ax.spines["right"].set_bounds(lo, hi)
     ax.set_xticks(range(len(outcomes)), [outcome_labels[o].replace(" index", "\nindex") for o in outcomes])
     ax.set_xlim(-0.6, len(outcomes) - 0.4)
     ax.set_ylabel(f"Predicted index ({ci_label(ci_level)})")
@@ -220,8 +227,9 @@ def _margins_panel(ax, pred: pd.DataFrame, outcomes: list[str], outcome_labels: 
 def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: list[str], outcome_labels: dict,
                        highlight: list[str], term_labels: dict, title: str, source_label: str, synthetic: bool,
                        ci_level: float = 0.95, predict_label: str = "CCP member", level_labels: dict | None = None,
-                       method: str = "linearization"):
-    """Full-model coefficients for each outcome side by side, plus the predictive margins."""
+                       method: str = "linearization", scale_range: tuple[float, float] | None = None):
+    """Full-model coefficients for each outcome side by side (one coefficient axis for all), plus the
+    predictive margins on the response scale's range (``scale_range``)."""
     terms = [t for t in dict.fromkeys(coefs["term"]) if t != "_intercept_"]
     terms = [t for t in terms if t in highlight] + [t for t in terms if t not in highlight]
     with plt.rc_context(STYLE):
@@ -230,7 +238,7 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
         y = np.arange(len(terms))[::-1]
         axes = []
         for j, outc in enumerate(outcomes):
-            ax = fig.add_subplot(gs[0, j], sharey=axes[0] if axes else None)
+            ax = fig.add_subplot(gs[0, j], sharey=axes[0] if axes else None, sharex=axes[0] if axes else None)
             axes.append(ax)
             _coefficient_panel(ax, coefs[coefs.outcome == outc].set_index("term"), terms, y, highlight)
             ax.set_title(outcome_labels[outc], fontsize=10, loc="left")
@@ -244,7 +252,7 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
             else:
                 ax.tick_params(labelleft=False)
         _margins_panel(fig.add_subplot(gs[0, -1]), pred, outcomes, outcome_labels, predict_label, level_labels or {},
-                       ci_level)
+                       ci_level, scale_range)
         fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
         source_note(fig, source_label, synthetic, f"Survey-weighted least squares, full model; intervals "
                     f"{se_phrase(method)}. Political-capital terms highlighted.")
