@@ -81,20 +81,26 @@ show_figure(fig, "Histogram of the final weights with the bounds, and the cumula
 
 # %% [markdown]
 # ## Who carries the largest weights
-# The mean weight in each age group by education cell (cells with fewer respondents than the minimum
-# cell size are left blank), and the composition of the 5% largest weights.
+# The mean weight in each cell of the two weighting variables with the most categories (cells with fewer
+# respondents than the minimum cell size are left blank), and the composition of the 5% largest weights.
 
 # %%
 a = pd.read_parquet(f"{OUT}/clean/clean.parquet", columns=[KEY, *design["variables"]]).merge(w, on=KEY)
-cell = a.groupby(["age_group", "educ4"]).agg(mean_weight=("weight", "mean"), n=("weight", "size")).reset_index()
-heat = cell.pivot(index="age_group", columns="educ4", values="mean_weight")
-mask = cell.pivot(index="age_group", columns="educ4", values="n").fillna(0) < min_cell
-fig, ax = plt.subplots(figsize=(7, 3.6))
-sns.heatmap(heat, mask=mask, annot=True, fmt=".2f", cmap="Reds", ax=ax, cbar_kws={"label": "mean weight"})
-ax.set(xlabel="Education", ylabel="Age group")
-show_figure(fig, "Heat map of the mean weight in each age group by education cell.")
+# the two weighting variables with the most categories (one weighting variable: by itself)
+richest = sorted(design["variables"], key=lambda v: -a[v].nunique())
+rows_var, cols_var = (richest * 2)[:2]
+name = {v: v.replace("_", " ") for v in design["variables"]}
+by = list(dict.fromkeys([rows_var, cols_var]))
+cell = a.groupby(by).agg(mean_weight=("weight", "mean"), n=("weight", "size")).reset_index()
+if cols_var != rows_var:
+    heat = cell.pivot(index=rows_var, columns=cols_var, values="mean_weight")
+    mask = cell.pivot(index=rows_var, columns=cols_var, values="n").fillna(0) < min_cell
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    sns.heatmap(heat, mask=mask, annot=True, fmt=".2f", cmap="Reds", ax=ax, cbar_kws={"label": "mean weight"})
+    ax.set(xlabel=name[cols_var], ylabel=name[rows_var])
+    show_figure(fig, f"Heat map of the mean weight in each {name[rows_var]} by {name[cols_var]} cell.")
 top = a[a["weight"] >= a["weight"].quantile(0.95)]
-comp = top.groupby(["age_group", "educ4"]).size().reset_index(name="respondents")
+comp = top.groupby(by).size().reset_index(name="respondents")
 comp["respondents"] = comp["respondents"].where(comp["respondents"] >= min_cell)
 show_table(comp.sort_values("respondents", ascending=False).rename(columns=lambda c: c.replace("_", " ")),
            caption=f"The 5% largest weights ({len(top):,} respondents) by cell; blank: fewer than {min_cell}")

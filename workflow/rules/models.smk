@@ -29,7 +29,7 @@ rule regressions:
         mem_mb=mem_for(800, 6.0),
         runtime=runtime_for(10, 10),
     params:
-        cfg=cfg("models", "scales", "estimates"),
+        cfg=cfg("models", "scales", "estimates", "figures.titles"),
     message:
         "Regressions of the indices on political capital and controls"
     script:

@@ -75,9 +75,9 @@ def item_figure(est: pd.DataFrame, *, title: str, index_label: str, index_mean: 
                             fontsize=7.5)
         if np.isfinite(index_mean):
             ax.axvline(index_mean, color="0.3", linestyle="--", linewidth=1, label=f"{index_label}: {index_mean:.2f}")
-        ax.axvline(3, color="0.8", linewidth=0.8, zorder=0)
         ax.set_yticks(y, items["label"])
         ticks = sorted(int(k) for k in scale_labels)
+        ax.axvline((ticks[0] + ticks[-1]) / 2, color="0.8", linewidth=0.8, zorder=0)  # the scale's midpoint
         ax.set_xticks(ticks, [f"{k}\n" + scale_labels[k].replace(" ", "\n", 1) for k in ticks], fontsize=8)
         ax.set_xlim(min(ticks) - 0.15, max(ticks) + 0.15)
         ax.set_ylim(-0.7, len(items) - 0.3)

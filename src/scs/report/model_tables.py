@@ -28,7 +28,8 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, p
     models = list(cfg["models"]["formulas"])
     ci = float(cfg["estimates"]["ci_level"])
     method = coefs["variance"].iloc[0]
-    lines = heading("Who supports SCS surveillance and punishment?", cfg["data"]["label"]) + [
+    title = cfg.get("figures", {}).get("titles", {}).get("regression_table", "Regressions of the indices")
+    lines = heading(title, cfg["data"]["label"]) + [
         f"Survey-weighted least squares of each index on political capital and controls: coefficient, its SE "
         f"({se_phrase(method)}) in parentheses, and p-value (t with the design's residual degrees of freedom). "
         f"{STARS_NOTE}. {_sample_note(cfg)} The {ci_label(ci)} of every coefficient, and its linearization and "
