@@ -81,6 +81,22 @@ def write_numbers(smk, nums, cfg) -> None:
     write_json(smk.output.numbers, nums.fragment(inputs=rule_inputs(smk), cfg=cfg))
 
 
+def read_final_weight(smk, frame):
+    """The final weight of each respondent of ``frame``, as the weights rule stored it; one line if the stored
+    weights list other respondents (matched by the key that design.json names)."""
+    import pandas as pd
+
+    from scs.errors import PipelineError
+    from scs.stages import weights
+
+    key = json.loads(Path(smk.input.design).read_text(encoding="utf-8"))["key"]
+    stored = pd.read_parquet(smk.input.weights, columns=[key, weights.WEIGHT])
+    if not weights.same_respondents(frame[key], stored[key]):
+        raise PipelineError("the stored weights are for other respondents than the data; rerun the weights rule",
+                            file=smk.input.weights)
+    return stored[weights.WEIGHT].to_numpy()
+
+
 def read_design(smk, frame, *, replicates: bool = True, **kw):
     """The design of the estimates, rebuilt from what the weights rule stored (no calibration here), with
     the reported SEs of estimates.variance (auto: the jackknife when it was stored, else linearization)."""

@@ -1,16 +1,13 @@
 """Snakemake adapter: descriptive statistics of the analysis variables (rule `descriptives`)."""
 
-import json
-from pathlib import Path
 
 import pandas as pd
 
-from _common import cfg_of, run_step, write_csv, write_numbers, write_table, write_text
-from scs.errors import PipelineError
+from _common import cfg_of, read_final_weight, run_step, write_csv, write_numbers, write_table, write_text
 from scs.report import descriptive_tables
 from scs.report.htmltable import source_page
 from scs.report.registry import Numbers, Printed
-from scs.stages import descriptives, weights
+from scs.stages import descriptives
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -18,12 +15,7 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 def main():
     cfg = cfg_of(smk)
     frame = pd.read_parquet(smk.input.analysis)
-    key = json.loads(Path(smk.input.design).read_text(encoding="utf-8"))["key"]
-    stored = pd.read_parquet(smk.input.weights, columns=[key, weights.WEIGHT])
-    if not weights.same_respondents(frame[key], stored[key]):
-        raise PipelineError("the stored weights are for other respondents than the analysis data; rerun the weights "
-                            "rule", file=smk.input.weights)
-    w = stored[weights.WEIGHT].to_numpy()
+    w = read_final_weight(smk, frame)
     d = descriptives.descriptives(frame, w, cfg)
     stated = descriptives.descriptive_numbers(d)
     write_csv(smk.output.csv, d, cfg)

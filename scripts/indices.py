@@ -1,16 +1,13 @@
 """Snakemake adapter: scale indices and their reliability (rule `indices`)."""
 
-import json
 import logging
-from pathlib import Path
 
 import pandas as pd
 
-from _common import cfg_of, run_step, write_csv, write_numbers, write_parquet, write_table
-from scs.errors import PipelineError
+from _common import cfg_of, read_final_weight, run_step, write_csv, write_numbers, write_parquet, write_table
 from scs.report import item_tables
 from scs.report.registry import Numbers, Printed
-from scs.stages import indices, weights
+from scs.stages import indices
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -18,17 +15,13 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 def main():
     cfg = cfg_of(smk)
     frame = indices.add_indices(pd.read_parquet(smk.input.data), cfg)
-    key = json.loads(Path(smk.input.design).read_text(encoding="utf-8"))["key"]
-    w = pd.read_parquet(smk.input.weights, columns=[key, weights.WEIGHT])
-    if not weights.same_respondents(frame[key], w[key]):
-        raise PipelineError("the stored weights are for other respondents than the cleaned data; rerun the weights "
-                            "rule", file=smk.input.weights)
+    w = read_final_weight(smk, frame)
     for sc, spec in cfg["scales"].items():
         n_missing = int(frame[sc].isna().sum())
         if n_missing:
             logging.warning("WARNING: %d respondent(s) answered fewer than %d %s items: no %s index for them",
                             n_missing, spec["min_answered"], sc, sc)
-    rel = indices.reliability(frame, w[weights.WEIGHT].to_numpy(), cfg)
+    rel = indices.reliability(frame, w, cfg)
     write_parquet(smk.output.analysis, frame, cfg)
     write_csv(smk.output.reliability, rel, cfg)
     stated = indices.reliability_numbers(rel)

@@ -258,6 +258,20 @@ def pins_root(cfg: dict, config_file: str | Path = "config.yaml") -> str:
     return "pins" if name is None else f"pins-{name}"
 
 
+def recorded_checksums(sums_file: str | Path) -> dict[str, str]:
+    """File name -> SHA-256 as `sha256sum` writes them ("<digest>  <name>", or "<digest> *<name>"); empty
+    when there is no such file."""
+    sums = Path(sums_file)
+    if not sums.is_file():
+        return {}
+    out = {}
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, name = line.split(None, 1)
+            out[name.strip().lstrip("*")] = digest
+    return out
+
+
 def data_id(sha256: str) -> str:
     """A short id of the raw file (the pins directory of that file)."""
     return sha256[:16]

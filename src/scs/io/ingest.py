@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from scs.config import recorded_checksums
 from scs.errors import PipelineError
 from scs.io.codebook import DK_SUFFIX, Codebook
 
@@ -564,14 +565,7 @@ def derive(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 def check_recorded_checksum(path, sums_file, sha256: str) -> bool | None:
     """Warn when the raw file differs from the checksum recorded beside it (SHA256SUMS); None if none recorded."""
     sums = Path(sums_file)
-    if not sums.is_file():
-        return None
-    recorded = {}
-    for line in sums.read_text().splitlines():  # "<sha256>  <file name>", as sha256sum writes it
-        if line.strip():
-            digest, name = line.split(None, 1)
-            recorded[name.strip()] = digest
-    want = recorded.get(Path(path).name)
+    want = recorded_checksums(sums).get(Path(path).name)
     if want is None:
         return None
     if want != sha256:
