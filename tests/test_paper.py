@@ -26,8 +26,8 @@ def test_a_number_typed_by_hand_is_found_with_its_line(tmp_path):
 
 
 def test_latex_errors_name_the_macro_or_the_file():
-    log = "! Undefined control sequence.\nl.42 The mean is \\scsIndicesNope\n"
-    assert str(paper.latex_error(log, "paper/ms.tex")).startswith("paper/ms.tex, row 42: undefined macro \\scsIndicesNope")
+    log = "! Undefined control sequence.\nl.42 The mean is \\scsItemsNope\n"
+    assert str(paper.latex_error(log, "paper/ms.tex")).startswith("paper/ms.tex, row 42: undefined macro \\scsItemsNope")
     log = "! LaTeX Error: File `figures/figure9.pdf' not found.\n"
     assert "missing file 'figures/figure9.pdf'" in str(paper.latex_error(log, "paper/ms.tex"))
 

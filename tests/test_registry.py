@@ -24,9 +24,9 @@ def test_every_macro_defined_once_with_a_valid_name(reg, built):
     assert len(names) == len(reg["numbers"]) + len(data_macros) > 500
     assert len(set(names)) == len(names)
     assert all(re.fullmatch(r"[A-Za-z]+", n) for n in names)
-    mean = reg["numbers"]["indices.surveillance.mean"]["formatted"]
+    mean = reg["numbers"]["items.surveillance.mean"]["formatted"]
     assert re.fullmatch(r"\d\.\d\d", mean)
-    assert f"\\newcommand{{\\scsIndicesSurveillanceMean}}{{{mean}}}" in tex
+    assert f"\\newcommand{{\\scsItemsSurveillanceMean}}{{{mean}}}" in tex
 
 
 def test_macro_name_rules():
@@ -73,7 +73,7 @@ def test_each_number_in_the_markdown_tables_is_in_the_registry(reg, built):
 
 
 def test_registry_entries_carry_provenance(reg):
-    e = reg["numbers"]["indices.surveillance.mean"]
+    e = reg["numbers"]["items.surveillance.mean"]
     assert e["rule"] == "item_estimates" and e["data_source"] == "synthetic"
     assert e["file"] == "results/items/item_estimates.md"
     assert len(e["ci"]) == 2 and 1100 < e["n"] < 1173 and "se" in e
@@ -92,7 +92,7 @@ def test_drift_stops_the_build_in_one_line_and_the_table_stays_in_verify_md(tmp_
     work = clone_build(built, tmp_path / "w")
     pins = pins_of(work)
     numbers = json.loads((pins / "numbers.json").read_text())
-    numbers["numbers"]["indices.surveillance.mean"]["value"] += 0.01
+    numbers["numbers"]["items.surveillance.mean"]["value"] += 0.01
     (pins / "numbers.json").write_text(json.dumps(numbers))
     proc = run_snakemake(work, check=False)
     out = proc.stdout + proc.stderr

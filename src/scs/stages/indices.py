@@ -117,7 +117,7 @@ def reliability(frame: pd.DataFrame, w: np.ndarray, cfg: dict) -> pd.DataFrame:
 def reliability_key(row, stat: str) -> str:
     """The registry key of a statistic of a row of :func:`reliability`."""
     what = "alpha" if row.statistic == "cronbach_alpha" else f"{row.var}.item_rest"
-    return f"reliability.{row.scale}.{what}.{stat}"
+    return f"indices.{row.scale}.{what}.{stat}"
 
 
 def reliability_numbers(rel: pd.DataFrame) -> StatedNumbers:

@@ -147,7 +147,7 @@ SUPPRESSED_STATS = ("mean", "ci", "se", "se_boot", "pct_support", "pct_oppose", 
 
 
 def estimate_key(var: str, stat: str) -> str:
-    return f"indices.{var}.{stat}"
+    return f"items.{var}.{stat}"
 
 
 def estimate_numbers(est: pd.DataFrame, min_cell: int) -> StatedNumbers:

@@ -147,7 +147,7 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: di
                        status=_worst(statuses))
         elif kind == "only_below":
             items = [it["var"] for it in cfg["scales"][c["scale"]]["items"]]
-            vals = {i: _num(numbers, f"indices.{i}.mean") for i in items}
+            vals = {i: _num(numbers, f"items.{i}.mean") for i in items}
             statuses = [_side(vals[i], c["published"], i != c["item"]) for i in items
                         if vals[i]["value"] is not None or i == c["item"]]
             others = [i for i in items if i != c["item"] and vals[i]["value"] is not None]
