@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from scs import config  # noqa: E402
 from scs.io import ingest  # noqa: E402
 from scs.io.codebook import load_codebook  # noqa: E402
+from scs.settings import from_config  # noqa: E402
 from scs.stages import multiverse, weights  # noqa: E402
 
 
@@ -41,7 +42,8 @@ def _load(cfg_path):
 def _shard(args):
     cfg_path, shard, n = args
     cfg, cb, frame, targets = _load(cfg_path)
-    return multiverse.run_groups(frame, cb, targets, cfg, multiverse.shard_groups(cfg, shard, n))
+    s = from_config(cfg)
+    return multiverse.run_groups(frame, cb, targets, s, multiverse.shard_groups(s, shard, n))
 
 
 def timing(cfg_path, cores: int) -> None:
@@ -49,7 +51,7 @@ def timing(cfg_path, cores: int) -> None:
     with ProcessPoolExecutor(cores) as pool:
         parts = list(pool.map(_shard, [(cfg_path, s, cores) for s in range(cores)]))
     cfg = config.load_config(cfg_path)
-    jt = multiverse.joint_test(*multiverse.merge(parts), cfg)
+    jt = multiverse.joint_test(*multiverse.merge(parts), from_config(cfg))
     secs = time.perf_counter() - t0
     n = int(jt["specifications"].sum())
     print(f"multiverse: {n:,} specifications x {int(jt['null_draws'].iloc[0])} null draws on {cores} cores: "
@@ -68,7 +70,7 @@ def null_check(cfg_path, seeds: int) -> None:
     m["index"]["options"] = {m["index"].get("default", "as configured"): {}, "without assumed items": {"drop": "assumed"}}
     m["constraints"] = []
     m["null_draws"] = 199
-    u = multiverse.universe(c)
+    u = multiverse.universe(from_config(c))
     pc = list(cfg["models"]["political_capital"])
     ps = {"p_median": [], "p_share": []}
     t0 = time.perf_counter()
@@ -76,8 +78,9 @@ def null_check(cfg_path, seeds: int) -> None:
         f = frame.copy()
         f[pc] = f[pc].iloc[np.random.default_rng(seed).permutation(len(f))].to_numpy()
         m["seed"] = 5000 + seed
-        table, draws = multiverse.run_groups(f, cb, targets, c, sorted(u.specs["group"].unique()))
-        jt = multiverse.joint_test(table, draws, c)
+        s = from_config(c)
+        table, draws = multiverse.run_groups(f, cb, targets, s, sorted(u.specs["group"].unique()))
+        jt = multiverse.joint_test(table, draws, s)
         for k in ps:
             ps[k] += jt[k].tolist()
     print(f"\nnull check: {seeds} shuffles x {len(u.specs) // len(m['outcomes'])} specifications per outcome x "

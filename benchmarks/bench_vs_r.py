@@ -30,28 +30,30 @@ sys.path.insert(0, str(ROOT / "tests" / "reference"))
 
 
 def pipeline(results: Path, cfg: dict) -> dict:
+    from scs.settings import from_config, replace
     from scs.stages import models, weights
     from scs.survey import regression
     from scs.survey.means import means
 
     frame = pd.read_parquet(results / "indices" / "analysis.parquet")
     targets = weights.load_targets(ROOT / cfg["data"]["targets"])
-    wcfg = {**cfg["weighting"], "replicates": {**cfg["weighting"]["replicates"], "n": 0}}
+    s = from_config(cfg)
+    wcfg = replace(s.weighting, {"replicates": {"n": 0}})
     t0 = time.perf_counter()
-    w, plan, _ = weights.weight_once({v: frame[v] for v in wcfg["variables"]},
-                                     weights.target_levels(targets, wcfg["variables"]),
-                                     weights.target_shares(targets, wcfg["variables"]), np.ones(len(frame)), wcfg)
+    w, plan, _ = weights.weight_once({v: frame[v] for v in wcfg.variables},
+                                     weights.target_levels(targets, wcfg.variables),
+                                     weights.target_shares(targets, wcfg.variables), np.ones(len(frame)), wcfg)
     t_cal = time.perf_counter() - t0
     t0 = time.perf_counter()
-    res = weights.make_weights(frame, targets, wcfg, jackknife_methods=[wcfg["method"]])
+    res = weights.make_weights(frame, targets, wcfg, jackknife_methods=[wcfg.method])
     key = json.loads((results / "weights" / "design.json").read_text(encoding="utf-8"))["key"]
     record = weights.design_record(res, wcfg, key)
     design = weights.load_design(frame, weights.weights_frame(frame[key], res), record,
                                  jackknife=weights.jackknife_frame(res), variance="jackknife")
     outcomes = list(cfg["models"]["outcomes"])
     est = means(design, frame[outcomes].to_numpy(float), outcomes)
-    mats = models.matrices(frame, cfg)
-    masks = models.samples(frame, cfg, mats)
+    mats = models.matrices(frame, s)
+    masks = models.samples(frame, s, mats)
     X = mats[cfg["models"]["full"]]
     se_first = []
     for y in outcomes:

@@ -34,15 +34,16 @@ def _peak_mb() -> float:
 def case_sample(q, smoke: bool):
     from scs import config
     from scs.io.codebook import load_codebook
+    from scs.settings import from_config, replace
     from scs.stages import pipeline, weights
 
     cfg = config.load_config(ROOT / "config.yaml")
-    cleaned, _, _ = pipeline.clean_export(ROOT / cfg["data"]["raw"], load_codebook(ROOT / cfg["data"]["codebook"]), cfg)
+    s = from_config(cfg)
+    cleaned, _, _ = pipeline.clean_export(ROOT / cfg["data"]["raw"], load_codebook(ROOT / cfg["data"]["codebook"]), s)
     targets = weights.load_targets(ROOT / cfg["data"]["targets"])
-    wcfg = dict(cfg["weighting"])
+    wcfg = s.weighting
     if smoke:
-        wcfg["replicates"] = {**wcfg["replicates"], "n": 20}
-        wcfg["jackknife"] = {"max_rows": 0}
+        wcfg = replace(wcfg, {"replicates": {"n": 20}, "jackknife": {"max_rows": 0}})
     base = _peak_mb()
     t0 = time.perf_counter()
     res = weights.make_weights(cleaned, targets, wcfg)

@@ -62,10 +62,10 @@ def one_sample(k: int) -> list[dict]:
     from scs.synth.fieldwork import draw_arrivals
 
     s = str_bench._STATE
-    cfg, full = s["cfg"], s["cfg"]["models"]["full"]
+    full = s["cfg"]["models"]["full"]
     rng = np.random.default_rng(10_000 + k)
-    arr = draw_arrivals(s["spec"], s["pop"], rng, synth.min_answered(cfg))
-    cells = synth.field_sample(arr, s["items"], s["base"], s["shifts"], s["codebook"], cfg, s["spec"])
+    arr = draw_arrivals(s["spec"], s["pop"], rng, synth.min_answered(s["settings"]))
+    cells = synth.field_sample(arr, s["items"], s["base"], s["shifts"], s["codebook"], s["settings"], s["spec"])
     work = _W["work"]
     write_qualtrics_csv(cells, s["codebook"], work / "data" / "sim" / "export.csv")
     shutil.rmtree(work / "results-config-sim", ignore_errors=True)

@@ -58,6 +58,7 @@ def scenario_spec(spec: dict, name: str) -> dict:
 def _init(scenario: str):
     from scs import config, synth
     from scs.io.codebook import load_codebook
+    from scs.settings import from_config
     from scs.stages import weights
     from scs.synth.population import selection_lp
 
@@ -66,12 +67,14 @@ def _init(scenario: str):
     codebook = load_codebook(ROOT / cfg["data"]["codebook"])
     targets = weights.load_targets(ROOT / cfg["data"]["targets"])
     truth = json.loads((ROOT / cfg["synthetic"]["truth"]).read_text())
-    pop, _ = synth.setup(cfg, spec, targets, int(cfg["synthetic"]["seed"]))
+    settings = from_config(cfg)
+    pop, _ = synth.setup(settings, spec, targets, int(cfg["synthetic"]["seed"]))
     pop["selection_lp"] = selection_lp(spec, pop)
     items = synth.items_of(spec)
     base = np.array(spec["base_thresholds"], dtype=float)
     shifts = {it: float(truth["item_thresholds"][it][0] - base[0]) for it in items}
-    _STATE.update(cfg=cfg, spec=spec, codebook=codebook, targets=targets, truth=truth, pop=pop, items=items,
+    _STATE.update(cfg=cfg, settings=settings, spec=spec, codebook=codebook, targets=targets, truth=truth, pop=pop,
+                  items=items,
                   base=base, shifts=shifts)
 
 
@@ -85,18 +88,19 @@ def one_sample(k: int) -> list[dict]:
     s = _STATE
     cfg, full = s["cfg"], s["cfg"]["models"]["full"]
     rng = np.random.default_rng(10_000 + k)
-    arr = draw_arrivals(s["spec"], s["pop"], rng, synth.min_answered(cfg))
-    cells = synth.field_sample(arr, s["items"], s["base"], s["shifts"], s["codebook"], cfg, s["spec"])
-    cleaned, _, _ = synth.clean_cells(cells, s["codebook"], cfg)
+    settings = s["settings"]
+    arr = draw_arrivals(s["spec"], s["pop"], rng, synth.min_answered(settings))
+    cells = synth.field_sample(arr, s["items"], s["base"], s["shifts"], s["codebook"], settings, s["spec"])
+    cleaned, _, _ = synth.clean_cells(cells, s["codebook"], settings)
     try:
-        wt = pipeline.weight_and_index(cleaned, s["targets"], cfg, key=s["codebook"].key_var, replicates=0,
+        wt = pipeline.weight_and_index(cleaned, s["targets"], settings, key=s["codebook"].key_var, replicates=0,
                                        jackknife_methods=[cfg["weighting"]["method"]])
     except PipelineError as exc:
         return [{"sample": k, "failed": str(exc)[:200]}]
     des = wt.design(variance="jackknife")
     frame = wt.frame
-    mats = models.matrices(frame, cfg)
-    masks = models.samples(frame, cfg, mats)
+    mats = models.matrices(frame, settings)
+    masks = models.samples(frame, settings, mats)
     X = mats[full]
     rows = []
     for y in cfg["models"]["outcomes"]:

@@ -1,6 +1,7 @@
 """Shared plumbing for the thin Snakemake adapter scripts (scripts/<rule>.py).
 
-Each script reads only ``snakemake.params.cfg``: the slice of config.yaml its rule declares.
+Each script reads only ``snakemake.params.cfg``: the slice of the configuration its rule declares, parsed
+into typed settings once (:func:`settings_of`); the library never sees the dict.
 """
 
 from __future__ import annotations
@@ -15,8 +16,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from scs.errors import run_step  # noqa: F401  (re-exported for the scripts)
 
 
-def cfg_of(smk) -> dict:
-    return smk.params.cfg
+def settings_of(smk):
+    """The rule's configuration slice as typed settings (scs.settings); ``_file`` names the configuration file."""
+    from scs.settings import from_config
+
+    return from_config(smk.params.cfg, file=smk.params.cfg.get("_file", "config.yaml"))
+
+
+def config_sha256(smk) -> str:
+    """The checksum of the configuration slice the rule read (recorded beside its numbers)."""
+    from scs.config import config_hash
+
+    return config_hash(smk.params.cfg)
 
 
 def write_text(path, text: str) -> None:
@@ -41,26 +52,26 @@ def write_json(path, obj, *, released: bool = True) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
 
 
-def write_csv(path, df, cfg: dict) -> None:
+def write_csv(path, df, s) -> None:
     """A released table: its first column names the data it was built from; its numbers are rounded to the
     precision of scs.precision (the same text on any machine)."""
     from scs.precision import round_frame
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     out = round_frame(df)
-    out.insert(0, "data_source", cfg["data"]["source"])
+    out.insert(0, "data_source", s.data.source)
     out.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
 
 
-def write_parquet(path, df, cfg: dict) -> None:
+def write_parquet(path, df, s) -> None:
     """Data for the next stage, with the data source and its label in the file's metadata."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(df, preserve_index=False)
-    meta = {**(table.schema.metadata or {}), b"scs_data_source": cfg["data"]["source"].encode(),
-            b"scs_data_label": cfg["data"]["label"].encode()}
+    meta = {**(table.schema.metadata or {}), b"scs_data_source": s.data.source.encode(),
+            b"scs_data_label": s.data.label.encode()}
     pq.write_table(table.replace_schema_metadata(meta), path, compression="zstd")
 
 
@@ -76,9 +87,9 @@ def rule_inputs(smk) -> dict:
     return {str(p): str(p) for p in smk.input if not str(p).endswith(INTERMEDIATE)}
 
 
-def write_numbers(smk, nums, cfg) -> None:
+def write_numbers(smk, nums, s) -> None:
     """The rule's registry fragment (numbers it states + provenance) to output `numbers`."""
-    write_json(smk.output.numbers, nums.fragment(inputs=rule_inputs(smk), cfg=cfg))
+    write_json(smk.output.numbers, nums.fragment(inputs=rule_inputs(smk), data=s.data, config_sha256=config_sha256(smk)))
 
 
 def read_final_weight(smk, frame):
@@ -108,8 +119,9 @@ def read_design(smk, frame, *, replicates: bool = True, **kw):
     columns = None if replicates else [record["key"], weights.WEIGHT, weights.BASE, weights.UNBOUNDED]
     stored = pd.read_parquet(smk.input.weights, columns=columns)
     jk = pd.read_parquet(smk.input.jackknife) if replicates else None
-    variance = (cfg_of(smk).get("estimates") or {}).get("variance", "auto")
+    s = settings_of(smk)
+    variance = s.estimates.variance
     if variance == "auto":
         variance = "jackknife" if record.get("jackknife") else "linearization"
-    return weights.load_design(frame, stored, record, label=cfg_of(smk)["data"]["label"], replicates=replicates,
+    return weights.load_design(frame, stored, record, label=s.data.label, replicates=replicates,
                                jackknife=jk, variance=variance, **kw)

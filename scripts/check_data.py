@@ -5,7 +5,7 @@ import logging
 
 import pandas as pd
 
-from _common import cfg_of, run_step, write_parquet, write_table
+from _common import run_step, settings_of, write_parquet, write_table
 from scs.io import datacheck, ingest
 from scs.io.codebook import load_codebook
 
@@ -13,12 +13,12 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 
 
 def main():
-    cfg = cfg_of(smk)
+    s = settings_of(smk)
     codebook = load_codebook(smk.input.codebook)
     ingest.check_recorded_checksum(smk.input.raw, smk.params.checksums, smk.params.raw_sha256)
-    problems, facts, frame, raw = datacheck.check_and_type(smk.input.raw, codebook, cfg["data"].get("format", "auto"))
+    problems, facts, frame, raw = datacheck.check_and_type(smk.input.raw, codebook, s.data.format)
     table, text, line = datacheck.report(problems, facts, md=smk.output.md, file=smk.input.raw, codebook=codebook,
-                                         label=cfg["data"]["label"], source=cfg["data"]["source"])
+                                         label=s.data.label, source=s.data.source)
     table.to_csv(smk.output.csv, index=False, lineterminator="\n")
     write_table(smk.output.md, smk.output.html, text)
     errors = [p for p in problems if p.severity == "error"]
@@ -32,7 +32,7 @@ def main():
         logging.warning("  ... and %d more (see %s)", len(errors) - 5, smk.output.md)
     # with errors, an empty table: the clean rule stops on the report before it reads the data
     export = ingest.checked_export(frame, raw, codebook) if frame is not None else pd.DataFrame()
-    write_parquet(smk.output.export, export, cfg)
+    write_parquet(smk.output.export, export, s)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

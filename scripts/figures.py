@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import cfg_of, run_step
+from _common import run_step, settings_of
 from scs.report import figures
 from scs.stages import weights
 from scs.stages.indices import code_range
@@ -14,55 +14,55 @@ from scs.stages.indices import code_range
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
 
-def battery_figures(cfg, synthetic):
+def battery_figures(s, synthetic):
     est = pd.read_csv(smk.input.estimates)
     dist = pd.read_csv(smk.input.distribution, dtype={"answer": str})
-    labels = {int(k): v for k, v in cfg["response_scale"]["labels"].items()}
-    for b in cfg["batteries"]:
+    labels = {int(k): v for k, v in s.response_scale.labels.items()}
+    for b in s.batteries:
         rows = est[est.scale == b]
         index = rows[rows.kind == "index"].iloc[0]
-        fig = figures.item_figure(rows[rows.kind == "item"], title=cfg["figures"]["titles"].get(b, b),
+        fig = figures.item_figure(rows[rows.kind == "item"], title=s.figures.titles.get(b, b),
                                   index_label=index["label"], index_mean=pd.to_numeric(index["mean"], errors="coerce"),
-                                  scale_labels=labels, source_label=cfg["data"]["label"], synthetic=synthetic,
-                                  ci_level=cfg["estimates"]["ci_level"], method=str(index.get("variance", "linearization")))
-        figures.save(fig, smk.output[f"png_{b}"], smk.output[f"pdf_{b}"], dpi=cfg["figures"]["dpi"])
+                                  scale_labels=labels, source_label=s.data.label, synthetic=synthetic,
+                                  ci_level=s.estimates.ci_level, method=str(index.get("variance", "linearization")))
+        figures.save(fig, smk.output[f"png_{b}"], smk.output[f"pdf_{b}"], dpi=s.figures.dpi)
         items = rows[rows.kind == "item"].copy()
         items["mean"] = pd.to_numeric(items["mean"], errors="coerce")
         order = list(items.sort_values("mean", ascending=False, kind="stable", na_position="last")["var"])
-        title = f"Answers to each item: {cfg['scales'][b]['label'].replace(' index', '').lower()} battery"
+        title = f"Answers to each item: {s.scales[b].label.replace(' index', '').lower()} battery"
         fig = figures.likert_figure(dist[dist.scale == b], order, title=title, scale_labels=labels,
-                                    source_label=cfg["data"]["label"], synthetic=synthetic)
-        figures.save(fig, smk.output[f"likert_png_{b}"], smk.output[f"likert_pdf_{b}"], dpi=cfg["figures"]["dpi"])
+                                    source_label=s.data.label, synthetic=synthetic)
+        figures.save(fig, smk.output[f"likert_png_{b}"], smk.output[f"likert_pdf_{b}"], dpi=s.figures.dpi)
 
 
-def figure3(cfg, synthetic):
+def figure3(s, synthetic):
     coefs = pd.read_csv(smk.input.coefficients)
     pred = pd.read_csv(smk.input.predicted)
-    m = cfg["models"]
-    full = coefs[(coefs.variant == "main") & (coefs.model == m["full"])]
+    m = s.models
+    full = coefs[(coefs.variant == "main") & (coefs.model == m.full)]
     fig = figures.coefficient_figure(
-        full, pred, outcomes=m["outcomes"], outcome_labels={y: cfg["scales"][y]["label"] for y in m["outcomes"]},
-        highlight=m["political_capital"], term_labels=m["term_labels"], title=cfg["figures"]["titles"].get("models", ""),
-        source_label=cfg["data"]["label"], synthetic=synthetic, ci_level=cfg["estimates"]["ci_level"],
-        predict_label=m["term_labels"].get(m["predict"]["by"], m["predict"]["by"]),
-        level_labels={str(k): v for k, v in (m["predict"].get("level_labels") or {}).items()},
-        method=str(full["variance"].iloc[0]), scale_range=code_range(cfg))
-    figures.save(fig, smk.output.figure3_png, smk.output.figure3_pdf, dpi=cfg["figures"]["dpi"])
+        full, pred, outcomes=list(m.outcomes), outcome_labels={y: s.scales[y].label for y in m.outcomes},
+        highlight=list(m.political_capital), term_labels=dict(m.term_labels), title=s.figures.titles.get("models", ""),
+        source_label=s.data.label, synthetic=synthetic, ci_level=s.estimates.ci_level,
+        predict_label=m.term_labels.get(m.predict.by, m.predict.by),
+        level_labels={str(k): v for k, v in m.predict.level_labels.items()},
+        method=str(full["variance"].iloc[0]), scale_range=code_range(s.response_scale))
+    figures.save(fig, smk.output.figure3_png, smk.output.figure3_pdf, dpi=s.figures.dpi)
 
 
-def weight_figure(cfg, synthetic):
+def weight_figure(s, synthetic):
     w = pd.read_parquet(smk.input.weights, columns=[weights.WEIGHT])[weights.WEIGHT].to_numpy()
     summary = json.loads(Path(smk.input.summary).read_text(encoding="utf-8"))
-    fig = figures.weight_figure(w, summary=summary, source_label=cfg["data"]["label"], synthetic=synthetic)
-    figures.save(fig, smk.output.weights_png, smk.output.weights_pdf, dpi=cfg["figures"]["dpi"])
+    fig = figures.weight_figure(w, summary=summary, source_label=s.data.label, synthetic=synthetic)
+    figures.save(fig, smk.output.weights_png, smk.output.weights_pdf, dpi=s.figures.dpi)
 
 
 def main():
-    cfg = cfg_of(smk)
-    synthetic = cfg["data"]["source"] == "synthetic"
-    battery_figures(cfg, synthetic)
-    figure3(cfg, synthetic)
-    weight_figure(cfg, synthetic)
+    s = settings_of(smk)
+    synthetic = s.data.source == "synthetic"
+    battery_figures(s, synthetic)
+    figure3(s, synthetic)
+    weight_figure(s, synthetic)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

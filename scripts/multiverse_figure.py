@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from _common import cfg_of, run_step
+from _common import run_step, settings_of
 from scs.report import figures
 from scs.report.registry import fmt
 from scs.stages import multiverse
@@ -11,18 +11,18 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 
 
 def main():
-    cfg = cfg_of(smk)
-    u = multiverse.universe(cfg)
+    s = settings_of(smk)
+    u = multiverse.universe(s)
     table = pd.read_csv(smk.input.csv, dtype={"weighting_adjustments": str})  # the released (rounded) table
     joint = pd.read_csv(smk.input.joint).set_index("outcome")
-    for y in cfg["multiverse"]["outcomes"]:
-        figure(cfg, u, table, joint.loc[y], y)
+    for y in s.multiverse.outcomes:
+        figure(s, u, table, joint.loc[y], y)
 
 
-def figure(cfg, u, table, jt, y):
+def figure(s, u, table, jt, y):
     c = multiverse.curve(table, y)
-    ci = float(cfg["estimates"]["ci_level"])
-    c["sig"] = multiverse.significant(c["coef"], c["se"], c["df"], cfg)
+    ci = float(s.estimates.ci_level)
+    c["sig"] = multiverse.significant(c["coef"], c["se"], c["df"], s)
     c["configured"] = c["spec_id"] == multiverse.default_spec(u, y)
     choices = {}
     for d in u.dims:
@@ -33,11 +33,11 @@ def figure(cfg, u, table, jt, y):
     joint = {"median": jt["median"], "share_significant": jt["share_significant"],
              "p_median_text": fmt(jt["p_median"], "p", floor=1 / (jt["null_draws"] + 1)),
              "p_share_text": fmt(jt["p_share"], "p", floor=1 / (jt["null_draws"] + 1))}
-    title = f"Specification curve: {cfg['scales'][y]['label']}"
-    fig = figures.spec_curve_figure(c, choices, u.defaults, title=title, term_labels=cfg["models"]["term_labels"],
-                                    joint=joint, source_label=cfg["data"]["label"],
-                                    synthetic=cfg["data"]["source"] == "synthetic", ci_level=ci)
-    figures.save(fig, smk.output[f"png_{y}"], smk.output[f"pdf_{y}"], dpi=cfg["figures"]["dpi"])
+    title = f"Specification curve: {s.scales[y].label}"
+    fig = figures.spec_curve_figure(c, choices, u.defaults, title=title, term_labels=s.models.term_labels,
+                                    joint=joint, source_label=s.data.label,
+                                    synthetic=s.data.source == "synthetic", ci_level=ci)
+    figures.save(fig, smk.output[f"png_{y}"], smk.output[f"pdf_{y}"], dpi=s.figures.dpi)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -3,21 +3,21 @@
 import json
 from pathlib import Path
 
-from _common import cfg_of, run_step, write_json, write_table
+from _common import run_step, settings_of, write_json, write_table
 from scs.report import provenance
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
 
 def main():
-    cfg = cfg_of(smk)
+    s = settings_of(smk)
     rules = json.loads(smk.params.rules)
     exhibits = json.loads(smk.params.exhibits)
-    write_table(smk.output.md, smk.output.html, provenance.tables_and_programs(rules, exhibits, cfg["data"]["label"]))
+    write_table(smk.output.md, smk.output.html, provenance.tables_and_programs(rules, exhibits, s.data.label))
     # this rule's own list is an output too
     rules.append({"rule": "provenance", "script": "scripts/provenance.py", "inputs": list(smk.input.code),
                   "outputs": [smk.output.md, smk.output.html]})
-    write_json(smk.output.json, provenance.build(rules, cfg, Path.cwd(), config_sha256=smk.params.config_sha256))
+    write_json(smk.output.json, provenance.build(rules, s.data, Path.cwd(), config_sha256=smk.params.config_sha256))
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

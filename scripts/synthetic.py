@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from _common import cfg_of, run_step, write_json, write_text
+from _common import run_step, settings_of, write_json, write_text
 from scs import synth
 from scs.config import file_sha256, load_yaml
 from scs.io.codebook import load_codebook
@@ -14,12 +14,12 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 
 
 def main():
-    cfg = cfg_of(smk)
+    s = settings_of(smk)
     spec = load_yaml(smk.input.spec)
     codebook = load_codebook(smk.input.codebook)
     targets = weights.load_targets(smk.input.targets)
-    seed = int(cfg["synthetic"]["seed"])
-    cells, truth, _ = synth.generate(cfg, spec, codebook, targets, seed)
+    seed = int(s.synthetic.seed)
+    cells, truth, _ = synth.generate(s, spec, codebook, targets, seed)
     export.write_qualtrics_csv(cells, codebook, smk.output.csv, lang=spec["export"].get("question_text", "zh"))
     export.write_sav(cells, codebook, smk.output.sav)
     write_json(smk.output.truth, truth)

@@ -5,18 +5,18 @@ verify.md says what was compared and, on drift, holds the table of what moved; t
 
 import logging
 
-from _common import cfg_of, run_step, write_json, write_table
+from _common import run_step, settings_of, write_json, write_table
 from scs.report import registry
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
 
 def main():
-    cfg = cfg_of(smk)
+    s = settings_of(smk)
     reg = registry.load_json(smk.input.registry)
     text_now = registry.load_json(smk.input.text)
     pins = registry.load_pins(smk.params.pins)
-    head = ["# Drift check against the pins", "", f"Data: {cfg['data']['label']}", ""]
+    head = ["# Drift check against the pins", "", f"Data: {s.data.label}", ""]
     moved = 0
     if pins is None:
         logging.info("no pins for this raw file in %s: nothing to compare (`%s repin` pins this build)",
@@ -24,7 +24,7 @@ def main():
         text = head + registry.no_pins_text(smk.params.pins, smk.params.raw_sha256, make=smk.params.make)
     else:
         numbers, text_pinned, meta = pins
-        rows = registry.compare(reg, numbers, text_now, text_pinned, cfg["verify"])
+        rows = registry.compare(reg, numbers, text_now, text_pinned, s.verify)
         moved = len(rows)
         if rows:
             logging.info("drift check: %d pinned number(s) or file(s) moved from the pins in %s (table: %s)", moved,

@@ -8,6 +8,7 @@ import pytest
 
 from scs import config as cfgmod
 from scs.io.codebook import load_codebook
+from scs.settings import from_config
 from scs.stages import pipeline, weights
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,12 @@ def cfg():
 
 
 @pytest.fixture(scope="session")
+def settings(cfg):
+    """The shipped configuration as the library takes it (typed settings)."""
+    return from_config(cfg)
+
+
+@pytest.fixture(scope="session")
 def codebook():
     return load_codebook(ROOT / "data" / "codebook.yaml")
 
@@ -53,11 +60,11 @@ def shipped_frame(codebook):
 
 
 @pytest.fixture(scope="session")
-def stand_in(cfg, codebook, targets):
+def stand_in(settings, codebook, targets):
     """The shipped raw export through the pipeline's own functions: cleaned, weighted (with the
     configured replicates), indexed. Computed here, not read from results/."""
-    cleaned, _, _ = pipeline.clean_export(RAW_CSV, codebook, cfg)
-    return pipeline.weight_and_index(cleaned, targets, cfg, key=codebook.key_var)
+    cleaned, _, _ = pipeline.clean_export(RAW_CSV, codebook, settings)
+    return pipeline.weight_and_index(cleaned, targets, settings, key=codebook.key_var)
 
 
 def copy_project(dest: Path) -> Path:

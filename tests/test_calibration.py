@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scs.config import with_defaults
 from scs.errors import PipelineError
+from scs.settings import from_config
 from scs.stages import weights
 from scs.survey import calibration as cal
 
@@ -25,7 +25,7 @@ def wcfg(**kw):
             "tol": 1e-12, "max_iter": 100, "replicates": {"n": 0, "seed": 1}, "jackknife": {"max_rows": 0},
             "infeasible": {"policy": []}}
     base.update(kw)
-    return with_defaults("weighting", base)
+    return from_config({"weighting": base}).weighting
 
 
 def test_raking_of_independent_margins_is_the_product_of_the_shares():
@@ -136,7 +136,7 @@ def test_trim_rake_replicates_are_trimmed_too(stand_in, cfg, targets):
     """The option that svy provides: every replicate is trimmed relative to its own mean, as the main weight."""
     c = copy.deepcopy(cfg["weighting"])
     c.update(method="trim_rake", replicates={"n": 20, "seed": 3}, jackknife={"max_rows": 0})
-    c = with_defaults("weighting", c)
+    c = from_config({"weighting": c}).weighting
     res = weights.make_weights(stand_in.frame, targets, c)
     rec = weights.design_record(res, c, "response_id")
     check = weights.replicate_check(res.replicates, res.base, stand_in.frame, rec)

@@ -8,13 +8,14 @@ import pytest
 from conftest import tiny_frame
 
 from scs.errors import PipelineError
+from scs.settings import Rule, from_config
 from scs.stages import clean
 
 
 def mini_cfg(rules, cfg):
     c = copy.deepcopy(cfg)
     c["cleaning"]["rules"] = rules
-    return c
+    return from_config(c)
 
 
 def test_keep_values_removes_other_codes_and_missing(cfg):
@@ -50,8 +51,8 @@ def test_straightline_needs_every_grid_constant(cfg):
         for v, x in zip(p_items, p_vals):
             data[v].append(x)
     f = tiny_frame(**{k: pd.array(v, dtype="Int64") for k, v in data.items()})
-    rule = {"name": "sl", "kind": "straightline", "grids": ["surveillance", "punishment"]}
-    fails = clean.RULES["straightline"](f, rule, cfg)
+    rule = Rule(name="sl", kind="straightline", grids=("surveillance", "punishment"))
+    fails = clean.RULES["straightline"](f, rule, from_config(cfg))
     assert fails.tolist() == [True, False, True, False, True]
 
 
@@ -88,11 +89,11 @@ def test_no_survivor_is_a_clear_error(cfg, codebook, shipped_frame):
     c = copy.deepcopy(cfg)
     c["cleaning"]["rules"].append({"name": "nobody", "kind": "keep_at_least", "var": "age_years", "min": 1000})
     with pytest.raises(PipelineError, match="no respondent survives"):
-        clean.clean(shipped_frame, codebook, c)
+        clean.clean(shipped_frame, codebook, from_config(c))
 
 
 def test_shipped_file_flow_ends_at_1173_with_every_rule_biting(cfg, codebook, shipped_frame):
-    cleaned, flow, log = clean.clean(shipped_frame, codebook, cfg)
+    cleaned, flow, log = clean.clean(shipped_frame, codebook, from_config(cfg))
     assert len(cleaned) == 1173
     assert flow.remaining.iloc[-1] == 1173
     assert flow.remaining.iloc[0] == len(shipped_frame)

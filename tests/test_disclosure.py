@@ -4,11 +4,13 @@ import pandas as pd
 
 from scs.report import item_tables, registry, weight_tables
 from scs.report.registry import Numbers, Printed
+from scs.settings import Verify, from_config
 from scs.stages import items, weights
 
-CFG = {"data": {"label": "label", "source": "synthetic"}, "disclosure": {"min_cell": 10},
-       "estimates": {"ci_level": 0.95}, "response_scale": {"support": [4, 5], "oppose": [1, 2]},
-       "scales": {"surveillance": {"label": "Surveillance index"}}}
+CFG = from_config({"data": {"label": "label", "source": "synthetic"}, "disclosure": {"min_cell": 10},
+                   "estimates": {"ci_level": 0.95}, "response_scale": {"support": [4, 5], "oppose": [1, 2]},
+                   "scales": {"surveillance": {"label": "Surveillance index"}}})
+DATA = CFG.data
 RECORD = {"method": "bounded_raking", "plan": {"lower": 0.2, "upper": 5.0, "adjustments": []},
           "replicates": {"n": 0}}
 
@@ -26,8 +28,7 @@ def test_small_margin_cells_are_suppressed_and_reported():
     e = nums.entries["weights.margin.region.Northeast.n"]
     assert e["value"] is None and e["formatted"] == "<10" and e["suppressed"]
     assert nums.entries["weights.margin.region.East.n"]["value"] == 995
-    reg = registry.merge([nums.fragment(inputs={}, cfg={"data": {"source": "synthetic", "label": "x"}})],
-                         {"data": {"source": "synthetic", "label": "x"}})
+    reg = registry.merge([nums.fragment(inputs={}, data=DATA, config_sha256="0" * 64)], DATA, "0" * 64)
     report = registry.disclosure_markdown(reg, 10)
     assert "2 cell(s) suppressed" in report and "weights.margin.region.Northeast.n" in report
 
@@ -47,7 +48,7 @@ def test_item_rows_below_the_minimum_are_withheld():
 def test_a_suppression_change_counts_as_drift():
     reg = {"numbers": {"k": {"value": None, "formatted": "<10"}}}
     pins = {"numbers": {"k": {"value": 12.0, "formatted": "12"}}}
-    rows = registry.compare(reg, pins, {}, {}, {"default_abs": 0, "default_rel": 0})
+    rows = registry.compare(reg, pins, {}, {}, Verify(pins="auto", default_abs=0.0, default_rel=0.0, tolerances=()))
     assert rows and rows[0]["difference"] == "suppression changed"
 
 

@@ -235,7 +235,7 @@ def test_ordered_logit_analytic_hessian_equals_the_numerical_one():
     np.testing.assert_allclose(H, num, rtol=1e-5, atol=1e-4)
 
 
-def test_item_with_too_few_answers_gets_a_row_not_a_crash(cfg):
+def test_item_with_too_few_answers_gets_a_row_not_a_crash(settings):
     from scs.stages import models
 
     n = 50
@@ -246,8 +246,8 @@ def test_item_with_too_few_answers_gets_a_row_not_a_crash(cfg):
     for v in ("age_years", "educ_years", "income_k", "trust", "media"):
         frame[v] = rng.uniform(1, 50, n)
     frame["region"] = rng.choice(["East", "West", "Central", "Northeast"], n)
-    for b in cfg["batteries"]:
-        for it in cfg["scales"][b]["items"]:
-            frame[it["var"]] = pd.array([None] * n, dtype="Int64")
-    out = models.ordered_logits(unweighted(n), frame, cfg)
+    for b in settings.batteries:
+        for it in settings.scales[b].items:
+            frame[it.var] = pd.array([None] * n, dtype="Int64")
+    out = models.ordered_logits(unweighted(n), frame, settings)
     assert (out.term == "(none)").all() and (out.n == 0).all()

@@ -35,31 +35,31 @@ def test_the_overlap_check_finds_overlapping_labels():
 
 
 @pytest.fixture(scope="module")
-def drawn(stand_in, cfg):
+def drawn(stand_in, settings):
     """Every figure of the pipeline, drawn from the stand-in's estimates (computed here)."""
     des = stand_in.design(variance="jackknife")
-    est = items.item_estimates(des, stand_in.frame, cfg)
-    dist = items.item_distribution(des, stand_in.frame, cfg)
-    labels = {int(k): v for k, v in cfg["response_scale"]["labels"].items()}
-    label = cfg["data"]["label"]
+    est = items.item_estimates(des, stand_in.frame, settings)
+    dist = items.item_distribution(des, stand_in.frame, settings)
+    labels = {int(k): v for k, v in settings.response_scale.labels.items()}
+    label = settings.data.label
     out = {}
-    for b in cfg["batteries"]:
+    for b in settings.batteries:
         rows = est[est.scale == b]
         idx = rows[rows.kind == "index"].iloc[0]
-        out[f"items_{b}"] = figures.item_figure(rows[rows.kind == "item"], title=cfg["figures"]["titles"][b],
+        out[f"items_{b}"] = figures.item_figure(rows[rows.kind == "item"], title=settings.figures.titles[b],
                                                 index_label=idx.label, index_mean=idx["mean"], scale_labels=labels,
                                                 source_label=label, synthetic=True, method="jackknife")
         order = list(rows[rows.kind == "item"].sort_values("mean", ascending=False)["var"])
         out[f"likert_{b}"] = figures.likert_figure(dist[dist.scale == b], order, title=f"Answers: {b}",
                                                    scale_labels=labels, source_label=label, synthetic=True)
-    mats = models.matrices(stand_in.frame, cfg)
-    masks = models.samples(stand_in.frame, cfg, mats)
-    coefs, fits = models.fit(des, stand_in.frame, cfg, mats, masks, models=[cfg["models"]["full"]])
-    pred = models.predicted(des, stand_in.frame, cfg, mats, fits)
-    m = cfg["models"]
+    mats = models.matrices(stand_in.frame, settings)
+    masks = models.samples(stand_in.frame, settings, mats)
+    coefs, fits = models.fit(des, stand_in.frame, settings, mats, masks, models=[settings.models.full])
+    pred = models.predicted(des, stand_in.frame, settings, mats, fits)
+    m = settings.models
     out["figure3"] = figures.coefficient_figure(
-        coefs, pred, outcomes=m["outcomes"], outcome_labels={y: cfg["scales"][y]["label"] for y in m["outcomes"]},
-        highlight=m["political_capital"], term_labels=m["term_labels"], title=cfg["figures"]["titles"]["models"],
+        coefs, pred, outcomes=list(m.outcomes), outcome_labels={y: settings.scales[y].label for y in m.outcomes},
+        highlight=list(m.political_capital), term_labels=dict(m.term_labels), title=settings.figures.titles["models"],
         source_label=label, synthetic=True, predict_label="CCP member", level_labels={"0": "no", "1": "yes"},
         method="jackknife", scale_range=(1, 5))
     w = stand_in.result.weight

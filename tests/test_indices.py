@@ -4,9 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scs.settings import Item, from_config
 from scs.stages import indices, items
 
-ITEMS = [{"var": f"x{i}"} for i in range(4)]
+ITEMS = tuple(Item(f"x{i}", f"x{i}", reverse=False) for i in range(4))
 
 
 def test_index_requires_min_answered_and_ignores_dont_know():
@@ -25,11 +26,12 @@ def test_index_requires_min_answered_and_ignores_dont_know():
     ({-1: "disagree", 0: "neither", 1: "agree"}, [-1, 0, 1], [1, 0, -1]),
 ])
 def test_reverse_keyed_items_are_reversed_within_the_response_scale(labels, answers, reversed_):
-    cfg = {"response_scale": {"labels": labels}}
+    codes = indices.code_range(from_config({"response_scale": {"labels": labels}}).response_scale)
     f = pd.DataFrame({"x0": answers, "x1": answers}).astype("Int64")
-    idx = indices.scale_index(f, [{"var": "x0", "reverse": True}], min_answered=1, codes=indices.code_range(cfg))
+    x0, x1 = Item("x0", "x0", reverse=True), Item("x1", "x1", reverse=False)
+    idx = indices.scale_index(f, (x0,), min_answered=1, codes=codes)
     assert idx.tolist() == reversed_
-    both = indices.scale_index(f, [{"var": "x0", "reverse": True}, {"var": "x1"}], 2, indices.code_range(cfg))
+    both = indices.scale_index(f, (x0, x1), 2, codes)
     assert both.tolist() == [(min(labels) + max(labels)) / 2] * 3
 
 
@@ -41,9 +43,10 @@ def test_reliability_reverses_reverse_keyed_items():
     X = np.clip(np.round(3 + t[:, None] + rng.normal(scale=0.8, size=(400, 3))), 1, 5).astype(int)
     f = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": 6 - X[:, 2]}).astype("Int64")
     cfg = {"batteries": ["s"], "response_scale": {"labels": {k: str(k) for k in range(1, 6)}},
-           "scales": {"s": {"label": "S", "items": [{"var": "a", "label": "a"}, {"var": "b", "label": "b"},
-                                                    {"var": "c", "label": "c", "reverse": True}]}}}
-    rel = indices.reliability(f, np.ones(400), cfg)
+           "scales": {"s": {"label": "S", "min_answered": 2,
+                            "items": [{"var": "a", "label": "a"}, {"var": "b", "label": "b"},
+                                      {"var": "c", "label": "c", "reverse": True}]}}}
+    rel = indices.reliability(f, np.ones(400), from_config(cfg))
     alpha = rel[rel.statistic == "cronbach_alpha"].unweighted.iloc[0]
     assert alpha == pytest.approx(indices.cronbach_alpha(X.astype(float)))
     assert alpha > 0.6
@@ -62,8 +65,8 @@ def test_cronbach_alpha_known_values_and_no_answers():
     assert np.isnan(indices.cronbach_alpha(np.full((10, 3), np.nan)))
 
 
-def test_shipped_estimates_show_the_published_pattern_computed_by_the_code(stand_in, cfg):
-    est = items.item_estimates(stand_in.design(variance="jackknife"), stand_in.frame, cfg).set_index("var")
+def test_shipped_estimates_show_the_published_pattern_computed_by_the_code(stand_in, settings):
+    est = items.item_estimates(stand_in.design(variance="jackknife"), stand_in.frame, settings).set_index("var")
     assert abs(est.loc["surveillance", "mean"] - 3.60) <= 0.02
     assert abs(est.loc["punishment", "mean"] - 3.60) <= 0.02
     assert abs(est.loc["s_jobs", "mean"] - 2.75) <= 0.02
@@ -82,10 +85,10 @@ def test_shipped_estimates_show_the_published_pattern_computed_by_the_code(stand
     assert (it.pct_dk > 0).all() and (it.n + it.n_dk <= len(stand_in.frame)).all()
 
 
-def test_dont_know_share_is_the_weighted_share_among_everyone_who_answered(stand_in, cfg):
+def test_dont_know_share_is_the_weighted_share_among_everyone_who_answered(stand_in, settings):
     des = stand_in.design(replicates=False)
     f = stand_in.frame
-    est = items.item_estimates(des, f, cfg).set_index("var")
+    est = items.item_estimates(des, f, settings).set_index("var")
     dk = f["s_protest__dk"].astype(float).to_numpy()
     ok = ~np.isnan(dk)
     w = des.weight
@@ -93,17 +96,17 @@ def test_dont_know_share_is_the_weighted_share_among_everyone_who_answered(stand
     assert est.loc["s_protest", "n_dk"] == int(np.nansum(dk))
 
 
-def test_answer_distribution_sums_to_one_per_item(stand_in, cfg):
-    dist = items.item_distribution(stand_in.design(replicates=False), stand_in.frame, cfg)
+def test_answer_distribution_sums_to_one_per_item(stand_in, settings):
+    dist = items.item_distribution(stand_in.design(replicates=False), stand_in.frame, settings)
     sub = dist[dist.answer != "dk"].groupby("var").share.sum()
     np.testing.assert_allclose(sub.to_numpy(), 1.0, atol=1e-12)
     assert set(dist.answer) == {"1", "2", "3", "4", "5", "dk"}
 
 
-def test_paired_contrasts_cover_every_pair_of_a_battery(stand_in, cfg):
-    con = items.pairwise_contrasts(stand_in.design(variance="jackknife"), stand_in.frame, cfg)
-    for b in cfg["batteries"]:
-        k = len(cfg["scales"][b]["items"])
+def test_paired_contrasts_cover_every_pair_of_a_battery(stand_in, settings):
+    con = items.pairwise_contrasts(stand_in.design(variance="jackknife"), stand_in.frame, settings)
+    for b in settings.batteries:
+        k = len(settings.scales[b].items)
         assert (con.scale == b).sum() == k * (k - 1) // 2
     r = con[(con["first"] == "p_civil") & (con["second"] == "p_school")].iloc[0]
     assert r.difference > 0 and r.ci_low > 0

@@ -13,6 +13,7 @@ from conftest import RAW_CSV, RAW_SAV
 from scs.errors import PipelineError
 from scs.io import datacheck, ingest
 from scs.io.codebook import load_codebook
+from scs.settings import from_config
 from scs.stages import clean
 from scs.synth import export
 
@@ -28,7 +29,7 @@ def shipped_cells(codebook) -> pd.DataFrame:
 
 def cleaned(path, codebook, cfg, fmt="auto"):
     frame, raw = ingest.ingest(path, codebook, fmt)
-    out, flow, _ = clean.clean(frame, codebook, cfg)
+    out, flow, _ = clean.clean(frame, codebook, from_config(cfg))
     return out, raw.format, flow
 
 

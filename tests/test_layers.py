@@ -8,7 +8,7 @@ import pytest
 import scs
 
 SRC = Path(scs.__file__).parent
-FOUNDATION = {"errors", "precision", "config", "codedeps", "numbers"}
+FOUNDATION = {"errors", "precision", "config", "settings", "codedeps", "numbers"}
 # layer -> the layers it may import (besides itself and the foundation)
 ALLOWED = {
     "foundation": set(),

@@ -1,6 +1,5 @@
 """The formula language, estimation samples, and the models on the shipped stand-in (run by the code)."""
 
-import copy
 import json
 
 import numpy as np
@@ -9,6 +8,7 @@ import pytest
 from conftest import ROOT
 
 from scs.errors import PipelineError
+from scs.settings import replace
 from scs.stages import models
 from scs.survey import formula
 
@@ -34,64 +34,63 @@ def test_model_matrix_dummies_missing_values_and_clear_errors():
         formula.model_matrix(f.assign(x=np.nan), formula.parse_formula("x"))
 
 
-def test_nested_models_share_one_sample_unless_configured_otherwise(stand_in, cfg):
+def test_nested_models_share_one_sample_unless_configured_otherwise(stand_in, settings):
     frame = stand_in.frame
-    mats = models.matrices(frame, cfg)
-    masks = models.samples(frame, cfg, mats)
-    y = cfg["models"]["outcomes"][0]
-    ns = {m: int(masks[(y, m)].sum()) for m in cfg["models"]["formulas"]}
+    mats = models.matrices(frame, settings)
+    masks = models.samples(frame, settings, mats)
+    y = settings.models.outcomes[0]
+    ns = {m: int(masks[(y, m)].sum()) for m in settings.models.formulas}
     assert len(set(ns.values())) == 1  # M1-M3 on one sample
     # income refusals are in the data: the common sample is smaller than M1's complete cases
-    c = copy.deepcopy(cfg)
-    c["models"]["common_sample"] = False
+    c = replace(settings, models=replace(settings.models, common_sample=False))
     own = models.samples(frame, c, mats)
     assert own[(y, "M1")].sum() > own[(y, "M3")].sum() == ns["M3"]
-    table = models.samples_table(frame, cfg, masks)
+    table = models.samples_table(frame, settings, masks)
     row = table[(table.outcome == y) & (table.model == "M3")].iloc[0]
     assert row.missing_income_k > 0 and row.n == ns["M3"] < row.n_analytic
 
 
-def test_full_model_cis_cover_the_generators_true_coefficients(stand_in, cfg):
+def test_full_model_cis_cover_the_generators_true_coefficients(stand_in, settings):
     """The stand-in's population least-squares coefficients (truth.json) against the survey estimates,
     computed here from the shipped raw file by the pipeline's functions."""
     truth = json.loads((ROOT / "data" / "synthetic" / "truth.json").read_text())["index_coefficients"]
     des = stand_in.design(variance="jackknife")
-    mats = models.matrices(stand_in.frame, cfg)
-    coefs, _ = models.fit(des, stand_in.frame, cfg, mats, models.samples(stand_in.frame, cfg, mats),
-                          models=[cfg["models"]["full"]])
+    mats = models.matrices(stand_in.frame, settings)
+    coefs, _ = models.fit(des, stand_in.frame, settings, mats, models.samples(stand_in.frame, settings, mats),
+                          models=[settings.models.full])
     full = coefs.set_index(["outcome", "term"])
-    for y in cfg["models"]["outcomes"]:
+    for y in settings.models.outcomes:
         for t in ("ccp", "trust"):
             r = full.loc[(y, t)]
-            assert r.ci_low <= truth[y][cfg["models"]["full"]][t] <= r.ci_high, (y, t)
+            assert r.ci_low <= truth[y][settings.models.full][t] <= r.ci_high, (y, t)
             assert r.variance == "jackknife"
         assert full.loc[(y, "ccp"), "coef"] < 0 < full.loc[(y, "trust"), "coef"]
 
 
-def test_predictive_margins_cover_both_levels_with_intervals(stand_in, cfg):
+def test_predictive_margins_cover_both_levels_with_intervals(stand_in, settings):
     des = stand_in.design(variance="jackknife")
-    mats = models.matrices(stand_in.frame, cfg)
-    masks = models.samples(stand_in.frame, cfg, mats)
-    _, fits = models.fit(des, stand_in.frame, cfg, mats, masks)
-    pred = models.predicted(des, stand_in.frame, cfg, mats, fits)
-    assert list(pred.level) == cfg["models"]["predict"]["levels"] * len(cfg["models"]["outcomes"])
+    mats = models.matrices(stand_in.frame, settings)
+    masks = models.samples(stand_in.frame, settings, mats)
+    _, fits = models.fit(des, stand_in.frame, settings, mats, masks)
+    pred = models.predicted(des, stand_in.frame, settings, mats, fits)
+    assert list(pred.level) == list(settings.models.predict.levels) * len(settings.models.outcomes)
     assert (pred.ci_low < pred.predicted).all() and (pred.predicted < pred.ci_high).all()
     assert {"se_linearization", "se_jackknife", "se_bootstrap"} <= set(pred.columns)
 
 
-def test_a_model_that_cannot_be_estimated_stops_with_one_line(stand_in, cfg):
+def test_a_model_that_cannot_be_estimated_stops_with_one_line(stand_in, settings):
     """An outcome nobody has (a battery answered "don't know" by everyone) or a covariate that does not vary
     in the sample: one line that says which model and why, not a linear-algebra error."""
     frame = stand_in.frame.copy()
     design = stand_in.design(replicates=False)
     frame["surveillance"] = np.nan
-    mats = models.matrices(frame, cfg)
+    mats = models.matrices(frame, settings)
     with pytest.raises(PipelineError, match=r"model surveillance ~ M1: 0 respondent\(s\) have the outcome and every "
                                             r"covariate, too few for \d+ coefficients"):
-        models.fit(design, frame, cfg, mats, models.samples(frame, cfg, mats), replicates=False)
+        models.fit(design, frame, settings, mats, models.samples(frame, settings, mats), replicates=False)
     frame = stand_in.frame.copy()
     frame["ccp"] = 1.0
-    mats = models.matrices(frame, cfg)
+    mats = models.matrices(frame, settings)
     with pytest.raises(PipelineError, match=r"model surveillance ~ M1: the terms cannot all be estimated .*\['ccp'\] "
                                             r"do not vary"):
-        models.fit(design, frame, cfg, mats, models.samples(frame, cfg, mats), replicates=False)
+        models.fit(design, frame, settings, mats, models.samples(frame, settings, mats), replicates=False)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from scs.errors import PipelineError
+from scs.settings import from_config as S
 from scs.stages import models, multiverse, multiverse_grid
 from scs.survey import regression
 from scs.survey.design import Design
@@ -27,7 +28,7 @@ def small(cfg, **over):
 
 
 def test_the_grid_is_the_product_minus_the_constraints(cfg):
-    u = multiverse.universe(cfg)
+    u = multiverse.universe(S(cfg))
     s = u.specs
     assert s["spec_id"].tolist() == list(range(1, len(s) + 1))
     assert len(s) >= 500
@@ -49,16 +50,16 @@ def test_a_default_outside_the_options_is_an_error(cfg):
     c = copy.deepcopy(cfg)
     c["multiverse"]["weights"]["default"] = "no such weights"
     with pytest.raises(PipelineError, match="not one of its options"):
-        multiverse.universe(c)
+        multiverse.universe(S(c))
 
 
 def test_assumed_items_must_be_items_of_the_scales(cfg):
     c = copy.deepcopy(cfg)
     c["multiverse"]["assumed_items"] = ["no_such_item"]
     with pytest.raises(PipelineError, match="assumed_items"):
-        multiverse.universe(c)
+        multiverse.universe(S(c))
     c["multiverse"]["assumed_items"] = []  # then no scale has a variant without them
-    assert "without assumed items" not in set(multiverse.universe(c).specs["index"])
+    assert "without assumed items" not in set(multiverse.universe(S(c)).specs["index"])
 
 
 def test_negated_constraints():
@@ -69,12 +70,12 @@ def test_negated_constraints():
 def test_index_options_use_the_scale_function(cfg, stand_in):
     frame = stand_in.frame
     y = "surveillance"
-    same = multiverse.index_values(frame, cfg, y, multiverse.Option("index", "as configured", {}))
+    same = multiverse.index_values(frame, S(cfg), y, multiverse.Option("index", "as configured", {}))
     np.testing.assert_array_equal(np.isnan(same), frame[y].isna().to_numpy())
     np.testing.assert_allclose(same[~np.isnan(same)], frame[y].dropna().to_numpy(float))
-    strict = multiverse.index_values(frame, cfg, y, multiverse.Option("index", "all", {"min_answered": "all"}))
+    strict = multiverse.index_values(frame, S(cfg), y, multiverse.Option("index", "all", {"min_answered": "all"}))
     assert np.isnan(strict).sum() >= np.isnan(same).sum()
-    one_out = multiverse.index_values(frame, cfg, y, multiverse.Option("index", "w/o", {"drop": ["s_jobs"]}))
+    one_out = multiverse.index_values(frame, S(cfg), y, multiverse.Option("index", "w/o", {"drop": ["s_jobs"]}))
     items = [it["var"] for it in cfg["scales"][y]["items"] if it["var"] != "s_jobs"]
     full_rows = frame[items].notna().all(axis=1).to_numpy()
     np.testing.assert_allclose(one_out[full_rows], frame.loc[full_rows, items].astype(float).mean(axis=1).to_numpy())
@@ -82,10 +83,10 @@ def test_index_options_use_the_scale_function(cfg, stand_in):
 
 @pytest.fixture(scope="module")
 def configured_group(cfg, shipped_frame, codebook, targets):
-    u = multiverse.universe(cfg)
+    u = multiverse.universe(S(cfg))
     ids = [multiverse.default_spec(u, y) for y in cfg["multiverse"]["outcomes"]]
     group = int(u.specs.loc[u.specs["spec_id"] == ids[0], "group"].iloc[0])
-    table, draws = multiverse.run_groups(shipped_frame, codebook, targets, cfg, [group])
+    table, draws = multiverse.run_groups(shipped_frame, codebook, targets, S(cfg), [group])
     return u, ids, table, draws
 
 
@@ -94,9 +95,9 @@ def test_the_configured_specification_is_the_main_model(cfg, stand_in, configure
     model (same cleaning, weights, index, formula and sample), to the last bit."""
     u, ids, table, _ = configured_group
     design = stand_in.design(replicates=False, variance="linearization")
-    mats = models.matrices(stand_in.frame, cfg)
-    masks = models.samples(stand_in.frame, cfg, mats)
-    tab, _ = models.fit(design, stand_in.frame, cfg, mats, masks, models=[cfg["models"]["full"]], replicates=False)
+    mats = models.matrices(stand_in.frame, S(cfg))
+    masks = models.samples(stand_in.frame, S(cfg), mats)
+    tab, _ = models.fit(design, stand_in.frame, S(cfg), mats, masks, models=[cfg["models"]["full"]], replicates=False)
     for y, sid in zip(cfg["multiverse"]["outcomes"], ids):
         got = table[(table["spec_id"] == sid) & table["primary"]].iloc[0]
         want = tab[(tab["outcome"] == y) & (tab["term"] == "ccp")].iloc[0]
@@ -110,7 +111,7 @@ def test_null_draws_are_refits_under_the_bootstrap_weights(cfg, stand_in):
     """b_r - b from the batched solve equals fit_wls under the weights w * m_r, minus b."""
     frame = stand_in.frame
     design = stand_in.design(replicates=False, variance="linearization")
-    X = models.matrices(frame, cfg)["M2"]
+    X = models.matrices(frame, S(cfg))["M2"]
     y = frame["punishment"].astype(float).to_numpy()
     fit = regression.fit_wls(design, y, X.to_numpy(float), list(X.columns), replicates=False)
     rng = np.random.default_rng(3)
@@ -129,9 +130,9 @@ def test_draws_shared_across_nested_models_equal_each_models_own(cfg, stand_in):
     once per sample) equal each model's own batched refit."""
     frame = stand_in.frame
     design = stand_in.design(replicates=False, variance="linearization")
-    mats = models.matrices(frame, cfg)
+    mats = models.matrices(frame, S(cfg))
     y = frame["surveillance"].astype(float).to_numpy()
-    used = models.samples(frame, cfg, mats)[("surveillance", "M3")]
+    used = models.samples(frame, S(cfg), mats)[("surveillance", "M3")]
     rng = np.random.default_rng(5)
     M = rng.multinomial(len(y) - 1, np.full(len(y), 1 / len(y)), size=6).T * len(y) / (len(y) - 1)
     names = list(mats["M3"].columns)
@@ -153,7 +154,7 @@ def test_joint_test_counts(cfg):
     draws = np.array([[0.0, -0.4, 0.1, -0.05],
                       [0.0, -0.3, 0.2, 0.05],
                       [0.0, -0.25, 0.0, 0.0]])
-    jt = multiverse.joint_test(table, draws, cfg).iloc[0]
+    jt = multiverse.joint_test(table, draws, S(cfg)).iloc[0]
     assert jt["median"] == -0.15
     assert jt["n_significant"] == 1                      # t = -3 (yes), -1.5 (no), 1 (wrong sign)
     assert jt["share_same_sign"] == pytest.approx(2 / 3)
@@ -164,8 +165,8 @@ def test_joint_test_counts(cfg):
 
 
 def test_shards_cover_every_group_once(cfg):
-    u = multiverse.universe(cfg)
-    parts = [multiverse.shard_groups(cfg, s, 3) for s in range(3)]
+    u = multiverse.universe(S(cfg))
+    parts = [multiverse.shard_groups(S(cfg), s, 3) for s in range(3)]
     flat = sorted(g for p in parts for g in p)
     assert flat == sorted(u.specs["group"].unique().tolist())
     sizes = [u.specs["group"].isin(p).sum() for p in parts]
@@ -178,7 +179,7 @@ def test_the_joint_p_value_is_not_small_under_a_true_null(cfg, shipped_frame, co
     the joint p-values are spread over (0, 1), not piled up near 0 (a coarse check; the benchmark
     benchmarks/bench_multiverse.py runs more)."""
     c = small(cfg)
-    u = multiverse.universe(c)
+    u = multiverse.universe(S(c))
     pc = ["ccp", "cyl", "state_sector", "ccp_or_state"]
     ps = []
     for seed in range(12):
@@ -186,8 +187,8 @@ def test_the_joint_p_value_is_not_small_under_a_true_null(cfg, shipped_frame, co
         perm = np.random.default_rng(seed).permutation(len(f))
         f[pc] = f[pc].iloc[perm].to_numpy()
         c["multiverse"]["seed"] = 1000 + seed
-        table, draws = multiverse.run_groups(f, codebook, targets, c, sorted(u.specs["group"].unique()))
-        ps += multiverse.joint_test(table, draws, c)["p_median"].tolist()
+        table, draws = multiverse.run_groups(f, codebook, targets, S(c), sorted(u.specs["group"].unique()))
+        ps += multiverse.joint_test(table, draws, S(c))["p_median"].tolist()
     ps = np.array(ps)
     assert np.mean(ps < 0.05) <= 0.2
     assert 0.25 < ps.mean() < 0.75
@@ -197,9 +198,9 @@ def test_the_specification_curve_has_no_overlapping_labels(cfg, configured_group
     from scs.report import figures
 
     u, ids, table, draws = configured_group
-    jt = multiverse.joint_test(table, draws, cfg).set_index("outcome").loc["surveillance"]
+    jt = multiverse.joint_test(table, draws, S(cfg)).set_index("outcome").loc["surveillance"]
     c = multiverse.curve(table, "surveillance")
-    c["sig"] = multiverse.significant(c["coef"], c["se"], c["df"], cfg)
+    c["sig"] = multiverse.significant(c["coef"], c["se"], c["df"], S(cfg))
     c["configured"] = c["spec_id"] == ids[0]
     choices = {d: sorted(set(c[d])) for d in u.dims if d != "outcome"}
     fig = figures.spec_curve_figure(c, choices, u.defaults, title="Specification curve", term_labels={},

@@ -8,6 +8,7 @@ import pytest
 from conftest import ROOT, copy_project, run_snakemake
 
 from scs import config as cfgmod
+from scs.settings import from_config
 from scs.stages import indices
 
 
@@ -33,10 +34,11 @@ def test_the_stand_in_has_the_item_nonresponse_of_a_real_export(shipped_frame, c
     """Respondents below min_answered on each index, income refusals, whole grids of "don't know"."""
     from scs.stages import clean
 
-    cleaned, _, _ = clean.clean(shipped_frame, codebook, cfg)
+    s = from_config(cfg)
+    cleaned, _, _ = clean.clean(shipped_frame, codebook, s)
     for b in cfg["batteries"]:
-        idx = indices.scale_index(cleaned, cfg["scales"][b]["items"], cfg["scales"][b]["min_answered"],
-                                  indices.code_range(cfg))
+        idx = indices.scale_index(cleaned, s.scales[b].items, s.scales[b].min_answered,
+                                  indices.code_range(s.response_scale))
         assert 5 <= idx.isna().sum() <= 60, b
         dk = cleaned[[f"{it['var']}__dk" for it in cfg["scales"][b]["items"]]].astype(float)
         assert (dk.sum(axis=1) == dk.shape[1]).sum() >= 1, b  # a whole grid of "don't know"

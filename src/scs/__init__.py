@@ -1,9 +1,10 @@
 """Pure, tested functions behind the SCS replication pipeline, in layers.
 
 * foundation (this folder): ``errors``, ``precision`` (how released numbers are rounded), ``config``
-  (reading and checking config.yaml, the schema's defaults), ``numbers`` (the numbers a stage states,
-  under their registry keys), ``codedeps`` (what a rule's script imports); they import nothing else of
-  the package;
+  (reading and checking config.yaml, the schema's defaults), ``settings`` (the configuration as typed,
+  frozen settings: what every library function takes instead of the configuration dict), ``numbers``
+  (the numbers a stage states, under their registry keys), ``codedeps`` (what a rule's script imports);
+  they import nothing else of the package;
 * ``io``: reading and checking a survey export against its codebook;
 * ``survey``: the estimators (calibration, the survey design and its variances, means, regression,
   ordered logit, model formulas), knowing nothing of the study;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import hashlib
 import json
 import re
@@ -96,6 +97,9 @@ def fill_defaults(value: dict, schema: dict, root: dict | None = None) -> dict:
             value[k] = copy.deepcopy(sub["default"])
         if k in value and isinstance(value[k], dict):
             fill_defaults(value[k], sub, root)
+        elif k in value and isinstance(value[k], list) and isinstance(sub.get("items"), dict):
+            for element in value[k]:
+                fill_defaults(element, sub["items"], root)
     extra = schema.get("additionalProperties")
     if isinstance(extra, dict):
         for k, v in value.items():
@@ -170,8 +174,13 @@ def check_consistency(cfg: dict, *, file="config.yaml") -> None:
 def with_defaults(section: str, value: dict) -> dict:
     """One section of a configuration (``weighting``, ``models``, ...) with the schema's defaults filled in:
     the defaults live in the schema only, also for code that builds a section by hand."""
-    schema = yaml.load(SCHEMA.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    schema = _schema()
     return fill_defaults(copy.deepcopy(value), schema["properties"][section], schema)
+
+
+@functools.lru_cache(maxsize=1)
+def _schema() -> dict:
+    return yaml.load(SCHEMA.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def load_config(path: str | Path = ROOT / "config.yaml") -> dict:

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
 from scs import config  # noqa: E402
+from scs.settings import from_config  # noqa: E402
 from scs.stages import models, weights  # noqa: E402
 from scs.stages.items import dk_column  # noqa: E402
 from scs.survey.design import rao_wu_multipliers  # noqa: E402
@@ -36,7 +37,7 @@ def main(out: Path, results: Path, config_file: Path):
     key = record["key"]
     if not weights.same_respondents(frame[key], stored[key]):
         sys.exit(f"{results}: the stored weights list other respondents than the analysis data")
-    mats = models.matrices(frame, cfg, alternative=True)
+    mats = models.matrices(frame, from_config(cfg), alternative=True)
     columns = list(dict.fromkeys(c for X in mats.values() for c in X.columns))
     safe = {c: f"x{i:02d}" for i, c in enumerate(columns)}
     items = {b: [it["var"] for it in cfg["scales"][b]["items"]] for b in cfg["batteries"]}

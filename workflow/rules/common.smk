@@ -53,7 +53,7 @@ def exhibit(path, name, category, **kw):
 def cfg(*paths):
     """The config sections read by one of the rules, with the data source and label that every output
     prints. Passed as a param, so that the job reruns when they change, and only then."""
-    return config_slice(config, *DATA, *paths)
+    return {**config_slice(config, *DATA, *paths), "_file": os.path.relpath(CONFIG_FILE)}
 
 
 def out(*parts):

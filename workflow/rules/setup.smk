@@ -8,6 +8,7 @@ import sys
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 from scs.io.codebook import load_codebook  # noqa: E402
 from scs.config import recorded_checksums, validate_config  # noqa: E402
+from scs.settings import from_config  # noqa: E402
 from scs.survey.formula import check_formula_names  # noqa: E402
 from scs.errors import PipelineError  # noqa: E402
 
@@ -22,6 +23,7 @@ for _d in ("src/scs", "scripts"):
 CONFIG_FILE = str(workflow.overwrite_configfiles[-1]) if workflow.overwrite_configfiles else "config.yaml"
 try:
     validate_config(config, file=os.path.relpath(CONFIG_FILE), cache=os.path.join(".snakemake", "scs-valid-configs"))
+    SETTINGS = from_config(config, file=os.path.relpath(CONFIG_FILE))
     # the raw file may be missing while the stand-in's generator makes it (`snakemake synthetic`)
     _targets = set(getattr(workflow.dag_settings, "targets", None) or ())
     _needed = ("codebook", "targets") if "synthetic" in _targets else ("raw", "codebook", "targets")
@@ -47,11 +49,15 @@ try:
     except PipelineError:
         _cb = None  # the check_data rule reports every problem of the codebook
     if _cb is not None:
-        check_formula_names(config, {*_cb.by_var, *_cb.derived, *config["scales"]}, where=os.path.relpath(CONFIG_FILE))
-    if config.get("multiverse"):
+        check_formula_names(
+            [*SETTINGS.models.formulas.values(), SETTINGS.models.alternative_formula],
+            {*_cb.by_var, *_cb.derived, *SETTINGS.scales},
+            where=SETTINGS.file,
+        )
+    if SETTINGS.multiverse:
         from scs.stages.multiverse_grid import check  # noqa: E402
 
-        check(config)  # every option, default and constraint refers to something that exists
+        check(SETTINGS)  # every option, default and constraint refers to something that exists
 except PipelineError as _exc:
     sys.stderr.write(f"ERROR: {_exc}\n")
     sys.exit(1)

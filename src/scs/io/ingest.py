@@ -624,12 +624,13 @@ def row_labels(frame: pd.DataFrame) -> list:
     return [f"case {i + 1}" for i in range(len(frame))]
 
 
-def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, file: str, rows, grids: dict, key: str) -> None:
+def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, file: str, rows, grids: dict[str, list[str]],
+                   key: str) -> None:
     """A respondent in the analytic sample who left every item of a grid blank (not "don't know") points
     at a broken export or a missing exclusion rule: stop and name them. ``frame`` and ``blank`` hold the
-    analytic sample; ``rows`` their raw rows."""
-    for name, spec in grids.items():
-        cols = [it["var"] for it in spec["items"] if it["var"] in blank.columns]
+    analytic sample; ``rows`` their raw rows; ``grids``: name -> its item variables."""
+    for name, items in grids.items():
+        cols = [v for v in items if v in blank.columns]
         if not cols:
             continue
         all_blank = blank[cols].all(axis=1).to_numpy()

@@ -6,11 +6,12 @@ import pandas as pd
 
 from scs.report.registry import Printed, tex_escape, tex_number
 from scs.report.tables import heading, md_header, md_row
+from scs.settings import Settings
 from scs.stages.descriptives import descriptive_key
 
 
-def descriptives_markdown(d: pd.DataFrame, cfg: dict, printed: Printed) -> str:
-    lines = heading("Descriptive statistics of the analysis variables", cfg["data"]["label"]) + [
+def descriptives_markdown(d: pd.DataFrame, s: Settings, printed: Printed) -> str:
+    lines = heading("Descriptive statistics of the analysis variables", s.data.label) + [
         "Every variable of the models (outcomes, political capital, controls) in the analytic sample: weighted (final "
         "weights) and unweighted mean with its SD, or the share in percent for 0/1 variables and categories; n = "
         "respondents with a value, missing = those without (an index is missing when too few items were answered).",
@@ -27,8 +28,8 @@ def descriptives_markdown(d: pd.DataFrame, cfg: dict, printed: Printed) -> str:
     return "\n".join(lines) + "\n"
 
 
-def descriptives_latex(d: pd.DataFrame, cfg: dict, printed: Printed) -> str:
-    lines = [f"% Data: {cfg['data']['label']}", "\\begin{tabular}{lrrrr}", "\\toprule",
+def descriptives_latex(d: pd.DataFrame, s: Settings, printed: Printed) -> str:
+    lines = [f"% Data: {s.data.label}", "\\begin{tabular}{lrrrr}", "\\toprule",
              " & \\multicolumn{2}{c}{Weighted} & & \\\\", "\\cmidrule(lr){2-3}",
              "Variable & Mean or \\% & SD & Unweighted & $n$ \\\\", "\\midrule"]
     for r in d.itertuples():

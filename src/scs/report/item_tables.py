@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from scs.report.registry import Printed
 from scs.report.tables import ci_label, heading, md_header, md_row, se_phrase
+from scs.settings import Settings
 from scs.stages.indices import reliability_key
 from scs.stages.items import SUPPRESSED_STATS, estimate_key
 
 
-def estimates_markdown(est, cfg: dict, printed: Printed) -> str:
-    ci = float(cfg["estimates"]["ci_level"])
-    sup = ", ".join(str(c) for c in cfg["response_scale"]["support"])
-    opp = ", ".join(str(c) for c in cfg["response_scale"]["oppose"])
+def estimates_markdown(est, s: Settings, printed: Printed) -> str:
+    ci = float(s.estimates.ci_level)
+    sup = ", ".join(str(c) for c in s.response_scale.support)
+    opp = ", ".join(str(c) for c in s.response_scale.oppose)
     method = est["variance"].iloc[0] if "variance" in est and len(est) else "linearization"
-    lines = heading("Item and index estimates", cfg["data"]["label"]) + [
+    lines = heading("Item and index estimates", s.data.label) + [
         f"Weighted to census margins. Mean on the response scale with its {ci_label(ci)}; SE {se_phrase(method)}; "
         "bootstrap SE from the re-weighted replicates beside it (linearization SEs are in item_estimates.csv). "
         f"% support = codes {sup} and % oppose = codes {opp}, as shares of the substantive answers (for an index: "
@@ -23,7 +24,7 @@ def estimates_markdown(est, cfg: dict, printed: Printed) -> str:
     cols = ["item", "mean", ci_label(ci), "SE", "SE (bootstrap)", "% support", "% oppose", "% don't know",
             "unweighted mean", "n"]
     for sc, grp in est.groupby("scale", sort=False):
-        lines += [f"## {cfg['scales'][sc]['label']}", ""] + md_header(cols, "lrlrrrrrrr")
+        lines += [f"## {s.scales[sc].label}", ""] + md_header(cols, "lrlrrrrrrr")
         for r in grp.itertuples():
             name = f"**{r.label}**" if r.kind == "index" else r.label
 
@@ -42,8 +43,8 @@ def estimates_markdown(est, cfg: dict, printed: Printed) -> str:
     return "\n".join(lines)
 
 
-def reliability_markdown(rel, cfg: dict, printed: Printed) -> str:
-    lines = heading("Reliability of the indices", cfg["data"]["label"]) + [
+def reliability_markdown(rel, s: Settings, printed: Printed) -> str:
+    lines = heading("Reliability of the indices", s.data.label) + [
         "Cronbach's alpha and item-rest correlations on respondents who answered every item of the scale; "
         "weighted versions use the final weights.", ""] + md_header(
         ["scale", "statistic", "item", "unweighted", "weighted", "n"], "lllrrr")

@@ -6,6 +6,7 @@ import pandas as pd
 
 from scs.report.registry import Printed, tex_escape, tex_number
 from scs.report.tables import STARS_NOTE, ci_label, heading, md_header, md_row, se_phrase, stars
+from scs.settings import Settings
 from scs.stages.models import (
     coef_key,
     fit_key,
@@ -17,30 +18,30 @@ from scs.stages.models import (
 from scs.stages.models import table_label as _label
 
 
-def _sample_note(cfg: dict) -> str:
-    if cfg["models"]["common_sample"]:
+def _sample_note(s: Settings) -> str:
+    if s.models.common_sample:
         return ("Models of one outcome share one estimation sample: respondents with the outcome and every model's "
                 "covariates (models.common_sample).")
     return "Each model is fitted on its own complete cases (models.common_sample: false)."
 
 
-def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, printed: Printed) -> str:
-    models = list(cfg["models"]["formulas"])
-    ci = float(cfg["estimates"]["ci_level"])
+def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings, printed: Printed) -> str:
+    models = list(s.models.formulas)
+    ci = float(s.estimates.ci_level)
     method = coefs["variance"].iloc[0]
-    title = cfg.get("figures", {}).get("titles", {}).get("regression_table", "Regressions of the indices")
-    lines = heading(title, cfg["data"]["label"]) + [
+    title = s.figures.titles.get("regression_table", "Regressions of the indices")
+    lines = heading(title, s.data.label) + [
         f"Survey-weighted least squares of each index on political capital and controls: coefficient, its SE "
         f"({se_phrase(method)}) in parentheses, and p-value (t with the design's residual degrees of freedom). "
-        f"{STARS_NOTE}. {_sample_note(cfg)} The {ci_label(ci)} of every coefficient, and its linearization and "
+        f"{STARS_NOTE}. {_sample_note(s)} The {ci_label(ci)} of every coefficient, and its linearization and "
         "bootstrap SEs, are in coefficients.csv and the registry.", ""]
-    for name, rhs in cfg["models"]["formulas"].items():
+    for name, rhs in s.models.formulas.items():
         lines.append(f"- {name}: index ~ {rhs}")
     lines.append("")
     main = coefs[coefs.variant == "main"]
-    for y in cfg["models"]["outcomes"]:
+    for y in s.models.outcomes:
         sub = main[main.outcome == y]
-        lines += [f"## {cfg['scales'][y]['label']}", ""] + md_header(["term", *models], "l" + "r" * len(models))
+        lines += [f"## {s.scales[y].label}", ""] + md_header(["term", *models], "l" + "r" * len(models))
         for t in dict.fromkeys(sub["term"]):
             cells = []
             for m in models:
@@ -49,9 +50,9 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, p
                     cells.append("")
                     continue
                 r = r.iloc[0]
-                c, s, p = (printed(coef_key(y, m, t, stat)) for stat in ("coef", "se", "p"))
-                cells.append(f"{c}{stars(r.p)} ({s}; p {p})")
-            lines.append(md_row([_label(t, cfg), *cells]))
+                c, se, p = (printed(coef_key(y, m, t, stat)) for stat in ("coef", "se", "p"))
+                cells.append(f"{c}{stars(r.p)} ({se}; p {p})")
+            lines.append(md_row([_label(t, s), *cells]))
         for stat, name in (("n", "n"), ("r2", "R-squared (weighted)")):
             lines.append(md_row([name, *[printed(fit_key(y, m, stat)) for m in models]]))
         lines.append("")
@@ -72,19 +73,19 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict, p
     return "\n".join(lines) + "\n"
 
 
-def regression_latex(coefs: pd.DataFrame, cfg: dict, printed: Printed) -> str:
+def regression_latex(coefs: pd.DataFrame, s: Settings, printed: Printed) -> str:
     """booktabs tabular: one panel per outcome, models as columns; numbers as in the Markdown table."""
-    models = list(cfg["models"]["formulas"])
+    models = list(s.models.formulas)
     method = coefs["variance"].iloc[0]
     main = coefs[coefs.variant == "main"]
     ncol = 1 + len(models)
-    lines = [f"% Data: {cfg['data']['label']}", "\\begin{tabular}{l" + "r" * len(models) + "}", "\\toprule",
+    lines = [f"% Data: {s.data.label}", "\\begin{tabular}{l" + "r" * len(models) + "}", "\\toprule",
              " & " + " & ".join(models) + " \\\\"]
-    for i, y in enumerate(cfg["models"]["outcomes"]):
+    for i, y in enumerate(s.models.outcomes):
         sub = main[main.outcome == y]
         panel = chr(ord("A") + i)
         lines += ["\\midrule", f"\\multicolumn{{{ncol}}}{{l}}{{\\textit{{Panel {panel}: "
-                               f"{tex_escape(cfg['scales'][y]['label'])}}}}} \\\\"]
+                               f"{tex_escape(s.scales[y].label)}}}}} \\\\"]
         for t in dict.fromkeys(sub["term"]):
             cells = []
             for m in models:
@@ -96,7 +97,7 @@ def regression_latex(coefs: pd.DataFrame, cfg: dict, printed: Printed) -> str:
                 st = stars(r.p)
                 cells.append(tex_number(printed(coef_key(y, m, t, "coef"))) + (f"$^{{{st}}}$" if st else "")
                              + f" ({tex_number(printed(coef_key(y, m, t, 'se')))})")
-            lines.append(f"{tex_escape(_label(t, cfg))} & " + " & ".join(cells) + " \\\\")
+            lines.append(f"{tex_escape(_label(t, s))} & " + " & ".join(cells) + " \\\\")
         for stat, name in (("n", "$n$"), ("r2", "$R^2$ (weighted)")):
             vals = [tex_number(printed(fit_key(y, m, stat))) for m in models]
             lines.append(f"{name} & " + " & ".join(vals) + " \\\\")
@@ -104,7 +105,7 @@ def regression_latex(coefs: pd.DataFrame, cfg: dict, printed: Printed) -> str:
               f"\\multicolumn{{{ncol}}}{{p{{0.9\\linewidth}}}}{{\\footnotesize Survey-weighted least squares; "
               f"standard errors in parentheses, {tex_escape(se_phrase(method))}. "
               "$^{*}$\\,$p<0.05$, $^{**}$\\,$p<0.01$, $^{***}$\\,$p<0.001$ (t with the design's residual degrees of "
-              "freedom). " + tex_escape(_sample_note(cfg)) + "} \\\\",
+              "freedom). " + tex_escape(_sample_note(s)) + "} \\\\",
               "\\end{tabular}"]
     return "\n".join(lines) + "\n"
 
@@ -117,11 +118,11 @@ VARIANTS = {
 }
 
 
-def robustness_markdown(rob: pd.DataFrame, cfg: dict, printed: Printed) -> str:
-    pc = cfg["models"]["political_capital"]
-    ci = float(cfg["estimates"]["ci_level"])
-    lines = heading("Robustness of the political-capital coefficients", cfg["data"]["label"]) + [
-        f"Full model ({cfg['models']['full']}) under each variant: coefficient, SE ({se_phrase(rob['variance'].iloc[0])}), "
+def robustness_markdown(rob: pd.DataFrame, s: Settings, printed: Printed) -> str:
+    pc = s.models.political_capital
+    ci = float(s.estimates.ci_level)
+    lines = heading("Robustness of the political-capital coefficients", s.data.label) + [
+        f"Full model ({s.models.full}) under each variant: coefficient, SE ({se_phrase(rob['variance'].iloc[0])}), "
         f"{ci_label(ci)}, p and n. Unweighted: equal weights, not calibrated (its SE: the same replication of the "
         "unweighted estimator, equal-weight replicates); no bounds: raking to the same margins without bounds on the "
         "weights. Bootstrap SEs (robustness.csv) exist for the variants weighted by the main procedure only.", ""]
@@ -135,14 +136,14 @@ def robustness_markdown(rob: pd.DataFrame, cfg: dict, printed: Printed) -> str:
     return "\n".join(lines) + "\n"
 
 
-def ordered_markdown(ol: pd.DataFrame, cfg: dict, printed: Printed) -> str:
-    show = ordered_terms(ol, cfg)
-    lines = heading("Weighted ordered logits of each item", cfg["data"]["label"]) + [
+def ordered_markdown(ol: pd.DataFrame, s: Settings, printed: Printed) -> str:
+    show = ordered_terms(ol, s)
+    lines = heading("Weighted ordered logits of each item", s.data.label) + [
         "Proportional-odds logit (logit P(Y <= k) = cut_k - x'b) of each item on the full model's covariates, fitted by "
         "weighted pseudo-likelihood; design-based SEs (linearization that accounts for the calibration) in "
         f"parentheses. {STARS_NOTE}. Terms shown: models.ordered_terms; every term and cut point is in "
-        "ordered_logits.csv.", ""] + md_header(["item", *[_label(t, cfg) for t in show], "n"], "l" + "r" * (len(show) + 1))
-    labels = {it["var"]: it["label"] for b in cfg["batteries"] for it in cfg["scales"][b]["items"]}
+        "ordered_logits.csv.", ""] + md_header(["item", *[_label(t, s) for t in show], "n"], "l" + "r" * (len(show) + 1))
+    labels = {it.var: it.label for b in s.batteries for it in s.scales[b].items}
     for item, grp in ol.groupby("item", sort=False):
         if grp.term.iloc[0] == "(none)":
             lines.append(md_row([labels[item], *(["too few answers"] + [""] * (len(show) - 1)),
@@ -156,16 +157,16 @@ def ordered_markdown(ol: pd.DataFrame, cfg: dict, printed: Printed) -> str:
     return "\n".join(lines) + "\n"
 
 
-def predicted_markdown(pred: pd.DataFrame, cfg: dict, printed: Printed) -> str:
-    ci = float(cfg["estimates"]["ci_level"])
-    pcfg = cfg["models"]["predict"]
-    var = pcfg["by"]
-    labels = {str(k): v for k, v in (pcfg.get("level_labels") or {}).items()}
+def predicted_markdown(pred: pd.DataFrame, s: Settings, printed: Printed) -> str:
+    ci = float(s.estimates.ci_level)
+    predict = s.models.predict
+    var = predict.by
+    labels = {str(k): v for k, v in predict.level_labels.items()}
     ref = f"{pred['level'].iloc[0]:g}"
-    lines = heading(f"Predicted index by {_label(var, cfg)}", cfg["data"]["label"]) + [
-        f"Predictive margins from the full model ({cfg['models']['full']}): the mean prediction over the estimation "
+    lines = heading(f"Predicted index by {_label(var, s)}", s.data.label) + [
+        f"Predictive margins from the full model ({s.models.full}): the mean prediction over the estimation "
         f"sample with every respondent set to each level, other covariates as observed; {ci_label(ci)} "
-        f"{se_phrase(pred['variance'].iloc[0])}. The difference from {_label(var, cfg)} = {labels.get(ref, ref)} has "
+        f"{se_phrase(pred['variance'].iloc[0])}. The difference from {_label(var, s)} = {labels.get(ref, ref)} has "
         "its own SE and interval (both margins come from the same respondents: judge the difference by its "
         "interval, not by whether the margins' intervals overlap).", ""] + md_header(
         ["outcome", "level", "predicted", ci_label(ci), f"difference ({ci_label(ci)})", "n"], "llrlrr")
@@ -181,6 +182,6 @@ def predicted_markdown(pred: pd.DataFrame, cfg: dict, printed: Printed) -> str:
         else:
             cells.append("(reference)")
         cells.append(p("n"))
-        name = f"{_label(r.variable, cfg)} = {labels.get(lv, lv)}"
-        lines.append(md_row([cfg["scales"][r.outcome]["label"], name, *cells]))
+        name = f"{_label(r.variable, s)} = {labels.get(lv, lv)}"
+        lines.append(md_row([s.scales[r.outcome].label, name, *cells]))
     return "\n".join(lines) + "\n"

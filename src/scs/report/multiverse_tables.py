@@ -5,15 +5,16 @@ from __future__ import annotations
 import pandas as pd
 
 from scs.report.registry import Printed
+from scs.settings import Settings
 from scs.stages.multiverse import Universe, adjusted_specifications, multiverse_key
 
 
-def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: dict, printed: Printed) -> str:
+def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, s: Settings, printed: Printed) -> str:
     """The Markdown summary: what was varied, the joint test of each outcome."""
-    ci = float(cfg["estimates"]["ci_level"])
+    ci = float(s.estimates.ci_level)
     lines = [f"# Multiverse: {int(jt['specifications'].sum()):,} specifications", "",
-             f"Data: {cfg['data']['label']}", ""]
-    if cfg["data"]["source"] == "synthetic":
+             f"Data: {s.data.label}", ""]
+    if s.data.source == "synthetic":
         lines += ["**Synthetic stand-in data: these numbers test the pipeline; they are not findings.**", ""]
     lines += ["Options varied (the configured analysis in bold):", ""]
     for d in u.dims:
@@ -36,7 +37,7 @@ def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, cfg: di
         def p(stat, outcome=r.outcome):
             return printed(multiverse_key(outcome, stat))
 
-        lines.append(f"| {cfg['scales'][r.outcome]['label']} | {p('specifications')} | {p('median')} | "
+        lines.append(f"| {s.scales[r.outcome].label} | {p('specifications')} | {p('median')} | "
                      f"{p('min')} to {p('max')} | {p('share_same_sign')}% | {p('share_significant')}% "
                      f"({p('n_significant')}) | {p('p_median')} | {p('p_share')} |")
     adjusted = adjusted_specifications(table)

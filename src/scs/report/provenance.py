@@ -9,7 +9,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from scs.config import config_hash, file_sha256
+from scs.config import file_sha256
+from scs.settings import Data
 
 PACKAGES = ["snakemake", "svy", "svy-rs", "polars", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
             "pyarrow", "pyreadstat", "pandera", "jupytext", "nbconvert", "PyYAML", "jsonschema"]
@@ -35,10 +36,10 @@ def git_state(root: Path) -> dict:
         return {"commit": None, "uncommitted_changes_outside_results": None, "note": "not a git checkout"}
 
 
-def build(rules: list[dict], cfg: dict, root: Path, *, config_sha256: str | None = None) -> dict:
+def build(rules: list[dict], data: Data, root: Path, *, config_sha256: str) -> dict:
     env = {"packages": package_versions(), "git": git_state(root)}
     env_id = hashlib.sha256(json.dumps(env, sort_keys=True).encode()).hexdigest()[:16]
-    chash = config_sha256 or config_hash(cfg)
+    chash = config_sha256
     files = {}
     for r in rules:
         script_sha = file_sha256(root / r["script"]) if r["script"] else None
@@ -47,9 +48,9 @@ def build(rules: list[dict], cfg: dict, root: Path, *, config_sha256: str | None
             files[out] = {
                 "sha256": file_sha256(root / out), "rule": r["rule"], "script": r["script"],
                 "script_sha256": script_sha, "inputs_sha256": inputs, "config_sha256": chash,
-                "data_source": cfg["data"]["source"], "environment_id": env_id,
+                "data_source": data.source, "environment_id": env_id,
             }
-    return {"data_source": cfg["data"]["source"], "data_label": cfg["data"]["label"], "config_sha256": chash,
+    return {"data_source": data.source, "data_label": data.label, "config_sha256": chash,
             "environment_id": env_id, "environment": env, "files": dict(sorted(files.items()))}
 
 

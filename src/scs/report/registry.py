@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from scs.config import config_hash, file_sha256
+from scs.config import file_sha256
 from scs.numbers import StatedNumbers
 from scs.precision import P_SIGNIFICANT, SIGNIFICANT, noise_bound, round_sig
+from scs.settings import Data, Verify
 
 DIGITS = ["Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"]
 
@@ -128,18 +129,19 @@ class Numbers:
                              "suppressed": True}
         return text
 
-    def fragment(self, *, inputs: dict, cfg: dict) -> dict:
+    def fragment(self, *, inputs: dict, data: Data, config_sha256: str) -> dict:
+        """The rule's registry fragment; ``config_sha256``: the checksum of the configuration slice the rule read."""
         return {
             "rule": self.rule,
-            "data_source": cfg["data"]["source"],
-            "config_sha256": config_hash(cfg),
+            "data_source": data.source,
+            "config_sha256": config_sha256,
             "inputs_sha256": {str(k): file_sha256(v) for k, v in sorted(inputs.items())},
             "numbers": self.entries,
         }
 
 
 # --------------------------------------------------------------------------- merging
-def merge(fragments: list[dict], cfg: dict) -> dict:
+def merge(fragments: list[dict], data: Data, config_sha256: str) -> dict:
     numbers = {}
     rules = {}
     for fr in fragments:
@@ -151,9 +153,9 @@ def merge(fragments: list[dict], cfg: dict) -> dict:
             numbers[key] = {**e, "rule": fr["rule"], "data_source": fr["data_source"],
                             "config_sha256": fr["config_sha256"], "inputs_digest": digest}
     return {
-        "data_source": cfg["data"]["source"],
-        "data_label": cfg["data"]["label"],
-        "config_sha256": config_hash(cfg),
+        "data_source": data.source,
+        "data_label": data.label,
+        "config_sha256": config_sha256,
         "rules": rules,
         "numbers": dict(sorted(numbers.items())),
     }
@@ -297,14 +299,15 @@ def catalogue_markdown(registry: dict) -> str:
 
 
 # --------------------------------------------------------------------------- pins and drift
-def tolerance_for(key: str, vcfg: dict) -> tuple[float, float]:
-    for rule in vcfg.get("tolerances", []):
-        if fnmatch.fnmatch(key, rule["match"]):
-            return float(rule.get("abs", 0.0)), float(rule.get("rel", 0.0))
-    return float(vcfg["default_abs"]), float(vcfg["default_rel"])
+def tolerance_for(key: str, verify: Verify) -> tuple[float, float]:
+    """The tolerances of a registry key: the first matching pattern's, else the defaults (config ``verify``)."""
+    for rule in verify.tolerances:
+        if fnmatch.fnmatch(key, rule.match):
+            return rule.abs or 0.0, rule.rel or 0.0
+    return verify.default_abs, verify.default_rel
 
 
-def compare(registry: dict, pins: dict, text_now: dict, text_pinned: dict, vcfg: dict) -> list[dict]:
+def compare(registry: dict, pins: dict, text_now: dict, text_pinned: dict, verify: Verify) -> list[dict]:
     """Rows describing what moved: numbers beyond tolerance, new or gone keys, changed text files."""
     rows = []
     now, old = registry["numbers"], pins.get("numbers", {})
@@ -327,7 +330,7 @@ def compare(registry: dict, pins: dict, text_now: dict, text_pinned: dict, vcfg:
                 rows.append({"what": "number", "key": key, "pinned": str(a), "now": str(b), "difference": "NA changed",
                              "tolerance": ""})
             continue
-        tol_abs, tol_rel = tolerance_for(key, vcfg)
+        tol_abs, tol_rel = tolerance_for(key, verify)
         diff = abs(b - a)
         if diff > tol_abs + tol_rel * abs(a):
             rows.append({"what": "number", "key": key, "pinned": f"{a:.10g}", "now": f"{b:.10g}",

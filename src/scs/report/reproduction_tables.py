@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scs.report.registry import Printed
 from scs.report.tables import ci_label
+from scs.settings import Settings
 from scs.stages.reproduction import (
     COUNTED,
     DIFFERS,
@@ -16,17 +17,17 @@ from scs.stages.reproduction import (
 )
 
 
-def report_markdown(rows: list[dict] | None, cfg: dict, sources: dict, printed: Printed, *, n: int | None = None,
+def report_markdown(rows: list[dict] | None, s: Settings, sources: dict, printed: Printed, *, n: int | None = None,
                     raw_sha256: str = "") -> str:
-    src = cfg["data"]["source"]
-    ci = float(cfg["estimates"]["ci_level"])
-    lines = ["# Reproduction report", "", f"**Data: {cfg['data']['label']}**", ""]
+    src = s.data.source
+    ci = float(s.estimates.ci_level)
+    lines = ["# Reproduction report", "", f"**Data: {s.data.label}**", ""]
     what = (f"Compared: the numbers and patterns published by the study (sources below) with the numbers this pipeline "
-            f"computed from **{cfg['data']['label']}** ({src} data" + (f", raw file SHA-256 {raw_sha256[:16]}..." if
+            f"computed from **{s.data.label}** ({src} data" + (f", raw file SHA-256 {raw_sha256[:16]}..." if
                                                                         raw_sha256 else "")
             + (f", analytic n = {n:,}" if n is not None else "") + ").")
     if rows is None:
-        lines += [f"No comparison was made: reproduction.compare is {cfg['reproduction'].get('compare')!r} for {src} "
+        lines += [f"No comparison was made: reproduction.compare is {s.reproduction.compare!r} for {src} "
                   "data (set it to true to compare these data with the published numbers).", ""]
         return "\n".join(lines)
     lines += [what, ""]
@@ -37,7 +38,7 @@ def report_markdown(rows: list[dict] | None, cfg: dict, sources: dict, printed: 
     elif src == "simulated":
         lines += ["> These numbers were computed from SIMULATED data (another generator, not calibrated to the study). "
                   "Agreement or disagreement says nothing about the study.", ""]
-    counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
+    counts = {st: sum(r["status"] == st for r in rows) for st in STATUSES}
     words = {NOT_SIGNIFICANT: f"agree in direction only (the {ci_label(ci)} covers the boundary)",
              WITHIN_CI: f"differ in the point estimate, the published value inside the {ci_label(ci)}",
              NOT_ESTABLISHED: f"cannot be established (the {ci_label(ci)} is too wide to say)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scs.report.registry import Printed
 from scs.report.tables import heading, md_header, md_row
+from scs.settings import Settings
 from scs.stages.weights import margin_key, summary_key
 
 METHODS = {
@@ -12,11 +13,11 @@ METHODS = {
     "raking": "raking without bounds (R: calibrate(calfun = \"raking\"))",
     "trim_rake": "svy's trim-rake loop, the weights within the bounds times their mean",
 }
-def diagnostics_markdown(margins, summary: dict, record: dict, cfg: dict, printed: Printed) -> str:
-    min_cell = int(cfg["disclosure"]["min_cell"])
+def diagnostics_markdown(margins, summary: dict, record: dict, s: Settings, printed: Printed) -> str:
+    min_cell = int(s.disclosure.min_cell)
     plan = record["plan"]
     rinfo = record["replicates"]
-    lines = heading("Weighting diagnostics", cfg["data"]["label"]) + [
+    lines = heading("Weighting diagnostics", s.data.label) + [
         f"Method: {METHODS[record['method']]}. Bounds [{plan['lower']:g}, {plan['upper']:g}] relative to the mean "
         "weight; the weights have mean 1.", ""]
     if rinfo["n"]:

@@ -16,22 +16,23 @@ from scs.errors import PipelineError
 from scs.io import ingest
 from scs.io.codebook import DK_SUFFIX, Codebook
 from scs.numbers import StatedNumbers
+from scs.settings import Rule, Settings
 
 
-def _fails_keep_values(frame, rule, cfg):
-    return ~frame[rule["var"]].isin(rule["values"]).fillna(False).astype(bool)
+def _fails_keep_values(frame, rule: Rule, s: Settings):
+    return ~frame[rule.var].isin(list(rule.values)).fillna(False).astype(bool)
 
 
-def _fails_keep_at_least(frame, rule, cfg):
-    v = frame[rule["var"]]
-    return ~(v >= rule["min"]).fillna(False).astype(bool)
+def _fails_keep_at_least(frame, rule: Rule, s: Settings):
+    v = frame[rule.var]
+    return ~(v >= rule.min).fillna(False).astype(bool)
 
 
-def _fails_straightline(frame, rule, cfg):
+def _fails_straightline(frame, rule: Rule, s: Settings):
     """Same answer to every answered item in each of the named grids (at least 2 answered per grid)."""
     flags = None
-    for grid in rule["grids"]:
-        items = [it["var"] for it in cfg["scales"][grid]["items"]]
+    for grid in rule.grids:
+        items = s.scales[grid].vars
         block = frame[items].astype("Float64")
         answered = block.notna().sum(axis=1)
         constant = (block.max(axis=1) == block.min(axis=1)).fillna(False) & (answered >= 2)
@@ -39,9 +40,9 @@ def _fails_straightline(frame, rule, cfg):
     return flags.astype(bool)
 
 
-def _fails_duplicate(frame, rule, cfg):
-    by = rule["by"]
-    order = frame.sort_values(rule["order_by"], kind="stable") if rule.get("order_by") else frame
+def _fails_duplicate(frame, rule: Rule, s: Settings):
+    by = list(rule.by)
+    order = frame.sort_values(rule.order_by, kind="stable") if rule.order_by else frame
     keyed = order[by].notna().all(axis=1)
     dup = order[by].duplicated(keep="first") & keyed
     return dup.reindex(frame.index).astype(bool)
@@ -55,72 +56,72 @@ RULES = {
 }
 
 
-def rule_variables(rule: dict, cfg: dict) -> list[str]:
-    if rule["kind"] in ("keep_values", "keep_at_least"):
-        return [rule["var"]]
-    if rule["kind"] == "straightline":
-        return [it["var"] for g in rule["grids"] for it in cfg["scales"][g]["items"]]
-    if rule["kind"] == "duplicate":
-        return list(rule["by"]) + ([rule["order_by"]] if rule.get("order_by") else [])
+def rule_variables(rule: Rule, s: Settings) -> list[str]:
+    if rule.kind in ("keep_values", "keep_at_least"):
+        return [rule.var]
+    if rule.kind == "straightline":
+        return [v for g in rule.grids for v in s.scales[g].vars]
+    if rule.kind == "duplicate":
+        return list(rule.by) + ([rule.order_by] if rule.order_by else [])
     return []
 
 
-def exclusion_steps(frame: pd.DataFrame, cfg: dict) -> tuple[np.ndarray, pd.DataFrame]:
-    """Apply ``cfg['cleaning']['rules']`` in order without copying the data.
+def exclusion_steps(frame: pd.DataFrame, s: Settings) -> tuple[np.ndarray, pd.DataFrame]:
+    """Apply the exclusion rules (``s.cleaning.rules``) in order without copying the data.
 
     Returns ``(removed_by, flow)``: for each row of ``frame`` the number of the rule that removed it
     (1, 2, ...; 0 = in the analytic sample) and the flow table (step, rule, description, removed,
     remaining). Row-wise rules are evaluated on the whole frame and counted among the remaining rows;
     the duplicate rule looks only at the remaining rows, as the order of the rules requires.
     """
-    rules = cfg["cleaning"]["rules"]
+    rules = s.cleaning.rules
     n = len(frame)
     removed_by = np.zeros(n, dtype=np.int32)
     alive = np.ones(n, dtype=bool)
     flow = [{"step": 0, "rule": "raw_export", "description": "Responses in the raw export", "removed": 0,
              "remaining": n}]
     for step, rule in enumerate(rules, 1):
-        fn = RULES.get(rule["kind"])
+        fn = RULES.get(rule.kind)
         if fn is None:
-            raise PipelineError(f"unknown exclusion rule kind {rule['kind']!r} in rule {rule['name']!r}",
+            raise PipelineError(f"unknown exclusion rule kind {rule.kind!r} in rule {rule.name!r}",
                                 file="config.yaml", expected=f"one of {sorted(RULES)}")
-        need = rule_variables(rule, cfg)
+        need = rule_variables(rule, s)
         missing = [v for v in need if v not in frame.columns]
         if missing:
-            raise PipelineError(f"exclusion rule {rule['name']!r} uses variable(s) {missing} that the codebook "
+            raise PipelineError(f"exclusion rule {rule.name!r} uses variable(s) {missing} that the codebook "
                                 "does not define", file="config.yaml", expected="analysis variable names from the codebook")
-        if rule["kind"] == "duplicate":
+        if rule.kind == "duplicate":
             pos = np.flatnonzero(alive)
             sub = frame[need].iloc[pos].reset_index(drop=True)
             fails = np.zeros(n, dtype=bool)
-            fails[pos[np.asarray(fn(sub, rule, cfg), dtype=bool)]] = True
+            fails[pos[np.asarray(fn(sub, rule, s), dtype=bool)]] = True
         else:
-            fails = np.asarray(fn(frame[need], rule, cfg), dtype=bool) & alive
+            fails = np.asarray(fn(frame[need], rule, s), dtype=bool) & alive
         removed_by[fails] = step
         alive &= ~fails
-        flow.append({"step": step, "rule": rule["name"], "description": rule.get("description", ""),
+        flow.append({"step": step, "rule": rule.name, "description": rule.description or "",
                      "removed": int(fails.sum()), "remaining": int(alive.sum())})
     return removed_by, pd.DataFrame(flow)
 
 
-def exclusion_log(frame: pd.DataFrame, removed_by: np.ndarray, cfg: dict, key: str) -> pd.DataFrame:
+def exclusion_log(frame: pd.DataFrame, removed_by: np.ndarray, rules: tuple[Rule, ...], key: str) -> pd.DataFrame:
     """One row per removed respondent (key, rule), in the order of the rules."""
-    names = np.array([""] + [r["name"] for r in cfg["cleaning"]["rules"]], dtype=object)
+    names = np.array([""] + [r.name for r in rules], dtype=object)
     order = np.flatnonzero(removed_by > 0)
     order = order[np.argsort(removed_by[order], kind="stable")]
     return pd.DataFrame({key: frame[key].iloc[order].reset_index(drop=True), "rule": names[removed_by[order]]})
 
 
-def apply_exclusions(frame: pd.DataFrame, cfg: dict, key: str):
-    """Apply ``cfg['cleaning']['rules']`` in order.
+def apply_exclusions(frame: pd.DataFrame, s: Settings, key: str):
+    """Apply the exclusion rules (``s.cleaning.rules``) in order.
 
     Returns ``(kept, flow, exclusion_log)``: the remaining respondents, a table
     (step, rule, description, removed, remaining) and one row per removed
     respondent (key, rule).
     """
-    removed_by, flow = exclusion_steps(frame, cfg)
+    removed_by, flow = exclusion_steps(frame, s)
     kept = frame.iloc[np.flatnonzero(removed_by == 0)].reset_index(drop=True)
-    return kept, flow, exclusion_log(frame, removed_by, cfg, key)
+    return kept, flow, exclusion_log(frame, removed_by, s.cleaning.rules, key)
 
 
 def key_order(key: pd.Series) -> np.ndarray:
@@ -150,20 +151,20 @@ def analysis_columns(codebook: Codebook, frame: pd.DataFrame) -> list[str]:
     return [c for c in dict.fromkeys(keep) if c in frame.columns]
 
 
-def clean(frame: pd.DataFrame, codebook: Codebook, cfg: dict, *, positions: bool = False):
+def clean(frame: pd.DataFrame, codebook: Codebook, s: Settings, *, positions: bool = False):
     """The cleaned data (analysis columns, sorted by the key), the exclusion flow and log; with
     ``positions=True`` also the exclusion step of every row of ``frame`` (0 = kept)."""
     key = codebook.key_var
-    removed_by, flow = exclusion_steps(frame, cfg)
+    removed_by, flow = exclusion_steps(frame, s)
     kept = np.flatnonzero(removed_by == 0)
     if len(kept) == 0:
-        raise PipelineError("no respondent survives the exclusion rules", file="config.yaml",
+        raise PipelineError("no respondent survives the exclusion rules", file=s.file,
                             expected="at least one respondent after cleaning (see the exclusion flow)")
     cols = analysis_columns(codebook, frame)
     cleaned = frame[cols].iloc[kept]
     order = key_order(cleaned[key])
     cleaned = cleaned.iloc[order].reset_index(drop=True)
-    log_df = exclusion_log(frame, removed_by, cfg, key)
+    log_df = exclusion_log(frame, removed_by, s.cleaning.rules, key)
     return (cleaned, flow, log_df, removed_by) if positions else (cleaned, flow, log_df)
 
 
@@ -185,11 +186,11 @@ def flow_key(rule: str, stat: str) -> str:
 ANALYTIC_N = "clean.analytic_n"
 
 
-def exclusion_profile(frame: pd.DataFrame, removed_by: np.ndarray, cfg: dict, characteristics) -> pd.DataFrame:
+def exclusion_profile(frame: pd.DataFrame, removed_by: np.ndarray, rules: tuple[Rule, ...], characteristics) -> pd.DataFrame:
     """Who each rule removed: counts of the removed (and of the analytic sample) by each characteristic
     (missing answers as "unknown"). Aggregates only; small cells are withheld when released.
     ``removed_by``: the exclusion step of every row (0 = analytic sample), from :func:`exclusion_steps`."""
-    names = np.array(["analytic sample"] + [r["name"] for r in cfg["cleaning"]["rules"]], dtype=object)
+    names = np.array(["analytic sample"] + [r.name for r in rules], dtype=object)
     rows = []
     for var in characteristics:
         if var not in frame.columns:
@@ -218,17 +219,17 @@ class Cleaned:
     numbers: StatedNumbers    # what the outputs state: the flow's counts
 
 
-def run(frame: pd.DataFrame, codebook: Codebook, cfg: dict, *, file: str) -> Cleaned:
+def run(frame: pd.DataFrame, codebook: Codebook, s: Settings, *, file: str) -> Cleaned:
     """The cleaning stage on a checked export (:func:`scs.io.ingest.checked_export`, or the frame that
     :func:`scs.io.ingest.ingest` returns): the exclusion rules in order, then the check that every kept
     respondent answered each grid of a straight-lining rule (``file``: the raw export, named in errors)."""
-    cleaned, flow, excluded, removed_by = clean(frame, codebook, cfg, positions=True)
+    cleaned, flow, excluded, removed_by = clean(frame, codebook, s, positions=True)
     kept = np.flatnonzero(removed_by == 0)
-    grids = {g: cfg["scales"][g] for rule in cfg["cleaning"]["rules"] for g in rule.get("grids", [])}
-    items = [it["var"] for g in grids.values() for it in g["items"]]
+    grids = {g: s.scales[g] for rule in s.cleaning.rules for g in rule.grids}
+    items = [v for g in grids.values() for v in g.vars]
     blank = ingest.blank_in_frame(frame, items).iloc[kept].reset_index(drop=True)
     rows = ingest.row_labels(frame.iloc[kept])
-    ingest.check_answered(frame.iloc[kept][[codebook.key_var]].reset_index(drop=True), blank, file, rows, grids,
-                          codebook.key_var)
-    profile = exclusion_profile(frame, removed_by, cfg, cfg["weighting"]["variables"])
+    ingest.check_answered(frame.iloc[kept][[codebook.key_var]].reset_index(drop=True), blank, file, rows,
+                          {g: sc.vars for g, sc in grids.items()}, codebook.key_var)
+    profile = exclusion_profile(frame, removed_by, s.cleaning.rules, s.weighting.variables)
     return Cleaned(cleaned, flow, excluded, profile, removed_by, flow_numbers(flow))

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from scs.numbers import StatedNumbers
+from scs.settings import Settings
 from scs.survey import formula as fml
 
 
@@ -15,35 +16,35 @@ def _wsd(x, w):
     return float(np.sqrt(np.average((x - m) ** 2, weights=w)))
 
 
-def analysis_variables(cfg: dict) -> list[tuple[str, str]]:
+def analysis_variables(s: Settings) -> list[tuple[str, str]]:
     """(variable, kind) of the outcomes, the formulas' variables and the other scales, in model order."""
-    out = [(y, "index") for y in cfg["models"]["outcomes"]]
-    terms = [t for rhs in [*cfg["models"]["formulas"].values(), cfg["models"]["alternative_formula"]]
+    out = [(y, "index") for y in s.models.outcomes]
+    terms = [t for rhs in [*s.models.formulas.values(), s.models.alternative_formula]
              for t in fml.parse_formula(rhs)]
     for t in terms:
-        kind = "index" if t.var in cfg["scales"] else ("categorical" if t.kind == "cat" else "numeric")
+        kind = "index" if t.var in s.scales else ("categorical" if t.kind == "cat" else "numeric")
         out.append((t.var, kind))
     return list(dict.fromkeys(out))
 
 
-def descriptives(frame: pd.DataFrame, w: np.ndarray, cfg: dict) -> pd.DataFrame:
+def descriptives(frame: pd.DataFrame, w: np.ndarray, s: Settings) -> pd.DataFrame:
     rows = []
     n_all = len(frame)
-    labels = cfg["models"]["term_labels"]
-    for var, kind in analysis_variables(cfg):
+    labels = s.models.term_labels
+    for var, kind in analysis_variables(s):
         fml.require_variable(var, frame.columns)
-        s = frame[var]
-        missing = int(s.isna().sum())
-        label = cfg["scales"][var]["label"] if var in cfg["scales"] else labels.get(var, var)
+        col = frame[var]
+        missing = int(col.isna().sum())
+        label = s.scales[var].label if var in s.scales else labels.get(var, var)
         if kind == "categorical":
-            ok = s.notna().to_numpy()
-            for lv in sorted(s.dropna().astype(str).unique()):
-                x = (s.astype("string") == lv).to_numpy(dtype=float)[ok]
+            ok = col.notna().to_numpy()
+            for lv in sorted(col.dropna().astype(str).unique()):
+                x = (col.astype("string") == lv).to_numpy(dtype=float)[ok]
                 rows.append({"variable": var, "level": lv, "label": f"{label}: {lv}", "statistic": "share",
                              "weighted": float(np.average(x, weights=w[ok])), "unweighted": float(x.mean()),
                              "sd_weighted": np.nan, "sd_unweighted": np.nan, "n": int(ok.sum()), "missing": missing})
             continue
-        x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+        x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
         ok = ~np.isnan(x)
         xs, ws = x[ok], w[ok]
         binary = ok.any() and set(np.unique(xs)) <= {0.0, 1.0}

@@ -14,33 +14,36 @@ import pandas as pd
 
 from scs.errors import PipelineError
 from scs.numbers import StatedNumbers
+from scs.settings import Item, ResponseScale, Settings
 
 
-def code_range(cfg: dict) -> tuple[float, float]:
+def code_range(scale: ResponseScale) -> tuple[float, float]:
     """The lowest and highest answer code of the response scale (config ``response_scale.labels``): a
     reverse-keyed item's answer x counts as lowest + highest - x."""
-    codes = [float(k) for k in cfg["response_scale"]["labels"]]
+    codes = [float(k) for k in scale.labels]
     return min(codes), max(codes)
 
 
-def item_matrix(frame: pd.DataFrame, items: list[dict], codes: tuple[float, float]) -> np.ndarray:
+def item_matrix(frame: pd.DataFrame, items: tuple[Item, ...], codes: tuple[float, float], *,
+                file: str = "config.yaml") -> np.ndarray:
     """The items' answers as columns ("don't know" and blank: NaN), reverse-keyed items reversed within
     ``codes`` (the response scale's lowest and highest code)."""
     lo, hi = codes
     cols = []
     for it in items:
-        if it["var"] not in frame.columns:
-            raise PipelineError(f"scale item {it['var']!r} is not in the cleaned data", file="config.yaml",
-                                column=it["var"], expected="an analysis variable from the codebook")
-        x = frame[it["var"]].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        cols.append(lo + hi - x if it.get("reverse") else x)
+        if it.var not in frame.columns:
+            raise PipelineError(f"scale item {it.var!r} is not in the cleaned data", file=file,
+                                column=it.var, expected="an analysis variable from the codebook")
+        x = frame[it.var].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        cols.append(lo + hi - x if it.reverse else x)
     return np.column_stack(cols)
 
 
-def scale_index(frame: pd.DataFrame, items: list[dict], min_answered: int, codes: tuple[float, float]) -> pd.Series:
+def scale_index(frame: pd.DataFrame, items: tuple[Item, ...], min_answered: int, codes: tuple[float, float], *,
+                file: str = "config.yaml") -> pd.Series:
     """Mean of the answered items (reverse-keyed ones reversed within ``codes``); NA when fewer than
     ``min_answered`` are answered."""
-    X = item_matrix(frame, items, codes)
+    X = item_matrix(frame, items, codes, file=file)
     answered = np.sum(~np.isnan(X), axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -48,11 +51,11 @@ def scale_index(frame: pd.DataFrame, items: list[dict], min_answered: int, codes
     return pd.Series(np.where(answered >= min_answered, mean, np.nan), index=frame.index)
 
 
-def add_indices(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+def add_indices(frame: pd.DataFrame, s: Settings) -> pd.DataFrame:
     out = frame.copy()
-    codes = code_range(cfg)
-    for name, sc in cfg["scales"].items():
-        out[name] = scale_index(frame, sc["items"], sc["min_answered"], codes)
+    codes = code_range(s.response_scale)
+    for name, sc in s.scales.items():
+        out[name] = scale_index(frame, sc.items, sc.min_answered, codes, file=s.file)
     return out
 
 
@@ -94,22 +97,22 @@ def item_rest(X: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     return cov_rest / np.sqrt(diag * var_rest)
 
 
-def reliability(frame: pd.DataFrame, w: np.ndarray, cfg: dict) -> pd.DataFrame:
+def reliability(frame: pd.DataFrame, w: np.ndarray, s: Settings) -> pd.DataFrame:
     """Alpha and item-rest correlations of every scale in config (batteries first), reverse-keyed items
     reversed as in the index."""
     rows = []
-    codes = code_range(cfg)
-    scales = list(cfg["batteries"]) + [s for s in cfg["scales"] if s not in cfg["batteries"]]
+    codes = code_range(s.response_scale)
+    scales = list(s.batteries) + [name for name in s.scales if name not in s.batteries]
     for sc in scales:
-        spec = cfg["scales"][sc]
-        X = item_matrix(frame, spec["items"], codes)
+        spec = s.scales[sc]
+        X = item_matrix(frame, spec.items, codes, file=s.file)
         n_complete = int((~np.isnan(X).any(axis=1)).sum())
         a_u, a_w = cronbach_alpha(X), cronbach_alpha(X, w)
         ir_u, ir_w = item_rest(X), item_rest(X, w)
-        for it, u, ww in zip(spec["items"], ir_u, ir_w):
-            rows.append({"scale": sc, "var": it["var"], "label": it["label"], "statistic": "item_rest_correlation",
+        for it, u, ww in zip(spec.items, ir_u, ir_w):
+            rows.append({"scale": sc, "var": it.var, "label": it.label, "statistic": "item_rest_correlation",
                          "unweighted": float(u), "weighted": float(ww), "n": n_complete})
-        rows.append({"scale": sc, "var": sc, "label": spec["label"], "statistic": "cronbach_alpha",
+        rows.append({"scale": sc, "var": sc, "label": spec.label, "statistic": "cronbach_alpha",
                      "unweighted": a_u, "weighted": a_w, "n": n_complete})
     return pd.DataFrame(rows)
 

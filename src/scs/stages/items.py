@@ -14,6 +14,7 @@ import pandas as pd
 
 from scs.io.codebook import DK_SUFFIX
 from scs.numbers import StatedNumbers
+from scs.settings import Settings
 from scs.survey.design import Design
 from scs.survey.means import contrasts, means, stack
 
@@ -29,12 +30,12 @@ def _values(frame, var):
     return frame[var].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _entries(cfg: dict):
-    for b in cfg["batteries"]:
-        spec = cfg["scales"][b]
-        for it in spec["items"]:
-            yield b, it["var"], it["label"], "item"
-        yield b, b, spec["label"], "index"
+def _entries(s: Settings):
+    for b in s.batteries:
+        spec = s.scales[b]
+        for it in spec.items:
+            yield b, it.var, it.label, "item"
+        yield b, b, spec.label, "index"
 
 
 def _deff(se: float, x: np.ndarray, w: np.ndarray) -> float:
@@ -48,13 +49,13 @@ def _deff(se: float, x: np.ndarray, w: np.ndarray) -> float:
     return float(se ** 2 / v_srs) if v_srs > 0 else float("nan")
 
 
-def item_estimates(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+def item_estimates(design: Design, frame: pd.DataFrame, s: Settings) -> pd.DataFrame:
     """One row per battery item and index: weighted mean (linearization and bootstrap SE, CIs),
     % support, % oppose and % don't know with their SEs, unweighted mean, n answered, n don't know."""
-    support = list(cfg["response_scale"]["support"])
-    oppose = list(cfg["response_scale"]["oppose"])
-    ci = float(cfg["estimates"]["ci_level"])
-    entries = list(_entries(cfg))
+    support = list(s.response_scale.support)
+    oppose = list(s.response_scale.oppose)
+    ci = s.estimates.ci_level
+    entries = list(_entries(s))
     cols, names = [], []
     for _battery, var, _label, kind in entries:
         x = _values(frame, var)
@@ -98,33 +99,33 @@ def item_estimates(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def item_distribution(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+def item_distribution(design: Design, frame: pd.DataFrame, s: Settings) -> pd.DataFrame:
     """Weighted share of every answer code of every battery item (among substantive answers) and of
     "don't know" (among all answers), with unweighted counts: the data of the Likert charts."""
-    codes = sorted(int(k) for k in cfg["response_scale"]["labels"])
+    codes = sorted(int(k) for k in s.response_scale.labels)
     cols, keys = [], []
-    for b in cfg["batteries"]:
-        for it in cfg["scales"][b]["items"]:
-            x = _values(frame, it["var"])
+    for b in s.batteries:
+        for it in s.scales[b].items:
+            x = _values(frame, it.var)
             ok = ~np.isnan(x)
             for c in codes:
                 cols.append(np.where(ok, (x == c).astype(float), np.nan))
-                keys.append((b, it["var"], it["label"], str(c), int(np.sum(x == c))))
-            dcol = dk_column(it["var"])
+                keys.append((b, it.var, it.label, str(c), int(np.sum(x == c))))
+            dcol = dk_column(it.var)
             dk = _values(frame, dcol) if dcol in frame.columns else np.where(ok, 0.0, np.nan)
             cols.append(dk)
-            keys.append((b, it["var"], it["label"], "dk", int(np.nansum(dk))))
+            keys.append((b, it.var, it.label, "dk", int(np.nansum(dk))))
     est = means(design, stack(cols), [f"{k[1]}:{k[3]}" for k in keys], replicates=False)
     return pd.DataFrame([{"scale": b, "var": v, "label": lab, "answer": a, "n": n, "share": s, "se_linearization": se}
                          for (b, v, lab, a, n), s, se in zip(keys, est.est, est.se_lin)])
 
 
-def pairwise_contrasts(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+def pairwise_contrasts(design: Design, frame: pd.DataFrame, s: Settings) -> pd.DataFrame:
     """Every difference of two item means within a battery (first minus second, in config order)."""
-    ci = float(cfg["estimates"]["ci_level"])
+    ci = s.estimates.ci_level
     rows = []
-    for b in cfg["batteries"]:
-        items = [it["var"] for it in cfg["scales"][b]["items"]]
+    for b in s.batteries:
+        items = s.scales[b].vars
         Y = stack(_values(frame, v) for v in items)
         pairs = list(combinations(range(len(items)), 2))
         names = [f"{items[a]}-{items[c]}" for a, c in pairs]

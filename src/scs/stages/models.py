@@ -15,6 +15,7 @@ import pandas as pd
 
 from scs.errors import PipelineError
 from scs.numbers import StatedNumbers
+from scs.settings import Settings
 from scs.survey import formula as fml
 from scs.survey import ordinal, regression
 from scs.survey.design import Design
@@ -22,15 +23,15 @@ from scs.survey.design import Design
 ALTERNATIVE = "alternative"
 
 
-def term_label(term: str, cfg: dict) -> str:
-    return cfg["models"]["term_labels"].get(term, term)
+def term_label(term: str, s: Settings) -> str:
+    return s.models.term_labels.get(term, term)
 
 
-def formulas(cfg: dict, *, alternative: bool = False) -> dict[str, list[fml.Term]]:
-    m = cfg["models"]
-    out = {name: fml.parse_formula(rhs) for name, rhs in m["formulas"].items()}
+def formulas(s: Settings, *, alternative: bool = False) -> dict[str, list[fml.Term]]:
+    m = s.models
+    out = {name: fml.parse_formula(rhs, where=s.file) for name, rhs in m.formulas.items()}
     if alternative:
-        out[ALTERNATIVE] = fml.parse_formula(m["alternative_formula"])
+        out[ALTERNATIVE] = fml.parse_formula(m.alternative_formula, where=s.file)
     return out
 
 
@@ -41,16 +42,16 @@ def outcome_values(frame: pd.DataFrame, y: str) -> np.ndarray:
     return frame[y].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def matrices(frame: pd.DataFrame, cfg: dict, *, alternative: bool = False) -> dict[str, pd.DataFrame]:
-    return {name: fml.model_matrix(frame, terms) for name, terms in formulas(cfg, alternative=alternative).items()}
+def matrices(frame: pd.DataFrame, s: Settings, *, alternative: bool = False) -> dict[str, pd.DataFrame]:
+    return {name: fml.model_matrix(frame, terms) for name, terms in formulas(s, alternative=alternative).items()}
 
 
-def samples(frame: pd.DataFrame, cfg: dict, mats: dict[str, pd.DataFrame]) -> dict[tuple[str, str], np.ndarray]:
+def samples(frame: pd.DataFrame, s: Settings, mats: dict[str, pd.DataFrame]) -> dict[tuple[str, str], np.ndarray]:
     """Estimation sample of each (outcome, model): complete rows, common to the formulas by default."""
-    common = bool(cfg["models"]["common_sample"])
+    common = bool(s.models.common_sample)
     out = {}
     main = [m for m in mats if m != ALTERNATIVE]
-    for y in cfg["models"]["outcomes"]:
+    for y in s.models.outcomes:
         yv = ~np.isnan(outcome_values(frame, y))
         complete = {m: yv & ~np.isnan(mats[m].to_numpy(float)).any(axis=1) for m in mats}
         shared = np.logical_and.reduce([complete[m] for m in main])
@@ -59,10 +60,10 @@ def samples(frame: pd.DataFrame, cfg: dict, mats: dict[str, pd.DataFrame]) -> di
     return out
 
 
-def samples_table(frame: pd.DataFrame, cfg: dict, masks: dict) -> pd.DataFrame:
+def samples_table(frame: pd.DataFrame, s: Settings, masks: dict) -> pd.DataFrame:
     """Who is in each estimation sample, and how many each variable's missing values excluded."""
     rows = []
-    terms = formulas(cfg)
+    terms = formulas(s)
     for (y, m), used in masks.items():
         if m == ALTERNATIVE:
             continue
@@ -91,14 +92,14 @@ def check_estimable(X: pd.DataFrame, used: np.ndarray, what: str) -> None:
                             file="config.yaml", expected="terms that vary among the respondents of the model")
 
 
-def fit(design: Design, frame: pd.DataFrame, cfg: dict, mats: dict, masks: dict, *, models=None,
+def fit(design: Design, frame: pd.DataFrame, s: Settings, mats: dict, masks: dict, *, models=None,
         variant: str = "main", replicates: bool = True):
     """Fit ``models`` (default: every formula) for every outcome; tidy rows and the fits themselves."""
-    ci = float(cfg["estimates"]["ci_level"])
+    ci = float(s.estimates.ci_level)
     rows, fits = [], {}
-    for y in cfg["models"]["outcomes"]:
+    for y in s.models.outcomes:
         yv = outcome_values(frame, y)
-        for name in models or list(cfg["models"]["formulas"]):
+        for name in models or list(s.models.formulas):
             X = mats[name]
             check_estimable(X, masks[(y, name)], f"{y} ~ {name}")
             f = regression.fit_wls(design, yv, X.to_numpy(float), list(X.columns), used=masks[(y, name)],
@@ -107,30 +108,30 @@ def fit(design: Design, frame: pd.DataFrame, cfg: dict, mats: dict, masks: dict,
             tab.insert(0, "model", name)
             tab.insert(0, "outcome", y)
             tab.insert(0, "variant", variant)
-            tab["label"] = [term_label(t, cfg) if t != fml.INTERCEPT else "Intercept" for t in tab["term"]]
+            tab["label"] = [term_label(t, s) if t != fml.INTERCEPT else "Intercept" for t in tab["term"]]
             rows.append(tab)
             fits[(y, name)] = f
     return pd.concat(rows, ignore_index=True), fits
 
 
-def predicted(design: Design, frame: pd.DataFrame, cfg: dict, mats: dict, fits: dict, *,
+def predicted(design: Design, frame: pd.DataFrame, s: Settings, mats: dict, fits: dict, *,
               replicates: bool = True) -> pd.DataFrame:
     """Predictive margins of the full model at the configured levels of ``models.predict.by``."""
-    pcfg = cfg["models"]["predict"]
-    var = pcfg["by"]
-    full = cfg["models"]["full"]
+    predict = s.models.predict
+    var = predict.by
+    full = s.models.full
     X = mats[full]
     if var not in X.columns:
         raise PipelineError(f"models.predict.by {var!r} is not a numeric term of the full model", file="config.yaml",
                             expected=f"one of {list(X.columns)}")
     j = list(X.columns).index(var)
-    ci = float(cfg["estimates"]["ci_level"])
+    ci = float(s.estimates.ci_level)
     out = []
     from scs.survey.design import interval
 
-    for y in cfg["models"]["outcomes"]:
+    for y in s.models.outcomes:
         f = fits[(y, full)]
-        pm = regression.predictive_margins(design, f, X.to_numpy(float), j, pcfg["levels"], replicates=replicates,
+        pm = regression.predictive_margins(design, f, X.to_numpy(float), j, list(predict.levels), replicates=replicates,
                                            y=outcome_values(frame, y))
         lo, hi = interval(pm["predicted"], pm["se"], ci, f.df)
         pm["ci_low"], pm["ci_high"] = lo, hi
@@ -143,39 +144,39 @@ def predicted(design: Design, frame: pd.DataFrame, cfg: dict, mats: dict, fits: 
     return pd.concat(out, ignore_index=True)
 
 
-def ordered_logits(design: Design, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+def ordered_logits(design: Design, frame: pd.DataFrame, s: Settings) -> pd.DataFrame:
     """Weighted ordered logit of every battery item on the full model's covariates."""
-    full = cfg["models"]["full"]
-    X = fml.model_matrix(frame, formulas(cfg)[full])
+    full = s.models.full
+    X = fml.model_matrix(frame, formulas(s)[full])
     Xv = X.to_numpy(float)
     x_ok = ~np.isnan(Xv).any(axis=1)
-    ci = float(cfg["estimates"]["ci_level"])
+    ci = float(s.estimates.ci_level)
     rows = []
-    for b in cfg["batteries"]:
-        for it in cfg["scales"][b]["items"]:
-            y = frame[it["var"]].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    for b in s.batteries:
+        for it in s.scales[b].items:
+            y = frame[it.var].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
             ok = ~np.isnan(y) & x_ok
             if ok.sum() == 0 or len(np.unique(y[ok])) < 3:
-                rows.append(pd.DataFrame([{"scale": b, "item": it["var"], "term": "(none)", "coef": np.nan,
+                rows.append(pd.DataFrame([{"scale": b, "item": it.var, "term": "(none)", "coef": np.nan,
                                            "label": "too few answers for an ordered logit", "n": int(ok.sum())}]))
                 continue
             f = ordinal.ordered_logit(design, y, Xv)
             if not f.converged:
-                raise PipelineError(f"the ordered logit of {it['var']!r} did not converge", file="config.yaml",
-                                    column=it["var"])
+                raise PipelineError(f"the ordered logit of {it.var!r} did not converge", file="config.yaml",
+                                    column=it.var)
             tab = f.table(list(X.columns), ci)
-            tab.insert(0, "item", it["var"])
+            tab.insert(0, "item", it.var)
             tab.insert(0, "scale", b)
-            tab["label"] = [term_label(t, cfg) if not t.startswith("cut") else t for t in tab["term"]]
+            tab["label"] = [term_label(t, s) if not t.startswith("cut") else t for t in tab["term"]]
             tab["n"] = f.n
             rows.append(tab)
     return pd.concat(rows, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- the numbers the outputs state
-def table_label(term: str, cfg: dict) -> str:
+def table_label(term: str, s: Settings) -> str:
     """A term as the tables name it."""
-    return "Intercept" if term == fml.INTERCEPT else term_label(term, cfg)
+    return "Intercept" if term == fml.INTERCEPT else term_label(term, s)
 
 
 def coef_key(outcome: str, model: str, term: str, stat: str) -> str:
@@ -187,7 +188,7 @@ def fit_key(outcome: str, model: str, stat: str) -> str:
     return f"models.{outcome}.{model}.{stat}"
 
 
-def regression_numbers(coefs: pd.DataFrame, samples: pd.DataFrame, cfg: dict) -> StatedNumbers:
+def regression_numbers(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings) -> StatedNumbers:
     """Every coefficient of the main fits (with its SE, interval, p), each model's n and R-squared, and the
     estimation samples."""
     nums = StatedNumbers()
@@ -238,10 +239,10 @@ def robustness_key(row, stat: str) -> str:
     return f"robustness.{row.variant}.{row.outcome}.{row.term}.{stat}"
 
 
-def robustness_numbers(rob: pd.DataFrame, cfg: dict) -> StatedNumbers:
+def robustness_numbers(rob: pd.DataFrame, s: Settings) -> StatedNumbers:
     """The political-capital coefficients of the full model under each variant."""
     nums = StatedNumbers()
-    for r in rob[rob.term.isin(cfg["models"]["political_capital"])].itertuples():
+    for r in rob[rob.term.isin(s.models.political_capital)].itertuples():
         nums.add(robustness_key(r, "coef"), r.coef, "coef", se=r.se, ci=(r.ci_low, r.ci_high), n=r.n)
         nums.add(robustness_key(r, "se"), r.se, "se")
         nums.add(robustness_key(r, "ci_low"), r.ci_low, "coef")
@@ -251,26 +252,26 @@ def robustness_numbers(rob: pd.DataFrame, cfg: dict) -> StatedNumbers:
     return nums
 
 
-def ordered_terms(ol: pd.DataFrame, cfg: dict) -> list[str]:
+def ordered_terms(ol: pd.DataFrame, s: Settings) -> list[str]:
     """The terms of the ordered logits that the outputs show (models.ordered_terms that were fitted)."""
-    return [t for t in cfg["models"]["ordered_terms"] if t in set(ol.term)]
+    return [t for t in s.models.ordered_terms if t in set(ol.term)]
 
 
 def ordered_key(item: str, term: str | None, stat: str) -> str:
     return f"ordered.{item}.{stat}" if term is None else f"ordered.{item}.{term}.{stat}"
 
 
-def ordered_numbers(ol: pd.DataFrame, cfg: dict) -> StatedNumbers:
+def ordered_numbers(ol: pd.DataFrame, s: Settings) -> StatedNumbers:
     """The shown terms of each item's ordered logit (coefficient, interval, SE) and its n."""
     nums = StatedNumbers()
-    show = ordered_terms(ol, cfg)
-    labels = {it["var"]: it["label"] for b in cfg["batteries"] for it in cfg["scales"][b]["items"]}
+    show = ordered_terms(ol, s)
+    labels = {it.var: it.label for b in s.batteries for it in s.scales[b].items}
     for item, grp in ol.groupby("item", sort=False):
         if grp.term.iloc[0] != "(none)":
             for t in show:
                 r = grp[grp.term == t].iloc[0]
                 nums.add(ordered_key(item, t, "coef"), r.coef, "coef", se=r.se, ci=(r.ci_low, r.ci_high), n=r.n,
-                         label=f"{table_label(t, cfg)}: ordered logit of {labels[item]}")
+                         label=f"{table_label(t, s)}: ordered logit of {labels[item]}")
                 nums.add(ordered_key(item, t, "ci_low"), r.ci_low, "coef")
                 nums.add(ordered_key(item, t, "ci_high"), r.ci_high, "coef")
                 nums.add(ordered_key(item, t, "se"), r.se, "se")

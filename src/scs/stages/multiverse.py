@@ -34,41 +34,42 @@ draws). p-values are (1 + draws at least as extreme) / (1 + draws).
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from scs import settings
 from scs.errors import PipelineError
 from scs.numbers import StatedNumbers
+from scs.settings import Settings
 from scs.stages import clean as clean_mod
 from scs.stages import models, pipeline, weights
 from scs.stages.indices import add_indices, code_range, scale_index
-from scs.stages.multiverse_grid import Option, Universe, _mcfg, default_spec, shard_groups, universe  # noqa: F401 (the API)
+from scs.stages.multiverse_grid import Option, Universe, default_spec, multiverse_settings, shard_groups, universe  # noqa: F401 (the API)
 from scs.survey import formula as fml
 from scs.survey import regression
 from scs.survey.design import interval, p_value, rao_wu_multipliers, t_quantile
 
 
 # --------------------------------------------------------------------------- applying the options
-def cleaning_config(cfg: dict, u: Universe, row) -> dict:
-    """``cfg`` with the cleaning rules as the exclusion options of ``row`` set them."""
-    m = _mcfg(cfg)
-    rules = copy.deepcopy(cfg["cleaning"]["rules"])
-    names = {r["name"] for r in rules}
-    for dim in m["exclusions"]:
+def cleaning_settings(s: Settings, u: Universe, row) -> Settings:
+    """``s`` with the cleaning rules as the exclusion options of ``row`` set them."""
+    m = multiverse_settings(s)
+    rules = list(s.cleaning.rules)
+    names = {r.name for r in rules}
+    for dim in m.exclusions:
         opt = next(o for o in u.options[dim] if o.name == row[dim])
         for rule_name, change in (opt.change or {}).items():
             if rule_name not in names:
                 raise PipelineError(f"multiverse.exclusions.{dim} changes rule {rule_name!r}, not in cleaning.rules",
-                                    file="config.yaml")
+                                    file=s.file)
             if change is None:
-                rules = [r for r in rules if r["name"] != rule_name]
+                rules = [r for r in rules if r.name != rule_name]
             else:
-                rules = [{**r, **change} if r["name"] == rule_name else r for r in rules]
-    return {**cfg, "cleaning": {**cfg["cleaning"], "rules": rules}}
+                rules = [settings.replace(r, change) if r.name == rule_name else r for r in rules]
+    return settings.replace(s, cleaning=settings.replace(s.cleaning, rules=tuple(rules)))
 
 
 def _min_answered(value, n_items: int, configured: int) -> int:
@@ -81,22 +82,22 @@ def _min_answered(value, n_items: int, configured: int) -> int:
     return min(int(value), n_items)
 
 
-def index_values(frame: pd.DataFrame, cfg: dict, outcome: str, option: Option) -> np.ndarray:
+def index_values(frame: pd.DataFrame, s: Settings, outcome: str, option: Option) -> np.ndarray:
     """The outcome index under an index option (the pipeline's :func:`scale_index`)."""
-    sc = cfg["scales"][outcome]
+    sc = s.scales[outcome]
     change = option.change or {}
     drop = set(change.get("drop", []))
-    items = [it for it in sc["items"] if it["var"] not in drop]
-    k = _min_answered(change.get("min_answered"), len(items), int(sc["min_answered"]))
-    return scale_index(frame, items, k, code_range(cfg)).astype(float).to_numpy()
+    items = tuple(it for it in sc.items if it.var not in drop)
+    k = _min_answered(change.get("min_answered"), len(items), sc.min_answered)
+    return scale_index(frame, items, k, code_range(s.response_scale), file=s.file).astype(float).to_numpy()
 
 
-def spec_formulas(cfg: dict, coding: Option) -> dict[str, str]:
+def spec_formulas(s: Settings, coding: Option) -> dict[str, str]:
     """models.formulas with the political-capital terms replaced by the coding's."""
-    pc = set(cfg["models"]["political_capital"])
+    pc = set(s.models.political_capital)
     out = {}
-    for name, rhs in cfg["models"]["formulas"].items():
-        rest = [t.strip() for t in rhs.split("+") if fml.parse_formula(t.strip())[0].var not in pc]
+    for name, rhs in s.models.formulas.items():
+        rest = [t.strip() for t in rhs.split("+") if fml.parse_formula(t.strip(), where=s.file)[0].var not in pc]
         out[name] = " + ".join([coding.change["terms"], *rest])
     return out
 
@@ -110,9 +111,8 @@ class Variant:
     adjustments: tuple[str, ...] = ()   # what the weighting changed because the margins could not be met
 
 
-def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict, u: Universe, row) -> Variant:
-    ccfg = cleaning_config(cfg, u, row)
-    result = clean_mod.run(export, codebook, ccfg, file=cfg["data"].get("raw", "the checked export"))
+def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, s: Settings, u: Universe, row) -> Variant:
+    result = clean_mod.run(export, codebook, cleaning_settings(s, u, row), file=s.data.raw)
     cleaned, removed_by = result.data, result.removed_by
     key = codebook.key_var
     rows = np.flatnonzero(removed_by == 0)
@@ -121,21 +121,21 @@ def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: di
         raise PipelineError("cleaned rows are not the export's kept rows in order", file="multiverse")
     opt = next(o for o in u.options["weights"] if o.name == row["weights"])
     if opt.change is None:
-        return Variant(add_indices(cleaned, cfg), rows, pipeline.unweighted(cleaned))
+        return Variant(add_indices(cleaned, s), rows, pipeline.unweighted(cleaned))
     change = dict(opt.change)
     which = weights.WEIGHT
     if change.get("method") == "raking":  # the unbounded raking weights that make_weights also makes
         change.pop("method")
         which = "weight_unbounded"
-    wcfg = {**cfg["weighting"], **change, "jackknife": {"max_rows": 0},
-            "replicates": {**cfg["weighting"]["replicates"], "n": 0}}
-    wt = pipeline.weight_and_index(cleaned, targets, {**cfg, "weighting": wcfg}, key=key, jackknife=False)
+    weighting = settings.replace(s.weighting, {**change, "jackknife": {"max_rows": 0}, "replicates": {"n": 0}})
+    wt = pipeline.weight_and_index(cleaned, targets, settings.replace(s, weighting=weighting), key=key,
+                                   jackknife=False)
     return Variant(wt.frame, rows, wt.design(which=which, replicates=False, variance="linearization"),
                    tuple(wt.result.plan.adjustments))
 
 
 # --------------------------------------------------------------------------- fitting
-def fit_group(var: Variant, cfg: dict, u: Universe, specs: pd.DataFrame, mult: np.ndarray, ci_level: float):
+def fit_group(var: Variant, s: Settings, u: Universe, specs: pd.DataFrame, mult: np.ndarray, ci_level: float):
     """Every specification of one exclusion x weights group: tidy rows (one per focal term) and the
     null draws b_r - b of those rows (rows x R)."""
     frame, design = var.frame, var.design
@@ -145,14 +145,15 @@ def fit_group(var: Variant, cfg: dict, u: Universe, specs: pd.DataFrame, mult: n
     codings = {o.name: o for o in u.options["political_capital"]}
     for coding_name, block in specs.groupby("political_capital", sort=False):
         coding = codings[coding_name]
-        f_cfg = {**cfg, "models": {**cfg["models"], "formulas": spec_formulas(cfg, coding)}}
-        mats = models.matrices(frame, f_cfg)
+        f_s = settings.replace(s, models=settings.replace(s.models, formulas=spec_formulas(s, coding)))
+        mats = models.matrices(frame, f_s)
         for (y, ix_name), sub in block.groupby(["outcome", "index"], sort=False):
             ix = next(o for o in u.index_options[y] if o.name == ix_name)
-            yv = index_values(frame, cfg, y, ix)
+            yv = index_values(frame, s, y, ix)
             fy = frame.copy(deep=False)
             fy[y] = yv
-            masks = models.samples(fy, {**f_cfg, "models": {**f_cfg["models"], "outcomes": [y]}}, mats)
+            masks = models.samples(fy, settings.replace(f_s, models=settings.replace(f_s.models, outcomes=(y,))),
+                                   mats)
             # the specifications of one sample share the draws' cross-products: computed once for the union of
             # their regressors, each specification solving its own block (nested models: M1 within M3)
             shared = None
@@ -208,44 +209,44 @@ def null_draws(fit, w: np.ndarray, M: np.ndarray, y: np.ndarray, X: np.ndarray, 
     return draws_from_products(fit, products, list(range(X.shape[1] + 1)), focal)
 
 
-def run_groups(export: pd.DataFrame, codebook, targets: pd.DataFrame, cfg: dict, groups, *, progress=None):
+def run_groups(export: pd.DataFrame, codebook, targets: pd.DataFrame, s: Settings, groups, *, progress=None):
     """Fit the specifications of the given groups: (tidy table, draws array aligned with its rows)."""
-    m = _mcfg(cfg)
-    u = universe(cfg)
-    ci = float(cfg["estimates"]["ci_level"])
-    mult = rao_wu_multipliers(len(export), int(m["null_draws"]), int(m["seed"]))
+    m = multiverse_settings(s)
+    u = universe(s)
+    ci = s.estimates.ci_level
+    mult = rao_wu_multipliers(len(export), m.null_draws, m.seed)
     rows, draws = [], []
     done = 0
     for g in groups:
         specs = u.specs[u.specs["group"] == g]
         if specs.empty:
             continue
-        var = group_variant(export, codebook, targets, cfg, u, specs.iloc[0])
-        r, d = fit_group(var, cfg, u, specs, mult, ci)
+        var = group_variant(export, codebook, targets, s, u, specs.iloc[0])
+        r, d = fit_group(var, s, u, specs, mult, ci)
         rows += r
         draws += d
         done += len(specs)
         if progress:
             progress(done)
     table = pd.DataFrame(rows)
-    arr = np.vstack(draws) if draws else np.empty((0, int(m["null_draws"])))
+    arr = np.vstack(draws) if draws else np.empty((0, m.null_draws))
     return order_rows(table, arr) if not table.empty else (table, arr)
 
 
 # --------------------------------------------------------------------------- the joint test
-def claimed_sign(cfg: dict) -> float:
+def claimed_sign(s: Settings) -> float:
     """-1 when the claimed effect is negative (multiverse.direction), +1 when positive."""
-    return -1.0 if _mcfg(cfg).get("direction", "negative") == "negative" else 1.0
+    return -1.0 if multiverse_settings(s).direction == "negative" else 1.0
 
 
-def significant(coef, se, df, cfg: dict) -> np.ndarray:
+def significant(coef, se, df, s: Settings) -> np.ndarray:
     """Significant in the claimed direction: t beyond the two-sided quantile of estimates.ci_level, on the
     claimed side (coef and se may be specs x draws, with se and df per spec)."""
     coef, se = np.asarray(coef, dtype=float), np.asarray(se, dtype=float)
-    crit = t_quantile(float(cfg["estimates"]["ci_level"]), np.asarray(df, dtype=float))
+    crit = t_quantile(float(s.estimates.ci_level), np.asarray(df, dtype=float))
     if coef.ndim == 2:
         se, crit = se[:, None], crit[:, None]
-    return (claimed_sign(cfg) * coef / se) > crit
+    return (claimed_sign(s) * coef / se) > crit
 
 
 def order_rows(table: pd.DataFrame, draws: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
@@ -260,17 +261,17 @@ def merge(parts) -> tuple[pd.DataFrame, np.ndarray]:
     return order_rows(pd.concat([t for t, _ in parts], ignore_index=True), np.vstack([d for _, d in parts]))
 
 
-def joint_test(table: pd.DataFrame, draws: np.ndarray, cfg: dict) -> pd.DataFrame:
+def joint_test(table: pd.DataFrame, draws: np.ndarray, s: Settings) -> pd.DataFrame:
     """Per outcome, over the primary focal term of every specification: the median estimate, the share
     significant in the claimed direction, and their p-values under the null draws."""
-    sign = claimed_sign(cfg)
+    sign = claimed_sign(s)
     rows = []
     for y, t in table[table["primary"]].groupby("outcome", sort=False):
         idx = t.index.to_numpy()
         b, se, df = t["coef"].to_numpy(), t["se"].to_numpy(), t["df"].to_numpy()
         d = draws[idx]                                   # specs x R
-        obs_sig = significant(b, se, df, cfg)
-        null_sig = significant(d, se, df, cfg).mean(axis=0)
+        obs_sig = significant(b, se, df, s)
+        null_sig = significant(d, se, df, s).mean(axis=0)
         obs_med = float(np.median(b))
         null_med = np.median(d, axis=0)
         R = d.shape[1]
@@ -291,11 +292,11 @@ def curve(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
     return t.sort_values(["coef", "spec_id"], kind="stable").reset_index(drop=True)
 
 
-def by_option(table: pd.DataFrame, u: Universe, cfg: dict) -> pd.DataFrame:
+def by_option(table: pd.DataFrame, u: Universe, s: Settings) -> pd.DataFrame:
     """Per outcome, dimension and option: the number of specifications, their median estimate and the
     share significant in the claimed direction."""
     prim = table[table["primary"]].copy()
-    prim["sig"] = significant(prim["coef"], prim["se"], prim["df"], cfg)
+    prim["sig"] = significant(prim["coef"], prim["se"], prim["df"], s)
     rows = []
     for y, t in prim.groupby("outcome", sort=False):
         for d in u.dims:

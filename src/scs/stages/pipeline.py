@@ -12,20 +12,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scs import settings
 from scs.io.codebook import Codebook
+from scs.settings import Settings
 from scs.stages import clean as clean_mod
 from scs.stages import weights
 from scs.stages.indices import add_indices
 from scs.survey.design import Design
 
 
-def clean_export(raw_path, codebook: Codebook, cfg: dict, *, fmt: str | None = None):
+def clean_export(raw_path, codebook: Codebook, s: Settings, *, fmt: str | None = None):
     """Read, check and clean an export as the check_data and clean rules do (the checked export, then the
     cleaning stage): (cleaned data, exclusion flow, exclusion log)."""
     from scs.io import ingest  # (polars and the readers: only where a raw export is read)
 
-    frame, raw = ingest.ingest(raw_path, codebook, fmt or cfg["data"]["format"])
-    result = clean_mod.run(ingest.checked_export(frame, raw, codebook), codebook, cfg, file=str(raw_path))
+    frame, raw = ingest.ingest(raw_path, codebook, fmt or s.data.format)
+    result = clean_mod.run(ingest.checked_export(frame, raw, codebook), codebook, s, file=str(raw_path))
     return result.data, result.flow, result.excluded
 
 
@@ -42,18 +44,19 @@ class Weighted:
                                    variance=variance)
 
 
-def weight_and_index(cleaned: pd.DataFrame, targets: pd.DataFrame, cfg: dict, *, key: str,
+def weight_and_index(cleaned: pd.DataFrame, targets: pd.DataFrame, s: Settings, *, key: str,
                      replicates: int | None = None, jackknife: bool = True, jackknife_methods=None,
                      file: str = "data/targets.csv") -> Weighted:
     """Weights (optionally with another number of bootstrap replicates, or without the jackknife) and
     the indices of a cleaned sample; ``key``: its key column (the codebook's)."""
-    wcfg = dict(cfg["weighting"])
+    ws = s.weighting
     if replicates is not None:
-        wcfg["replicates"] = {**wcfg["replicates"], "n": int(replicates)}
+        ws = settings.replace(ws, {"replicates": {"n": int(replicates)}})
     if not jackknife:
-        wcfg["jackknife"] = {"max_rows": 0}
-    result = weights.make_weights(cleaned, targets, wcfg, file=file, jackknife_methods=jackknife_methods)
-    return Weighted(frame=add_indices(cleaned, cfg), result=result, record=weights.design_record(result, wcfg, key))
+        ws = settings.replace(ws, {"jackknife": {"max_rows": 0}})
+    result = weights.make_weights(cleaned, targets, ws, file=file, config_file=s.file,
+                                  jackknife_methods=jackknife_methods)
+    return Weighted(frame=add_indices(cleaned, s), result=result, record=weights.design_record(result, ws, key))
 
 
 def unweighted(frame: pd.DataFrame) -> Design:

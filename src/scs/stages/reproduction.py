@@ -21,6 +21,7 @@ import pandas as pd
 
 from scs.errors import PipelineError
 from scs.numbers import StatedNumbers
+from scs.settings import Settings
 
 NO_ESTIMATE = "no estimate (no answers)"
 AGREES = "agrees"
@@ -105,7 +106,7 @@ def _worst(statuses: list[str]) -> str:
     return AGREES
 
 
-def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: dict) -> list[dict]:
+def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, s: Settings) -> list[dict]:
     """One row per check: the computed quantity with its CI, the criterion and a status."""
     rows = []
     for c in checks:
@@ -136,7 +137,7 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: di
             row.update(computed=d, compared="difference", criterion=f"{c['item']} - {c['than']}: CI above 0",
                        status=_side(d, 0.0, True))
         elif kind in ("highest", "lowest"):
-            items = [it["var"] for it in cfg["scales"][c["scale"]]["items"] if it["var"] != c["item"]]
+            items = [v for v in s.scales[c["scale"]].vars if v != c["item"]]
             diffs = {o: _contrast(contrasts, c["item"], o) for o in items}
             statuses = [_side(d, 0.0, kind == "highest") for d in diffs.values()]
             known = [o for o in diffs if diffs[o]["value"] == diffs[o]["value"]] or list(diffs)
@@ -146,7 +147,7 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: di
                                   f"{'above' if kind == 'highest' else 'below'} 0 (shown: the closest, {closest})"),
                        status=_worst(statuses))
         elif kind == "only_below":
-            items = [it["var"] for it in cfg["scales"][c["scale"]]["items"]]
+            items = s.scales[c["scale"]].vars
             vals = {i: _num(numbers, f"items.{i}.mean") for i in items}
             statuses = [_side(vals[i], c["published"], i != c["item"]) for i in items
                         if vals[i]["value"] is not None or i == c["item"]]
@@ -163,9 +164,9 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, cfg: di
     return rows
 
 
-def should_compare(cfg: dict) -> bool:
-    setting = cfg["reproduction"]["compare"]
-    return cfg["data"]["source"] == "synthetic" if setting == "auto" else bool(setting)
+def should_compare(s: Settings) -> bool:
+    setting = s.reproduction.compare
+    return s.data.source == "synthetic" if setting == "auto" else bool(setting)
 
 
 # the statuses the report counts, under their registry keys (reproduction.<key>)

@@ -32,9 +32,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from scs import settings
 from scs.errors import PipelineError
 from scs.numbers import StatedNumbers
 from scs.precision import noise_bound
+from scs.settings import Weighting
 from scs.survey import calibration as cal
 from scs.survey.design import Design, bootstrap_scale, rao_wu_multipliers
 
@@ -225,22 +227,22 @@ def _collapse(plan: Plan, var: str, cat: str, need: dict) -> str | None:
     return merged
 
 
-def _run(columns, plan: Plan, d, wcfg):
+def _run(columns, plan: Plan, d, ws):
     """One weighting run with a fixed plan: the weights (their total is the prior weights' total, so
     totals are that total times the shares), or None when the targets cannot be met."""
     cols = plan_columns(columns, plan)
-    method = wcfg["method"]
+    method = ws.method
     if method == "trim_rake":
         try:
-            return cal.trim_rake(cols, plan.shares, d, lower=plan.lower, upper=plan.upper, tol=wcfg["tol"],
-                                 max_iter=wcfg["max_iter"], cycles=wcfg["trim_cycles"])
+            return cal.trim_rake(cols, plan.shares, d, lower=plan.lower, upper=plan.upper, tol=ws.tol,
+                                 max_iter=ws.max_iter, cycles=ws.trim_cycles)
         except RuntimeError as exc:
             return None, {"message": str(exc)}
     M = plan_matrix(columns, plan)
     T = cal.margin_totals(plan.shares, plan.levels, float(d.sum()))
     kw = {"lower": plan.lower, "upper": plan.upper} if method == "bounded_raking" else {}
-    res = cal.calibrate(M, d, T, calfun="logit" if method == "bounded_raking" else "raking", tol=wcfg["tol"],
-                        max_iter=wcfg["max_iter"], **kw)
+    res = cal.calibrate(M, d, T, calfun="logit" if method == "bounded_raking" else "raking", tol=ws.tol,
+                        max_iter=ws.max_iter, **kw)
     info = {"iterations": res.iterations, "max_rel_misfit": res.max_rel_misfit}
     return (d * res.g if res.converged else None), info
 
@@ -252,7 +254,7 @@ def _out_of_reach(need: dict, plan: Plan, bounded: bool) -> dict:
             if not np.isfinite(r) or (bounded and not plan.lower < r < plan.upper)}
 
 
-def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, wcfg: dict, *, where: str = "sample",
+def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, ws: Weighting, *, where: str = "sample",
                 file: str = "data/targets.csv") -> tuple[np.ndarray, Plan, dict]:
     """The whole weighting procedure for prior weights ``d``: calibrate to the configured margins; only when
     that fails, adjust as ``weighting.infeasible`` allows (collapse a category with a neighbour, widen the
@@ -261,15 +263,14 @@ def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, w
     Returns (weights, whose total is that of ``d``; the plan used, with every adjustment recorded; run
     info). Raises PipelineError when the targets cannot be met and the policy allows no further step.
     """
-    b = wcfg["bounds"]
-    plan = Plan(levels=copy.deepcopy(levels), shares=copy.deepcopy(shares), lower=float(b["lower"]),
-                upper=float(b["upper"]))
-    inf = wcfg.get("infeasible") or {}
-    policy = list(inf["policy"])
-    collapsible = set(inf["collapsible"])
-    headroom = float(inf["headroom"])
-    max_steps = int(inf["max_steps"])
-    bounded = wcfg["method"] != "raking"
+    b = ws.bounds
+    plan = Plan(levels=copy.deepcopy(levels), shares=copy.deepcopy(shares), lower=b.lower, upper=b.upper)
+    inf = ws.infeasible
+    policy = list(inf.policy)
+    collapsible = set(inf.collapsible)
+    headroom = inf.headroom
+    max_steps = inf.max_steps
+    bounded = ws.method != "raking"
     for step in range(max_steps + 1):
         need = cal.needed_factors(plan_columns(columns, plan), plan.levels, plan.shares, d)
         beyond = _out_of_reach(need, plan, bounded)
@@ -278,7 +279,7 @@ def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, w
             why = (f"category {worst[1]!r} needs {need[worst]:.2f} times its sample share, outside the bounds "
                    f"[{plan.lower:g}, {plan.upper:g}]")
         else:
-            w, info = _run(columns, plan, d, wcfg)
+            w, info = _run(columns, plan, d, ws)
             if w is not None:
                 return w, plan, info
             worst = max(need, key=lambda k: _extremeness(need[k], plan.lower, plan.upper))
@@ -326,12 +327,12 @@ class WeightingResult:
 CALFUN = {"bounded_raking": "logit", "raking": "raking"}
 
 
-def _eta(M, d, T, plan, method, wcfg, eta0=None):
+def _eta(M, d, T, plan, method, ws, eta0=None):
     kw = {"lower": plan.lower, "upper": plan.upper} if method == "bounded_raking" else {}
-    return cal.calibrate(M, d, T, calfun=CALFUN[method], tol=wcfg["tol"], max_iter=wcfg["max_iter"], eta0=eta0, **kw)
+    return cal.calibrate(M, d, T, calfun=CALFUN[method], tol=ws.tol, max_iter=ws.max_iter, eta0=eta0, **kw)
 
 
-def jackknife_multipliers(columns, plan: Plan, base: np.ndarray, method: str, wcfg: dict, *, file: str,
+def jackknife_multipliers(columns, plan: Plan, base: np.ndarray, method: str, ws: Weighting, *, file: str,
                           progress=None) -> np.ndarray:
     """The delete-one jackknife (JK1): replicate r drops respondent r, gives the others n/(n-1) times
     their prior weight, and is calibrated again to the same margins within the same bounds. Returns
@@ -340,7 +341,7 @@ def jackknife_multipliers(columns, plan: Plan, base: np.ndarray, method: str, wc
     M = plan_matrix(columns, plan)
     n = len(base)
     T = cal.margin_totals(plan.shares, plan.levels, float(base.sum()))
-    main = _eta(M, base, T, plan, method, wcfg)
+    main = _eta(M, base, T, plan, method, ws)
     kw = {"lower": plan.lower, "upper": plan.upper} if method == "bounded_raking" else {}
     out = np.empty((n, M.shape[1]))
     chunk = max(1, min(n, JK_CHUNK_CELLS // n))
@@ -348,7 +349,7 @@ def jackknife_multipliers(columns, plan: Plan, base: np.ndarray, method: str, wc
         idx = np.arange(s, min(n, s + chunk))
         D = np.repeat((base * (n / (n - 1)))[:, None], len(idx), axis=1)
         D[idx, np.arange(len(idx))] = 0.0
-        E, _, converged = cal.calibrate_many(M, D, T, calfun=CALFUN[method], tol=wcfg["tol"], max_iter=wcfg["max_iter"],
+        E, _, converged = cal.calibrate_many(M, D, T, calfun=CALFUN[method], tol=ws.tol, max_iter=ws.max_iter,
                                              eta0=main.eta, **kw)
         if not converged.all():
             r = int(idx[np.flatnonzero(~converged)[0]])
@@ -377,21 +378,20 @@ def jackknife_weights(M: np.ndarray, base: np.ndarray, etas: np.ndarray, method:
     return d * g
 
 
-def replicate_plan(n: int, wcfg: dict) -> tuple[bool, int]:
+def replicate_plan(n: int, ws: Weighting) -> tuple[bool, int]:
     """Whether the delete-one jackknife is made, and how many bootstrap replicates, for n respondents
     (``weighting.jackknife.max_rows``, ``weighting.replicates.n`` and ``.max_rows``)."""
-    jcfg = wcfg.get("jackknife") or {}
-    use_jk = wcfg["method"] in CALFUN and bool(jcfg.get("max_rows")) and n <= int(jcfg["max_rows"])
-    rcfg = wcfg.get("replicates") or {}
-    R = int(rcfg.get("n", 0))
-    if R and rcfg.get("max_rows") is not None and n > int(rcfg["max_rows"]):
+    use_jk = ws.method in CALFUN and bool(ws.jackknife.max_rows) and n <= ws.jackknife.max_rows
+    reps_settings = ws.replicates
+    R = reps_settings.n
+    if R and reps_settings.max_rows is not None and n > reps_settings.max_rows:
         R = 0
     return use_jk, R
 
 
-def variance_note(n: int, wcfg: dict) -> str:
+def variance_note(n: int, ws: Weighting) -> str:
     """What the weights rule makes for the variances, in words (printed when it starts)."""
-    use_jk, R = replicate_plan(n, wcfg)
+    use_jk, R = replicate_plan(n, ws)
     parts = []
     if use_jk:
         parts.append(f"{n} delete-one jackknife replicates, each calibrated again")
@@ -403,45 +403,45 @@ def variance_note(n: int, wcfg: dict) -> str:
     return "linearization SEs and " + " and ".join(parts)
 
 
-def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, wcfg: dict, *, file: str = "data/targets.csv",
-                 progress=None, jackknife_methods=None) -> WeightingResult:
+def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, file: str = "data/targets.csv",
+                 config_file: str = "config.yaml", progress=None, jackknife_methods=None) -> WeightingResult:
     """Weights, unbounded raking weights and re-weighted bootstrap replicates of the cleaned sample."""
-    variables = list(wcfg["variables"])
+    variables = list(ws.variables)
     check_sample(frame, targets, variables, file=file)
     columns = {v: frame[v] for v in variables}
     levels, shares = target_levels(targets, variables), target_shares(targets, variables)
     n = len(frame)
-    bw = wcfg.get("base_weight")
+    bw = ws.base_weight
     if bw:
         if bw not in frame.columns:
-            raise PipelineError(f"weighting.base_weight {bw!r} is not in the cleaned data", file="config.yaml")
+            raise PipelineError(f"weighting.base_weight {bw!r} is not in the cleaned data", file=config_file)
         base = frame[bw].astype(float).to_numpy()
         if np.any(~np.isfinite(base)) or np.any(base <= 0):
-            raise PipelineError(f"prior weights {bw!r} must be positive numbers", file="config.yaml", column=bw)
+            raise PipelineError(f"prior weights {bw!r} must be positive numbers", file=config_file, column=bw)
         base = base / base.mean()
     else:
         base = np.ones(n)
-    weight, plan, info = weight_once(columns, levels, shares, base, wcfg, file=file)
+    weight, plan, info = weight_once(columns, levels, shares, base, ws, file=file)
     # the robustness variant: the same margins (after any collapsing), no bounds
-    unbounded, _ = _run(columns, plan, base, {**wcfg, "method": "raking"})
+    unbounded, _ = _run(columns, plan, base, settings.replace(ws, method="raking"))
     if unbounded is None:
         raise PipelineError("unbounded raking of the sample did not converge (for the robustness table)", file=file,
                             expected="margins that raking can meet (see the weighting diagnostics)")
     jk = None
-    use_jk, R = replicate_plan(n, wcfg)
+    use_jk, R = replicate_plan(n, ws)
     if use_jk:
-        jk = {m: jackknife_multipliers(columns, plan, base, m, wcfg, file=file, progress=progress)
-              for m in (jackknife_methods or (wcfg["method"], "raking"))}
-    rcfg = wcfg.get("replicates") or {}
+        jk = {m: jackknife_multipliers(columns, plan, base, m, ws, file=file, progress=progress)
+              for m in (jackknife_methods or (ws.method, "raking"))}
+    reps_settings = ws.replicates
     reps, plans, index = None, [], []
     if R:
-        mult = rao_wu_multipliers(n, R, int(rcfg["seed"]))
-        dtype = np.float32 if rcfg["dtype"] == "float32" else np.float64
+        mult = rao_wu_multipliers(n, R, reps_settings.seed)
+        dtype = np.float32 if reps_settings.dtype == "float32" else np.float64
         reps = np.empty((n, R), dtype=dtype)
         keys = {}
         for r in range(R):
             d_r = base * mult[:, r]
-            w_r, plan_r, _ = weight_once(columns, levels, shares, d_r, wcfg, where=f"bootstrap replicate {r + 1}",
+            w_r, plan_r, _ = weight_once(columns, levels, shares, d_r, ws, where=f"bootstrap replicate {r + 1}",
                                          file=file)
             reps[:, r] = w_r
             key = repr(plan_r.to_json())
@@ -470,16 +470,16 @@ def weights_frame(ids: pd.Series, result: WeightingResult) -> pd.DataFrame:
     return out
 
 
-def design_record(result: WeightingResult, wcfg: dict, key: str) -> dict:
+def design_record(result: WeightingResult, ws: Weighting, key: str) -> dict:
     """design.json: everything a later stage needs to rebuild the design from the stored weights (``key``:
     the column of the respondents' key in the data and in weights.parquet)."""
     R = 0 if result.replicates is None else result.replicates.shape[1]
-    rcfg = wcfg.get("replicates") or {}
+    reps_settings = ws.replicates
     return {
         "key": key,
-        "method": wcfg["method"],
-        "variables": list(wcfg["variables"]),
-        "base_weight": wcfg.get("base_weight"),
+        "method": ws.method,
+        "variables": list(ws.variables),
+        "base_weight": ws.base_weight,
         "plan": result.plan.to_json(),
         "info": {k: (noise_bound(float(v)) if k == "max_rel_misfit" else float(v) if isinstance(v, (float, np.floating))
                      else v) for k, v in result.info.items()},
@@ -493,10 +493,10 @@ def design_record(result: WeightingResult, wcfg: dict, key: str) -> dict:
         "replicates": {
             "n": R,
             "kind": "Rao-Wu rescaled bootstrap, each replicate re-weighted by the whole procedure" if R else None,
-            "seed": rcfg.get("seed") if R else None,
+            "seed": reps_settings.seed if R else None,
             "scale": bootstrap_scale(R) if R > 1 else None,
             "mse": False,
-            "dtype": rcfg["dtype"],
+            "dtype": reps_settings.dtype,
             "plans": result.replicate_plans,
             "plan_index": result.replicate_plan_index,
         },

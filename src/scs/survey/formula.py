@@ -55,10 +55,10 @@ def require_variable(var: str, known, *, where: str = "config.yaml", what: str =
                             expected="an analysis variable from the codebook or an index from config.scales")
 
 
-def check_formula_names(cfg: dict, known, *, where: str = "config.yaml") -> None:
-    """Before any job runs: every variable of the model formulas is a codebook variable or a scale."""
-    m = cfg["models"]
-    for rhs in [*m["formulas"].values(), m["alternative_formula"]]:
+def check_formula_names(formulas, known, *, where: str = "config.yaml") -> None:
+    """Before any job runs: every variable of the model ``formulas`` (right-hand sides) is a codebook variable
+    or a scale."""
+    for rhs in formulas:
         for t in parse_formula(rhs, where=where):
             require_variable(t.var, known, where=where, what="the codebook (analysis or derived variables) or the scales")
 

@@ -23,8 +23,10 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from scs import settings
 from scs.io import ingest
 from scs.io.codebook import Codebook
+from scs.settings import Settings
 from scs.stages import clean as clean_mod
 from scs.stages import weights
 from scs.stages.indices import add_indices
@@ -57,16 +59,16 @@ def analysis_frame(cells: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return ingest.derive(ingest.to_analysis(typed, codebook), codebook)
 
 
-def clean_cells(cells: pd.DataFrame, codebook: Codebook, cfg: dict):
+def clean_cells(cells: pd.DataFrame, codebook: Codebook, s: Settings):
     """The cleaning stage on the generator's text cells in memory: (cleaned data, exclusion flow, log)."""
-    result = clean_mod.run(analysis_frame(cells, codebook), codebook, cfg, file="(generated sample)")
+    result = clean_mod.run(analysis_frame(cells, codebook), codebook, s, file="(generated sample)")
     return result.data, result.flow, result.excluded
 
 
-def survivors(cells, codebook: Codebook, cfg: dict) -> tuple[np.ndarray, pd.DataFrame]:
+def survivors(cells, codebook: Codebook, s: Settings) -> tuple[np.ndarray, pd.DataFrame]:
     frame = analysis_frame(cells, codebook)
     key = codebook.key_var
-    kept, _, _ = clean_mod.apply_exclusions(frame, cfg, key=key)
+    kept, _, _ = clean_mod.apply_exclusions(frame, s, key=key)
     return frame[key].isin(set(kept[key])).to_numpy(), frame
 
 
@@ -93,43 +95,43 @@ def _solve_shift(lat, w, ok, base, target):
     return (lo + hi) / 2
 
 
-def min_answered(cfg: dict) -> dict:
-    return {name: sc["min_answered"] for name, sc in cfg["scales"].items()}
+def min_answered(s: Settings) -> dict:
+    return {name: sc.min_answered for name, sc in s.scales.items()}
 
 
-def field_sample(arr, items, base, shifts, codebook, cfg, spec) -> pd.DataFrame:
+def field_sample(arr, items, base, shifts, codebook, s: Settings, spec) -> pd.DataFrame:
     """The raw export of one fieldwork: arrivals up to the one that completes the target (text cells)."""
     cells = export_cells(arr, items, item_values(arr, items, base, shifts), codebook, spec)
-    survive, _ = survivors(cells, codebook, cfg)
+    survive, _ = survivors(cells, codebook, s)
     return cells.iloc[:cut_at_target(survive, int(spec["target_completes"]))].reset_index(drop=True)
 
 
-def setup(cfg: dict, spec: dict, targets: pd.DataFrame, seed: int):
+def setup(s: Settings, spec: dict, targets: pd.DataFrame, seed: int):
     """The population and the first fieldwork's arrivals for ``seed`` (the same draws every time)."""
     rng = np.random.default_rng(seed)
     log.info("drawing a population of %s urban adults", f"{spec['population_size']:,}")
     shares = weights.target_shares(targets, list(dict.fromkeys(targets["variable"])))
     pop = draw_population(spec, shares, rng, int(spec["population_size"]))
-    arr = draw_arrivals(spec, pop, rng, min_answered(cfg))
+    arr = draw_arrivals(spec, pop, rng, min_answered(s))
     return pop, arr
 
 
-def calibrate_shifts(arr, items, base, codebook, cfg, spec, targets) -> dict:
+def calibrate_shifts(arr, items, base, codebook, s, spec, targets) -> dict:
     """Per-item threshold shifts giving the spec's item means in the weighted cleaned sample."""
     ones = np.ones(len(arr))
     shifts = {it: _solve_shift(arr[f"ilat_{it}"].to_numpy(), ones, ones.astype(bool), base, _target(spec, it))
               for it in items}
-    wcfg = {**cfg["weighting"], "replicates": {"n": 0, "seed": 0}}
-    variables = list(wcfg["variables"])
+    ws = settings.replace(s.weighting, {"replicates": {"n": 0, "seed": 0}})
+    variables = list(ws.variables)
     levels, shares = weights.target_levels(targets, variables), weights.target_shares(targets, variables)
     for r in range(int(spec["calibration_rounds"])):
         cells = export_cells(arr, items, item_values(arr, items, base, shifts), codebook, spec)
-        survive, frame = survivors(cells, codebook, cfg)
+        survive, frame = survivors(cells, codebook, s)
         keep = survive.copy()
         keep[cut_at_target(survive, int(spec["target_completes"])):] = False
         sub = frame.loc[keep].reset_index(drop=True)
         w, _, _ = weights.weight_once({v: sub[v].astype(str).to_numpy() for v in variables}, levels, shares,
-                                      np.ones(len(sub)), wcfg)
+                                      np.ones(len(sub)), ws)
         sub_arr = arr.loc[keep].reset_index(drop=True)
         for it in items:
             ok = sub[it].notna().to_numpy()
@@ -145,7 +147,7 @@ def _target(spec, item):
     raise KeyError(item)
 
 
-def population_analysis(pop: pd.DataFrame, items: list[str], codebook: Codebook, spec: dict, cfg: dict) -> pd.DataFrame:
+def population_analysis(pop: pd.DataFrame, items: list[str], codebook: Codebook, spec: dict, s: Settings) -> pd.DataFrame:
     """The population's analysis variables, made by the pipeline's own recoding (everyone answers)."""
     values = concept_values(spec, pop)
     for it in items:
@@ -158,38 +160,38 @@ def population_analysis(pop: pd.DataFrame, items: list[str], codebook: Codebook,
     if age in codebook.by_var:
         typed[codebook.by_var[age]["id"]] = pl.Series(pop["age_years"].to_numpy(dtype=float))
     frame = ingest.derive(ingest.to_analysis(typed, codebook), codebook)
-    return add_indices(frame, cfg)
+    return add_indices(frame, s)
 
 
-def index_truth(frame: pd.DataFrame, cfg: dict) -> dict:
+def index_truth(frame: pd.DataFrame, s: Settings) -> dict:
     """Population least-squares coefficients of each outcome index on each model formula: the estimands."""
     out = {}
-    forms = {**cfg["models"]["formulas"], "alternative": cfg["models"]["alternative_formula"]}
+    forms = {**s.models.formulas, "alternative": s.models.alternative_formula}
     for name, rhs in forms.items():
         X = formula.model_matrix(frame, formula.parse_formula(rhs))
-        for y in cfg["models"]["outcomes"]:
+        for y in s.models.outcomes:
             Z = np.column_stack([np.ones(len(frame)), X.to_numpy(float)])
             beta, *_ = np.linalg.lstsq(Z, frame[y].to_numpy(float), rcond=None)
             out.setdefault(y, {})[name] = {t: round(float(b), 10) for t, b in zip([formula.INTERCEPT, *X.columns], beta)}
     return out
 
 
-def generate(cfg: dict, spec: dict, codebook: Codebook, targets: pd.DataFrame, seed: int):
+def generate(s: Settings, spec: dict, codebook: Codebook, targets: pd.DataFrame, seed: int):
     """Returns (cells, truth, population) for the configured seed."""
     items = items_of(spec)
-    pop, arr = setup(cfg, spec, targets, seed)
+    pop, arr = setup(s, spec, targets, seed)
     base = np.array(spec["base_thresholds"], dtype=float)
-    shifts = calibrate_shifts(arr, items, base, codebook, cfg, spec, targets)
-    cells = field_sample(arr, items, base, shifts, codebook, cfg, spec)
+    shifts = calibrate_shifts(arr, items, base, codebook, s, spec, targets)
+    cells = field_sample(arr, items, base, shifts, codebook, s, spec)
     pop_items = item_values(pop, items, base, shifts)
     for k, it in enumerate(items):
         pop[it] = pop_items[:, k]
-    pop_frame = population_analysis(pop, items, codebook, spec, cfg)
-    truth = truth_record(spec, seed, pop, pop_frame, cells, items, base, shifts, cfg)
+    pop_frame = population_analysis(pop, items, codebook, spec, s)
+    truth = truth_record(spec, seed, pop, pop_frame, cells, items, base, shifts, s)
     return cells, truth, pop
 
 
-def truth_record(spec, seed, pop, pop_frame, cells, items, base, shifts, cfg) -> dict:
+def truth_record(spec, seed, pop, pop_frame, cells, items, base, shifts, s: Settings) -> dict:
     margins = spec.get("margins", {"sex": "sex", "age_group": "age_group", "education": "educ4", "region": "region"})
     concept_col = {"sex": "sex", "age_group": "age_group", "education": "educ4", "region": "region"}
     return {
@@ -200,7 +202,7 @@ def truth_record(spec, seed, pop, pop_frame, cells, items, base, shifts, cfg) ->
         "completes": int(spec["target_completes"]),
         "latent_coefficients": spec["latent"]["dimensions"],
         "latent_scale": "latent support standardized to mean 0, SD 1 in the population",
-        "index_coefficients": index_truth(pop_frame, cfg),
+        "index_coefficients": index_truth(pop_frame, s),
         "index_coefficients_note": ("population least-squares coefficients of each index (mean of all its items) on "
                                     "each model formula in config.yaml: what the survey regressions estimate"),
         "item_loadings": {it: b["items"][it]["loading"] for b in spec["batteries"].values() for it in b["items"]},
@@ -210,7 +212,7 @@ def truth_record(spec, seed, pop, pop_frame, cells, items, base, shifts, cfg) ->
             for c, var in margins.items()},
         "population_shares": {k: round(float(pop[k].mean()), 10) for k in ("ccp", "cyl", "state_sector", "urban_hukou")},
         "population_item_means": {it: round(float(pop[it].mean()), 10) for it in items},
-        "population_index_means": {y: round(float(pop_frame[y].mean()), 10) for y in cfg["models"]["outcomes"]},
+        "population_index_means": {y: round(float(pop_frame[y].mean()), 10) for y in s.models.outcomes},
         "selection_log_propensity": spec["selection"],
         "nonresponse": spec["nonresponse"],
         "defect_shares": spec["defects"],
