@@ -114,3 +114,17 @@ def test_a_scale_missing_its_defaults_gets_the_schemas():
                                                "items": [{"var": "a", "label": "A"}, {"var": "b", "label": "B"}]}}})
     assert [it.reverse for it in s.scales["x"].items] == [False, False]
     assert Path(settings.__file__).name == "settings.py"
+
+
+def test_errors_name_the_configuration_file_in_use(cfg):
+    import copy
+
+    import pandas as pd
+
+    from scs.stages import models
+
+    c = copy.deepcopy(cfg)
+    c["models"]["formulas"]["M1"] = "ccp + happiness"
+    s = settings.from_config(c, file="configs/mine.yaml")
+    with pytest.raises(PipelineError, match=r"^configs/mine\.yaml.*happiness"):
+        models.matrices(pd.DataFrame({"ccp": [0, 1]}), s)

@@ -84,12 +84,12 @@ def exclusion_steps(frame: pd.DataFrame, s: Settings) -> tuple[np.ndarray, pd.Da
         fn = RULES.get(rule.kind)
         if fn is None:
             raise PipelineError(f"unknown exclusion rule kind {rule.kind!r} in rule {rule.name!r}",
-                                file="config.yaml", expected=f"one of {sorted(RULES)}")
+                                file=s.file, expected=f"one of {sorted(RULES)}")
         need = rule_variables(rule, s)
         missing = [v for v in need if v not in frame.columns]
         if missing:
             raise PipelineError(f"exclusion rule {rule.name!r} uses variable(s) {missing} that the codebook "
-                                "does not define", file="config.yaml", expected="analysis variable names from the codebook")
+                                "does not define", file=s.file, expected="analysis variable names from the codebook")
         if rule.kind == "duplicate":
             pos = np.flatnonzero(alive)
             sub = frame[need].iloc[pos].reset_index(drop=True)

@@ -32,7 +32,7 @@ def descriptives(frame: pd.DataFrame, w: np.ndarray, s: Settings) -> pd.DataFram
     n_all = len(frame)
     labels = s.models.term_labels
     for var, kind in analysis_variables(s):
-        fml.require_variable(var, frame.columns)
+        fml.require_variable(var, frame.columns, where=s.file)
         col = frame[var]
         missing = int(col.isna().sum())
         label = s.scales[var].label if var in s.scales else labels.get(var, var)

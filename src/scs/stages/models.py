@@ -35,15 +35,16 @@ def formulas(s: Settings, *, alternative: bool = False) -> dict[str, list[fml.Te
     return out
 
 
-def outcome_values(frame: pd.DataFrame, y: str) -> np.ndarray:
+def outcome_values(frame: pd.DataFrame, y: str, *, file: str = "config.yaml") -> np.ndarray:
     if y not in frame.columns:
-        raise PipelineError(f"model outcome {y!r} is not in the analysis data", file="config.yaml",
+        raise PipelineError(f"model outcome {y!r} is not in the analysis data", file=file,
                             expected="an index from config.scales")
     return frame[y].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def matrices(frame: pd.DataFrame, s: Settings, *, alternative: bool = False) -> dict[str, pd.DataFrame]:
-    return {name: fml.model_matrix(frame, terms) for name, terms in formulas(s, alternative=alternative).items()}
+    return {name: fml.model_matrix(frame, terms, where=s.file)
+            for name, terms in formulas(s, alternative=alternative).items()}
 
 
 def samples(frame: pd.DataFrame, s: Settings, mats: dict[str, pd.DataFrame]) -> dict[tuple[str, str], np.ndarray]:
@@ -52,7 +53,7 @@ def samples(frame: pd.DataFrame, s: Settings, mats: dict[str, pd.DataFrame]) -> 
     out = {}
     main = [m for m in mats if m != ALTERNATIVE]
     for y in s.models.outcomes:
-        yv = ~np.isnan(outcome_values(frame, y))
+        yv = ~np.isnan(outcome_values(frame, y, file=s.file))
         complete = {m: yv & ~np.isnan(mats[m].to_numpy(float)).any(axis=1) for m in mats}
         shared = np.logical_and.reduce([complete[m] for m in main])
         for m in mats:
@@ -68,20 +69,20 @@ def samples_table(frame: pd.DataFrame, s: Settings, masks: dict) -> pd.DataFrame
         if m == ALTERNATIVE:
             continue
         row = {"outcome": y, "model": m, "n_analytic": len(frame), "n": int(used.sum()),
-               "missing_outcome": int(np.isnan(outcome_values(frame, y)).sum())}
+               "missing_outcome": int(np.isnan(outcome_values(frame, y, file=s.file)).sum())}
         for v in fml.variables(terms[m]):
             row[f"missing_{v}"] = int(frame[v].isna().sum())
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def check_estimable(X: pd.DataFrame, used: np.ndarray, what: str) -> None:
+def check_estimable(X: pd.DataFrame, used: np.ndarray, what: str, *, file: str = "config.yaml") -> None:
     """One clear line, before a fit that cannot be made: too few respondents with the outcome and every
     covariate, or terms that do not vary (or repeat one another) among them."""
     n, p = int(used.sum()), X.shape[1] + 1  # (the fit adds the intercept)
     if n <= p:
         raise PipelineError(f"model {what}: {n} respondent(s) have the outcome and every covariate, too few for "
-                            f"{p} coefficients", file="config.yaml",
+                            f"{p} coefficients", file=file,
                             expected="an outcome that respondents answered (an index needs its scale's min_answered "
                             "items answered, not 'don't know'): see the item table and the data check")
     Xs = X.to_numpy(float)[used]
@@ -89,7 +90,7 @@ def check_estimable(X: pd.DataFrame, used: np.ndarray, what: str) -> None:
         flat = [c for j, c in enumerate(X.columns) if np.ptp(Xs[:, j]) == 0]
         raise PipelineError(f"model {what}: the terms cannot all be estimated in its sample of {n}: "
                             + (f"{flat} do not vary" if flat else "some terms repeat a combination of others"),
-                            file="config.yaml", expected="terms that vary among the respondents of the model")
+                            file=file, expected="terms that vary among the respondents of the model")
 
 
 def fit(design: Design, frame: pd.DataFrame, s: Settings, mats: dict, masks: dict, *, models=None,
@@ -98,10 +99,10 @@ def fit(design: Design, frame: pd.DataFrame, s: Settings, mats: dict, masks: dic
     ci = float(s.estimates.ci_level)
     rows, fits = [], {}
     for y in s.models.outcomes:
-        yv = outcome_values(frame, y)
+        yv = outcome_values(frame, y, file=s.file)
         for name in models or list(s.models.formulas):
             X = mats[name]
-            check_estimable(X, masks[(y, name)], f"{y} ~ {name}")
+            check_estimable(X, masks[(y, name)], f"{y} ~ {name}", file=s.file)
             f = regression.fit_wls(design, yv, X.to_numpy(float), list(X.columns), used=masks[(y, name)],
                                    replicates=replicates)
             tab = f.table(ci)
@@ -122,7 +123,7 @@ def predicted(design: Design, frame: pd.DataFrame, s: Settings, mats: dict, fits
     full = s.models.full
     X = mats[full]
     if var not in X.columns:
-        raise PipelineError(f"models.predict.by {var!r} is not a numeric term of the full model", file="config.yaml",
+        raise PipelineError(f"models.predict.by {var!r} is not a numeric term of the full model", file=s.file,
                             expected=f"one of {list(X.columns)}")
     j = list(X.columns).index(var)
     ci = float(s.estimates.ci_level)
@@ -132,7 +133,7 @@ def predicted(design: Design, frame: pd.DataFrame, s: Settings, mats: dict, fits
     for y in s.models.outcomes:
         f = fits[(y, full)]
         pm = regression.predictive_margins(design, f, X.to_numpy(float), j, list(predict.levels), replicates=replicates,
-                                           y=outcome_values(frame, y))
+                                           y=outcome_values(frame, y, file=s.file))
         lo, hi = interval(pm["predicted"], pm["se"], ci, f.df)
         pm["ci_low"], pm["ci_high"] = lo, hi
         lo, hi = interval(pm["difference"], pm["difference_se"], ci, f.df)
@@ -147,7 +148,7 @@ def predicted(design: Design, frame: pd.DataFrame, s: Settings, mats: dict, fits
 def ordered_logits(design: Design, frame: pd.DataFrame, s: Settings) -> pd.DataFrame:
     """Weighted ordered logit of every battery item on the full model's covariates."""
     full = s.models.full
-    X = fml.model_matrix(frame, formulas(s)[full])
+    X = fml.model_matrix(frame, formulas(s)[full], where=s.file)
     Xv = X.to_numpy(float)
     x_ok = ~np.isnan(Xv).any(axis=1)
     ci = float(s.estimates.ci_level)
@@ -162,7 +163,7 @@ def ordered_logits(design: Design, frame: pd.DataFrame, s: Settings) -> pd.DataF
                 continue
             f = ordinal.ordered_logit(design, y, Xv)
             if not f.converged:
-                raise PipelineError(f"the ordered logit of {it.var!r} did not converge", file="config.yaml",
+                raise PipelineError(f"the ordered logit of {it.var!r} did not converge", file=s.file,
                                     column=it.var)
             tab = f.table(list(X.columns), ci)
             tab.insert(0, "item", it.var)

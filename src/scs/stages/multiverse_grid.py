@@ -168,7 +168,7 @@ def default_spec(u: Universe, outcome: str) -> int:
     for d, v in u.defaults.items():
         mask &= s[d] == v
     if not mask.any():
-        raise PipelineError(f"the constraints exclude the default specification of {outcome!r}", file="config.yaml")
+        raise PipelineError(f"multiverse.constraints exclude the default specification of {outcome!r}")
     return int(s.loc[mask, "spec_id"].iloc[0])
 
 

@@ -92,7 +92,7 @@ def target_shares(targets: pd.DataFrame, variables) -> dict[str, dict[str, float
             for v in variables}
 
 
-def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file="targets",
+def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file="targets", config_file="config.yaml",
                  data_file="results/clean/clean.parquet") -> None:
     """Every weighting variable present and complete; every sample category has a target."""
     for v in variables:
@@ -100,7 +100,7 @@ def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file=
             raise PipelineError(f"weighting variable {v!r} has no targets", file=file,
                                 expected=f"rows with variable = {v}")
         if v not in frame.columns:
-            raise PipelineError(f"weighting variable {v!r} is not in the cleaned data", file="config.yaml",
+            raise PipelineError(f"weighting variable {v!r} is not in the cleaned data", file=config_file,
                                 column=v, expected="an analysis variable from the codebook")
         col = frame[v]
         if col.isna().any():
@@ -407,7 +407,7 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, f
                  config_file: str = "config.yaml", progress=None, jackknife_methods=None) -> WeightingResult:
     """Weights, unbounded raking weights and re-weighted bootstrap replicates of the cleaned sample."""
     variables = list(ws.variables)
-    check_sample(frame, targets, variables, file=file)
+    check_sample(frame, targets, variables, file=file, config_file=config_file)
     columns = {v: frame[v] for v in variables}
     levels, shares = target_levels(targets, variables), target_shares(targets, variables)
     n = len(frame)
