@@ -2,11 +2,12 @@
 
     python tools/package.py [CONFIG [DIST_FOLDER]]
 
-README (already in the template's form), LICENSE, CITATION.cff, the code (Snakefile, workflow/,
+README and docs/ (together in the template's form: docs/data.md the data availability statement,
+docs/requirements.md the computational requirements), LICENSE, CITATION.cff, the code (Snakefile, workflow/,
 scripts/, tools/, src/, notebooks/, benchmarks/, tests/), the configuration, codebook, targets and published
 numbers, the results and pins of the configured data, the paper and a MANIFEST.sha256 of every
-file. With data.source real the raw export (and its folder) is left out: the README's data
-availability statement says how to obtain it. The zip has fixed timestamps and order: the same
+file. With data.source real the raw export (and its folder) is left out: the data availability
+statement (docs/data.md) says how to obtain it. The zip has fixed timestamps and order: the same
 files give the same bytes.
 """
 
