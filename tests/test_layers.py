@@ -98,13 +98,13 @@ def test_a_forbidden_import_is_found(tmp_path, layer, imported):
 
 
 def test_the_stage_table_names_functions_that_exist():
-    """The stage table (docs/development.md) says which function computes each output and which renderer draws
+    """The stage table (README.md) says which function computes each output and which renderer draws
     it: every module and function it names exists (``stages/clean.run``; a bare name belongs to the module before
     it)."""
     import importlib
     import re
 
-    page = (Path(__file__).resolve().parents[1] / "docs" / "development.md").read_text(encoding="utf-8")
+    page = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     rows = [line for line in page.splitlines() if line.startswith("| ") and " (workflow/rules/) " not in line
             and re.match(r"\| (\d|paper|stand-in)", line)]
     assert len(rows) >= 15
