@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests" / "reference"))
 
 def pipeline(results: Path, cfg: dict) -> dict:
     from scs.settings import from_config, replace
-    from scs.stages import models, weights
+    from scs.stages import models, stored_design, weights
     from scs.survey import regression
     from scs.survey.means import means
 
@@ -47,9 +47,9 @@ def pipeline(results: Path, cfg: dict) -> dict:
     t0 = time.perf_counter()
     res = weights.make_weights(frame, targets, wcfg, jackknife_methods=[wcfg.method])
     key = json.loads((results / "weights" / "design.json").read_text(encoding="utf-8"))["key"]
-    record = weights.design_record(res, wcfg, key)
-    design = weights.load_design(frame, weights.weights_frame(frame[key], res), record,
-                                 jackknife=weights.jackknife_frame(res), variance="jackknife")
+    record = stored_design.design_record(res, wcfg, key)
+    design = stored_design.load_design(frame, stored_design.weights_frame(frame[key], res), record,
+                                 jackknife=stored_design.jackknife_frame(res), variance="jackknife")
     outcomes = list(cfg["models"]["outcomes"])
     est = means(design, frame[outcomes].to_numpy(float), outcomes)
     mats = models.matrices(frame, s)

@@ -87,8 +87,12 @@ def rule_inputs(smk) -> dict:
     return {str(p): str(p) for p in smk.input if not str(p).endswith(INTERMEDIATE)}
 
 
-def write_numbers(smk, nums, s) -> None:
-    """The rule's registry fragment (numbers it states + provenance) to output `numbers`."""
+def write_numbers(smk, rule: str, result, files: dict, s, *, min_cell: int | None = None) -> None:
+    """The rule's registry fragment to output `numbers`: every number of the stage ``result``, each with the
+    file of the table that prints it (``files``: table name -> file), and the rule's provenance."""
+    from scs.report.registry import Numbers
+
+    nums = Numbers(rule).take_result(result, files, min_cell=min_cell)
     write_json(smk.output.numbers, nums.fragment(inputs=rule_inputs(smk), data=s.data, config_sha256=config_sha256(smk)))
 
 
@@ -98,14 +102,14 @@ def read_final_weight(smk, frame):
     import pandas as pd
 
     from scs.errors import PipelineError
-    from scs.stages import weights
+    from scs.stages import stored_design
 
     key = json.loads(Path(smk.input.design).read_text(encoding="utf-8"))["key"]
-    stored = pd.read_parquet(smk.input.weights, columns=[key, weights.WEIGHT])
-    if not weights.same_respondents(frame[key], stored[key]):
+    stored = pd.read_parquet(smk.input.weights, columns=[key, stored_design.WEIGHT])
+    if not stored_design.same_respondents(frame[key], stored[key]):
         raise PipelineError("the stored weights are for other respondents than the data; rerun the weights rule",
                             file=smk.input.weights)
-    return stored[weights.WEIGHT].to_numpy()
+    return stored[stored_design.WEIGHT].to_numpy()
 
 
 def read_design(smk, frame, *, replicates: bool = True, **kw):
@@ -113,15 +117,16 @@ def read_design(smk, frame, *, replicates: bool = True, **kw):
     the reported SEs of estimates.variance (auto: the jackknife when it was stored, else linearization)."""
     import pandas as pd
 
-    from scs.stages import weights
+    from scs.stages import stored_design
+
 
     record = json.loads(Path(smk.input.design).read_text(encoding="utf-8"))
-    columns = None if replicates else [record["key"], weights.WEIGHT, weights.BASE, weights.UNBOUNDED]
+    columns = None if replicates else [record["key"], stored_design.WEIGHT, stored_design.BASE, stored_design.UNBOUNDED]
     stored = pd.read_parquet(smk.input.weights, columns=columns)
     jk = pd.read_parquet(smk.input.jackknife) if replicates else None
     s = settings_of(smk)
     variance = s.estimates.variance
     if variance == "auto":
         variance = "jackknife" if record.get("jackknife") else "linearization"
-    return weights.load_design(frame, stored, record, label=s.data.label, replicates=replicates,
+    return stored_design.load_design(frame, stored, record, label=s.data.label, replicates=replicates,
                                jackknife=jk, variance=variance, **kw)

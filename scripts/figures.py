@@ -8,7 +8,7 @@ import pandas as pd
 
 from _common import run_step, settings_of
 from scs.report import figures
-from scs.stages import weights
+from scs.stages import stored_design
 from scs.stages.indices import code_range
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -51,7 +51,7 @@ def figure3(s, synthetic):
 
 
 def weight_figure(s, synthetic):
-    w = pd.read_parquet(smk.input.weights, columns=[weights.WEIGHT])[weights.WEIGHT].to_numpy()
+    w = pd.read_parquet(smk.input.weights, columns=[stored_design.WEIGHT])[stored_design.WEIGHT].to_numpy()
     summary = json.loads(Path(smk.input.summary).read_text(encoding="utf-8"))
     fig = figures.weight_figure(w, summary=summary, source_label=s.data.label, synthetic=synthetic)
     figures.save(fig, smk.output.weights_png, smk.output.weights_pdf, dpi=s.figures.dpi)

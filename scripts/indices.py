@@ -6,7 +6,7 @@ import pandas as pd
 
 from _common import read_final_weight, run_step, settings_of, write_csv, write_numbers, write_parquet, write_table
 from scs.report import item_tables
-from scs.report.registry import Numbers, Printed
+from scs.report.registry import Printed
 from scs.stages import indices
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -14,20 +14,17 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 
 def main():
     s = settings_of(smk)
-    frame = indices.add_indices(pd.read_parquet(smk.input.data), s)
-    w = read_final_weight(smk, frame)
-    for sc, spec in s.scales.items():
-        n_missing = int(frame[sc].isna().sum())
+    frame = pd.read_parquet(smk.input.data)
+    result = indices.run(frame, read_final_weight(smk, frame), s)
+    for sc, n_missing in result["without_index"].items():
         if n_missing:
             logging.warning("WARNING: %d respondent(s) answered fewer than %d %s items: no %s index for them",
-                            n_missing, spec.min_answered, sc, sc)
-    rel = indices.reliability(frame, w, s)
-    write_parquet(smk.output.analysis, frame, s)
-    write_csv(smk.output.reliability, rel, s)
-    stated = indices.reliability_numbers(rel)
+                            n_missing, s.scales[sc].min_answered, sc, sc)
+    write_parquet(smk.output.analysis, result["analysis"], s)
+    write_csv(smk.output.reliability, result["reliability"], s)
     write_table(smk.output.reliability_md, smk.output.reliability_html,
-                item_tables.reliability_markdown(rel, s, Printed(stated)))
-    write_numbers(smk, Numbers("indices").take(stated, file=smk.output.reliability_md), s)
+                item_tables.reliability_markdown(result["reliability"], s, Printed(result.numbers["reliability"])))
+    write_numbers(smk, "indices", result, {"reliability": smk.output.reliability_md}, s)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

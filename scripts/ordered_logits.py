@@ -6,7 +6,7 @@ import pandas as pd
 
 from _common import read_design, run_step, settings_of, write_csv, write_numbers, write_table
 from scs.report import model_tables
-from scs.report.registry import Numbers, Printed
+from scs.report.registry import Printed
 from scs.stages import models
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -18,11 +18,12 @@ def main():
     design = read_design(smk, frame, replicates=False)
     logging.info("fitting weighted ordered logits of %d items",
                  sum(len(s.scales[b].items) for b in s.batteries))
-    ol = models.ordered_logits(design, frame, s)
-    stated = models.ordered_numbers(ol, s)
+    result = models.run_ordered(design, frame, s)
+    ol = result["ordered_logits"]
     write_csv(smk.output.csv, ol, s)
-    write_table(smk.output.md, smk.output.html, model_tables.ordered_markdown(ol, s, Printed(stated)))
-    write_numbers(smk, Numbers("ordered_logits").take(stated, file=smk.output.md), s)
+    write_table(smk.output.md, smk.output.html,
+                model_tables.ordered_markdown(ol, s, Printed(result.numbers["ordered_logits"])))
+    write_numbers(smk, "ordered_logits", result, {"ordered_logits": smk.output.md}, s)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

@@ -9,7 +9,7 @@ import pytest
 
 from scs.errors import PipelineError
 from scs.settings import from_config
-from scs.stages import weights
+from scs.stages import stored_design, weight_diagnostics, weights
 from scs.survey import calibration as cal
 
 
@@ -124,7 +124,7 @@ def test_every_stored_bootstrap_replicate_meets_its_margins_and_the_bounds(stand
     res = stand_in.result
     R = cfg["weighting"]["replicates"]["n"]
     assert res.replicates.shape == (len(stand_in.frame), R)
-    check = weights.replicate_check(res.replicates, res.base, stand_in.frame, stand_in.record)
+    check = weight_diagnostics.replicate_check(res.replicates, res.base, stand_in.frame, stand_in.record)
     assert check["max_abs_margin_error"] < 1e-8
     assert check["max_bound_excess"] == 0.0
     assert check["nonzero_weights_outside_resample"] == 0
@@ -138,8 +138,8 @@ def test_trim_rake_replicates_are_trimmed_too(stand_in, cfg, targets):
     c.update(method="trim_rake", replicates={"n": 20, "seed": 3}, jackknife={"max_rows": 0})
     c = from_config({"weighting": c}).weighting
     res = weights.make_weights(stand_in.frame, targets, c)
-    rec = weights.design_record(res, c, "response_id")
-    check = weights.replicate_check(res.replicates, res.base, stand_in.frame, rec)
+    rec = stored_design.design_record(res, c, "response_id")
+    check = weight_diagnostics.replicate_check(res.replicates, res.base, stand_in.frame, rec)
     assert check["max_abs_margin_error"] < 1e-8 and check["max_bound_excess"] < 1e-6
     w = res.weight
     assert w.max() / w.mean() <= 5.0 + 1e-6 and w.min() / w.mean() >= 0.2 - 1e-6
@@ -178,8 +178,8 @@ def test_a_sample_category_without_a_target_is_refused():
 
 
 def test_kish_deff_formula():
-    assert weights.kish_deff(np.ones(10)) == pytest.approx(1.0)
-    assert weights.kish_deff(np.array([1.0, 3.0])) == pytest.approx(2 * 10 / 16)
+    assert weight_diagnostics.kish_deff(np.ones(10)) == pytest.approx(1.0)
+    assert weight_diagnostics.kish_deff(np.array([1.0, 3.0])) == pytest.approx(2 * 10 / 16)
 
 
 @pytest.mark.parametrize("calfun", ["logit", "raking"])

@@ -5,7 +5,7 @@ import pandas as pd
 from scs.report import item_tables, registry, weight_tables
 from scs.report.registry import Numbers, Printed
 from scs.settings import Verify, from_config
-from scs.stages import items, weights
+from scs.stages import items, weight_diagnostics
 
 CFG = from_config({"data": {"label": "label", "source": "synthetic"}, "disclosure": {"min_cell": 10},
                    "estimates": {"ci_level": 0.95}, "response_scale": {"support": [4, 5], "oppose": [1, 2]},
@@ -19,7 +19,7 @@ def test_small_margin_cells_are_suppressed_and_reported():
     margins = pd.DataFrame({"variable": ["region", "region"], "category": ["East", "Northeast"],
                             "target": [0.9, 0.1], "unweighted": [0.995, 0.005], "weighted": [0.9, 0.1],
                             "n": [995, 5], "status": ["U", "U"], "error": [0.0, 0.0]})
-    stated = weights.weight_numbers(margins, {"n": 1000}, min_cell=10)
+    stated = weight_diagnostics.weight_numbers(margins, {"n": 1000}, min_cell=10)
     md = weight_tables.diagnostics_markdown(margins, {"n": 1000}, RECORD, CFG, Printed(stated, min_cell=10))
     nums = Numbers("weights").take(stated, file="results/weights/diagnostics.md", min_cell=10)
     row = next(l for l in md.splitlines() if "| Northeast |" in l)

@@ -13,7 +13,7 @@ from conftest import FAST, ROOT, clone_build, committed_results, copy_project, r
 from scipy import stats
 
 from scs.config import file_sha256
-from scs.stages import weights
+from scs.stages import stored_design, weight_diagnostics
 
 # provenance.json records the git commit the build was made from (a copy outside git has none) and the
 # checksums of the intermediate binary files, whose last floating-point digits depend on the machine
@@ -79,11 +79,11 @@ def test_the_stored_replicates_each_repeat_the_weighting(built):
     frame = pd.read_parquet(built / "results" / "clean" / "clean.parquet")
     stored = pd.read_parquet(built / "results" / "weights" / "weights.parquet")
     record = json.loads((built / "results" / "weights" / "design.json").read_text())
-    reps = stored[[c for c in stored.columns if c.startswith(weights.REP_PREFIX)]].to_numpy()
+    reps = stored[[c for c in stored.columns if c.startswith(stored_design.REP_PREFIX)]].to_numpy()
     assert reps.shape[1] == record["replicates"]["n"] == 500
-    check = weights.replicate_check(reps, stored[weights.BASE].to_numpy(), frame, record)
+    check = weight_diagnostics.replicate_check(reps, stored[stored_design.BASE].to_numpy(), frame, record)
     assert check["max_abs_margin_error"] < 1e-8 and check["max_bound_excess"] == 0.0
-    w = stored[weights.WEIGHT].to_numpy()
+    w = stored[stored_design.WEIGHT].to_numpy()
     assert w.mean() == pytest.approx(1.0, abs=1e-12)
     assert w.min() > record["plan"]["lower"] and w.max() < record["plan"]["upper"]
     jk = pd.read_parquet(built / "results" / "weights" / "jackknife.parquet")

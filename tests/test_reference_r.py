@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from scs.stages import weights
+from scs.stages import stored_design
 from scs.survey import calibration, means
 from scs.survey.design import Design
 
@@ -223,8 +223,8 @@ def test_ordered_logits_equal_r_svyolr_on_the_full_design_with_a_domain(r_build,
 
 def test_stored_weights_equal_r_calibration(estimates_build, fx):
     stored = pd.read_parquet(estimates_build / "results" / "weights" / "weights.parquet")
-    np.testing.assert_allclose(stored[weights.WEIGHT], fx["weights"]["logit"], rtol=0, atol=1e-8)
-    np.testing.assert_allclose(stored[weights.UNBOUNDED], fx["weights"]["raking"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(stored[stored_design.WEIGHT], fx["weights"]["logit"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(stored[stored_design.UNBOUNDED], fx["weights"]["raking"], rtol=0, atol=1e-8)
     assert fx["n"] == len(stored)
 
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import clone_build, run_snakemake
 
 from scs.errors import PipelineError
-from scs.stages import weights
+from scs.stages import stored_design, weight_plan
 
 
 def stored(results):
@@ -38,14 +38,14 @@ def shares_missed(W: np.ndarray, frame: pd.DataFrame, record: dict) -> float:
     return worst
 
 
-@pytest.mark.parametrize("weight", [weights.WEIGHT, weights.UNBOUNDED])
+@pytest.mark.parametrize("weight", [stored_design.WEIGHT, stored_design.UNBOUNDED])
 def test_every_replicate_read_back_from_the_files_meets_its_margins(estimates_build, weight):
     frame, w, jk, record = stored(estimates_build / "results")
-    design = weights.load_design(frame, w, record, weight=weight, jackknife=jk, variance="jackknife", check=False)
+    design = stored_design.load_design(frame, w, record, weight=weight, jackknife=jk, variance="jackknife", check=False)
     assert design.jackknife is not None and design.jackknife.shape == (len(frame), len(frame))
     assert shares_missed(design.weight, frame, record) < 1e-9
     assert shares_missed(design.jackknife, frame, record) < 1e-9
-    if weight == weights.WEIGHT:
+    if weight == stored_design.WEIGHT:
         assert design.replicates.shape[1] == record["replicates"]["n"] == 500
         assert shares_missed(design.replicates, frame, record) < 1e-9  # one plan for every replicate here
         assert len(record["replicates"]["plans"]) == 1
@@ -53,7 +53,7 @@ def test_every_replicate_read_back_from_the_files_meets_its_margins(estimates_bu
 
 def test_jackknife_columns_are_named_by_method_margin_and_category(estimates_build):
     _, _, jk, record = stored(estimates_build / "results")
-    plan = weights.Plan.from_json(record["plan"])
+    plan = weight_plan.Plan.from_json(record["plan"])
     terms = plan.terms()
     assert terms[0] == "(Intercept)" and len(terms) == 1 + sum(len(m["categories"]) - 1 for m in record["plan"]["margins"])
     assert all(t.split("=")[0] in record["variables"] for t in terms[1:])
@@ -61,9 +61,9 @@ def test_jackknife_columns_are_named_by_method_margin_and_category(estimates_bui
 
 
 def test_margin_order_survives_a_json_writer_that_sorts_keys():
-    plan = weights.Plan(levels={"z": ["b", "a"], "a": ["y", "x", "w"]},
+    plan = weight_plan.Plan(levels={"z": ["b", "a"], "a": ["y", "x", "w"]},
                         shares={"z": {"b": 0.4, "a": 0.6}, "a": {"y": 0.2, "x": 0.3, "w": 0.5}}, lower=0.2, upper=5)
-    back = weights.Plan.from_json(json.loads(json.dumps(plan.to_json(), sort_keys=True)))
+    back = weight_plan.Plan.from_json(json.loads(json.dumps(plan.to_json(), sort_keys=True)))
     assert list(back.levels) == ["z", "a"] and back.levels["a"] == ["y", "x", "w"]
     assert back.terms() == ["(Intercept)", "z=a", "a=x", "a=w"] == plan.terms()
     assert back.shares == plan.shares
@@ -71,7 +71,7 @@ def test_margin_order_survives_a_json_writer_that_sorts_keys():
 
 def test_a_design_json_of_the_old_layout_is_refused_with_one_line():
     with pytest.raises(PipelineError, match="older version"):
-        weights.Plan.from_json({"levels": {"a": ["x", "y"]}, "shares": {}, "lower": 0.2, "upper": 5})
+        weight_plan.Plan.from_json({"levels": {"a": ["x", "y"]}, "shares": {}, "lower": 0.2, "upper": 5})
 
 
 def test_multipliers_read_in_the_wrong_order_stop_the_design(estimates_build):
@@ -82,7 +82,7 @@ def test_multipliers_read_in_the_wrong_order_stop_the_design(estimates_build):
     b = next(c for c in jk.columns if c.startswith("bounded_raking:region="))
     swapped = jk.rename(columns={a: b, b: a})
     with pytest.raises(PipelineError, match="does not reproduce its own margins: jackknife") as exc:
-        weights.load_design(frame, w, record, jackknife=swapped, variance="jackknife")
+        stored_design.load_design(frame, w, record, jackknife=swapped, variance="jackknife")
     assert "\n" not in str(exc.value)
 
 
@@ -90,7 +90,7 @@ def test_multipliers_of_other_margins_are_refused(estimates_build):
     frame, w, jk, record = stored(estimates_build / "results")
     other = jk.drop(columns=[c for c in jk.columns if c.startswith("bounded_raking:region=")])
     with pytest.raises(PipelineError, match="other margins than design.json"):
-        weights.load_design(frame, w, record, jackknife=other, variance="jackknife")
+        stored_design.load_design(frame, w, record, jackknife=other, variance="jackknife")
 
 
 def test_a_bootstrap_replicate_off_its_margins_stops_the_design(estimates_build):
@@ -99,7 +99,7 @@ def test_a_bootstrap_replicate_off_its_margins_stops_the_design(estimates_build)
     men = (frame["sex"] == frame["sex"].iloc[0]).to_numpy()
     bad.loc[men, "rep_17"] *= 1.5
     with pytest.raises(PipelineError, match="bootstrap replicate 17 misses"):
-        weights.load_design(frame, bad, record, jackknife=jk)
+        stored_design.load_design(frame, bad, record, jackknife=jk)
 
 
 def test_a_stage_reading_mismatched_files_stops_with_one_line(estimates_build, tmp_path):
@@ -130,16 +130,16 @@ def test_any_key_column_kept_as_it_is(stand_in, tmp_path):
     frame.insert(0, "caseid", np.arange(1, len(frame) + 1, dtype=np.int64) * 7)
     frame = frame.drop(columns=[old])
     record = {**stand_in.record, "key": "caseid"}
-    stored_w = weights.weights_frame(frame["caseid"], stand_in.result)
+    stored_w = stored_design.weights_frame(frame["caseid"], stand_in.result)
     assert stored_w.columns[0] == "caseid" and stored_w["caseid"].dtype == np.int64
     stored_w.to_parquet(tmp_path / "w.parquet")
     back = pd.read_parquet(tmp_path / "w.parquet")
     assert back["caseid"].tolist() == frame["caseid"].tolist()
-    design = weights.load_design(frame, back, record, replicates=False)
-    ours = weights.load_design(stand_in.frame, weights.weights_frame(stand_in.frame[old], stand_in.result),
+    design = stored_design.load_design(frame, back, record, replicates=False)
+    ours = stored_design.load_design(stand_in.frame, stored_design.weights_frame(stand_in.frame[old], stand_in.result),
                                stand_in.record, replicates=False)
     assert np.array_equal(design.weight, ours.weight)
     with pytest.raises(PipelineError, match="other respondents"):
-        weights.load_design(frame.iloc[::-1].reset_index(drop=True), back, record, replicates=False)
+        stored_design.load_design(frame.iloc[::-1].reset_index(drop=True), back, record, replicates=False)
     with pytest.raises(PipelineError, match="names the key column 'respondent'"):
-        weights.load_design(frame, back, {**record, "key": "respondent"}, replicates=False)
+        stored_design.load_design(frame, back, {**record, "key": "respondent"}, replicates=False)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from scs import config  # noqa: E402
 from scs.settings import from_config  # noqa: E402
-from scs.stages import models, weights  # noqa: E402
+from scs.stages import models, stored_design, weight_plan  # noqa: E402
 from scs.stages.items import dk_column  # noqa: E402
 from scs.survey.design import rao_wu_multipliers  # noqa: E402
 
@@ -35,7 +35,7 @@ def main(out: Path, results: Path, config_file: Path):
     stored = pd.read_parquet(results / "weights" / "weights.parquet")
     record = json.loads((results / "weights" / "design.json").read_text())
     key = record["key"]
-    if not weights.same_respondents(frame[key], stored[key]):
+    if not stored_design.same_respondents(frame[key], stored[key]):
         sys.exit(f"{results}: the stored weights list other respondents than the analysis data")
     mats = models.matrices(frame, from_config(cfg), alternative=True)
     columns = list(dict.fromkeys(c for X in mats.values() for c in X.columns))
@@ -49,12 +49,12 @@ def main(out: Path, results: Path, config_file: Path):
     for X in mats.values():
         for c in X.columns:
             data[safe[c]] = X[c].to_numpy()
-    data["weight"] = stored[weights.WEIGHT].to_numpy()
+    data["weight"] = stored[stored_design.WEIGHT].to_numpy()
     out.mkdir(parents=True, exist_ok=True)
     data.to_csv(out / "pipeline_analysis.csv", index=False, float_format="%.17g", lineterminator="\n")
     pd.DataFrame([{"model": name, "term": c, "safe": safe[c]} for name, X in mats.items() for c in X.columns]).to_csv(
         out / "pipeline_terms.csv", index=False, lineterminator="\n")
-    plan = weights.Plan.from_json(record["plan"])
+    plan = weight_plan.Plan.from_json(record["plan"])
     rows = [{"variable": v, "category": c, "share": plan.shares[v][c]} for v, lev in plan.levels.items() for c in lev]
     pd.DataFrame(rows).to_csv(out / "pipeline_targets.csv", index=False, float_format="%.17g", lineterminator="\n")
     rep = record["replicates"]
@@ -71,9 +71,9 @@ def main(out: Path, results: Path, config_file: Path):
         "replicates": rep["n"], "replicates_main_plan": same}, indent=1) + "\n")
     n, R = len(frame), rep["n"]
     fmt = "%.17g"
-    rep_cols = [c for c in stored.columns if c.startswith(weights.REP_PREFIX)]
+    rep_cols = [c for c in stored.columns if c.startswith(stored_design.REP_PREFIX)]
     stored[rep_cols].to_csv(out / "pipeline_replicates.csv.gz", index=False, header=False, float_format=fmt)
-    mult = rao_wu_multipliers(n, R, int(rep["seed"])) * stored[weights.BASE].to_numpy()[:, None]
+    mult = rao_wu_multipliers(n, R, int(rep["seed"])) * stored[stored_design.BASE].to_numpy()[:, None]
     pd.DataFrame(mult).to_csv(out / "pipeline_rep_base.csv.gz", index=False, header=False, float_format=fmt)
 
 

@@ -14,6 +14,7 @@ import fnmatch
 import json
 import math
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +101,17 @@ class Numbers:
             else:
                 self.add(key, e.value, e.kind, file=file, unit=e.unit, se=e.se, ci=e.ci, n=e.n, label=e.label,
                          floor=e.floor)
+        return self
+
+    def take_result(self, result, files: Mapping[str, str], *, min_cell: int | None = None) -> Numbers:
+        """Every number of a stage result (:class:`scs.stages.result.StageResult`), each printed in the file
+        of its table (``files``: table name -> file); a table whose numbers have no file is an error, so
+        that no number a stage states is left out of the registry."""
+        missing = [name for name, nums in result.numbers.items() if len(nums) and name not in files]
+        if missing:
+            raise ValueError(f"no file given for the numbers of table(s) {missing}")
+        for name, nums in result.numbers.items():
+            self.take(nums, file=str(files[name]) if name in files else "", min_cell=min_cell)
         return self
 
     def add(self, key: str, value, kind: str, *, file: str, unit: str = "", se=None, ci=None, n=None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scs.report.registry import Printed
 from scs.report.tables import heading, md_header, md_row
 from scs.settings import Settings
-from scs.stages.weights import margin_key, summary_key
+from scs.stages.weight_diagnostics import margin_key, summary_key
 
 METHODS = {
     "bounded_raking": "bounded raking (logit calibration; R: calibrate(calfun = \"logit\", bounds)), the adjustment "

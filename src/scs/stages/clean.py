@@ -7,8 +7,6 @@ from those still remaining; the log names each removed respondent's rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -17,6 +15,7 @@ from scs.io import ingest
 from scs.io.codebook import DK_SUFFIX, Codebook
 from scs.numbers import StatedNumbers
 from scs.settings import Rule, Settings
+from scs.stages.result import StageResult
 
 
 def _fails_keep_values(frame, rule: Rule, s: Settings):
@@ -207,22 +206,15 @@ def exclusion_profile(frame: pd.DataFrame, removed_by: np.ndarray, rules: tuple[
     return pd.DataFrame(rows, columns=["rule", "variable", "category", "n"])
 
 
-@dataclass(frozen=True)
-class Cleaned:
-    """What the cleaning stage gives: the analytic sample and how it was reached."""
-
-    data: pd.DataFrame        # analysis columns of the kept respondents, sorted by the key
-    flow: pd.DataFrame        # step, rule, description, removed, remaining
-    excluded: pd.DataFrame    # one row per removed respondent: key, rule
-    profile: pd.DataFrame     # who each rule removed, by the weighting variables (counts)
-    removed_by: np.ndarray    # the exclusion step of every row of the export (0 = kept)
-    numbers: StatedNumbers    # what the outputs state: the flow's counts
-
-
-def run(frame: pd.DataFrame, codebook: Codebook, s: Settings, *, file: str) -> Cleaned:
+def run(frame: pd.DataFrame, codebook: Codebook, s: Settings, *, file: str) -> StageResult:
     """The cleaning stage on a checked export (:func:`scs.io.ingest.checked_export`, or the frame that
     :func:`scs.io.ingest.ingest` returns): the exclusion rules in order, then the check that every kept
-    respondent answered each grid of a straight-lining rule (``file``: the raw export, named in errors)."""
+    respondent answered each grid of a straight-lining rule (``file``: the raw export, named in errors).
+
+    Tables: ``data`` (analysis columns of the kept respondents, sorted by the key), ``flow`` (step, rule,
+    description, removed, remaining), ``excluded`` (one row per removed respondent: key, rule), ``profile``
+    (who each rule removed, by the weighting variables: counts). Numbers: those of ``flow``. Diagnostics:
+    ``removed_by``, the exclusion step of every row of the export (0 = kept)."""
     cleaned, flow, excluded, removed_by = clean(frame, codebook, s, positions=True)
     kept = np.flatnonzero(removed_by == 0)
     grids = {g: s.scales[g] for rule in s.cleaning.rules for g in rule.grids}
@@ -232,4 +224,5 @@ def run(frame: pd.DataFrame, codebook: Codebook, s: Settings, *, file: str) -> C
     ingest.check_answered(frame.iloc[kept][[codebook.key_var]].reset_index(drop=True), blank, file, rows,
                           {g: sc.vars for g, sc in grids.items()}, codebook.key_var)
     profile = exclusion_profile(frame, removed_by, s.cleaning.rules, s.weighting.variables)
-    return Cleaned(cleaned, flow, excluded, profile, removed_by, flow_numbers(flow))
+    return StageResult(tables={"data": cleaned, "flow": flow, "excluded": excluded, "profile": profile},
+                       numbers={"flow": flow_numbers(flow)}, diagnostics={"removed_by": removed_by})

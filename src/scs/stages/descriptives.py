@@ -8,6 +8,7 @@ import pandas as pd
 
 from scs.numbers import StatedNumbers
 from scs.settings import Settings
+from scs.stages.result import StageResult
 from scs.survey import formula as fml
 
 
@@ -79,3 +80,9 @@ def descriptive_numbers(d: pd.DataFrame) -> StatedNumbers:
         nums.add(descriptive_key(r, "n"), r.n, "count")
         nums.add(descriptive_key(r, "missing"), r.missing, "count")
     return nums
+
+
+def run(frame: pd.DataFrame, w: np.ndarray, s: Settings) -> StageResult:
+    """The descriptive statistics of the analysis variables (table ``descriptives`` and its numbers)."""
+    d = descriptives(frame, w, s)
+    return StageResult(tables={"descriptives": d}, numbers={"descriptives": descriptive_numbers(d)})

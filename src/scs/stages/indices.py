@@ -15,6 +15,7 @@ import pandas as pd
 from scs.errors import PipelineError
 from scs.numbers import StatedNumbers
 from scs.settings import Item, ResponseScale, Settings
+from scs.stages.result import StageResult
 
 
 def code_range(scale: ResponseScale) -> tuple[float, float]:
@@ -130,3 +131,16 @@ def reliability_numbers(rel: pd.DataFrame) -> StatedNumbers:
         nums.add(reliability_key(r, "weighted"), r.weighted, "alpha")
         nums.add(reliability_key(r, "n"), r.n, "count", unit="respondents")
     return nums
+
+
+def run(frame: pd.DataFrame, w: np.ndarray, s: Settings) -> StageResult:
+    """The indices stage: every configured scale's index added to the cleaned data, and the reliability of
+    the scales with the final weights ``w``.
+
+    Tables: ``analysis`` (the cleaned data with the indices), ``reliability``. Numbers: those of
+    ``reliability``. Diagnostics: ``without_index`` (scale -> respondents with too few answered items)."""
+    analysis = add_indices(frame, s)
+    rel = reliability(analysis, w, s)
+    return StageResult(tables={"analysis": analysis, "reliability": rel},
+                       numbers={"reliability": reliability_numbers(rel)},
+                       diagnostics={"without_index": {sc: int(analysis[sc].isna().sum()) for sc in s.scales}})

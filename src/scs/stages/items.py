@@ -15,6 +15,7 @@ import pandas as pd
 from scs.io.codebook import DK_SUFFIX
 from scs.numbers import StatedNumbers
 from scs.settings import Settings
+from scs.stages.result import StageResult
 from scs.survey.design import Design
 from scs.survey.means import contrasts, means, stack
 
@@ -179,3 +180,15 @@ def estimate_numbers(est: pd.DataFrame, min_cell: int) -> StatedNumbers:
             add("mean_unweighted", r.mean_unweighted, "mean")
             add("n", r.n, "count", unit="respondents")
     return nums
+
+
+def run(design: Design, frame: pd.DataFrame, s: Settings) -> StageResult:
+    """The item stage: design-based estimates of every battery item and index, the answer distributions,
+    the paired contrasts within each battery.
+
+    Tables: ``estimates``, ``distribution``, ``contrasts`` (unwithheld: the adapter withholds small cells
+    when it releases them). Numbers: those of ``estimates`` (small cells already withheld)."""
+    est = item_estimates(design, frame, s)
+    return StageResult(tables={"estimates": est, "distribution": item_distribution(design, frame, s),
+                               "contrasts": pairwise_contrasts(design, frame, s)},
+                       numbers={"estimates": estimate_numbers(est, s.disclosure.min_cell)})

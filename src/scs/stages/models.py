@@ -16,6 +16,7 @@ import pandas as pd
 from scs.errors import PipelineError
 from scs.numbers import StatedNumbers
 from scs.settings import Settings
+from scs.stages.result import StageResult
 from scs.survey import formula as fml
 from scs.survey import ordinal, regression
 from scs.survey.design import Design
@@ -278,3 +279,39 @@ def ordered_numbers(ol: pd.DataFrame, s: Settings) -> StatedNumbers:
                 nums.add(ordered_key(item, t, "se"), r.se, "se")
         nums.add(ordered_key(item, None, "n"), grp.n.iloc[0], "count")
     return nums
+
+
+# --------------------------------------------------------------------------- the stages
+def run_regressions(design: Design, frame: pd.DataFrame, s: Settings) -> StageResult:
+    """Every configured model of every outcome on its estimation sample, and the full model's predictive
+    margins. Tables: ``coefficients``, ``samples``, ``predicted``. Numbers: ``regression_table`` (the
+    coefficients, n and R-squared), ``predicted``."""
+    mats = matrices(frame, s)
+    masks = samples(frame, s, mats)
+    table = samples_table(frame, s, masks)
+    coefs, fits = fit(design, frame, s, mats, masks)
+    pred = predicted(design, frame, s, mats, fits)
+    return StageResult(tables={"coefficients": coefs, "samples": table, "predicted": pred},
+                       numbers={"regression_table": regression_numbers(coefs, table, s),
+                                "predicted": predicted_numbers(pred)})
+
+
+def run_robustness(designs: dict[str, Design], frame: pd.DataFrame, s: Settings) -> StageResult:
+    """The full model under each variant: ``designs`` maps main, unweighted and unbounded to their designs;
+    the alternative coding of political capital uses the main design. Table and numbers: ``robustness``."""
+    full = s.models.full
+    mats = matrices(frame, s, alternative=True)
+    masks = samples(frame, s, mats)
+    parts = []
+    for variant, des, which in (("main", designs["main"], full), ("unweighted", designs["unweighted"], full),
+                                ("unbounded", designs["unbounded"], full), ("alternative", designs["main"], ALTERNATIVE)):
+        tab, _ = fit(des, frame, s, mats, masks, models=[which], variant=variant)
+        parts.append(tab)
+    rob = pd.concat(parts, ignore_index=True)
+    return StageResult(tables={"robustness": rob}, numbers={"robustness": robustness_numbers(rob, s)})
+
+
+def run_ordered(design: Design, frame: pd.DataFrame, s: Settings) -> StageResult:
+    """Weighted ordered logits of every battery item. Table and numbers: ``ordered_logits``."""
+    ol = ordered_logits(design, frame, s)
+    return StageResult(tables={"ordered_logits": ol}, numbers={"ordered_logits": ordered_numbers(ol, s)})

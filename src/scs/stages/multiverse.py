@@ -45,9 +45,10 @@ from scs.errors import PipelineError
 from scs.numbers import StatedNumbers
 from scs.settings import Settings
 from scs.stages import clean as clean_mod
-from scs.stages import models, pipeline, weights
+from scs.stages import models, pipeline, stored_design
 from scs.stages.indices import add_indices, code_range, scale_index
 from scs.stages.multiverse_grid import Option, Universe, default_spec, multiverse_settings, shard_groups, universe  # noqa: F401 (the API)
+from scs.stages.result import StageResult
 from scs.survey import formula as fml
 from scs.survey import regression
 from scs.survey.design import interval, p_value, rao_wu_multipliers, t_quantile
@@ -113,7 +114,7 @@ class Variant:
 
 def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, s: Settings, u: Universe, row) -> Variant:
     result = clean_mod.run(export, codebook, cleaning_settings(s, u, row), file=s.data.raw)
-    cleaned, removed_by = result.data, result.removed_by
+    cleaned, removed_by = result["data"], result["removed_by"]
     key = codebook.key_var
     rows = np.flatnonzero(removed_by == 0)
     rows = rows[clean_mod.key_order(export[key].iloc[rows])]  # the cleaned data's order
@@ -123,7 +124,7 @@ def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, s: Sett
     if opt.change is None:
         return Variant(add_indices(cleaned, s), rows, pipeline.unweighted(cleaned))
     change = dict(opt.change)
-    which = weights.WEIGHT
+    which = stored_design.WEIGHT
     if change.get("method") == "raking":  # the unbounded raking weights that make_weights also makes
         change.pop("method")
         which = "weight_unbounded"
@@ -341,3 +342,19 @@ def multiverse_numbers(jt: pd.DataFrame, table: pd.DataFrame, u: Universe) -> St
     nums.add(multiverse_key(None, "null_draws"), int(jt["null_draws"].iloc[0]), "count")
     nums.add(multiverse_key(None, "adjusted_specifications"), adjusted_specifications(table), "count")
     return nums
+
+
+# --------------------------------------------------------------------------- the stage
+def run(parts, s: Settings) -> StageResult:
+    """The multiverse stage on its shards' results (``parts``: (table, draws) pairs): every specification,
+    the joint test of each outcome, the estimates by option. Tables: ``specifications``, ``joint_test``,
+    ``by_option``. Numbers: those of the ``summary``. Diagnostics: ``universe``."""
+    u = universe(s)
+    table, arr = merge(parts)
+    missing = sorted(set(u.specs["spec_id"]) - set(table["spec_id"]))
+    if missing:
+        raise PipelineError(f"{len(missing)} specifications are missing from the shards (first: {missing[:5]})",
+                            expected="every shard of the multiverse rerun with the same configuration")
+    jt = joint_test(table, arr, s)
+    return StageResult(tables={"specifications": table, "joint_test": jt, "by_option": by_option(table, u, s)},
+                       numbers={"summary": multiverse_numbers(jt, table, u)}, diagnostics={"universe": u})

@@ -16,7 +16,7 @@ from scs import settings
 from scs.io.codebook import Codebook
 from scs.settings import Settings
 from scs.stages import clean as clean_mod
-from scs.stages import weights
+from scs.stages import stored_design, weight_plan, weights
 from scs.stages.indices import add_indices
 from scs.survey.design import Design
 
@@ -28,19 +28,20 @@ def clean_export(raw_path, codebook: Codebook, s: Settings, *, fmt: str | None =
 
     frame, raw = ingest.ingest(raw_path, codebook, fmt or s.data.format)
     result = clean_mod.run(ingest.checked_export(frame, raw, codebook), codebook, s, file=str(raw_path))
-    return result.data, result.flow, result.excluded
+    return result["data"], result["flow"], result["excluded"]
 
 
 @dataclass
 class Weighted:
     frame: pd.DataFrame          # cleaned data with the indices
-    result: weights.WeightingResult
+    result: weight_plan.WeightingResult
     record: dict                 # design.json
 
-    def design(self, *, which: str = weights.WEIGHT, replicates: bool = True, variance: str = "linearization") -> Design:
-        stored = weights.weights_frame(self.frame[self.record["key"]], self.result)
-        jk = weights.jackknife_frame(self.result) if replicates else None
-        return weights.load_design(self.frame, stored, self.record, weight=which, replicates=replicates, jackknife=jk,
+    def design(self, *, which: str = stored_design.WEIGHT, replicates: bool = True,
+               variance: str = "linearization") -> Design:
+        stored = stored_design.weights_frame(self.frame[self.record["key"]], self.result)
+        jk = stored_design.jackknife_frame(self.result) if replicates else None
+        return stored_design.load_design(self.frame, stored, self.record, weight=which, replicates=replicates, jackknife=jk,
                                    variance=variance)
 
 
@@ -54,9 +55,9 @@ def weight_and_index(cleaned: pd.DataFrame, targets: pd.DataFrame, s: Settings, 
         ws = settings.replace(ws, {"replicates": {"n": int(replicates)}})
     if not jackknife:
         ws = settings.replace(ws, {"jackknife": {"max_rows": 0}})
-    result = weights.make_weights(cleaned, targets, ws, file=file, config_file=s.file,
-                                  jackknife_methods=jackknife_methods)
-    return Weighted(frame=add_indices(cleaned, s), result=result, record=weights.design_record(result, ws, key))
+    out = weights.run(cleaned, targets, settings.replace(s, weighting=ws), key=key, file=file,
+                      jackknife_methods=jackknife_methods)
+    return Weighted(frame=add_indices(cleaned, s), result=out["weighting"], record=out["record"])
 
 
 def unweighted(frame: pd.DataFrame) -> Design:

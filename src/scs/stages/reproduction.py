@@ -22,6 +22,7 @@ import pandas as pd
 from scs.errors import PipelineError
 from scs.numbers import StatedNumbers
 from scs.settings import Settings
+from scs.stages.result import StageResult
 
 NO_ESTIMATE = "no estimate (no answers)"
 AGREES = "agrees"
@@ -204,3 +205,12 @@ def reproduction_numbers(rows: list[dict] | None) -> StatedNumbers:
             nums.add(reproduction_key("ci_low", r["id"]), x["ci_low"], kind)
             nums.add(reproduction_key("ci_high", r["id"]), x["ci_high"], kind)
     return nums
+
+
+def run(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, s: Settings) -> StageResult:
+    """The reproduction stage: each published check beside the computed number, when the configuration
+    compares (:func:`should_compare`). Table and numbers: ``report`` (no rows: no comparison made);
+    diagnostics: ``rows`` (the checks as dicts, None when no comparison was made)."""
+    rows = evaluate(checks, numbers, contrasts, s) if should_compare(s) else None
+    return StageResult(tables={"report": pd.DataFrame(rows or [])}, numbers={"report": reproduction_numbers(rows)},
+                       diagnostics={"rows": rows})

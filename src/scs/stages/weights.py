@@ -27,26 +27,21 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from scs import settings
 from scs.errors import PipelineError
-from scs.numbers import StatedNumbers
-from scs.precision import noise_bound
-from scs.settings import Weighting
+from scs.settings import Settings, Weighting
+from scs.stages import stored_design, weight_diagnostics
+from scs.stages.result import StageResult
+from scs.stages.weight_plan import CALFUN, Plan, WeightingResult, collapse, extremeness, plan_columns, plan_matrix
 from scs.survey import calibration as cal
-from scs.survey.design import Design, bootstrap_scale, rao_wu_multipliers
+from scs.survey.design import rao_wu_multipliers
 
 log = logging.getLogger(__name__)
 
-WEIGHT = "weight"
-BASE = "base_weight"
-UNBOUNDED = "weight_unbounded"
-REP_PREFIX = "rep_"
-INTERCEPT = "(Intercept)"
 
 
 # --------------------------------------------------------------------------- targets
@@ -118,115 +113,6 @@ def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file=
 
 
 # --------------------------------------------------------------------------- the weighting procedure
-@dataclass
-class Plan:
-    """Margins (categories after any collapsing, with their shares) and bounds of one weighting run."""
-
-    levels: dict[str, list[str]]                       # margin -> categories (collapsed ones joined by " + ")
-    shares: dict[str, dict[str, float]]
-    lower: float
-    upper: float
-    members: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # margin -> category -> original ones
-    adjustments: list[str] = field(default_factory=list)
-
-    def columns(self, raw: dict) -> dict[str, pd.Categorical]:
-        """The margin variables (arrays or pandas columns) recoded to this plan's (possibly collapsed)
-        categories, as categoricals: every distinct value is hashed and mapped once."""
-        out = {}
-        for v, x in raw.items():
-            mapping = {orig: cat for cat, origs in self.members.get(v, {}).items() for orig in origs}
-            x = x if isinstance(x, (pd.Series, pd.Categorical)) else np.asarray(x, dtype=object)
-            codes, uniques = pd.factorize(x, use_na_sentinel=False)
-            mapped = [mapping.get(t, t) for t in (str(u) for u in uniques)]
-            cats = list(dict.fromkeys(mapped))
-            lut = np.array([cats.index(m) for m in mapped], dtype=np.int64)
-            out[v] = pd.Categorical.from_codes(lut[codes], categories=cats)
-        return out
-
-    def key(self) -> str:
-        return repr((self.levels, self.members))
-
-
-    def terms(self) -> list[str]:
-        """Names of the columns of the margin model matrix, in its order: the intercept, then
-        ``variable=category`` of every category but the first of each margin."""
-        return [INTERCEPT] + [f"{v}={c}" for v, lev in self.levels.items() for c in lev[1:]]
-
-    def to_json(self) -> dict:
-        """The plan as JSON. Margins are a list, so that their order (which fixes the columns of the margin
-        model matrix) survives any JSON writer, sorted keys included."""
-        return {"margins": [{"variable": v, "categories": list(lev), "shares": [self.shares[v][c] for c in lev],
-                             "members": self.members.get(v, {})} for v, lev in self.levels.items()],
-                "lower": self.lower, "upper": self.upper, "adjustments": self.adjustments}
-
-    @classmethod
-    def from_json(cls, d: dict) -> Plan:
-        if "margins" not in d:
-            raise PipelineError("design.json was written by an older version of the pipeline (no ordered list of "
-                                "margins); rerun the weights rule", file="design.json")
-        levels = {m["variable"]: list(m["categories"]) for m in d["margins"]}
-        shares = {m["variable"]: dict(zip(m["categories"], m["shares"])) for m in d["margins"]}
-        members = {m["variable"]: m["members"] for m in d["margins"] if m.get("members")}
-        return cls(levels=levels, shares=shares, lower=d["lower"], upper=d["upper"], members=members,
-                   adjustments=d.get("adjustments", []))
-
-
-_MATRIX_CACHE: dict = {}
-_COLUMNS_CACHE: dict = {}
-
-
-def plan_columns(columns: dict, plan: Plan) -> dict[str, pd.Categorical]:
-    """``plan.columns(columns)``, cached: the replicates of one sample recode the same margins again and again."""
-    key = (id(columns), plan.key())
-    if key not in _COLUMNS_CACHE:
-        if len(_COLUMNS_CACHE) > 8:
-            _COLUMNS_CACHE.clear()
-        _COLUMNS_CACHE[key] = (columns, plan.columns(columns))  # (columns kept alive: its id stays its own)
-    return _COLUMNS_CACHE[key][1]
-
-
-def plan_matrix(columns: dict, plan: Plan) -> np.ndarray:
-    """The margin model matrix of ``plan`` for these respondents (cached: replicates share it)."""
-    key = (id(columns), plan.key())
-    if key not in _MATRIX_CACHE:
-        if len(_MATRIX_CACHE) > 8:
-            _MATRIX_CACHE.clear()
-        _MATRIX_CACHE[key] = (columns, cal.margin_matrix(plan_columns(columns, plan), plan.levels)[0])
-    return _MATRIX_CACHE[key][1]
-
-
-def _extremeness(r: float, lower: float, upper: float) -> float:
-    return max(r / upper, lower / r if r > 0 else np.inf)
-
-
-def _collapse(plan: Plan, var: str, cat: str, need: dict) -> str | None:
-    """Merge ``cat`` of ``var`` with the adjacent category that leaves the merged need closest to 1."""
-    lev = plan.levels[var]
-    if len(lev) <= 2:
-        return None
-    i = lev.index(cat)
-    best = None
-    for j in (i - 1, i + 1):
-        if 0 <= j < len(lev):
-            other = lev[j]
-            t = plan.shares[var][cat] + plan.shares[var][other]
-            s = plan.shares[var][cat] / need[(var, cat)] + plan.shares[var][other] / need[(var, other)]
-            score = abs(np.log(t / s)) if s > 0 else np.inf
-            if best is None or score < best[0]:
-                best = (score, j, other)
-    _, j, other = best
-    a, b = (cat, other) if i < j else (other, cat)
-    merged = f"{a} + {b}"
-    members = plan.members.setdefault(var, {})
-    members[merged] = members.pop(a, [a]) + members.pop(b, [b])
-    shares = plan.shares[var]
-    shares[merged] = shares.pop(a) + shares.pop(b)
-    k = min(i, j)
-    plan.levels[var] = lev[:k] + [merged] + lev[k + 2:]
-    plan.shares[var] = {c: shares[c] for c in plan.levels[var]}
-    return merged
-
-
 def _run(columns, plan: Plan, d, ws):
     """One weighting run with a fixed plan: the weights (their total is the prior weights' total, so
     totals are that total times the shares), or None when the targets cannot be met."""
@@ -275,14 +161,14 @@ def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, w
         need = cal.needed_factors(plan_columns(columns, plan), plan.levels, plan.shares, d)
         beyond = _out_of_reach(need, plan, bounded)
         if beyond:  # certain to fail: not attempted
-            worst = max(beyond, key=lambda k: _extremeness(need[k], plan.lower, plan.upper))
+            worst = max(beyond, key=lambda k: extremeness(need[k], plan.lower, plan.upper))
             why = (f"category {worst[1]!r} needs {need[worst]:.2f} times its sample share, outside the bounds "
                    f"[{plan.lower:g}, {plan.upper:g}]")
         else:
             w, info = _run(columns, plan, d, ws)
             if w is not None:
                 return w, plan, info
-            worst = max(need, key=lambda k: _extremeness(need[k], plan.lower, plan.upper))
+            worst = max(need, key=lambda k: extremeness(need[k], plan.lower, plan.upper))
             why = info.get("message") or (f"calibration within the bounds [{plan.lower:g}, {plan.upper:g}] did not "
                                           f"converge in {info.get('iterations')} Newton steps")
         if not policy or step == max_steps:
@@ -294,7 +180,7 @@ def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, w
                                     "[collapse, widen] with the margin in weighting.infeasible.collapsible")
         var, c = worst
         r = need[worst]
-        merged = _collapse(plan, var, c, need) if ("collapse" in policy and var in collapsible) else None
+        merged = collapse(plan, var, c, need) if ("collapse" in policy and var in collapsible) else None
         if merged:
             plan.adjustments.append(f"collapsed {var}: {merged!r} ({why})")
         elif "widen" in policy and np.isfinite(r) and r > 0:
@@ -311,20 +197,6 @@ def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, w
     raise AssertionError("unreachable")
 
 
-@dataclass
-class WeightingResult:
-    weight: np.ndarray
-    unbounded: np.ndarray
-    base: np.ndarray
-    plan: Plan
-    info: dict
-    replicates: np.ndarray | None
-    replicate_plans: list[dict]
-    replicate_plan_index: list[int]
-    jackknife: dict | None = None      # calfun -> n x K Lagrange multipliers of the delete-one replicates
-
-
-CALFUN = {"bounded_raking": "logit", "raking": "raking"}
 
 
 def _eta(M, d, T, plan, method, ws, eta0=None):
@@ -364,18 +236,6 @@ def jackknife_multipliers(columns, plan: Plan, base: np.ndarray, method: str, ws
 
 
 JK_CHUNK_CELLS = 2_000_000  # respondents x replicates calibrated together (memory: a few such n x chunk arrays)
-
-
-def jackknife_weights(M: np.ndarray, base: np.ndarray, etas: np.ndarray, method: str, plan: Plan,
-                      columns: slice | None = None) -> np.ndarray:
-    """The JK1 replicate weights (n x R, R = n or the slice ``columns``) from their multipliers."""
-    n = len(base)
-    idx = np.arange(n)[columns] if columns is not None else np.arange(n)
-    kw = {"lower": plan.lower, "upper": plan.upper} if method == "bounded_raking" else {}
-    g = cal.factors(M, etas[idx].T, calfun=CALFUN[method], **kw)
-    d = np.repeat((base * (n / (n - 1)))[:, None], len(idx), axis=1)
-    d[idx, np.arange(len(idx))] = 0.0
-    return d * g
 
 
 def replicate_plan(n: int, ws: Weighting) -> tuple[bool, int]:
@@ -455,319 +315,25 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, f
                            replicate_plans=plans, replicate_plan_index=index, jackknife=jk)
 
 
-# --------------------------------------------------------------------------- the stored design
-def weights_frame(ids: pd.Series, result: WeightingResult) -> pd.DataFrame:
-    """What the weights rule stores: the respondents' key (named and typed as in the data: integer or text
-    ids stay as they are), final, prior and unbounded weights, then the replicates."""
-    if not ids.name:
-        raise ValueError("weights_frame needs the key column (a named Series)")
-    cols = {ids.name: ids.reset_index(drop=True), WEIGHT: result.weight, BASE: result.base,
-            UNBOUNDED: result.unbounded}
-    out = pd.DataFrame(cols)
-    if result.replicates is not None:
-        reps = pd.DataFrame(result.replicates, columns=[f"{REP_PREFIX}{r + 1}" for r in range(result.replicates.shape[1])])
-        out = pd.concat([out, reps], axis=1)
-    return out
+# --------------------------------------------------------------------------- the stage
+def run(frame: pd.DataFrame, targets: pd.DataFrame, s: Settings, *, key: str, file: str = "data/targets.csv",
+        progress=None, jackknife_methods=None) -> StageResult:
+    """The weighting stage on a cleaned sample: plan -> calibrate -> replicate (:func:`make_weights`), then
+    what is stored (the design) and its diagnostics.
 
-
-def design_record(result: WeightingResult, ws: Weighting, key: str) -> dict:
-    """design.json: everything a later stage needs to rebuild the design from the stored weights (``key``:
-    the column of the respondents' key in the data and in weights.parquet)."""
-    R = 0 if result.replicates is None else result.replicates.shape[1]
-    reps_settings = ws.replicates
-    return {
-        "key": key,
-        "method": ws.method,
-        "variables": list(ws.variables),
-        "base_weight": ws.base_weight,
-        "plan": result.plan.to_json(),
-        "info": {k: (noise_bound(float(v)) if k == "max_rel_misfit" else float(v) if isinstance(v, (float, np.floating))
-                     else v) for k, v in result.info.items()},
-        "linearization": ("influence values residualized on the calibration margins (R's greg_calibration), "
-                          "with-replacement single-stage variance, n/(n-1)"),
-        "jackknife": ({"kind": "JK1: delete one respondent, the others n/(n-1) times their prior weight, calibrated again",
-                       "n": int(len(result.weight)), "scale": (len(result.weight) - 1) / len(result.weight), "mse": False,
-                       "stored": ("jackknife.parquet: each replicate's Lagrange multipliers, one column per method and "
-                                  "margin term (<method>:<variable>=<category>); weights = d_r F(M eta_r)"),
-                       "calfuns": sorted(result.jackknife)} if result.jackknife else None),
-        "replicates": {
-            "n": R,
-            "kind": "Rao-Wu rescaled bootstrap, each replicate re-weighted by the whole procedure" if R else None,
-            "seed": reps_settings.seed if R else None,
-            "scale": bootstrap_scale(R) if R > 1 else None,
-            "mse": False,
-            "dtype": reps_settings.dtype,
-            "plans": result.replicate_plans,
-            "plan_index": result.replicate_plan_index,
-        },
-    }
-
-
-def jackknife_frame(result: WeightingResult) -> pd.DataFrame:
-    """jackknife.parquet: the multipliers of every delete-one replicate (row r: respondent r left out), one
-    column per calibration method and margin term, named ``<method>:<term>`` (``bounded_raking:sex=Male``)."""
-    terms = result.plan.terms()
-    cols = {}
-    for method, etas in sorted((result.jackknife or {}).items()):
-        for k, t in enumerate(terms):
-            cols[f"{method}:{t}"] = etas[:, k]
-    return pd.DataFrame(cols)
-
-
-def stored_multipliers(jackknife: pd.DataFrame, method: str, plan: Plan) -> np.ndarray | None:
-    """The stored multipliers of ``method`` in the column order of ``plan``'s margin matrix (None when that
-    method was not stored); they are looked up by name, never by position."""
-    prefix = f"{method}:"
-    have = [c for c in jackknife.columns if c.startswith(prefix)]
-    if not have:
-        return None
-    want = [prefix + t for t in plan.terms()]
-    if sorted(have) != sorted(want):
-        raise PipelineError(f"jackknife.parquet holds the {method} multipliers of other margins than design.json "
-                            f"({sorted(set(have) ^ set(want))[:4]}); rerun the weights rule", file="jackknife.parquet")
-    return jackknife[want].to_numpy(float)
-
-
-_CALIB: list = []  # the last calibration matrix: designs of the same data and plan share it
-
-
-def calibration_matrix(frame: pd.DataFrame, plan: Plan) -> np.ndarray:
-    for f, key, M in _CALIB:
-        if f is frame and key == plan.key():
-            return M
-    columns = plan.columns({v: frame[v] for v in plan.levels})
-    M, _ = cal.margin_matrix(columns, plan.levels)
-    _CALIB[:] = [(frame, plan.key(), M)]
-    return M
-
-
-def margin_misfit(W: np.ndarray, M: np.ndarray, shares: np.ndarray) -> tuple[float, int, int]:
-    """How far weights miss their margins: the largest |weighted share - target share| over the columns of
-    ``W`` (n x R) and the margin terms of ``M`` (with its target shares; intercept share 1), and where
-    (replicate, term)."""
-    W = np.asarray(W, dtype=float).reshape(len(M), -1)
-    achieved = (W.T @ M) / W.sum(axis=0)[:, None]
-    err = np.abs(achieved - shares[None, :])
-    r, k = np.unravel_index(int(np.argmax(err)), err.shape)
-    return float(err[r, k]), int(r), int(k)
-
-
-STORED_TOL = {"float64": 1e-7, "float32": 1e-4}  # largest share misfit a stored design may show
-
-
-def check_stored_design(design: Design, plan: Plan, record: dict, frame: pd.DataFrame, *, method: str,
-                        weight: str) -> None:
-    """Every weight set of a design rebuilt from the stored files must reproduce the margins it was calibrated
-    to: the weight itself, every delete-one replicate and every bootstrap replicate (against the margins of
-    its own plan). A miss means the stored files do not belong together (or were read in another order):
-    one clear error instead of wrong SEs."""
-    tol = STORED_TOL["float64"]
-    shares = np.array([1.0] + [plan.shares[v][c] for v, lev in plan.levels.items() for c in lev[1:]])
-    M = design.calib
-    terms = plan.terms()
-    sets = [(weight, design.weight[:, None], M, shares, tol, None)]
-    if design.jackknife is not None:
-        sets.append((f"jackknife ({method})", design.jackknife, M, shares, tol, None))
-    if design.replicates is not None:
-        rinfo = record.get("replicates") or {}
-        plans = [Plan.from_json(p) for p in rinfo.get("plans", [])]
-        index = np.asarray(rinfo.get("plan_index") or [0] * design.replicates.shape[1])
-        rtol = STORED_TOL.get(str(rinfo.get("dtype", "float64")), tol)
-        for i, p in enumerate(plans or [plan]):
-            cols = np.flatnonzero(index == i)
-            if len(cols) == 0:
-                continue
-            Mi = M if p.key() == plan.key() else calibration_matrix(frame, p)
-            si = np.array([1.0] + [p.shares[v][c] for v, lev in p.levels.items() for c in lev[1:]])
-            sets.append(("bootstrap", design.replicates[:, cols], Mi, si, rtol, (cols, p.terms())))
-    for what, W, Mi, si, t, where in sets:
-        err, r, k = margin_misfit(W, Mi, si)
-        if err > t:
-            rep, term = (where[0][r] if where else r), (where[1][k] if where else terms[k])
-            which = f"{what} replicate {rep + 1}" if W.shape[1] > 1 else f"the stored weight {what!r}"
-            raise PipelineError(
-                f"the stored design does not reproduce its own margins: {which} misses {term} by {err:.3g} "
-                f"(weighted share; tolerance {t:g}); weights.parquet, jackknife.parquet and design.json must come "
-                f"from one run of the weights rule: rerun it", file="design.json")
-
-
-def same_respondents(a: pd.Series, b: pd.Series) -> bool:
-    """The same respondents in the same order (keys compared as text: a Parquet round trip may change an
-    integer key's dtype, never its values)."""
-    return len(a) == len(b) and bool((a.astype(str).to_numpy() == b.astype(str).to_numpy()).all())
-
-
-def load_design(frame: pd.DataFrame, weights: pd.DataFrame, record: dict, *, weight: str = WEIGHT,
-                replicates: bool = True, label: str = "", jackknife: pd.DataFrame | None = None,
-                variance: str = "linearization", check: bool = True) -> Design:
-    """The design of the estimates, rebuilt from the stored weights and design.json (no calibration).
-
-    ``frame`` holds the respondents in the order of ``weights`` (checked) and the margin variables.
-    ``weight`` picks the stored weight (the final one, or ``weight_unbounded`` for the robustness
-    variant); ``replicates=False`` skips the bootstrap columns; ``jackknife`` (jackknife.parquet) adds
-    the delete-one replicates; ``variance`` is the method of the reported SEs. Every weight set is
-    checked against its margins (:func:`check_stored_design`) unless ``check=False``.
-    """
-    key = record.get("key")
-    if key not in frame.columns or key not in weights.columns:
-        raise PipelineError(f"the stored design names the key column {key!r}, which the data or the stored weights "
-                            "lack; rerun the weights rule", file="design.json")
-    if not same_respondents(frame[key], weights[key]):
-        raise PipelineError("the stored weights are for other respondents than the analysis data; rerun the weights rule",
-                            file="weights.parquet")
-    plan = Plan.from_json(record["plan"])
-    reps = None
-    rep_cols = [c for c in weights.columns if c.startswith(REP_PREFIX)]
-    if replicates and rep_cols and weight == WEIGHT:  # the bootstrap re-weights with the final procedure only
-        reps = weights[rep_cols].to_numpy()
-    M = calibration_matrix(frame, plan)
-    rinfo = record.get("replicates") or {}
-    base = weights[BASE].to_numpy(dtype=float)
-    jk = None
-    method = record["method"] if weight == WEIGHT else "raking"
-    if jackknife is not None and not jackknife.empty:
-        etas = stored_multipliers(jackknife, method, plan)
-        if etas is not None:
-            jk = jackknife_weights(M, base, etas, method, plan)
-    design = Design(weight=weights[weight].to_numpy(dtype=float), base=base, calib=M, replicates=reps,
-                    rep_scale=rinfo.get("scale") or 1.0, rep_mse=bool(rinfo.get("mse")), label=label, jackknife=jk,
-                    variance=variance)
-    if check:
-        check_stored_design(design, plan, record, frame, method=method, weight=weight)
-    return design
-
-
-# --------------------------------------------------------------------------- diagnostics
-def kish_deff(w: np.ndarray) -> float:
-    w = np.asarray(w, dtype=float)
-    return float(len(w) * np.sum(w ** 2) / np.sum(w) ** 2)
-
-
-def margins_table(frame: pd.DataFrame, weights: np.ndarray, plan: Plan, targets: pd.DataFrame) -> pd.DataFrame:
-    """Target, unweighted and weighted share of every margin category as weighted (after any collapsing)."""
-    rows = []
-    w = np.asarray(weights, dtype=float)
-    cols = plan.columns({v: frame[v] for v in plan.levels})
-    status = {(r.variable, r.category): r.status for r in targets.itertuples()}
-    for v, lev in plan.levels.items():
-        for c in lev:
-            m = cols[v] == c
-            origs = plan.members.get(v, {}).get(c, [c])
-            rows.append({"variable": v, "category": c, "target": float(plan.shares[v][c]),
-                         "unweighted": float(m.mean()), "weighted": float(w[m].sum() / w.sum()), "n": int(m.sum()),
-                         "status": "/".join(dict.fromkeys(str(status.get((v, o), "")) for o in origs))})
-    out = pd.DataFrame(rows)
-    # a difference of two shares that calibration makes equal: below 1e-12 it is floating-point noise
-    out["error"] = np.round(out["weighted"] - out["target"], 12) + 0.0
-    return out
-
-
-def replicate_check(reps: np.ndarray, base: np.ndarray, frame: pd.DataFrame, record: dict) -> dict:
-    """Every stored replicate against its own weighting plan: largest margin error (share of the
-    replicate's total) and whether it meets the bounds of that plan (bounded raking: the factor
-    w_r / d_r on resampled units; trim-rake: the weight over the mean of the positive weights)."""
-    seed = record["replicates"]["seed"]
-    R = reps.shape[1]
-    mult = rao_wu_multipliers(len(base), R, int(seed))
-    plans = [Plan.from_json(p) for p in record["replicates"]["plans"]]
-    index = record["replicates"]["plan_index"]
-    raw = {v: frame[v] for v in record["variables"]}
-    reps = np.asarray(reps, dtype=float)
-    index = np.asarray(index if len(index) else [0] * R)
-    worst_margin = 0.0
-    for i, plan in enumerate(plans):  # the replicates of one plan together: their shares of every category
-        cols = np.flatnonzero(index == i)
-        if not len(cols):
-            continue
-        coded = plan.columns(raw)
-        onehot = np.column_stack([np.asarray(coded[v] == c, dtype=float) for v, lev in plan.levels.items() for c in lev])
-        target = np.array([plan.shares[v][c] for v, lev in plan.levels.items() for c in lev])
-        W = reps[:, cols]
-        achieved = (W.T @ onehot) / W.sum(axis=0)[:, None]
-        worst_margin = max(worst_margin, float(np.max(np.abs(achieved - target[None, :]))))
-    D = base[:, None] * mult
-    pos = D > 0
-    outside = int(np.any((reps != 0) & ~pos, axis=0).sum())
-    worst_bound = 0.0
-    if record["method"] in ("trim_rake", "bounded_raking"):
-        lower = np.array([plans[i].lower for i in index])
-        upper = np.array([plans[i].upper for i in index])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if record["method"] == "trim_rake":
-                ratio = reps / (np.where(pos, reps, 0).sum(axis=0) / pos.sum(axis=0))
-            else:
-                ratio = reps / D
-        hi = np.where(pos, ratio, -np.inf).max(axis=0) - upper
-        lo = lower - np.where(pos, ratio, np.inf).min(axis=0)
-        worst_bound = max(0.0, float(np.max(hi)), float(np.max(lo)))
-    return {"replicates": R, "max_abs_margin_error": worst_margin, "max_bound_excess": worst_bound,
-            "nonzero_weights_outside_resample": outside,
-            "replicates_with_own_plan": int(np.sum(index != index[0])) if len(index) else 0}
-
-
-def weight_summary(w: np.ndarray, base: np.ndarray, margins: pd.DataFrame, record: dict, reps: dict | None) -> dict:
-    w = np.asarray(w, dtype=float)
-    g = w / base
-    deff = kish_deff(w)
-    plan = record["plan"]
-    out = {
-        "n": int(len(w)),
-        "weight_min": float(w.min()),
-        "weight_max": float(w.max()),
-        "weight_mean": float(w.mean()),
-        "weight_cv": float(w.std(ddof=0) / w.mean()),
-        "factor_min": float(g.min()),
-        "factor_max": float(g.max()),
-        "bound_lower": float(plan["lower"]),
-        "bound_upper": float(plan["upper"]),
-        "kish_deff": deff,
-        "effective_n": float(len(w) / deff),
-        "max_abs_margin_error": float(margins["error"].abs().max()),
-        "iterations": int(record["info"].get("iterations") or record["info"].get("cycles") or 0),
-        "adjustments": len(plan.get("adjustments", [])),
-        "replicates": int(record["replicates"]["n"]),
-    }
-    if reps:
-        # noise-sized diagnostics: reported as the power of ten above them (scs.precision)
-        out["replicate_max_abs_margin_error"] = noise_bound(reps["max_abs_margin_error"])
-        out["replicate_max_bound_excess"] = noise_bound(reps["max_bound_excess"])
-        out["replicates_with_own_plan"] = reps["replicates_with_own_plan"]
-    return out
-
-
-# --------------------------------------------------------------------------- the numbers the outputs state
-SUMMARY_KINDS = {"n": "count", "replicates": "count", "iterations": "count", "adjustments": "count",
-                 "replicates_with_own_plan": "count", "max_abs_margin_error": "small",
-                 "replicate_max_abs_margin_error": "small", "replicate_max_bound_excess": "small", "effective_n": "count",
-                 "kish_deff": "ratio", "weight_min": "weight", "weight_max": "weight", "weight_mean": "weight",
-                 "weight_cv": "ratio", "factor_min": "weight", "factor_max": "weight", "bound_lower": "weight",
-                 "bound_upper": "weight"}
-
-
-def margin_key(variable: str, category: str, stat: str) -> str:
-    return f"weights.margin.{variable}.{category}.{stat}"
-
-
-def summary_key(statistic: str) -> str:
-    return f"weights.{statistic}"
-
-
-def weight_numbers(margins: pd.DataFrame, summary: dict, min_cell: int) -> StatedNumbers:
-    """The margins (target, unweighted and weighted shares, n; a cell of fewer than ``min_cell`` respondents
-    withheld) and the summary of the weights."""
-    nums = StatedNumbers()
-    for r in margins.itertuples():
-        small = r.n < min_cell  # the unweighted share and n would reveal a small cell
-        nums.add(margin_key(r.variable, r.category, "target"), r.target, "share", unit="share")
-        if small:
-            nums.suppress(margin_key(r.variable, r.category, "unweighted"))
-        else:
-            nums.add(margin_key(r.variable, r.category, "unweighted"), r.unweighted, "share", unit="share")
-        nums.add(margin_key(r.variable, r.category, "weighted"), r.weighted, "share", unit="share")
-        if small:
-            nums.suppress(margin_key(r.variable, r.category, "n"))
-        else:
-            nums.add(margin_key(r.variable, r.category, "n"), r.n, "count", unit="respondents")
-    for k, v in summary.items():
-        nums.add(summary_key(k), v, SUMMARY_KINDS[k])
-    return nums
+    Tables: ``weights`` (key, final, prior and unbounded weights, bootstrap replicates), ``jackknife`` (the
+    delete-one replicates' multipliers), ``margins`` (weighted and unweighted shares against the targets).
+    Numbers: those of the diagnostics table (``diagnostics``). Diagnostics: ``record`` (design.json),
+    ``summary`` (the weights' summary), ``weighting`` (the :class:`WeightingResult`)."""
+    result = make_weights(frame, targets, s.weighting, file=file, config_file=s.file, progress=progress,
+                          jackknife_methods=jackknife_methods)
+    record = stored_design.design_record(result, s.weighting, key)
+    margins = weight_diagnostics.margins_table(frame, result.weight, result.plan, targets)
+    reps = (weight_diagnostics.replicate_check(result.replicates, result.base, frame, record)
+            if result.replicates is not None else None)
+    summary = weight_diagnostics.weight_summary(result.weight, result.base, margins, record, reps)
+    return StageResult(
+        tables={"weights": stored_design.weights_frame(frame[key], result),
+                "jackknife": stored_design.jackknife_frame(result), "margins": margins},
+        numbers={"diagnostics": weight_diagnostics.weight_numbers(margins, summary, s.disclosure.min_cell)},
+        diagnostics={"record": record, "summary": summary, "weighting": result})

@@ -62,7 +62,7 @@ def analysis_frame(cells: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 def clean_cells(cells: pd.DataFrame, codebook: Codebook, s: Settings):
     """The cleaning stage on the generator's text cells in memory: (cleaned data, exclusion flow, log)."""
     result = clean_mod.run(analysis_frame(cells, codebook), codebook, s, file="(generated sample)")
-    return result.data, result.flow, result.excluded
+    return result["data"], result["flow"], result["excluded"]
 
 
 def survivors(cells, codebook: Codebook, s: Settings) -> tuple[np.ndarray, pd.DataFrame]:
