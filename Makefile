@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= config.yaml
 SMK := $(BIN)/snakemake --configfile=$(CONFIG)
 
-.PHONY: all help test test-full lint env lock synthetic check-data verify repin paper package report readme fixtures r-deps
+.PHONY: all help test test-full lint env lock synthetic check-data verify repin paper export package report readme fixtures r-deps
 
 all: $(STAMP) ## build every output (the default)
 	$(SMK)
@@ -63,6 +63,9 @@ TEX_PACKAGES := texlive-latex-base texlive-latex-recommended latexmk lmodern
 paper: $(STAMP) ## the manuscript, every number from the pipeline: <output>/paper/ms.pdf (needs TeX)
 	@command -v latexmk >/dev/null || { echo "make paper needs TeX Live: apt-get install $(TEX_PACKAGES)"; exit 1; }
 	$(SMK) paper
+
+export: $(STAMP) ## the analysis file for Stata, SPSS and R (.dta, .sav, .csv) with design.R and design.do: <output>/export/
+	$(SMK) export
 
 package: $(STAMP) ## the replication package: dist/<name>-<version>.zip with MANIFEST.sha256
 	$(BIN)/python tools/package.py $(CONFIG)

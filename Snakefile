@@ -30,6 +30,7 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/provenance.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/export.smk"
 
 
 rule all:

@@ -36,6 +36,8 @@ STAGE_RULES = [
     "figures",
 ]
 REPORT_RULES = ["reproduction", "registry", "checksums", "verify"]
+# Rules outside these lists run on demand only and state no numbers: synthetic (`make synthetic`), paper
+# (`make paper`), export (`make export`).
 MULTIVERSE_RULES = ["multiverse_shard", "multiverse", "multiverse_figure"]
 
 
