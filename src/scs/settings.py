@@ -293,7 +293,6 @@ class Settings:
 
 # ----------------------------------------------------------------------------------------------- parsing
 
-_OPTIONAL_SECTIONS = {"synthetic", "multiverse"}
 
 
 def _convert(tp, value, where: str):
