@@ -164,6 +164,11 @@ def check_consistency(cfg: dict, *, file="config.yaml") -> None:
     if cfg["models"]["full"] not in cfg["models"]["formulas"]:
         raise PipelineError(f"invalid configuration at models.full: {cfg['models']['full']!r} is not in "
                             "models.formulas", file=file, expected=f"one of {list(cfg['models']['formulas'])}")
+    w = cfg["weighting"]
+    if w["method"] != "none" and not w["variables"]:
+        raise PipelineError(f"invalid configuration at weighting.variables: method {w['method']!r} calibrates to "
+                            "margins, and none are listed", file=file,
+                            expected="the margins to calibrate to (variables of data/targets.csv), or method: none")
     for rule in cfg["cleaning"]["rules"]:
         for g in rule.get("grids", []):
             if g not in scales:

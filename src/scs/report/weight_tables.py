@@ -12,17 +12,20 @@ METHODS = {
                       "factor g = weight / prior weight within the bounds",
     "raking": "raking without bounds (R: calibrate(calfun = \"raking\"))",
     "trim_rake": "svy's trim-rake loop, the weights within the bounds times their mean",
+    "none": "none: the design weights as supplied (weighting.base_weight, or equal weights), scaled to mean 1; "
+            "no calibration (R: svydesign(ids = ~1, weights = ~w))",
 }
 def diagnostics_markdown(margins, summary: dict, record: dict, s: Settings, printed: Printed) -> str:
     min_cell = int(s.disclosure.min_cell)
     plan = record["plan"]
     rinfo = record["replicates"]
-    lines = heading("Weighting diagnostics", s.data.label) + [
-        f"Method: {METHODS[record['method']]}. Bounds [{plan['lower']:g}, {plan['upper']:g}] relative to the mean "
-        "weight; the weights have mean 1.", ""]
+    bounds = (f" Bounds [{plan['lower']:g}, {plan['upper']:g}] relative to the mean weight; the weights have mean 1."
+              if plan["margins"] else " The weights have mean 1.")
+    lines = heading("Weighting diagnostics", s.data.label) + [f"Method: {METHODS[record['method']]}.{bounds}", ""]
     if rinfo["n"]:
+        checked = (" Each replicate meets its margins and the same bounds (checked below)." if plan["margins"] else "")
         lines += [f"Replicates: {rinfo['n']} {rinfo['kind']}; variance scale {rinfo['scale']:.6g} (R's svrepdesign "
-                  "type = \"bootstrap\"). Each replicate meets its margins and the same bounds (checked below).", ""]
+                  f"type = \"bootstrap\").{checked}", ""]
     else:
         lines += ["Replicates: none (linearization SEs only).", ""]
     if plan["adjustments"]:
@@ -32,8 +35,11 @@ def diagnostics_markdown(margins, summary: dict, record: dict, s: Settings, prin
     if summary.get("replicates_with_own_plan"):
         lines += [f"{summary['replicates_with_own_plan']} replicate(s) needed an adjustment of their own under the same "
                   "policy (listed in design.json).", ""]
-    lines += ["## Margins", ""] + md_header(["variable", "category", "target", "unweighted", "weighted", "n",
-                                             "target status"], "llrrrrl")
+    if margins.empty:
+        lines += ["## Margins", "", "None: the weights are not calibrated (weighting.method: none).", ""]
+    else:
+        lines += ["## Margins", ""] + md_header(["variable", "category", "target", "unweighted", "weighted", "n",
+                                                 "target status"], "llrrrrl")
     for r in margins.itertuples():
         cells = [printed(margin_key(r.variable, r.category, stat)) for stat in ("target", "unweighted", "weighted", "n")]
         lines.append(md_row([r.variable, r.category, *cells, r.status]))

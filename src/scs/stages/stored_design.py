@@ -136,6 +136,8 @@ def check_stored_design(design: Design, plan: Plan, record: dict, frame: pd.Data
     to: the weight itself, every delete-one replicate and every bootstrap replicate (against the margins of
     its own plan). A miss means the stored files do not belong together (or were read in another order):
     one clear error instead of wrong SEs."""
+    if not plan.levels:  # uncalibrated (method none): no margins to reproduce
+        return
     tol = STORED_TOL["float64"]
     shares = np.array([1.0] + [plan.shares[v][c] for v, lev in plan.levels.items() for c in lev[1:]])
     M = design.calib
@@ -195,7 +197,7 @@ def load_design(frame: pd.DataFrame, weights: pd.DataFrame, record: dict, *, wei
     rep_cols = [c for c in weights.columns if c.startswith(REP_PREFIX)]
     if replicates and rep_cols and weight == WEIGHT:  # the bootstrap re-weights with the final procedure only
         reps = weights[rep_cols].to_numpy()
-    M = calibration_matrix(frame, plan)
+    M = calibration_matrix(frame, plan) if plan.levels else None  # method none: no calibration
     rinfo = record.get("replicates") or {}
     base = weights[BASE].to_numpy(dtype=float)
     jk = None

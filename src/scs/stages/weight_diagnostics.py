@@ -30,7 +30,7 @@ def margins_table(frame: pd.DataFrame, weights: np.ndarray, plan: Plan, targets:
             rows.append({"variable": v, "category": c, "target": float(plan.shares[v][c]),
                          "unweighted": float(m.mean()), "weighted": float(w[m].sum() / w.sum()), "n": int(m.sum()),
                          "status": "/".join(dict.fromkeys(str(status.get((v, o), "")) for o in origs))})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["variable", "category", "target", "unweighted", "weighted", "n", "status"])
     # a difference of two shares that calibration makes equal: below 1e-12 it is floating-point noise
     out["error"] = np.round(out["weighted"] - out["target"], 12) + 0.0
     return out
@@ -96,7 +96,7 @@ def weight_summary(w: np.ndarray, base: np.ndarray, margins: pd.DataFrame, recor
         "bound_upper": float(plan["upper"]),
         "kish_deff": deff,
         "effective_n": float(len(w) / deff),
-        "max_abs_margin_error": float(margins["error"].abs().max()),
+        "max_abs_margin_error": float(margins["error"].abs().max()) if len(margins) else 0.0,
         "iterations": int(record["info"].get("iterations") or record["info"].get("cycles") or 0),
         "adjustments": len(plan.get("adjustments", [])),
         "replicates": int(record["replicates"]["n"]),

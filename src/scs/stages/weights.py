@@ -263,6 +263,23 @@ def variance_note(n: int, ws: Weighting) -> str:
     return "linearization SEs and " + " and ".join(parts)
 
 
+def _uncalibrated(base: np.ndarray, ws: Weighting) -> WeightingResult:
+    """``weighting.method: none``: the prior (design) weights as they are, scaled to mean 1; no margins, so
+    the linearization needs no calibration step; the bootstrap replicates are the prior weights times the
+    Rao-Wu multipliers (nothing to re-weight); no delete-one jackknife is stored (its replicates are the
+    prior weights with one respondent left out, which the linearization already matches)."""
+    n = len(base)
+    plan = Plan(levels={}, shares={}, lower=ws.bounds.lower, upper=ws.bounds.upper)
+    _, R = replicate_plan(n, ws)
+    reps = None
+    if R:
+        dtype = np.float32 if ws.replicates.dtype == "float32" else np.float64
+        reps = (base[:, None] * rao_wu_multipliers(n, R, ws.replicates.seed)).astype(dtype)
+    return WeightingResult(weight=base.copy(), unbounded=base.copy(), base=base, plan=plan,
+                           info={"iterations": 0, "max_rel_misfit": 0.0}, replicates=reps,
+                           replicate_plans=[plan.to_json()] if R else [], replicate_plan_index=[0] * R, jackknife=None)
+
+
 def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, file: str = "data/targets.csv",
                  config_file: str = "config.yaml", progress=None, jackknife_methods=None) -> WeightingResult:
     """Weights, unbounded raking weights and re-weighted bootstrap replicates of the cleaned sample."""
@@ -275,12 +292,20 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, f
     if bw:
         if bw not in frame.columns:
             raise PipelineError(f"weighting.base_weight {bw!r} is not in the cleaned data", file=config_file)
-        base = frame[bw].astype(float).to_numpy()
-        if np.any(~np.isfinite(base)) or np.any(base <= 0):
-            raise PipelineError(f"prior weights {bw!r} must be positive numbers", file=config_file, column=bw)
+        base = pd.to_numeric(frame[bw], errors="coerce").astype(float).to_numpy()
+        bad = ~np.isfinite(base) | (base <= 0)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise PipelineError(f"the design weight {bw!r} (weighting.base_weight) is missing, zero or negative for "
+                                f"{int(bad.sum())} respondent(s), the first in row {first + 1} of the cleaned data",
+                                file=config_file, column=bw, got=frame[bw].iloc[first],
+                                expected="a positive weight for every respondent (or an exclusion rule that removes "
+                                         "those without one)")
         base = base / base.mean()
     else:
         base = np.ones(n)
+    if ws.method == "none":
+        return _uncalibrated(base, ws)
     weight, plan, info = weight_once(columns, levels, shares, base, ws, file=file)
     # the robustness variant: the same margins (after any collapsing), no bounds
     unbounded, _ = _run(columns, plan, base, settings.replace(ws, method="raking"))
@@ -330,7 +355,7 @@ def run(frame: pd.DataFrame, targets: pd.DataFrame, s: Settings, *, key: str, fi
     record = stored_design.design_record(result, s.weighting, key)
     margins = weight_diagnostics.margins_table(frame, result.weight, result.plan, targets)
     reps = (weight_diagnostics.replicate_check(result.replicates, result.base, frame, record)
-            if result.replicates is not None else None)
+            if result.replicates is not None and result.plan.levels else None)
     summary = weight_diagnostics.weight_summary(result.weight, result.base, margins, record, reps)
     return StageResult(
         tables={"weights": stored_design.weights_frame(frame[key], result),
