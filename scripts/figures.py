@@ -17,8 +17,8 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 def battery_figures(s, synthetic):
     est = pd.read_csv(smk.input.estimates)
     dist = pd.read_csv(smk.input.distribution, dtype={"answer": str})
-    labels = {int(k): v for k, v in s.response_scale.labels.items()}
     for b in s.batteries:
+        labels = {int(k): v for k, v in s.response_scale_of(b).labels.items()}
         rows = est[est.scale == b]
         index = rows[rows.kind == "index"].iloc[0]
         fig = figures.item_figure(rows[rows.kind == "item"], title=s.figures.titles.get(b, b),
@@ -46,7 +46,7 @@ def figure3(s, synthetic):
         source_label=s.data.label, synthetic=synthetic, ci_level=s.estimates.ci_level,
         predict_label=m.term_labels.get(m.predict.by, m.predict.by),
         level_labels={str(k): v for k, v in m.predict.level_labels.items()},
-        method=str(full["variance"].iloc[0]), scale_range=code_range(s.response_scale))
+        method=str(full["variance"].iloc[0]), scale_range=code_range(s.response_scale_of(m.outcomes[0])))
     figures.save(fig, smk.output.figure3_png, smk.output.figure3_pdf, dpi=s.figures.dpi)
 
 

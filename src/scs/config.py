@@ -164,6 +164,18 @@ def check_consistency(cfg: dict, *, file="config.yaml") -> None:
     if cfg["models"]["full"] not in cfg["models"]["formulas"]:
         raise PipelineError(f"invalid configuration at models.full: {cfg['models']['full']!r} is not in "
                             "models.formulas", file=file, expected=f"one of {list(cfg['models']['formulas'])}")
+    for name, sc in [("response_scale", cfg["response_scale"]),
+                     *[(f"scales.{k}.response_scale", v["response_scale"]) for k, v in scales.items()
+                       if v.get("response_scale")]]:
+        try:
+            codes = {int(c) for c in sc["labels"]}
+        except (TypeError, ValueError):
+            raise PipelineError(f"invalid configuration at {name}.labels: the answer codes must be integers",
+                                file=file, got=list(sc["labels"])) from None
+        stray = [c for c in [*sc["support"], *sc["oppose"]] if c not in codes]
+        if stray:
+            raise PipelineError(f"invalid configuration at {name}: support/oppose code(s) {stray} are not codes of "
+                                "its labels", file=file, expected=f"some of {sorted(codes)}")
     w = cfg["weighting"]
     if w["method"] != "none" and not w["variables"]:
         raise PipelineError(f"invalid configuration at weighting.variables: method {w['method']!r} calibrates to "

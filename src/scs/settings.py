@@ -132,6 +132,7 @@ class Scale:
     label: str
     min_answered: int
     items: tuple[Item, ...]
+    response_scale: ResponseScale | None = None   # None: the configuration's response_scale
 
     @property
     def vars(self) -> list[str]:
@@ -140,13 +141,23 @@ class Scale:
 
 @dataclass(frozen=True)
 class ResponseScale:
+    """The answer codes of a scale's items (``labels``: code -> label), the codes counted as agreement
+    (``support``) and disagreement (``oppose``), the words for the two shares and the scale's midpoint."""
+
     labels: Mapping[int, str]
     support: tuple[int, ...]
     oppose: tuple[int, ...]
+    agree: str
+    disagree: str
+    midpoint: float | None = None        # None: halfway between the lowest and the highest code
 
     @property
     def codes(self) -> list[int]:
         return sorted(self.labels)
+
+    @property
+    def middle(self) -> float:
+        return float(self.midpoint) if self.midpoint is not None else (min(self.labels) + max(self.labels)) / 2
 
 
 @dataclass(frozen=True)
@@ -289,6 +300,10 @@ class Settings:
 
     def scale_of(self, name: str) -> Scale:
         return self.scales[name]
+
+    def response_scale_of(self, name: str) -> ResponseScale:
+        """The response scale of a scale's items: its own, else the configuration's ``response_scale``."""
+        return self.scales[name].response_scale or self.response_scale
 
 
 # ----------------------------------------------------------------------------------------------- parsing

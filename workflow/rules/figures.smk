@@ -33,7 +33,7 @@ rule figures:
         mem_mb=mem_for(600, 0.5),
         runtime=15,
     params:
-        cfg=cfg("batteries", "scales", "response_scale.labels", "estimates.ci_level", "models", "figures"),
+        cfg=cfg("batteries", "scales", "response_scale", "estimates.ci_level", "models", "figures"),
     message:
         "Figures 1-3, the Likert charts and the distribution of the weights"
     script:

@@ -11,20 +11,21 @@ from scs.stages.items import SUPPRESSED_STATS, estimate_key
 
 def estimates_markdown(est, s: Settings, printed: Printed) -> str:
     ci = float(s.estimates.ci_level)
-    sup = ", ".join(str(c) for c in s.response_scale.support)
-    opp = ", ".join(str(c) for c in s.response_scale.oppose)
     method = est["variance"].iloc[0] if "variance" in est and len(est) else "linearization"
     lines = heading("Item and index estimates", s.data.label) + [
         f"Weighted to census margins. Mean on the response scale with its {ci_label(ci)}; SE {se_phrase(method)}; "
         "bootstrap SE from the re-weighted replicates beside it (linearization SEs are in item_estimates.csv). "
-        f"% support = codes {sup} and % oppose = codes {opp}, as shares of the substantive answers (for an index: "
-        "mean at or above the lowest support code, at or below the highest oppose code); % don't know = share of "
-        "\"don't know\" (or another missing code) among everyone who answered. n = substantive answers "
-        "(for an index: respondents with enough answered items).", ""]
-    cols = ["item", "mean", ci_label(ci), "SE", "SE (bootstrap)", "% support", "% oppose", "% don't know",
-            "unweighted mean", "n"]
+        "The two shares (their codes under each scale) are shares of the substantive answers (for an index: "
+        "mean at or above the lowest code of the first share, at or below the highest code of the second); "
+        "% don't know = share of \"don't know\" (or another missing code) among everyone who answered. "
+        "n = substantive answers (for an index: respondents with enough answered items).", ""]
     for sc, grp in est.groupby("scale", sort=False):
-        lines += [f"## {s.scales[sc].label}", ""] + md_header(cols, "lrlrrrrrrr")
+        rs = s.response_scale_of(sc)
+        sup, opp = (", ".join(str(c) for c in codes) for codes in (rs.support, rs.oppose))
+        cols = ["item", "mean", ci_label(ci), "SE", "SE (bootstrap)", f"% {rs.agree}", f"% {rs.disagree}",
+                "% don't know", "unweighted mean", "n"]
+        lines += [f"## {s.scales[sc].label}", "", f"% {rs.agree} = codes {sup}; % {rs.disagree} = codes {opp}.",
+                  ""] + md_header(cols, "lrlrrrrrrr")
         for r in grp.itertuples():
             name = f"**{r.label}**" if r.kind == "index" else r.label
 

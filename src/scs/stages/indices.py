@@ -19,8 +19,8 @@ from scs.stages.result import StageResult
 
 
 def code_range(scale: ResponseScale) -> tuple[float, float]:
-    """The lowest and highest answer code of the response scale (config ``response_scale.labels``): a
-    reverse-keyed item's answer x counts as lowest + highest - x."""
+    """The lowest and highest answer code of a response scale (its ``labels``): a reverse-keyed item's
+    answer x counts as lowest + highest - x."""
     codes = [float(k) for k in scale.labels]
     return min(codes), max(codes)
 
@@ -54,9 +54,8 @@ def scale_index(frame: pd.DataFrame, items: tuple[Item, ...], min_answered: int,
 
 def add_indices(frame: pd.DataFrame, s: Settings) -> pd.DataFrame:
     out = frame.copy()
-    codes = code_range(s.response_scale)
     for name, sc in s.scales.items():
-        out[name] = scale_index(frame, sc.items, sc.min_answered, codes, file=s.file)
+        out[name] = scale_index(frame, sc.items, sc.min_answered, code_range(s.response_scale_of(name)), file=s.file)
     return out
 
 
@@ -102,11 +101,10 @@ def reliability(frame: pd.DataFrame, w: np.ndarray, s: Settings) -> pd.DataFrame
     """Alpha and item-rest correlations of every scale in config (batteries first), reverse-keyed items
     reversed as in the index."""
     rows = []
-    codes = code_range(s.response_scale)
     scales = list(s.batteries) + [name for name in s.scales if name not in s.batteries]
     for sc in scales:
         spec = s.scales[sc]
-        X = item_matrix(frame, spec.items, codes, file=s.file)
+        X = item_matrix(frame, spec.items, code_range(s.response_scale_of(sc)), file=s.file)
         n_complete = int((~np.isnan(X).any(axis=1)).sum())
         a_u, a_w = cronbach_alpha(X), cronbach_alpha(X, w)
         ir_u, ir_w = item_rest(X), item_rest(X, w)

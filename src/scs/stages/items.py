@@ -53,12 +53,12 @@ def _deff(se: float, x: np.ndarray, w: np.ndarray) -> float:
 def item_estimates(design: Design, frame: pd.DataFrame, s: Settings) -> pd.DataFrame:
     """One row per battery item and index: weighted mean (linearization and bootstrap SE, CIs),
     % support, % oppose and % don't know with their SEs, unweighted mean, n answered, n don't know."""
-    support = list(s.response_scale.support)
-    oppose = list(s.response_scale.oppose)
     ci = s.estimates.ci_level
     entries = list(_entries(s))
     cols, names = [], []
-    for _battery, var, _label, kind in entries:
+    for battery, var, _label, kind in entries:
+        rs = s.response_scale_of(battery)
+        support, oppose = list(rs.support), list(rs.oppose)
         x = _values(frame, var)
         ok = ~np.isnan(x)
         if kind == "index":  # an index: support = mean at or above the lowest support code
@@ -103,9 +103,9 @@ def item_estimates(design: Design, frame: pd.DataFrame, s: Settings) -> pd.DataF
 def item_distribution(design: Design, frame: pd.DataFrame, s: Settings) -> pd.DataFrame:
     """Weighted share of every answer code of every battery item (among substantive answers) and of
     "don't know" (among all answers), with unweighted counts: the data of the Likert charts."""
-    codes = sorted(int(k) for k in s.response_scale.labels)
     cols, keys = [], []
     for b in s.batteries:
+        codes = s.response_scale_of(b).codes
         for it in s.scales[b].items:
             x = _values(frame, it.var)
             ok = ~np.isnan(x)

@@ -90,7 +90,7 @@ def index_values(frame: pd.DataFrame, s: Settings, outcome: str, option: Option)
     drop = set(change.get("drop", []))
     items = tuple(it for it in sc.items if it.var not in drop)
     k = _min_answered(change.get("min_answered"), len(items), sc.min_answered)
-    return scale_index(frame, items, k, code_range(s.response_scale), file=s.file).astype(float).to_numpy()
+    return scale_index(frame, items, k, code_range(s.response_scale_of(outcome)), file=s.file).astype(float).to_numpy()
 
 
 def spec_formulas(s: Settings, coding: Option) -> dict[str, str]:
