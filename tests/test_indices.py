@@ -42,7 +42,7 @@ def test_reliability_reverses_reverse_keyed_items():
     t = rng.normal(size=400)
     X = np.clip(np.round(3 + t[:, None] + rng.normal(scale=0.8, size=(400, 3))), 1, 5).astype(int)
     f = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": 6 - X[:, 2]}).astype("Int64")
-    cfg = {"batteries": ["s"], "response_scale": {"labels": {k: str(k) for k in range(1, 6)}},
+    cfg = {"batteries": ["s"], "response_scale": {"labels": {k: str(k) for k in range(1, 6)}}, "reliability": {},
            "scales": {"s": {"label": "S", "min_answered": 2,
                             "items": [{"var": "a", "label": "a"}, {"var": "b", "label": "b"},
                                       {"var": "c", "label": "c", "reverse": True}]}}}
@@ -110,3 +110,21 @@ def test_paired_contrasts_cover_every_pair_of_a_battery(stand_in, settings):
         assert (con.scale == b).sum() == k * (k - 1) // 2
     r = con[(con["first"] == "p_civil") & (con["second"] == "p_school")].iloc[0]
     assert r.difference > 0 and r.ci_low > 0
+
+
+def test_pairwise_alpha_is_alpha_of_the_pairwise_covariance_matrix():
+    """reliability.missing: pairwise: each pair of items over the respondents who answered both, as R's
+    cov(use = "pairwise.complete.obs") (pandas' DataFrame.cov), which psych::alpha uses by default."""
+    rng = np.random.default_rng(11)
+    t = rng.normal(size=500)
+    X = np.round(3 + t[:, None] + rng.normal(scale=0.9, size=(500, 4)))
+    X[rng.random(X.shape) < 0.15] = np.nan
+    C = pd.DataFrame(X).cov().to_numpy()
+    k = C.shape[0]
+    expected = k / (k - 1) * (1 - np.trace(C) / C.sum())
+    assert indices.cronbach_alpha(X, missing="pairwise") == pytest.approx(expected, rel=1e-12)
+    assert indices.cronbach_alpha(X, missing="pairwise") != pytest.approx(indices.cronbach_alpha(X), rel=1e-6)
+    w = rng.uniform(0.5, 2, 500)
+    assert indices.cronbach_alpha(X, w, "pairwise") == pytest.approx(indices.cronbach_alpha(X, 3 * w, "pairwise"))
+    _, n = indices.item_covariance(X, None, "pairwise")
+    assert n == int((np.sum(~np.isnan(X), axis=1) >= 2).sum())

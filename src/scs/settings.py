@@ -161,6 +161,11 @@ class ResponseScale:
 
 
 @dataclass(frozen=True)
+class Reliability:
+    missing: str           # listwise: respondents who answered every item; pairwise: each pair of items apart
+
+
+@dataclass(frozen=True)
 class Estimates:
     ci_level: float
     variance: str          # auto | jackknife | linearization | bootstrap
@@ -288,6 +293,7 @@ class Settings:
     batteries: tuple[str, ...]
     scales: Mapping[str, Scale]
     response_scale: ResponseScale
+    reliability: Reliability
     estimates: Estimates
     disclosure: Disclosure
     figures: Figures

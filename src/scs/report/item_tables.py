@@ -45,9 +45,11 @@ def estimates_markdown(est, s: Settings, printed: Printed) -> str:
 
 
 def reliability_markdown(rel, s: Settings, printed: Printed) -> str:
+    on = ("respondents who answered every item of the scale" if s.reliability.missing == "listwise" else
+          "the covariance of each pair of items over the respondents who answered both (pairwise; n: respondents "
+          "with two or more answers)")
     lines = heading("Reliability of the indices", s.data.label) + [
-        "Cronbach's alpha and item-rest correlations on respondents who answered every item of the scale; "
-        "weighted versions use the final weights.", ""] + md_header(
+        f"Cronbach's alpha and item-rest correlations on {on}; weighted versions use the final weights.", ""] + md_header(
         ["scale", "statistic", "item", "unweighted", "weighted", "n"], "lllrrr")
     for r in rel.itertuples():
         cells = [printed(reliability_key(r, c)) for c in ("unweighted", "weighted", "n")]

@@ -66,30 +66,64 @@ def _wcov(X: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (D * w[:, None]).T @ D
 
 
-def cronbach_alpha(X: np.ndarray, w: np.ndarray | None = None) -> float:
-    """Cronbach's alpha on complete rows; with ``w``, from the weighted covariance matrix (NaN with
-    fewer than 2 complete rows)."""
-    X = np.asarray(X, dtype=float)
-    ok = ~np.isnan(X).any(axis=1)
-    X = X[ok]
-    if len(X) < 2:
-        return float("nan")
-    w = np.ones(len(X)) if w is None else np.asarray(w, dtype=float)[ok]
+MISSING = ("listwise", "pairwise")
+
+
+def _pairwise_cov(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The (weighted) covariance of every pair of items over the respondents who answered both, each with its
+    own means and the reliability-weights denominator V1 - V2/V1 (n - 1 without weights: R's
+    cov(use = "pairwise.complete.obs"), which psych::alpha uses by default)."""
     k = X.shape[1]
-    C = _wcov(X, w)
+    C = np.full((k, k), np.nan)
+    present = ~np.isnan(X)
+    for j in range(k):
+        for m in range(j, k):
+            ok = present[:, j] & present[:, m]
+            ww = w[ok]
+            v1 = ww.sum()
+            denom = v1 - (ww ** 2).sum() / v1 if v1 > 0 else 0.0
+            if ok.sum() < 2 or denom <= 0:
+                continue
+            xj, xm = X[ok, j], X[ok, m]
+            dj, dm = xj - ww @ xj / v1, xm - ww @ xm / v1
+            C[j, m] = C[m, j] = float((ww * dj) @ dm / denom)
+    return C
+
+
+def item_covariance(X: np.ndarray, w: np.ndarray | None = None, missing: str = "listwise") -> tuple[np.ndarray, int]:
+    """The items' (weighted) covariance matrix and the respondents it rests on: ``listwise`` on the rows that
+    answered every item, ``pairwise`` each pair on the rows that answered both (n: rows with two or more
+    answers). None when it cannot be formed (fewer than 2 rows)."""
+    if missing not in MISSING:
+        raise ValueError(f"missing must be one of {MISSING}, not {missing!r}")
+    X = np.asarray(X, dtype=float)
+    w = np.ones(len(X)) if w is None else np.asarray(w, dtype=float)
+    if missing == "pairwise":
+        n = int((np.sum(~np.isnan(X), axis=1) >= 2).sum())
+        C = _pairwise_cov(X, w)
+        return (None if np.isnan(C).any() else C), n
+    ok = ~np.isnan(X).any(axis=1)
+    if ok.sum() < 2:
+        return None, int(ok.sum())
+    return _wcov(X[ok], w[ok]), int(ok.sum())
+
+
+def cronbach_alpha(X: np.ndarray, w: np.ndarray | None = None, missing: str = "listwise") -> float:
+    """Cronbach's alpha k/(k-1) (1 - tr C / sum C) from the (weighted) covariance matrix C of the items
+    (:func:`item_covariance`: listwise or pairwise); NaN when C cannot be formed."""
+    C, _ = item_covariance(X, w, missing)
+    if C is None:
+        return float("nan")
+    k = C.shape[0]
     return float(k / (k - 1) * (1 - np.trace(C) / C.sum()))
 
 
-def item_rest(X: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    """Correlation of each item with the sum of the other items (complete rows), from the (weighted)
-    covariance matrix of the items: cov(x_j, rest_j) = sum_k!=j C_jk, var(rest_j) = sum_k,l!=j C_kl."""
-    X = np.asarray(X, dtype=float)
-    ok = ~np.isnan(X).any(axis=1)
-    X = X[ok]
-    if len(X) < 2:
-        return np.full(X.shape[1], np.nan)
-    w = np.ones(len(X)) if w is None else np.asarray(w, dtype=float)[ok]
-    C = _wcov(X, w)
+def item_rest(X: np.ndarray, w: np.ndarray | None = None, missing: str = "listwise") -> np.ndarray:
+    """Correlation of each item with the sum of the other items, from the (weighted) covariance matrix of the
+    items (:func:`item_covariance`): cov(x_j, rest_j) = sum_k!=j C_jk, var(rest_j) = sum_k,l!=j C_kl."""
+    C, _ = item_covariance(X, w, missing)
+    if C is None:
+        return np.full(np.asarray(X).shape[1], np.nan)
     total, row = C.sum(), C.sum(axis=1)
     diag = np.diag(C)
     cov_rest = row - diag
@@ -105,9 +139,10 @@ def reliability(frame: pd.DataFrame, w: np.ndarray, s: Settings) -> pd.DataFrame
     for sc in scales:
         spec = s.scales[sc]
         X = item_matrix(frame, spec.items, code_range(s.response_scale_of(sc)), file=s.file)
-        n_complete = int((~np.isnan(X).any(axis=1)).sum())
-        a_u, a_w = cronbach_alpha(X), cronbach_alpha(X, w)
-        ir_u, ir_w = item_rest(X), item_rest(X, w)
+        missing = s.reliability.missing
+        _, n_complete = item_covariance(X, None, missing)
+        a_u, a_w = cronbach_alpha(X, missing=missing), cronbach_alpha(X, w, missing)
+        ir_u, ir_w = item_rest(X, missing=missing), item_rest(X, w, missing)
         for it, u, ww in zip(spec.items, ir_u, ir_w):
             rows.append({"scale": sc, "var": it.var, "label": it.label, "statistic": "item_rest_correlation",
                          "unweighted": float(u), "weighted": float(ww), "n": n_complete})
