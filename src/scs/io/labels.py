@@ -8,7 +8,7 @@ from scs.io.codebook import DK_SUFFIX, Codebook
 
 
 def _item_of_flag(codebook: Codebook, var: str) -> str | None:
-    """The item whose "don't know" flag ``var`` is (``s_jobs__dk`` -> ``s_jobs``), or None."""
+    """The item whose "don't know" flag ``var`` is (``item_a__dk`` -> ``item_a``), or None."""
     item = var[: -len(DK_SUFFIX)] if var.endswith(DK_SUFFIX) else None
     return item if item in codebook.by_var else None
 

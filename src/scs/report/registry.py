@@ -204,7 +204,7 @@ def _digest(inputs: dict) -> str:
 
 
 def macro_name(key: str, prefix: str = "scs") -> str:
-    """A LaTeX command name (letters only) from a registry key: 'items.s_jobs.mean' -> 'scsItemsSJobsMean'."""
+    """A LaTeX command name (letters only) from a registry key: 'items.item_a.mean' -> 'scsItemsItemAMean'."""
     parts = re.split(r"[^A-Za-z0-9]+", key)
     out = []
     for p in parts:
