@@ -86,3 +86,10 @@ def test_method_none_estimates_and_ses_equal_r(cfg, sample, targets, tmp_path):
     for j, y in enumerate(ys):
         assert float(est.est[j]) == pytest.approx(got[y][0], rel=1e-10), y
         assert float(est.se[j]) == pytest.approx(got[y][1], rel=1e-8), y
+
+
+def test_the_variance_note_says_why_there_are_no_replicates(cfg, settings):
+    s = none_settings(cfg, replicates={"n": 0, "seed": 1}, jackknife={"max_rows": 0})
+    assert weights.variance_note(100, s.weighting) == "linearization SEs only (no replicates configured)"
+    note = weights.variance_note(10 ** 6, settings.weighting)
+    assert "more respondents than weighting.jackknife.max_rows" in note and "replicates.max_rows" in note

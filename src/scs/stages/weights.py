@@ -258,8 +258,12 @@ def variance_note(n: int, ws: Weighting) -> str:
     if R:
         parts.append(f"{R} re-weighted bootstrap replicates")
     if not parts:
-        return ("linearization SEs only (more respondents than weighting.jackknife.max_rows and "
-                "weighting.replicates.max_rows)")
+        why = []
+        if ws.method in CALFUN and ws.jackknife.max_rows and n > ws.jackknife.max_rows:
+            why.append("more respondents than weighting.jackknife.max_rows")
+        if ws.replicates.n and ws.replicates.max_rows is not None and n > ws.replicates.max_rows:
+            why.append("more respondents than weighting.replicates.max_rows")
+        return "linearization SEs only" + (f" ({'; '.join(why)})" if why else " (no replicates configured)")
     return "linearization SEs and " + " and ".join(parts)
 
 
