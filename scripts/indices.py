@@ -22,8 +22,12 @@ def main():
                             n_missing, s.scales[sc].min_answered, sc, sc)
     write_parquet(smk.output.analysis, result["analysis"], s)
     write_csv(smk.output.reliability, result["reliability"], s)
+    for sc, alpha in result["below_threshold"].items():
+        logging.warning("WARNING: %s has Cronbach's alpha %.2f, below %g (reliability.threshold), and is used in a "
+                        "model (see %s)", sc, alpha, s.reliability.threshold, smk.output.reliability_md)
     write_table(smk.output.reliability_md, smk.output.reliability_html,
-                item_tables.reliability_markdown(result["reliability"], s, Printed(result.numbers["reliability"])))
+                item_tables.reliability_markdown(result["reliability"], s, Printed(result.numbers["reliability"]),
+                                                 result["below_threshold"]))
     write_numbers(smk, "indices", result, {"reliability": smk.output.reliability_md}, s)
 
 

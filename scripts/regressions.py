@@ -8,7 +8,7 @@ from _common import read_design, run_step, settings_of, write_csv, write_numbers
 from scs.report import model_tables
 from scs.report.htmltable import source_page
 from scs.report.registry import Printed
-from scs.stages import models
+from scs.stages import indices, models
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -28,7 +28,9 @@ def main():
     printed = Printed(result.numbers["regression_table"])
     write_csv(smk.output.coefficients, coefs, s)
     write_csv(smk.output.samples, samples, s)
-    write_table(smk.output.table_md, smk.output.table_html, model_tables.regression_markdown(coefs, samples, s, printed))
+    low = list(indices.below_threshold(pd.read_csv(smk.input.reliability), s))
+    write_table(smk.output.table_md, smk.output.table_html,
+                model_tables.regression_markdown(coefs, samples, s, printed, low_reliability=low))
     tex = model_tables.regression_latex(coefs, s, printed)
     write_text(smk.output.table_tex, tex)
     write_text(smk.output.table_tex_html, source_page(tex, smk.output.table_tex, "Table 1 in LaTeX (booktabs)"))

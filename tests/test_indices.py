@@ -128,3 +128,26 @@ def test_pairwise_alpha_is_alpha_of_the_pairwise_covariance_matrix():
     assert indices.cronbach_alpha(X, w, "pairwise") == pytest.approx(indices.cronbach_alpha(X, 3 * w, "pairwise"))
     _, n = indices.item_covariance(X, None, "pairwise")
     assert n == int((np.sum(~np.isnan(X), axis=1) >= 2).sum())
+
+
+def test_one_factor_loadings_recover_an_exact_one_factor_structure_and_omega_follows():
+    lam = np.array([0.8, 0.7, 0.6, 0.5, 0.4])
+    R = np.outer(lam, lam)
+    np.fill_diagonal(R, 1.0)
+    np.testing.assert_allclose(indices.one_factor_loadings(R), lam, atol=1e-9)
+    # omega total = 1 - sum(1 - lam^2) / sum(R) = (sum lam)^2 / sum(R) for an exact one-factor matrix
+    rng = np.random.default_rng(5)
+    f = rng.normal(size=200_000)
+    X = f[:, None] * lam + rng.normal(size=(200_000, 5)) * np.sqrt(1 - lam ** 2)
+    assert indices.omega_total(X) == pytest.approx(lam.sum() ** 2 / R.sum(), abs=2e-3)
+    assert indices.first_eigenvalue_share(X) == pytest.approx(np.linalg.eigvalsh(R)[-1] / 5, abs=2e-3)
+    w = rng.uniform(0.5, 2.0, 200_000)
+    assert indices.omega_total(X, w) == pytest.approx(indices.omega_total(X, 7 * w), rel=1e-12)
+
+
+def test_scales_used_in_a_model_below_the_threshold_are_named(stand_in, settings):
+    rel = indices.reliability(stand_in.frame, stand_in.design().weight, settings)
+    below = indices.below_threshold(rel, settings)
+    alpha = rel[rel.statistic == "cronbach_alpha"].set_index("scale")["weighted"]
+    assert below == {sc: float(a) for sc, a in alpha.items() if a < 0.6} and "media" in below
+    assert set(rel.statistic) == {"item_rest_correlation", "cronbach_alpha", "omega_total", "first_eigenvalue_share"}

@@ -25,6 +25,12 @@ for (s in names(keys)) {
   a <- alpha(d[, items], keys = sgn, warnings = FALSE)$total$raw_alpha       # psych's default: pairwise
   out <- rbind(out, data.frame(what = "alpha", scale = s, term = "", estimate = a, se = NA))
   x <- d[, items]; x[, sgn < 0] <- 7 - x[, sgn < 0]
+  r <- cor(x, use = "pairwise")
+  f <- fa(r, nfactors = 1, fm = "minres", n.obs = nrow(x))           # psych::omega's omega.tot, one factor
+  out <- rbind(out, data.frame(what = "omega", scale = s, term = "", estimate = 1 - sum(f$uniquenesses) / sum(r),
+                               se = NA))
+  out <- rbind(out, data.frame(what = "eigen_share", scale = s, term = "", estimate = eigen(r)$values[1] / ncol(x),
+                               se = NA))
   d[[s]] <- ifelse(rowSums(!is.na(x)) >= 3, rowMeans(x, na.rm = TRUE), NA)
 }
 d$female <- as.numeric(d$gender == 2)
@@ -117,8 +123,12 @@ def test_bfi_reliability_indices_and_regressions_equal_r(studies):
     out = "results-studies-bfi-config"
     rel = pd.read_csv(studies / out / "indices" / "reliability.csv")
     alphas = rel[rel.statistic == "cronbach_alpha"].set_index("scale")["unweighted"]
-    for row in r[r.what == "alpha"].itertuples():
-        assert alphas[row.scale] == pytest.approx(row.estimate, rel=1e-6), row.scale
+    for what, stat in (("alpha", "cronbach_alpha"), ("omega", "omega_total"), ("eigen_share", "first_eigenvalue_share")):
+        ours = rel[rel.statistic == stat].set_index("scale")["unweighted"]
+        rows = r[r.what == what]
+        assert len(rows) == 5
+        for row in rows.itertuples():
+            assert ours[row.scale] == pytest.approx(row.estimate, rel=1e-6), (what, row.scale)
     assert alphas["agreeableness"] == pytest.approx(0.703, abs=5e-4) and alphas["openness"] == pytest.approx(0.600, abs=5e-4)
     assert compare(studies, out, r, full="M2") == 5 + 5 * 5
 

@@ -163,6 +163,7 @@ class ResponseScale:
 @dataclass(frozen=True)
 class Reliability:
     missing: str           # listwise: respondents who answered every item; pairwise: each pair of items apart
+    threshold: float       # a scale used in a model with a (weighted) alpha below it is flagged
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ rule indices:
         mem_mb=mem_for(600, 3.0),
         runtime=runtime_for(10, 10),
     params:
-        cfg=cfg("scales", "batteries", "response_scale.labels", "reliability", "disclosure"),
+        cfg=cfg("scales", "batteries", "response_scale.labels", "reliability", "models", "disclosure"),
     message:
         "Indices and reliability"
     script:

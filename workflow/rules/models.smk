@@ -6,6 +6,7 @@ rule regressions:
     input:
         **weights_input(),
         analysis=rules.indices.output.analysis,
+        reliability=rules.indices.output.reliability,
         code=code_of("regressions"),
     output:
         coefficients=out("models", "coefficients.csv"),
@@ -29,7 +30,7 @@ rule regressions:
         mem_mb=mem_for(800, 6.0),
         runtime=runtime_for(10, 10),
     params:
-        cfg=cfg("models", "scales", "estimates", "figures.titles"),
+        cfg=cfg("models", "scales", "estimates", "reliability", "figures.titles"),
     message:
         "Regressions of the indices on political capital and controls"
     script:

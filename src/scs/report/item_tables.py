@@ -44,7 +44,16 @@ def estimates_markdown(est, s: Settings, printed: Printed) -> str:
     return "\n".join(lines)
 
 
-def reliability_markdown(rel, s: Settings, printed: Printed) -> str:
+def low_reliability_note(below: dict[str, float], s: Settings, printed_alpha) -> str:
+    """A note naming the scales used in a model whose alpha is below reliability.threshold ("" if none)."""
+    if not below:
+        return ""
+    names = "; ".join(f"{s.scales[sc].label} (alpha {printed_alpha(sc)})" for sc in below)
+    return (f"Low reliability: {names}, below {s.reliability.threshold:g} (reliability.threshold), and used in a "
+            "model: its coefficient mixes the construct with measurement error; read it with care.")
+
+
+def reliability_markdown(rel, s: Settings, printed: Printed, below: dict[str, float] | None = None) -> str:
     on = ("respondents who answered every item of the scale" if s.reliability.missing == "listwise" else
           "the covariance of each pair of items over the respondents who answered both (pairwise; n: respondents "
           "with two or more answers)")
@@ -54,4 +63,10 @@ def reliability_markdown(rel, s: Settings, printed: Printed) -> str:
     for r in rel.itertuples():
         cells = [printed(reliability_key(r, c)) for c in ("unweighted", "weighted", "n")]
         lines.append(md_row([r.scale, r.statistic.replace("_", " "), r.label, *cells]))
+    lines += ["", "Omega (total): McDonald's omega of a one-factor model (minimum residual), 1 - sum of the "
+              "uniquenesses / sum of the items' correlations. First eigenvalue share: the largest eigenvalue of the "
+              "items' correlation matrix over the number of items."]
+    note = low_reliability_note(below or {}, s, lambda sc: printed(f"indices.{sc}.alpha.weighted"))
+    if note:
+        lines += ["", note]
     return "\n".join(lines) + "\n"

@@ -25,7 +25,10 @@ def _sample_note(s: Settings) -> str:
     return "Each model is fitted on its own complete cases (models.common_sample: false)."
 
 
-def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings, printed: Printed) -> str:
+def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings, printed: Printed,
+                        low_reliability: list[str] = ()) -> str:
+    """The regression table; ``low_reliability``: scales in the models whose alpha is below
+    reliability.threshold (named in a note)."""
     models = list(s.models.formulas)
     ci = float(s.estimates.ci_level)
     method = coefs["variance"].iloc[0]
@@ -38,6 +41,10 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings,
     for name, rhs in s.models.formulas.items():
         lines.append(f"- {name}: index ~ {rhs}")
     lines.append("")
+    if low_reliability:
+        names = ", ".join(s.scales[sc].label for sc in low_reliability)
+        lines += [f"Low reliability: {names} (Cronbach's alpha below {s.reliability.threshold:g}, "
+                  "reliability.threshold; see the reliability table): read its coefficients with care.", ""]
     main = coefs[coefs.variant == "main"]
     for y in s.models.outcomes:
         sub = main[main.outcome == y]

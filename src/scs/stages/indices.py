@@ -1,8 +1,10 @@
 """Indices and their reliability.
 
 An index is the mean of a scale's answered items ("don't know" is missing), computed only when
-at least ``min_answered`` items are answered. Cronbach's alpha and item-rest correlations,
-unweighted and with the final weights.
+at least ``min_answered`` items are answered. The scales' reliability, unweighted and with the final
+weights: Cronbach's alpha, McDonald's omega (total, of a one-factor model), the share of the first
+eigenvalue of the items' correlations, and item-rest correlations; the scales used in a model whose
+alpha falls below ``reliability.threshold`` are named (a warning and a note in the tables).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from scs.errors import PipelineError
 from scs.numbers import StatedNumbers
 from scs.settings import Item, ResponseScale, Settings
 from scs.stages.result import StageResult
+from scs.survey import formula as fml
 
 
 def code_range(scale: ResponseScale) -> tuple[float, float]:
@@ -131,6 +134,77 @@ def item_rest(X: np.ndarray, w: np.ndarray | None = None, missing: str = "listwi
     return cov_rest / np.sqrt(diag * var_rest)
 
 
+def item_correlation(X: np.ndarray, w: np.ndarray | None = None, missing: str = "listwise") -> np.ndarray | None:
+    """The items' (weighted) correlation matrix: ``listwise`` on the rows that answered every item, ``pairwise``
+    each correlation over the rows that answered both items, with their own means and SDs (R's
+    cor(use = "pairwise.complete.obs"), which psych's factor analysis uses). None when it cannot be formed."""
+    if missing != "pairwise":
+        C, _ = item_covariance(X, w, missing)
+        if C is None:
+            return None
+        d = np.sqrt(np.diag(C))
+        return C / np.outer(d, d)
+    X = np.asarray(X, dtype=float)
+    w = np.ones(len(X)) if w is None else np.asarray(w, dtype=float)
+    k = X.shape[1]
+    R = np.eye(k)
+    present = ~np.isnan(X)
+    for j in range(k):
+        for m in range(j + 1, k):
+            ok = present[:, j] & present[:, m]
+            if ok.sum() < 2:
+                return None
+            ww, xj, xm = w[ok], X[ok, j], X[ok, m]
+            dj, dm = xj - ww @ xj / ww.sum(), xm - ww @ xm / ww.sum()
+            R[j, m] = R[m, j] = float((ww * dj) @ dm / np.sqrt((ww * dj) @ dj * ((ww * dm) @ dm)))
+    return R
+
+
+def one_factor_loadings(R: np.ndarray, *, tol: float = 1e-13, max_iter: int = 100_000) -> np.ndarray:
+    """Loadings of a one-factor model of the correlation matrix ``R`` by iterated principal axes, which
+    converge to the minimum-residual (unweighted least squares) solution (psych::fa's default fm = "minres"),
+    starting from the squared multiple correlations."""
+    k = R.shape[0]
+    try:
+        h = 1 - 1 / np.diag(np.linalg.inv(R))
+    except np.linalg.LinAlgError:
+        h = np.full(k, 0.5)
+    for _ in range(max_iter):
+        Rh = R.copy()
+        np.fill_diagonal(Rh, h)
+        vals, vecs = np.linalg.eigh(Rh)
+        lam = vecs[:, -1] * np.sqrt(max(vals[-1], 0.0))
+        h_new = lam ** 2
+        if np.max(np.abs(h_new - h)) < tol:
+            break
+        h = h_new
+    return lam if lam.sum() >= 0 else -lam
+
+
+def omega_total(X: np.ndarray, w: np.ndarray | None = None, missing: str = "listwise") -> float:
+    """McDonald's omega (total) of a one-factor model: 1 - sum of the uniquenesses / sum of the correlation
+    matrix (psych::omega's omega.tot with nfactors = 1), from the (weighted) correlations of the items
+    (:func:`item_correlation`); NaN when they cannot be formed."""
+    R = item_correlation(X, w, missing)
+    if R is None:
+        return float("nan")
+    lam = one_factor_loadings(R)
+    return float(1 - np.sum(1 - lam ** 2) / R.sum())
+
+
+def first_eigenvalue_share(X: np.ndarray, w: np.ndarray | None = None, missing: str = "listwise") -> float:
+    """The largest eigenvalue of the items' (weighted) correlation matrix over the number of items: the share
+    of the items' variance that one dimension carries."""
+    R = item_correlation(X, w, missing)
+    if R is None:
+        return float("nan")
+    return float(np.linalg.eigvalsh(R)[-1] / R.shape[0])
+
+
+SCALE_STATISTICS = {"cronbach_alpha": cronbach_alpha, "omega_total": omega_total,
+                    "first_eigenvalue_share": first_eigenvalue_share}
+
+
 def reliability(frame: pd.DataFrame, w: np.ndarray, s: Settings) -> pd.DataFrame:
     """Alpha and item-rest correlations of every scale in config (batteries first), reverse-keyed items
     reversed as in the index."""
@@ -141,27 +215,38 @@ def reliability(frame: pd.DataFrame, w: np.ndarray, s: Settings) -> pd.DataFrame
         X = item_matrix(frame, spec.items, code_range(s.response_scale_of(sc)), file=s.file)
         missing = s.reliability.missing
         _, n_complete = item_covariance(X, None, missing)
-        a_u, a_w = cronbach_alpha(X, missing=missing), cronbach_alpha(X, w, missing)
         ir_u, ir_w = item_rest(X, missing=missing), item_rest(X, w, missing)
         for it, u, ww in zip(spec.items, ir_u, ir_w):
             rows.append({"scale": sc, "var": it.var, "label": it.label, "statistic": "item_rest_correlation",
                          "unweighted": float(u), "weighted": float(ww), "n": n_complete})
-        rows.append({"scale": sc, "var": sc, "label": spec.label, "statistic": "cronbach_alpha",
-                     "unweighted": a_u, "weighted": a_w, "n": n_complete})
+        for stat, fn in SCALE_STATISTICS.items():
+            rows.append({"scale": sc, "var": sc, "label": spec.label, "statistic": stat,
+                         "unweighted": fn(X, missing=missing), "weighted": fn(X, w, missing), "n": n_complete})
     return pd.DataFrame(rows)
+
+
+def below_threshold(rel: pd.DataFrame, s: Settings) -> dict[str, float]:
+    """The scales used in a model (an outcome, or a term of a formula) whose weighted alpha is below
+    ``reliability.threshold``: scale -> alpha."""
+    used = set(s.models.outcomes) | {t.var for rhs in [*s.models.formulas.values(), s.models.alternative_formula]
+                                     for t in fml.parse_formula(rhs, where=s.file)}
+    alpha = rel[rel.statistic == "cronbach_alpha"].set_index("scale")["weighted"]
+    return {sc: float(a) for sc, a in alpha.items() if sc in used and a < s.reliability.threshold}
 
 
 def reliability_key(row, stat: str) -> str:
     """The registry key of a statistic of a row of :func:`reliability`."""
-    what = "alpha" if row.statistic == "cronbach_alpha" else f"{row.var}.item_rest"
+    what = {"cronbach_alpha": "alpha", "omega_total": "omega", "first_eigenvalue_share": "eigen_share"}.get(
+        row.statistic, f"{row.var}.item_rest")
     return f"indices.{row.scale}.{what}.{stat}"
 
 
 def reliability_numbers(rel: pd.DataFrame) -> StatedNumbers:
     nums = StatedNumbers()
     for r in rel.itertuples():
-        nums.add(reliability_key(r, "unweighted"), r.unweighted, "alpha")
-        nums.add(reliability_key(r, "weighted"), r.weighted, "alpha")
+        kind = "share" if r.statistic == "first_eigenvalue_share" else "alpha"
+        nums.add(reliability_key(r, "unweighted"), r.unweighted, kind)
+        nums.add(reliability_key(r, "weighted"), r.weighted, kind)
         nums.add(reliability_key(r, "n"), r.n, "count", unit="respondents")
     return nums
 
@@ -176,4 +261,5 @@ def run(frame: pd.DataFrame, w: np.ndarray, s: Settings) -> StageResult:
     rel = reliability(analysis, w, s)
     return StageResult(tables={"analysis": analysis, "reliability": rel},
                        numbers={"reliability": reliability_numbers(rel)},
-                       diagnostics={"without_index": {sc: int(analysis[sc].isna().sum()) for sc in s.scales}})
+                       diagnostics={"without_index": {sc: int(analysis[sc].isna().sum()) for sc in s.scales},
+                                    "below_threshold": below_threshold(rel, s)})
