@@ -89,3 +89,143 @@ def test_design_ses_equal_r(r_api, settings, case, calibrated, variance):
         assert design.df == r[case]["degf"] == out["record"]["design"]["df"]
     else:
         assert design.jackknife.shape[1] == r[case]["replicates"] == out["record"]["jackknife"]["n"]
+
+
+# --------------------------------------------------------------------------- a build with a design section
+DESIGN_R = r"""
+suppressPackageStartupMessages(library(survey))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(file.path(args[1], "analysis.csv"), stringsAsFactors = FALSE)
+targets <- read.csv(file.path(args[1], "targets.csv"), stringsAsFactors = FALSE)
+terms <- read.csv(file.path(args[1], "terms.csv"), stringsAsFactors = FALSE)
+bounds <- as.numeric(strsplit(args[2], ",")[[1]])
+items <- strsplit(args[3], ",")[[1]]
+outcomes <- strsplit(args[4], ",")[[1]]
+margins <- unique(targets$variable)
+for (v in margins) d[[v]] <- factor(d[[v]], levels = targets$category[targets$variable == v])
+N <- sum(d$base_weight)
+pop <- c("(Intercept)" = N)
+for (v in margins) {
+  t <- targets[targets$variable == v, ]
+  for (i in seq_len(nrow(t))[-1]) pop[paste0(v, t$category[i])] <- N * t$share[i]
+}
+f <- as.formula(paste("~", paste(margins, collapse = " + ")))
+des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~base_weight, data = d, nest = TRUE)
+designs <- list(
+  linearization = calibrate(des, f, pop, calfun = "logit", bounds = bounds, epsilon = 1e-12, maxit = 200),
+  jackknife = calibrate(as.svrepdesign(des, type = "JKn"), f, pop, calfun = "logit", bounds = bounds,
+                        epsilon = 1e-12, maxit = 200))
+rows <- list()
+for (kind in names(designs)) {
+  for (v in items) {
+    m <- svymean(reformulate(v), designs[[kind]], na.rm = TRUE)
+    rows[[length(rows) + 1]] <- data.frame(kind = kind, what = "mean", outcome = v, term = "", est = coef(m)[[1]],
+                                           se = SE(m)[[1]], df = NA)
+  }
+  for (y in outcomes) {
+    ok <- complete.cases(d[, c(y, terms$safe)])
+    g <- svyglm(as.formula(paste(y, "~", paste(terms$safe, collapse = " + "))), design = subset(designs[[kind]], ok))
+    rows[[length(rows) + 1]] <- data.frame(kind = kind, what = "coef", outcome = y,
+                                           term = c("_intercept_", terms$term), est = as.numeric(coef(g)),
+                                           se = as.numeric(SE(g)), df = g$df.residual)
+  }
+}
+write.csv(do.call(rbind, rows), file.path(args[1], "r.csv"), row.names = FALSE)
+"""
+
+
+@pytest.mark.slow
+def test_a_build_with_strata_and_psus_reports_rs_ses(tmp_path):
+    """The stand-in built with design: {strata: region, psu: province} (4 strata, 31 provinces as PSUs): the item
+    means and the full model of coefficients.csv (their linearization and jackknife SEs, the reported one, the
+    degrees of freedom) are R's svydesign(ids = ~province, strata = ~region, nest = TRUE) with bounded raking,
+    and its JKn replicates calibrated again, computed from the files the rules wrote (the CSVs round to 7
+    significant digits)."""
+    import yaml
+    from conftest import copy_project, run_snakemake
+
+    from scs.stages import models, weight_plan
+
+    rscript = require_tool("Rscript", "R with the survey package", "make r-deps")
+    work = copy_project(tmp_path / "w")
+    cfg = yaml.safe_load((work / "config.yaml").read_text())
+    cfg["design"] = {"strata": "region", "psu": "province", "nest": True, "lonely_psu": "fail"}
+    cfg["weighting"]["replicates"]["n"] = 50
+    (work / "config-design.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+    out = work / "results-config-design"
+    run_snakemake(work, "results-config-design/items/item_estimates.csv", "results-config-design/models/coefficients.csv",
+                  extra=["--cores", "1", "--configfile", "config-design.yaml"])
+    frame = pd.read_parquet(out / "indices" / "analysis.parquet")
+    stored = pd.read_parquet(out / "weights" / "weights.parquet")
+    record = json.loads((out / "weights" / "design.json").read_text())
+    assert record["design"]["n_strata"] == 4 and record["design"]["n_psu"] == 31 and record["design"]["df"] == 27
+    assert record["jackknife"]["type"] == "JKn" and record["jackknife"]["n"] == 31
+    s = settings.load(work / "config-design.yaml")
+    X = models.matrices(frame, s)[s.models.full]
+    safe = {c: f"x{i:02d}" for i, c in enumerate(X.columns)}
+    data = frame[[*s.weighting.variables, *[it.var for b in s.batteries for it in s.scales[b].items],
+                  *s.models.outcomes]].copy()
+    for c in X.columns:
+        data[safe[c]] = X[c].to_numpy()
+    data["stratum"], data["psu"] = stored["design_stratum"], stored["design_psu"]
+    data["base_weight"] = stored["base_weight"]
+    folder = tmp_path / "r"
+    folder.mkdir()
+    data.to_csv(folder / "analysis.csv", index=False, float_format="%.17g")
+    plan = weight_plan.Plan.from_json(record["plan"])
+    assert not plan.adjustments
+    pd.DataFrame([{"variable": v, "category": c, "share": plan.shares[v][c]} for v, lev in plan.levels.items()
+                  for c in lev]).to_csv(folder / "targets.csv", index=False, float_format="%.17g")
+    pd.DataFrame({"term": list(X.columns), "safe": [safe[c] for c in X.columns]}).to_csv(folder / "terms.csv",
+                                                                                          index=False)
+    items = [it.var for b in s.batteries for it in s.scales[b].items]
+    (folder / "design.R").write_text(DESIGN_R)
+    subprocess.run([rscript, str(folder / "design.R"), str(folder), f"{plan.lower},{plan.upper}", ",".join(items),
+                    ",".join(s.models.outcomes)], check=True, capture_output=True, text=True)
+    r = pd.read_csv(folder / "r.csv", keep_default_na=False)
+    r["term"] = r["term"].astype(str)
+    problems, worst = [], 0.0
+
+    def close(ours, theirs, what):
+        nonlocal worst
+        d = abs(float(ours) - float(theirs)) / abs(float(theirs))
+        worst = max(worst, d)
+        if d > 1e-6:
+            problems.append(f"{what}: ours {ours}, R {theirs}")
+
+    est = pd.read_csv(out / "items" / "item_estimates.csv").set_index("var")
+    for kind in ("linearization", "jackknife"):
+        for row in r[(r["kind"] == kind) & (r["what"] == "mean")].itertuples():
+            if str(est.loc[row.outcome, "mean"]).startswith("<"):
+                continue
+            close(est.loc[row.outcome, "mean"], row.est, f"{row.outcome} mean")
+            close(est.loc[row.outcome, f"se_{kind}"], row.se, f"{row.outcome} se_{kind}")
+    assert (est["variance"] == "jackknife").all() and (est["se"] == est["se_jackknife"]).all()
+    for v in items:  # R's degf of the domain: its PSUs minus its strata (27 when every PSU has an answer)
+        answered = data.loc[data[v].notna(), ["stratum", "psu"]]
+        assert est.loc[v, "df"] == len(answered.drop_duplicates()) - answered["stratum"].nunique(), v
+    coefs = pd.read_csv(out / "models" / "coefficients.csv")
+    full = coefs[coefs["model"] == s.models.full].set_index(["outcome", "term"])
+    for kind in ("linearization", "jackknife"):
+        rr = r[(r["kind"] == kind) & (r["what"] == "coef")]
+        assert len(rr) == len(full)
+        for row in rr.itertuples():
+            ours = full.loc[(row.outcome, row.term)]
+            close(ours["coef"], row.est, f"{row.outcome} {row.term} coef")
+            close(ours[f"se_{kind}"], row.se, f"{row.outcome} {row.term} se_{kind}")
+            if kind == "linearization":
+                assert ours["df"] == int(row.df), (row.outcome, row.term)
+    assert not problems, "\n".join(problems[:20])
+    print(f"largest relative difference of the CSVs from R: {worst:.2e}")
+    # unrounded: the design rebuilt from the stored files, as the estimation rules rebuild it
+    from scs.stages import stored_design
+
+    jk = pd.read_parquet(out / "weights" / "jackknife.parquet")
+    full_precision = 0.0
+    for kind in ("linearization", "jackknife"):
+        design = stored_design.load_design(frame, stored, record, jackknife=jk, variance=kind)
+        e = means.means(design, frame[items].to_numpy(float), items)
+        rr = r[(r["kind"] == kind) & (r["what"] == "mean")].set_index("outcome").loc[items]
+        full_precision = max(full_precision, rel(e.se, rr["se"]))
+    assert full_precision < REL
+    print(f"largest relative difference of the stored design's SEs from R: {full_precision:.2e}")

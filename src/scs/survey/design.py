@@ -346,9 +346,16 @@ def _orthonormal(calib: np.ndarray, base: np.ndarray) -> np.ndarray:
     return q
 
 
-def unweighted(n: int, *, variance: str = "linearization") -> Design:
+def unweighted(n: int, *, variance: str = "linearization", strata=None, psu=None, lonely_psu: str = "fail") -> Design:
     """Equal weights, no calibration (a simple random sample with replacement); with the jackknife
-    (JK1: delete one, the others n/(n-1)) when the reported SEs are jackknife SEs."""
+    (JK1: delete one, the others n/(n-1)) when the reported SEs are jackknife SEs. With ``strata`` or ``psu``
+    (each unit's): the same design's strata and PSUs, and the cluster jackknife (:meth:`Clusters.jackknife`)."""
+    if strata is not None or psu is not None:
+        des = Design(weight=np.ones(n), strata=strata, psu=psu, lonely_psu=lonely_psu, variance=variance)
+        if variance == "jackknife":
+            _, mult, des.jk_rscales = des.clusters.jackknife(lonely_psu)
+            des.jackknife = mult[des.clusters.psu]
+        return des
     jk = None
     if variance == "jackknife":
         jk = np.full((n, n), n / (n - 1))
