@@ -146,3 +146,18 @@ def test_the_stored_design_is_read_back_from_its_files(frame, targets, settings,
     shuffled = jk.iloc[::-1].reset_index(drop=True)
     with pytest.raises(PipelineError, match="jackknife.parquet lists other PSUs"):
         stored_design.load_design(frame, stored, out["record"], jackknife=shuffled, variance="jackknife")
+
+
+def test_the_unweighted_variant_keeps_the_strata_and_psus(frame, targets, settings):
+    """The robustness table's unweighted fit: equal weights in the same design (R: svydesign(ids = ~psu, strata =
+    ~strata, weights = ~1) and its JKn replicates): the design of weighting.method none without a base weight."""
+    from scs.survey.design import unweighted
+
+    out, wt = run(frame, targets, small(settings, "none", strata="region", psu="province"))
+    none = wt.design(variance="jackknife", replicates=True)
+    eq = unweighted(len(frame), variance="jackknife", strata=none.strata, psu=none.psu)
+    Y = frame[YS].to_numpy(float)
+    a, b = means.means(eq, Y, YS), means.means(none, Y, YS)
+    np.testing.assert_allclose(a.se_reps["jackknife"], b.se_reps["jackknife"], rtol=1e-12)
+    np.testing.assert_allclose(a.se_lin, b.se_lin, rtol=1e-12)
+    np.testing.assert_array_equal(a.df, b.df)
