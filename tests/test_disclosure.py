@@ -11,8 +11,10 @@ CFG = from_config({"data": {"label": "label", "source": "synthetic"}, "disclosur
                    "estimates": {"ci_level": 0.95}, "response_scale": {"support": [4, 5], "oppose": [1, 2]},
                    "scales": {"surveillance": {"label": "Surveillance index"}}})
 DATA = CFG.data
-RECORD = {"method": "bounded_raking", "plan": {"lower": 0.2, "upper": 5.0, "adjustments": []},
-          "replicates": {"n": 0}}
+RECORD = {"method": "bounded_raking", "replicates": {"n": 0},
+          "plan": {"lower": 0.2, "upper": 5.0, "adjustments": [],
+                   "margins": [{"variable": "region", "categories": ["East", "Northeast"], "shares": [0.9, 0.1],
+                                "members": {}}]}}
 
 
 def test_small_margin_cells_are_suppressed_and_reported():

@@ -117,7 +117,7 @@ def _clustered_record(result: WeightingResult, ws: Weighting, key: str, R: int) 
     reps_settings = ws.replicates
     jk = None
     if result.jackknife:
-        left, _, rscales = clusters.jackknife(ds.lonely_psu)
+        left, _, _ = clusters.jackknife(ds.lonely_psu)
         calibrated = sorted(m for m in result.jackknife if m in CALFUN)
         jk = {"kind": ("JKn: replicate r leaves out PSU r (weight 0), the other PSUs of its stratum n_h/(n_h-1) times "
                        "their prior weight" + (", calibrated again" if calibrated else "")),
