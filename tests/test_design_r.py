@@ -40,11 +40,11 @@ def r_api(tmp_path_factory):
     return out, json.loads((out / "r.json").read_text())
 
 
-def case_settings(s, case: str, method: str):
+def case_settings(s, case: str, method: str, **weighting):
     _, strata, psu, margins, lonely = CASES[case]
     ws = settings.replace(s.weighting, {"method": method, "variables": margins, "base_weight": "pw",
                                         "tol": 1e-12, "max_iter": 200, "infeasible": {"policy": []},
-                                        "jackknife": {"max_rows": 100_000}, "replicates": {"n": 0}})
+                                        "jackknife": {"max_rows": 100_000}, "replicates": {"n": 0}, **weighting})
     return settings.replace(s, weighting=ws, design={"strata": strata, "psu": psu, "lonely_psu": lonely})
 
 
@@ -229,3 +229,43 @@ def test_a_build_with_strata_and_psus_reports_rs_ses(tmp_path):
         full_precision = max(full_precision, rel(e.se, rr["se"]))
     assert full_precision < REL
     print(f"largest relative difference of the stored design's SEs from R: {full_precision:.2e}")
+
+
+BOOT_R = r"""
+suppressPackageStartupMessages(library(survey))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(args[1])
+mult <- as.matrix(read.csv(args[2], header = FALSE))
+N <- sum(d$pw)
+pop <- c("(Intercept)" = N, sch.wideYes = 0.8 * N, awardsYes = 0.6 * N)
+rep <- svrepdesign(data = d, repweights = mult * d$pw, weights = ~pw, type = "bootstrap", combined.weights = TRUE)
+cal <- calibrate(rep, ~sch.wide + awards, pop, calfun = "raking", epsilon = 1e-13, maxit = 200, compress = FALSE)
+for (des in list(rep, cal)) for (v in c("api00", "avg.ed")) {
+  m <- svymean(reformulate(v), des, na.rm = TRUE)
+  cat(sprintf("%.17g", SE(m)), "\n")
+}
+"""
+
+
+def test_the_bootstrap_of_psus_within_strata_is_rs_svrepdesign_of_its_replicates(r_api, settings, tmp_path):
+    """The Rao-Wu bootstrap of the PSUs within strata draws other random numbers than R's subbootstrap, so R is
+    given its multipliers: svrepdesign(type = "bootstrap") of them, and the same calibrated again (raking), give the
+    pipeline's bootstrap SEs (each replicate re-weighted by the weighting procedure)."""
+    folder, _ = r_api
+    rscript = require_tool("Rscript", "R with the survey package", "make r-deps")
+    frame = pd.read_csv(folder / "strat.csv")
+    ys = ["api00", "avg.ed"]
+    ses = []
+    for method in ("none", "raking"):
+        s = case_settings(settings, "stratclus", method, replicates={"n": 40, "seed": 11}, jackknife={"max_rows": 0})
+        out = weights.run(frame, targets_of(CASES["stratclus"][3]), s, key="id")
+        wt = pipeline.Weighted(frame=frame, result=out["weighting"], record=out["record"])
+        ses += list(means.means(wt.design(variance="bootstrap"), frame[ys].to_numpy(float), ys).se)
+    mult = weights.bootstrap_multipliers(len(frame), 40, 11, out["weighting"].design)
+    pd.DataFrame(mult).to_csv(tmp_path / "mult.csv", index=False, header=False, float_format="%.17g")
+    (tmp_path / "boot.R").write_text(BOOT_R)
+    r = subprocess.run([rscript, str(tmp_path / "boot.R"), str(folder / "strat.csv"), str(tmp_path / "mult.csv")],
+                       check=True, capture_output=True, text=True)
+    diff = rel(ses, [float(x) for x in r.stdout.split()])
+    print(f"largest relative difference from R: {diff:.2e}")
+    assert diff < REL
