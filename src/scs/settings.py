@@ -121,6 +121,23 @@ class Weighting:
 
 
 @dataclass(frozen=True)
+class SampleDesign:
+    """The sampling design (R: ``svydesign(ids = ~psu, strata = ~strata, weights = ~w, nest = TRUE)``): analysis
+    variables of the stratum and of the first-stage cluster (PSU); None: one stratum, each respondent its own PSU
+    (``ids = ~1``)."""
+
+    strata: str | None
+    psu: str | None
+    nest: bool             # PSU codes repeat across strata (R's nest = TRUE); false: a repeated one is an error
+    lonely_psu: str        # a stratum with one PSU: fail | certainty | adjust (R's options(survey.lonely.psu))
+
+    @property
+    def clustered(self) -> bool:
+        """Strata or PSUs named: anything but today's single-stage design of respondents (ids = ~1)."""
+        return self.strata is not None or self.psu is not None
+
+
+@dataclass(frozen=True)
 class Item:
     var: str
     label: str
@@ -291,6 +308,7 @@ class Settings:
     output: Output
     cleaning: Cleaning
     weighting: Weighting
+    design: SampleDesign
     batteries: tuple[str, ...]
     scales: Mapping[str, Scale]
     response_scale: ResponseScale

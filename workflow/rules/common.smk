@@ -158,7 +158,17 @@ MULTIVERSE = bool(config.get("multiverse"))
 MV_SHARDS = list(range(int(config["multiverse"].get("shards", 1)))) if MULTIVERSE else []
 MV_OUTCOMES = list(config["multiverse"]["outcomes"]) if MULTIVERSE else []
 # the config sections the multiverse rules read
-MV_CFG = ("multiverse", "cleaning", "weighting", "scales", "response_scale.labels", "models", "estimates", "disclosure")
+MV_CFG = (
+    "multiverse",
+    "cleaning",
+    "weighting",
+    "design",
+    "scales",
+    "response_scale.labels",
+    "models",
+    "estimates",
+    "disclosure",
+)
 
 
 def multiverse_figure_outputs():

@@ -61,6 +61,14 @@ try:
             {*_cb.by_var, *_cb.derived, *SETTINGS.scales},
             where=SETTINGS.file,
         )
+        for _what in ("strata", "psu"):  # the sampling design names analysis variables
+            _var = getattr(SETTINGS.design, _what)
+            if _var is not None and _var not in {*_cb.by_var, *_cb.derived}:
+                raise PipelineError(
+                    f"invalid configuration at design.{_what}: {_var!r} is not an analysis variable of the codebook",
+                    file=SETTINGS.file,
+                    expected="an analysis name from the codebook (a variable or a derived one), or null",
+                )
     if SETTINGS.multiverse:
         from scs.stages.multiverse_grid import check  # noqa: E402
 
