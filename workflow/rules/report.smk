@@ -61,7 +61,7 @@ rule registry:
         mem_mb=400,
         runtime=15,
     params:
-        cfg=cfg("disclosure"),
+        cfg=cfg("disclosure", "paper.macro_prefix"),
     message:
         "Registry of every number"
     script:
