@@ -36,7 +36,7 @@ def main():
                 model_tables.regression_markdown(coefs, samples, s, Printed(stated)))
     tex = model_tables.regression_latex(coefs, s, Printed(stated))
     write_text(smk.output.table_tex, tex)
-    write_text(smk.output.table_tex_html, source_page(tex, smk.output.table_tex, "Table 1 in LaTeX (booktabs)"))
+    write_text(smk.output.table_tex_html, source_page(tex, smk.output.table_tex, "Regressions in LaTeX (booktabs)"))
     write_csv(smk.output.predicted, pred, s)
     write_table(smk.output.predicted_md, smk.output.predicted_html,
                 model_tables.predicted_markdown(pred, s, Printed(margins)))
