@@ -238,9 +238,6 @@ class Numbering:
     tables: Mapping[str, int]
     figures: Mapping[str, int]
 
-    def table(self, name: str) -> str:
-        return f"Table {self.tables[name]}"
-
 
 @dataclass(frozen=True)
 class Dimension:
