@@ -35,6 +35,18 @@ def test_macro_name_rules():
     assert registry.macro_name("weights.margin.age_group.18-29.n") == "scsWeightsMarginAgeGroupOneEightTwoNineN"
 
 
+def test_the_macro_prefix_is_the_configurations():
+    """Another study's numbers.tex (paper.macro_prefix) names every macro, the data macros and the switch with
+    its own prefix; the catalogue shows them as written."""
+    reg = {"data_source": "simulated", "data_label": "Mine", "config_sha256": "0",
+           "numbers": {"items.surveillance.mean": {"formatted": "3.44", "rule": "item_estimates", "file": "f.md"}}}
+    tex = registry.to_tex(reg, "alt")
+    assert "\\newcommand{\\altItemsSurveillanceMean}{3.44}" in tex and "\\newcommand{\\altDataLabel}{Mine}" in tex
+    assert "\\newif\\ifaltsynthetic\n\\altsyntheticfalse" in tex and "\\scs" not in tex
+    cat = registry.catalogue_markdown(reg, "alt")
+    assert "`\\altItemsSurveillanceMean`" in cat and "\\scs" not in cat
+
+
 LABEL = re.compile(r"^\d+-\d+$|^\d+\+$")  # age-group labels such as 18-29 and 60+
 TOKEN = re.compile(r"<0\.001|-?\d[\d,]*(?:\.\d+)?(?:e[-+]\d+)?")
 

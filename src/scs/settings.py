@@ -250,6 +250,30 @@ class Synthetic:
 
 
 @dataclass(frozen=True)
+class Paper:
+    """The manuscript (rule ``paper``): the study's text, title page and data statement."""
+
+    prose: str | None          # the study's text: abstract, sections, references
+    title: str | None          # None: the title of the citation file
+    subtitle: str | None
+    date: str | None           # YYYY-MM-DD; None: date-released of the citation file
+    citation: str              # CITATION.cff: authors, date, keywords
+    macro_prefix: str          # numbers.tex: \<prefix>ItemsSurveillanceMean{}
+    allowed_numbers: str | None
+    availability: str          # the study's statement on its microdata
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """One numbering of the tables and figures (the paper, the report's captions, the list of tables and
+    programs). ``figures``: ``items`` and ``specification_curves`` number the first of a run (one figure per
+    battery, one per multiverse outcome)."""
+
+    tables: Mapping[str, int]
+    figures: Mapping[str, int]
+
+
+@dataclass(frozen=True)
 class Dimension:
     """One dimension of the multiverse: its options (name -> the change it makes, as configured)."""
 
@@ -321,6 +345,8 @@ class Settings:
     verify: Verify
     synthetic: Synthetic | None
     multiverse: Multiverse | None
+    paper: Paper
+    numbering: Numbering
     file: str = "config.yaml"
 
     def scale_of(self, name: str) -> Scale:

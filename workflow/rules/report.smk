@@ -62,6 +62,9 @@ rule registry:
         runtime=15,
     params:
         cfg=cfg("disclosure"),
+        # the macros' names (paper.macro_prefix): not a setting of any number, so not in the slice whose
+        # checksum numbers.json and numbers.tex record
+        macro_prefix=config["paper"]["macro_prefix"],
     message:
         "Registry of every number"
     script:
