@@ -26,7 +26,7 @@ def exhibit_files(out_dir: Path) -> dict:
 
     s = settings_of(smk)
     files = {"descriptives": rel(smk.input.descriptives), "regressions": rel(smk.input.regressions),
-             "political_capital": rel(smk.input.capital)}
+             "models": rel(smk.input.capital)}
     files |= {f"items.{b}": rel(f) for b, f in zip(s.batteries, smk.input.item_figures, strict=True)}
     outcomes = s.multiverse.outcomes if s.multiverse else ()
     files |= {f"specification_curve.{y}": rel(f) for y, f in zip(outcomes, smk.input.curves, strict=True)}

@@ -41,7 +41,7 @@ def test_captions_carry_the_configured_numbers(config):
     assert title["ordered"].startswith(f"Table {t['ordered_logits']}. Weighted ordered logits")
     assert title["predicted"].startswith(f"Table {t['predicted']}. Predicted index")
     assert title["figure_items"].startswith(f"Figures {f['items']}-{f['items'] + len(s.batteries) - 1}. Support")
-    assert title["figure3"].startswith(f"Figure {f['political_capital']}. Political capital")
+    assert title["figure3"].startswith(f"Figure {f['models']}. Political capital")
     if s.multiverse:
         last = f["specification_curves"] + len(s.multiverse.outcomes) - 1
         assert title["multiverse_figure"].startswith(f"Figures {f['specification_curves']}-{last}. Specification")
@@ -50,7 +50,7 @@ def test_captions_carry_the_configured_numbers(config):
 def test_captions_follow_another_numbering():
     s = load(ROOT / "config.yaml")
     s = replace(s, numbering={"tables": {**s.numbering.tables, "descriptives": 5, "predicted": 1},
-                              "figures": {"items": 4, "political_capital": 6, "specification_curves": 1}})
+                              "figures": {"items": 4, "models": 6, "specification_curves": 1}})
     assert provenance.caption_title(CAPTIONS / "descriptives.rst", s).startswith("Table 5. ")
     assert provenance.caption_title(CAPTIONS / "predicted.rst", s).startswith("Table 1. ")
     assert provenance.caption_title(CAPTIONS / "figure_items.rst", s).startswith("Figures 4-5. ")
@@ -76,7 +76,7 @@ def test_the_figure_titles_of_the_configuration_agree_with_the_numbering(config)
     """A figure title that prints its own number ('Figure 3. ...') prints the configured one."""
     s = load(ROOT / config)
     numbers = paper.figure_numbers(s)
-    expected = {b: numbers[f"items.{b}"] for b in s.batteries} | {"models": numbers["political_capital"]}
+    expected = {b: numbers[f"items.{b}"] for b in s.batteries} | {"models": numbers["models"]}
     for name, title in s.figures.titles.items():
         m = re.match(r"Figure (\d+)\.", title)
         if m:
@@ -90,7 +90,7 @@ def test_a_numbering_with_a_gap_or_a_number_twice_stops_in_one_line():
         cfgmod.validate_config(c)
     c = raw()
     c["numbering"]["figures"]["specification_curves"] = 5
-    with pytest.raises(PipelineError, match=r"numbering.figures: items 1-2, political_capital 3, specification_curves "
+    with pytest.raises(PipelineError, match=r"numbering.figures: items 1-2, models 3, specification_curves "
                                             r"5-6 is not 1 to 5"):
         cfgmod.validate_config(c)
 
@@ -100,14 +100,14 @@ def test_a_third_battery_needs_its_own_numbering():
     c = raw()
     c["scales"]["third"] = copy.deepcopy(c["scales"]["punishment"])
     c["batteries"] = ["surveillance", "punishment", "third"]
-    with pytest.raises(PipelineError, match=r"numbering.figures: items 1-3, political_capital 3.*one per battery \(3\)"):
+    with pytest.raises(PipelineError, match=r"numbering.figures: items 1-3, models 3.*one per battery \(3\)"):
         cfgmod.validate_config(c)
-    c["numbering"]["figures"] = {"items": 1, "political_capital": 4, "specification_curves": 5}
-    assert cfgmod.validate_config(c)["numbering"]["figures"]["political_capital"] == 4
+    c["numbering"]["figures"] = {"items": 1, "models": 4, "specification_curves": 5}
+    assert cfgmod.validate_config(c)["numbering"]["figures"]["models"] == 4
 
 
 def test_without_a_multiverse_the_specification_curves_take_no_number():
     c = raw("data/alt/config.yaml")
     assert "multiverse" not in c
     assert paper.figure_numbers(load(ROOT / "data/alt/config.yaml")) == {
-        "items.surveillance": 1, "items.punishment": 2, "political_capital": 3}
+        "items.surveillance": 1, "items.punishment": 2, "models": 3}

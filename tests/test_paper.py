@@ -75,7 +75,7 @@ def test_the_citation_file_gives_authors_date_and_keywords():
 
 def test_the_setup_numbers_every_table_and_figure_from_the_configuration():
     s = load(ROOT / "config.yaml")
-    files = {"descriptives": "indices/d.tex", "regressions": "models/r.tex", "political_capital": "figures/pc.pdf",
+    files = {"descriptives": "indices/d.tex", "regressions": "models/r.tex", "models": "figures/pc.pdf",
              "items.surveillance": "figures/s.pdf", "items.punishment": "figures/p.pdf",
              "specification_curve.surveillance": "figures/cs.pdf", "specification_curve.punishment": "figures/cp.pdf"}
     citation = paper.Citation(title="T", authors=("A. Author", "B & Co"), date="2026-12-01", keywords=("k",),
@@ -93,7 +93,7 @@ def test_the_setup_numbers_every_table_and_figure_from_the_configuration():
     assert "\\newcommand{\\PaperMark}{SYNTHETIC DATA -- NOT A FINDING}" in tex
     # another numbering, prefix, title and date: all from the configuration
     s2 = replace(s, numbering={"tables": {"descriptives": 2, "regressions": 1},
-                               "figures": {"items": 2, "political_capital": 1, "specification_curves": 4}},
+                               "figures": {"items": 2, "models": 1, "specification_curves": 4}},
                  paper={"macro_prefix": "xyz", "title": None, "date": "2024-02-29"},
                  data={"source": "real"})
     tex = paper.setup_tex(s2, citation, files, prose="p.tex")
@@ -107,7 +107,7 @@ def test_the_setup_numbers_every_table_and_figure_from_the_configuration():
 def test_the_alt_stand_ins_setup_has_its_own_prefix_mark_and_no_specification_curve():
     s = load(ROOT / "data/alt/config.yaml")
     assert s.paper.macro_prefix == "alt" and not s.multiverse
-    files = {"descriptives": "d.tex", "regressions": "r.tex", "political_capital": "pc.pdf",
+    files = {"descriptives": "d.tex", "regressions": "r.tex", "models": "pc.pdf",
              "items.surveillance": "s.pdf", "items.punishment": "p.pdf"}
     tex = paper.setup_tex(s, paper.read_citation(ROOT / "CITATION.cff"), files, prose=s.paper.prose)
     assert "\\PaperCurveFigure" not in tex and "\\newcommand{\\PaperDataLabel}{\\altDataLabel}" in tex
@@ -216,7 +216,7 @@ def test_the_stand_ins_pdf_pages_floats_and_mark(paper_build):
     n = s.numbering
     assert f"Table {n.tables['descriptives']}: Descriptive statistics" in full
     assert f"Table {n.tables['regressions']}: Regressions of the indices" in full
-    assert f"Figure {n.figures['political_capital']}: Political capital" in full
+    assert f"Figure {n.figures['models']}: Political capital" in full
     for i, y in enumerate(s.multiverse.outcomes):
         assert re.search(rf"Figure {n.figures['specification_curves'] + i}: Specification curve .{{0,80}} {y} index",
                          full), y

@@ -166,11 +166,11 @@ def strip_number(title: str) -> str:
 
 
 def figure_numbers(s: Settings) -> dict[str, int]:
-    """The number of every figure: 'items.<battery>' (one per battery), 'political_capital' and
+    """The number of every figure: 'items.<battery>' (one per battery), 'models' and
     'specification_curve.<outcome>' (one per outcome of the multiverse), from the configuration's numbering."""
     n = s.numbering.figures
     out = {f"items.{b}": n["items"] + i for i, b in enumerate(s.batteries)}
-    out["political_capital"] = n["political_capital"]
+    out["models"] = n["models"]
     for i, y in enumerate(s.multiverse.outcomes if s.multiverse else ()):
         out[f"specification_curve.{y}"] = n["specification_curves"] + i
     return out
@@ -189,7 +189,7 @@ DATA_STATEMENTS = {
 def setup_tex(s: Settings, citation: Citation, files: Mapping[str, str], *, prose: str) -> str:
     """The setup that paper/ms.tex reads: the title page and PDF metadata (configuration and citation file),
     which macros of numbers.tex name the data, the data statement, and every table and figure with its number
-    and file (``files``: 'descriptives', 'regressions', 'items.<battery>', 'political_capital',
+    and file (``files``: 'descriptives', 'regressions', 'items.<battery>', 'models',
     'specification_curve.<outcome>' -> a path that TeX finds). ``prose``: the study's text, as TeX finds it."""
     prefix = s.paper.macro_prefix
     date = paper_date(s, citation)
@@ -224,7 +224,7 @@ def setup_tex(s: Settings, citation: Citation, files: Mapping[str, str], *, pros
         if kind == "items":
             title = strip_number(titles.get(name, s.scale_of(name).label))
             lines.append(f"\\PaperItemFigure{{{name}}}{{{number}}}{{{files[key]}}}{{{tex_text(title)}}}")
-        elif kind == "political_capital":
+        elif kind == "models":
             by = s.models.predict.by
             title = strip_number(titles.get("models", "Political capital and support"))
             lines.append(f"\\PaperCapitalFigure{{{number}}}{{{files[key]}}}{{{tex_text(title)}}}"
