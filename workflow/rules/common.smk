@@ -203,8 +203,9 @@ def runtime_for(base_min, per_million_min=0.0):
     return f
 
 
-# PRIORITY: with two cores, the jobs that lead to the notebooks (the longest job) go first (priority 2), the
-# multiverse shards next (1) on the other core, everything else after; a cold build then ends soonest.
+# PRIORITY: with two cores, the jobs that lead to the notebooks (the longest job, which quotes the registry and
+# so waits for the multiverse shards too) go first (priority 2), everything else after; a cold build then ends
+# soonest.
 
 MULTIVERSE = bool(config.get("multiverse"))
 MV_SHARDS = list(range(int(config["multiverse"].get("shards", 1)))) if MULTIVERSE else []
