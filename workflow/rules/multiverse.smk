@@ -24,7 +24,7 @@ rule multiverse_shard:
         "logs/benchmarks/multiverse_shard_{shard}.tsv"
     wildcard_constraints:
         shard=r"\d+",
-    priority: 1  # see PRIORITY in common.smk
+    priority: 2  # see PRIORITY in common.smk
     conda:
         ENV
     resources:

@@ -10,7 +10,7 @@ PINS = pins_dir()
 
 rule reproduction:
     """Each published number or pattern beside the computed one, judged with its CI (from the stages'
-    numbers; not the multiverse's, so that the reproduction and the notebooks need not wait for it)."""
+    numbers; not the multiverse's, so that the reproduction need not wait for it)."""
     input:
         fragments=[f for f in FRAGMENTS if not MULTIVERSE or f != rules.multiverse.output.numbers],
         contrasts=rules.item_estimates.output.contrasts,

@@ -118,12 +118,12 @@ def likert_figure(dist: pd.DataFrame, order: list[str], *, title: str, scale_lab
                 ax.barh(v_i, val, left=left, color=palette[c_i], edgecolor="white", linewidth=0.5,
                         label=f"{codes[c_i]} {scale_labels[codes[c_i]]}" if v_i == 0 else None)
                 if val >= 7:
-                    ax.text(left + val / 2, v_i, f"{val:.0f}", ha="center", va="center", fontsize=6.5,
+                    ax.text(left + val / 2, v_i, f"{val:.0f}", ha="center", va="center", fontsize=8,
                             color="white" if c_i in (0, len(codes) - 1) else "0.15")
                 left += val
             dk = 100 * float(share.loc[v].get("dk", 0.0) or 0.0)
             axd.barh(v_i, dk, color="0.55")
-            axd.text(dk + 0.5, v_i, f"{dk:.1f}", va="center", fontsize=6.5)
+            axd.text(dk + 0.5, v_i, f"{dk:.1f}", va="center", fontsize=8)
         ax.axvline(0, color="0.3", linewidth=0.8)
         ax.set_yticks(y, [labels[v] for v in order])
         ax.set_xlim(-100, 100)
@@ -132,7 +132,7 @@ def likert_figure(dist: pd.DataFrame, order: list[str], *, title: str, scale_lab
         axd.set_xlabel(f"% {dk_label.lower()}")
         axd.set_xlim(0, max(10.0, float(np.nanmax([100 * float(share.loc[v].get("dk", 0) or 0) for v in order])) * 1.6))
         axd.tick_params(labelleft=False)
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=len(codes), fontsize=7, frameon=True,
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=len(codes), fontsize=8, frameon=True,
                   borderaxespad=0.2, handlelength=1.0, columnspacing=0.8)
         fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
         source_note(fig, source_label, synthetic, "Weighted shares (census-calibrated weights); the numbers in the bars "
@@ -261,13 +261,26 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
 
 
 # --------------------------------------------------------------------------- overlapping labels
+def _undrawn_tick_labels(fig) -> set[int]:
+    """The ids of the tick labels an axis keeps but does not draw (ticks outside its view)."""
+    out = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            drawn = {id(t) for t in axis._update_ticks()}
+            for tick in [*axis.majorTicks, *axis.minorTicks]:
+                if id(tick) not in drawn:
+                    out |= {id(tick.label1), id(tick.label2)}
+    return out
+
+
 def text_overlaps(fig, *, pad: float = 0.5) -> list[tuple[str, str]]:
     """Pairs of visible, non-empty texts of ``fig`` whose drawn boxes overlap, and labels struck through
     by an interval (an error bar crossing a data label): what a reader cannot read."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    undrawn = _undrawn_tick_labels(fig)
     texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()
-             and t.get_figure() is fig]
+             and t.get_figure() is fig and id(t) not in undrawn]
     boxes = [(t, t.get_window_extent(renderer).expanded(1.0, 1.0).padded(-pad)) for t in texts]
     out = []
     for i in range(len(boxes)):
@@ -286,6 +299,33 @@ def text_overlaps(fig, *, pad: float = 0.5) -> list[tuple[str, str]]:
                 if np.any((xs > box.x0) & (xs < box.x1) & (ys > box.y0) & (ys < box.y1)):
                     out.append((ann.get_text(), "an interval"))
                     break
+    return out
+
+
+def legend_overlaps(fig, *, pad: float = 1.0) -> list[str]:
+    """The legends of ``fig`` drawn over data of their axes (a bar, a marker or a line passing under them):
+    what they hide. A legend outside its axes hides nothing."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        box = legend.get_window_extent(renderer).padded(-pad)
+        if not box.overlaps(ax.get_window_extent(renderer)):
+            continue
+        hidden = [p for p in ax.patches if p.get_visible() and p.get_window_extent(renderer).overlaps(box)]
+        for coll in ax.collections:
+            pts = coll.get_offset_transform().transform(coll.get_offsets()) if len(coll.get_offsets()) else []
+            if any(box.contains(x, y) for x, y in pts):
+                hidden.append(coll)
+        for line in ax.lines:
+            xy = line.get_transform().transform(line.get_xydata()) if len(line.get_xydata()) else []
+            if any(box.contains(x, y) for x, y in xy):
+                hidden.append(line)
+        if hidden:
+            out.append(f"the legend of {ax.get_title() or 'an axes'!r} covers {len(hidden)} data element(s)")
     return out
 
 
