@@ -34,7 +34,7 @@ from IPython.display import Markdown, display
 from scs.io.codebook import load_codebook
 from scs.report.notebooks import Registry, in_codebook_order, show_figure, show_table, wrap
 from scs.stages.clean import ANALYTIC_N, flow_key
-from scs.stages.weights import margin_key
+from scs.stages.weight_diagnostics import margin_key
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 display(Markdown(f"**Data: {CFG['data']['label']}**"))

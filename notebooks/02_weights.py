@@ -36,7 +36,7 @@ from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 from scs.io.codebook import load_codebook
 from scs.report.notebooks import Registry, in_codebook_order, show_figure, show_table, wrap
 from scs.stages.items import estimate_key
-from scs.stages.weights import margin_key, summary_key
+from scs.stages.weight_diagnostics import margin_key, summary_key
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 display(Markdown(f"**Data: {CFG['data']['label']}**"))

@@ -77,9 +77,9 @@ show_table(est[cols].rename(columns={"ci_low": "CI low", "ci_high": "CI high", "
                                      "pct_oppose": "% oppose", "pct_dk": "% don't know"}),
            kinds={"mean": "mean", "CI low": "mean", "CI high": "mean", "se": "se", "% support": "pct",
                   "% oppose": "pct", "% don't know": "pct", "n": "count"})
-for i, b in enumerate(CFG["batteries"], 1):
-    show_image(f"{OUT}/figures/figure{i}_{b}.png", f"Figure {i}: weighted mean support for each {b} item with its "
-                                                    "confidence interval.")
+for i, b in enumerate(CFG["batteries"], CFG["numbering"]["figures"]["items"]):
+    show_image(f"{OUT}/figures/figure{i}_{b}.png", f"Figure {i}: weighted mean of each item of the "
+                                                    f"{CFG['scales'][b]['label']} with its confidence interval.")
     items = [it["var"] for it in CFG["scales"][b]["items"] if estimate_key(it["var"], "mean") in reg]
     by_mean = sorted(items, key=lambda v: reg.value(estimate_key(v, "mean")))
     reg.reading("The {index} averages {mean} (interval {low} to {high}); its items run from {lo_mean} "

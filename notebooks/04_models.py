@@ -96,8 +96,9 @@ for y in m["outcomes"]:
 # variable (the right panel).
 
 # %%
-show_image(f"{OUT}/figures/figure3_political_capital.png", "Figure 3: the full model's coefficients for both indices, "
-           "and the predicted index by the configured political-capital variable.")
+n_models = CFG["numbering"]["figures"]["models"]
+show_image(f"{OUT}/figures/figure{n_models}_models.png", f"Figure {n_models}: the full model's coefficients for "
+           "every outcome, and the predicted index at each level of the configured variable.")
 pred = pd.read_csv(f"{OUT}/models/predicted.csv")
 levels = {str(k): v for k, v in m["predict"].get("level_labels", {}).items()}
 table = pred.assign(outcome=pred["outcome"].map(outcome_label), variable=pred["variable"].map(label),

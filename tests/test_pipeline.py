@@ -182,7 +182,7 @@ def test_another_ci_level_reaches_every_interval_label_and_number(tmp_path):
     work = copy_project(tmp_path / "w")
     cfg = (work / "config.yaml").read_text().replace("  ci_level: 0.95", "  ci_level: 0.9")
     (work / "config.yaml").write_text(cfg)
-    run_snakemake(work, "results/numbers.json", "results/figures/figure3_political_capital.png",
+    run_snakemake(work, "results/numbers.json", "results/figures/figure3_models.png",
                   "results/figures/figure1_surveillance.png", extra=FAST)
     res = work / "results"
     for p in res.rglob("*.md"):

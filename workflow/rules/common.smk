@@ -48,6 +48,9 @@ EXHIBITS = []
 # titles ({n}: the battery's figure number, {scale}: the scale's label, {title}: the notebook's heading). The
 # report lists each category's exhibits by number and title in this order, and its landing page
 # (workflow/report/workflow.rst) lists them from the same labels.
+# the numbers of the tables and figures (numbering in config.yaml; figures it leaves out follow the batteries)
+FIGURES = config["numbering"]["figures"]
+NUMBERS = {**{f"t_{k}": v for k, v in config["numbering"]["tables"].items()}, "f_models": FIGURES["models"]}
 READING_ORDER = {
     "1. Cleaning": {"data_problems": "Data check", "exclusion_flow": "Exclusion flow"},
     "2. Weights": {"weights": "Weighting diagnostics", "weight_distribution": "Distribution of the weights"},
@@ -55,17 +58,17 @@ READING_ORDER = {
         "figure_items": "Figure {n}. Items: {scale}",
         "item_estimates": "Item and index estimates",
         "likert": "Likert chart: {scale}",
-        "descriptives": "Table 0. Descriptive statistics",
-        "descriptives_tex": "Table 0 in LaTeX",
+        "descriptives": "Table {t_descriptives}. Descriptive statistics",
+        "descriptives_tex": "Table {t_descriptives} in LaTeX",
         "reliability": "Reliability of the scales",
     },
     "4. Models": {
-        "regression": "Table 1. Regressions of the indices",
-        "regression_tex": "Table 1 in LaTeX",
-        "figure3": "Figure 3. Political capital and the indices",
-        "robustness": "Table 2. Robustness",
-        "ordered": "Table 3. Ordered logits of the items",
-        "predicted": "Table 4. Predictive margins",
+        "regression": "Table {t_regressions}. Regressions of the indices",
+        "regression_tex": "Table {t_regressions} in LaTeX",
+        "figure3": "Figure {f_models}. The full model: coefficients and predicted indices",
+        "robustness": "Table {t_robustness}. Robustness",
+        "ordered": "Table {t_ordered_logits}. Ordered logits of the items",
+        "predicted": "Table {t_predicted}. Predictive margins",
         "multiverse": "Multiverse of analysis choices",
         "multiverse_figure": "Specification curve: {scale}",
     },
@@ -85,7 +88,7 @@ def exhibit(path, name, category, fields=None, **kw):
     flagged for Snakemake's report with its number and title as its label (the report lists it by it)."""
     if name not in READING_ORDER.get(category, {}):
         raise ValueError(f"exhibit {name!r} of {category!r} has no place in READING_ORDER (workflow/rules/common.smk)")
-    title = READING_ORDER[category][name].format(**(fields or {}))
+    title = READING_ORDER[category][name].format(**NUMBERS, **(fields or {}))
     EXHIBITS.append(
         {"file": str(path), "caption": f"workflow/report/{name}.rst", "category": category, "name": name, "title": title}
     )
@@ -145,15 +148,20 @@ def raw_data_id():
 
 
 def battery_figure(battery, ext):
-    """Figures 1, 2, ...: one item figure per battery, numbered in config order."""
-    return out("figures", f"figure{BATTERIES.index(battery) + 1}_{battery}.{ext}")
+    """The item figures, one per battery in config order, numbered from numbering.figures.items."""
+    return out("figures", f"figure{FIGURES['items'] + BATTERIES.index(battery)}_{battery}.{ext}")
+
+
+def models_figure(ext):
+    """The full model's figure (coefficients and predicted indices), numbered by numbering.figures.models."""
+    return out("figures", f"figure{FIGURES['models']}_models.{ext}")
 
 
 def battery_figure_outputs():
     """Named outputs png_<battery> (in the report) and pdf_<battery> of the item figures."""
     outs = {}
     for b in BATTERIES:
-        fields = {"n": BATTERIES.index(b) + 1, "scale": config["scales"][b]["label"]}
+        fields = {"n": FIGURES["items"] + BATTERIES.index(b), "scale": config["scales"][b]["label"]}
         outs[f"png_{b}"] = exhibit(battery_figure(b, "png"), "figure_items", "3. Indices and items", fields)
         outs[f"pdf_{b}"] = battery_figure(b, "pdf")
     return outs

@@ -18,8 +18,8 @@ rule figures:
     output:
         **battery_figure_outputs(),
         **likert_figure_outputs(),
-        figure3_png=exhibit(out("figures", "figure3_political_capital.png"), "figure3", "4. Models"),
-        figure3_pdf=out("figures", "figure3_political_capital.pdf"),
+        figure3_png=exhibit(models_figure("png"), "figure3", "4. Models"),
+        figure3_pdf=models_figure("pdf"),
         weights_png=exhibit(out("weights", "weight_distribution.png"), "weight_distribution", "2. Weights"),
         weights_pdf=out("weights", "weight_distribution.pdf"),
     log:

@@ -24,7 +24,7 @@ NOTEBOOKS = {
             *rules.figures.output,
             rules.registry.output.json,
         ],
-        "cfg": cfg("scales", "batteries", "response_scale", "disclosure"),
+        "cfg": cfg("scales", "batteries", "response_scale", "disclosure", "numbering.figures"),
     },
     "04_models": {
         "inputs": [
@@ -36,7 +36,7 @@ NOTEBOOKS = {
             rules.registry.output.json,
             *synthetic_truth(),
         ],
-        "cfg": cfg("models", "scales", "synthetic.truth"),
+        "cfg": cfg("models", "scales", "synthetic.truth", "numbering.figures"),
     },
 }
 
