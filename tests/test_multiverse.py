@@ -210,3 +210,16 @@ def test_the_specification_curve_has_no_overlapping_labels(cfg, configured_group
     assert figures.text_overlaps(fig) == []
     # one row of option marks per option, and the configured specification circled
     assert len(fig.axes[1].get_yticklabels()) == sum(len(v) for v in choices.values())
+
+
+def test_options_are_shown_by_their_configured_labels(cfg):
+    """A leave-one-out index variant names its item by the item's label, a dimension by its label (a figure shows
+    no variable name); other options keep their configured names."""
+    u = multiverse.universe(S(cfg))
+    dims, options = multiverse_grid.display_labels(S(cfg), u, "surveillance")
+    assert dims["speeder"] == "Speeder threshold" and dims["political_capital"] == "Political capital"
+    assert dims["controls"] == "Controls" and "outcome" not in dims
+    assert options[("index", "without s_jobs")] == "without Switching jobs"
+    assert options[("index", "without assumed items")] == "without assumed items"
+    assert options[("weights", "bounded raking 0.2-5")] == "bounded raking 0.2-5"
+    assert not [o for (d, o) in options if d == "index" and o.startswith("without p_")]  # the outcome's own items
