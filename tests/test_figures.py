@@ -1,10 +1,17 @@
 """Figures: byte-stable, labelled with their data, and no label that a reader cannot read."""
 
+import re
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
+from conftest import ROOT
 
-from scs.report import figures
+from scs.report import captions, figures
+from scs.settings import replace
 from scs.stages import items, models
+
+PAPER = (ROOT / "paper" / "ms.tex").read_text()
 
 
 def test_figures_are_byte_stable_and_labelled(tmp_path):
@@ -91,3 +98,47 @@ def test_figure_3_shows_the_margins_on_the_whole_response_scale_and_one_coeffici
     lo, hi = margins.get_ylim()
     assert lo == 1 and hi >= 5 and list(margins.get_yticks()) == [1, 2, 3, 4, 5]
     assert list(axes[0].get_xticks()) == list(axes[1].get_xticks()) and axes[0].get_xlim() == axes[1].get_xlim()
+
+
+# --------------------------------------------------------------------------- titles in the captions
+def test_every_figure_has_a_title_from_the_configuration(settings):
+    titles = captions.figure_titles(settings)
+    for b in settings.batteries:
+        assert titles[b] == settings.figures.titles[b] and f"likert_{b}" in titles
+    assert titles["models"].startswith("Figure 3. ")
+    assert {f"multiverse_{y}" for y in settings.multiverse.outcomes} <= set(titles)
+    # a figure the configuration does not name is named from its labels
+    bare = captions.figure_titles(replace(settings, figures={"titles": {}}))
+    assert bare["surveillance"] == settings.scales["surveillance"].label
+    assert bare["multiverse_punishment"] == "Specification curve: " + settings.scales["punishment"].label
+
+
+def test_the_report_captions_open_with_the_titles(cfg, settings):
+    """Each figure's caption file, rendered as Snakemake's report renders it, names the figure's title."""
+    import jinja2
+
+    titles = captions.figure_titles(settings)
+    env = jinja2.Environment()
+    for name, keys in {"figure_items": list(settings.batteries), "likert": [f"likert_{b}" for b in settings.batteries],
+                       "figure3": ["models"], "multiverse_figure": [f"multiverse_{y}" for y in
+                                                                    settings.multiverse.outcomes],
+                       "weight_distribution": ["weights"]}.items():
+        text = (ROOT / "workflow" / "report" / f"{name}.rst").read_text()
+        smk = SimpleNamespace(config=cfg, params=SimpleNamespace(titles=titles))
+        rendered = env.from_string(text).render(snakemake=smk)
+        assert rendered.startswith(titles[keys[0]]), name
+        assert all(titles[k] in rendered for k in keys), name
+
+
+def test_the_papers_captions_open_with_the_titles(settings):
+    """The paper's n-th figure is the configuration's "Figure n", and its caption opens with that title."""
+    titles = captions.figure_titles(settings)
+    envs = re.findall(r"\\begin\{figure\}.*?\\end\{figure\}", PAPER, re.S)
+    assert len(envs) >= 4
+    for n, env in enumerate(envs, 1):
+        title = next(t for t in titles.values() if t.startswith(f"Figure {n}. "))
+        caption = " ".join(re.search(r"\\caption\{(.*?)\}\s*\\label", env, re.S).group(1).split())
+        assert caption.startswith(captions.caption_opening(title)), (n, caption)
+        key = next(k for k, t in titles.items() if t == title)
+        stem = re.search(r"\{figures/(\w+)\.pdf\}", env).group(1)
+        assert stem.endswith(key.removeprefix("multiverse_")) or key == "models", (key, stem)

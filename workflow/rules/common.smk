@@ -3,6 +3,7 @@ import os
 
 from scs.codedeps import package_modules
 from scs.config import config_slice, data_id, file_sha256, is_shipped, output_dir, pins_root
+from scs.report.captions import figure_titles
 
 OUT = output_dir(config, CONFIG_FILE)
 # intermediate files that still hold (coded) identifying columns: never under the released outputs
@@ -42,11 +43,21 @@ MULTIVERSE_RULES = ["multiverse_shard", "multiverse", "multiverse_figure"]
 # The exhibits of the HTML report: one table that the report (through `report()`) and the
 # provenance rule's list of tables and programs both read. Caption files: workflow/report/<name>.rst.
 EXHIBITS = []
+# A figure is drawn without a title: its title (figures.titles) opens its caption. The figure rules pass their
+# figures' titles as the param `titles`, which their caption files print ({{ snakemake.params.titles[...] }}).
+FIGURE_TITLES = figure_titles(SETTINGS)
 
 
-def exhibit(path, name, category, **kw):
-    """An output shown in the report: registered here, flagged for Snakemake's report."""
-    EXHIBITS.append({"file": str(path), "caption": f"workflow/report/{name}.rst", "category": category})
+def exhibit(path, name, category, title=None, **kw):
+    """An output shown in the report: registered here (with its title, for a figure), flagged for Snakemake's report."""
+    EXHIBITS.append(
+        {
+            "file": str(path),
+            "caption": f"workflow/report/{name}.rst",
+            "category": category,
+            **({"title": title} if title else {}),
+        }
+    )
     return report(path, caption=f"../report/{name}.rst", category=category, **kw)
 
 
@@ -99,7 +110,7 @@ def battery_figure_outputs():
     """Named outputs png_<battery> (in the report) and pdf_<battery> of the item figures."""
     outs = {}
     for b in BATTERIES:
-        outs[f"png_{b}"] = exhibit(battery_figure(b, "png"), "figure_items", "3. Indices and items")
+        outs[f"png_{b}"] = exhibit(battery_figure(b, "png"), "figure_items", "3. Indices and items", FIGURE_TITLES[b])
         outs[f"pdf_{b}"] = battery_figure(b, "pdf")
     return outs
 
@@ -112,7 +123,9 @@ def likert_figure_outputs():
     """Named outputs likert_png_<battery> (in the report) and likert_pdf_<battery> of the Likert charts."""
     outs = {}
     for b in BATTERIES:
-        outs[f"likert_png_{b}"] = exhibit(out("figures", f"likert_{b}.png"), "likert", "3. Indices and items")
+        outs[f"likert_png_{b}"] = exhibit(
+            out("figures", f"likert_{b}.png"), "likert", "3. Indices and items", FIGURE_TITLES[f"likert_{b}"]
+        )
         outs[f"likert_pdf_{b}"] = out("figures", f"likert_{b}.pdf")
     return outs
 
@@ -163,7 +176,9 @@ def multiverse_figure_outputs():
     """Named outputs png_<outcome> (in the report) and pdf_<outcome> of the specification curves."""
     outs = {}
     for y in MV_OUTCOMES:
-        outs[f"png_{y}"] = exhibit(out("figures", f"multiverse_{y}.png"), "multiverse_figure", "4. Models")
+        outs[f"png_{y}"] = exhibit(
+            out("figures", f"multiverse_{y}.png"), "multiverse_figure", "4. Models", FIGURE_TITLES[f"multiverse_{y}"]
+        )
         outs[f"pdf_{y}"] = out("figures", f"multiverse_{y}.pdf")
     return outs
 
