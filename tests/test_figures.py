@@ -1,8 +1,10 @@
-"""Figures: byte-stable, labelled with their data, and no label that a reader cannot read."""
+"""Figures: byte-stable, labelled with their data, and no label that a reader cannot read; the checks of what a
+reader cannot read find what they look for."""
 
 import re
 from types import SimpleNamespace
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 from conftest import ROOT
@@ -28,16 +30,57 @@ def test_figures_are_byte_stable_and_labelled(tmp_path):
     assert b"CreationDate" not in out[0][1]
 
 
-def test_the_overlap_check_finds_overlapping_labels():
-    import matplotlib.pyplot as plt
-
+def test_the_overlap_check_finds_overlapping_labels_and_labels_off_the_figure():
     fig, ax = plt.subplots()
     ax.text(0.5, 0.5, "first label")
     ax.text(0.51, 0.5, "second label")
-    ax.errorbar([0.2], [0.2], xerr=[[0.1], [0.1]])
-    ax.annotate("3.61", (0.2, 0.2))
+    ax.text(0.1, 0.9, "apart")
+    fig.text(0.99, 0.5, "past the edge")
     found = figures.text_overlaps(fig)
-    assert ("first label", "second label") in found and ("3.61", "an interval") in found
+    assert ("first label", "second label") in found and ("past the edge", "the edge of the figure") in found
+    assert not [f for f in found if "apart" in f]
+    plt.close(fig)
+
+
+def test_the_line_check_finds_lines_and_markers_through_text_and_nothing_else():
+    """A zero line, an interval, a dashed index line and a marker through texts are found; a text beside a
+    line, and a line clipped off before it reaches a text, are not."""
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axhline(0.5, color="0.3")
+    ax.text(0.4, 0.5, "on the zero line", va="center")
+    ax.errorbar([0.2], [0.2], xerr=[[0.15], [0.15]], fmt="none")
+    ax.annotate("3.61", (0.2, 0.2), ha="center", va="center")
+    ax.axvline(0.85, linestyle="--", label="Index: 3.60")
+    ax.text(0.85, 0.8, "3.15", ha="center")
+    ax.plot([0.6], [0.2], "o", ms=8)
+    ax.text(0.6, 0.2, "x", ha="center", va="center")
+    ax.text(0.05, 0.9, "beside", ha="left", va="center")
+    ax.text(0.5, 1.1, "above the axes", ha="center", va="center", transform=ax.transData)  # the line stops at 1
+    ax.plot([0.5, 0.5], [0.9, 1.5], color="k")  # clipped to the axes
+    found = figures.lines_crossing_text(fig)
+    crossed = {t for t, _ in found}
+    assert {"on the zero line", "3.61", "3.15", "x"} <= crossed
+    assert ("3.15", "Index: 3.60") in found
+    assert "beside" not in crossed and "above the axes" not in crossed
+    plt.close(fig)
+
+
+def test_the_size_check_finds_a_text_too_small_when_printed():
+    fig = plt.figure(figsize=(10, 4))
+    fig.text(0.1, 0.5, "9 pt drawn at 10 in", fontsize=9)
+    sizes = figures.text_sizes(fig, printed_width=6.5)
+    assert sizes[0][1] == "9 pt drawn at 10 in" and sizes[0][0] == pytest.approx(5.85)
+    assert figures.text_sizes(fig, printed_width=10)[0][0] == 9
+    plt.close(fig)
+
+
+def test_the_name_check_finds_a_variable_name():
+    fig = plt.figure()
+    fig.text(0.1, 0.5, "index: without s_jobs")
+    fig.text(0.1, 0.2, "without Switching jobs; s_jobsx")
+    assert figures.names_shown(fig, ["s_jobs", "jobs_s"]) == [("index: without s_jobs", "s_jobs")]
     plt.close(fig)
 
 

@@ -1,12 +1,18 @@
-"""Figures: byte-stable PNG and PDF, with the data source printed on each, and a check that no two
-labels of a figure overlap."""
+"""Figures: byte-stable PNG and PDF, with the data source printed on each, and checks of what a reader can
+read: the size of every text where the figure is printed, no two texts overlapping, no line or marker through a
+text, no variable name shown."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
+import matplotlib.collections
+import matplotlib.lines
+import matplotlib.text
 import matplotlib.ticker
+import matplotlib.transforms
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -15,15 +21,22 @@ import pandas as pd
 
 from scs.report.tables import ci_label, se_phrase
 
+WIDTH = 6.5          # inches: the width figures are printed at (the paper's \textwidth)
+MIN_PRINTED_PT = 7   # the smallest text a printed figure may show
+# read when a figure is drawn or saved (not when it is made): the same for its checks and its files
+RENDER = {
+    "text.hinting": "none",  # text as wide at every resolution
+    "pdf.fonttype": 42,
+    "svg.hashsalt": "scs",
+}
 STYLE = {
+    **RENDER,
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.titlesize": 11,
     "axes.titleweight": "bold",
-    "svg.hashsalt": "scs",
-    "pdf.fonttype": 42,
 }
 # a plain white style with outward ticks (seaborn's "ticks" style, without importing seaborn in the figure jobs)
 TICKS = {"figure.facecolor": "white", "axes.facecolor": "white", "axes.edgecolor": ".15", "axes.labelcolor": ".15",
@@ -40,9 +53,17 @@ HIGHLIGHT = "#b2182b"
 def save(fig, png: str | Path, pdf: str | Path, dpi: int = 300) -> None:
     """Write PNG and PDF without timestamps or version strings, so reruns give the same bytes."""
     Path(png).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, dpi=dpi, metadata={"Software": None})
-    fig.savefig(pdf, metadata={"Creator": "scs-pipeline", "Producer": None, "CreationDate": None})
+    with plt.rc_context(RENDER):
+        fig.savefig(png, dpi=dpi, metadata={"Software": None})
+        fig.savefig(pdf, metadata={"Creator": "scs-pipeline", "Producer": None, "CreationDate": None})
     plt.close(fig)
+
+
+def _draw(fig):
+    """Draw ``fig`` as :func:`save` does; its renderer."""
+    with plt.rc_context(RENDER):
+        fig.canvas.draw()
+    return fig.canvas.get_renderer()
 
 
 def source_note(fig, label: str, synthetic: bool, extra: str = "") -> None:
@@ -260,35 +281,6 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
     return fig
 
 
-# --------------------------------------------------------------------------- overlapping labels
-def text_overlaps(fig, *, pad: float = 0.5) -> list[tuple[str, str]]:
-    """Pairs of visible, non-empty texts of ``fig`` whose drawn boxes overlap, and labels struck through
-    by an interval (an error bar crossing a data label): what a reader cannot read."""
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()
-             and t.get_figure() is fig]
-    boxes = [(t, t.get_window_extent(renderer).expanded(1.0, 1.0).padded(-pad)) for t in texts]
-    out = []
-    for i in range(len(boxes)):
-        for j in range(i + 1, len(boxes)):
-            a, b = boxes[i][1], boxes[j][1]
-            if a.width > 0 and b.width > 0 and a.overlaps(b):
-                out.append((boxes[i][0].get_text(), boxes[j][0].get_text()))
-    for ann in [t for t in texts if isinstance(t, matplotlib.text.Annotation)]:
-        box = ann.get_window_extent(renderer).padded(-pad)
-        ax = ann.axes
-        for coll in ax.collections:  # error bars are LineCollections
-            for seg in coll.get_segments():
-                pts = ax.transData.transform(seg)
-                xs = np.linspace(pts[0, 0], pts[-1, 0], 50)
-                ys = np.linspace(pts[0, 1], pts[-1, 1], 50)
-                if np.any((xs > box.x0) & (xs < box.x1) & (ys > box.y0) & (ys < box.y1)):
-                    out.append((ann.get_text(), "an interval"))
-                    break
-    return out
-
-
 # --------------------------------------------------------------------------- the specification curve
 def p_phrase(text: str) -> str:
     """"p = 0.008", or "p ≤ 1/501" for a p-value printed as a bound."""
@@ -346,3 +338,133 @@ def spec_curve_figure(curve: pd.DataFrame, choices: dict[str, list[str]], defaul
         source_note(fig, source_label, synthetic, "Survey-weighted least squares; raking-aware linearization SEs; "
                     "joint test of Simonsohn, Simmons and Nelson (2020).")
     return fig
+
+
+# --------------------------------------------------------------------------- what a reader cannot read
+def _texts(fig) -> list:
+    """The texts a reader sees: visible, not empty, and (tick labels) at a tick inside its axis's range."""
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            tol = 1e-9 * max(1.0, hi - lo)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not lo - tol <= tick.get_loc() <= hi + tol:
+                    hidden.update((tick.label1, tick.label2))
+    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()
+            and t not in hidden and t.get_figure(root=True) is fig]
+
+
+def text_sizes(fig, printed_width: float = WIDTH) -> list[tuple[float, str]]:
+    """Every visible text of ``fig`` with its size in points when the figure is printed ``printed_width``
+    inches wide, smallest first."""
+    scale = printed_width / fig.get_size_inches()[0]
+    return sorted((t.get_fontsize() * scale, t.get_text()) for t in _texts(fig))
+
+
+def text_overlaps(fig, *, pad: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty texts of ``fig`` whose drawn boxes overlap, and texts that do not fit in
+    the figure: what a reader cannot read."""
+    renderer = _draw(fig)
+    boxes = [(t, t.get_window_extent(renderer).padded(-pad)) for t in _texts(fig)]
+    out = []
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i][1], boxes[j][1]
+            if a.width > 0 and b.width > 0 and a.overlaps(b):
+                out.append((boxes[i][0].get_text(), boxes[j][0].get_text()))
+    page = fig.bbox
+    for t, box in boxes:
+        if box.x0 < page.x0 or box.y0 < page.y0 or box.x1 > page.x1 or box.y1 > page.y1:
+            out.append((t.get_text(), "the edge of the figure"))
+    return out
+
+
+def _hits(p0: np.ndarray, p1: np.ndarray, box) -> np.ndarray:
+    """Which segments p0[i]-p1[i] (display coordinates) pass through the rectangle ``box`` (Liang-Barsky)."""
+    d = p1 - p0
+    t0, t1 = np.zeros(len(p0)), np.ones(len(p0))
+    ok = np.isfinite(p0).all(axis=1) & np.isfinite(p1).all(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k, (lo, hi) in enumerate(((box.x0, box.x1), (box.y0, box.y1))):
+            for p, q in ((-d[:, k], p0[:, k] - lo), (d[:, k], hi - p0[:, k])):
+                par = p == 0
+                ok &= ~(par & (q < 0))
+                r = np.where(par, 0.0, q / np.where(par, 1.0, p))
+                t0 = np.where(~par & (p < 0), np.maximum(t0, r), t0)
+                t1 = np.where(~par & (p > 0), np.minimum(t1, r), t1)
+    return ok & (t0 <= t1)
+
+
+def _drawn_lines(fig) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, object]]:
+    """What a figure draws as lines and markers: (what, segment starts, segment ends, marker boxes, clip box)
+    in display coordinates. Tick marks are left out (they point at their own labels)."""
+    ticks = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                ticks.update((tick.tick1line, tick.tick2line))
+    out = []
+    px = fig.dpi / 72
+    for art in fig.findobj(lambda a: isinstance(a, matplotlib.lines.Line2D | matplotlib.collections.Collection)):
+        if art in ticks or not art.get_visible() or art.get_figure(root=True) is not fig:
+            continue
+        clip = art.get_clip_box() if art.get_clip_on() else None
+        empty = np.empty((0, 2))
+        if isinstance(art, matplotlib.lines.Line2D):
+            pts = art.get_transform().transform(art.get_xydata())
+            what = art.get_label() if art.get_label() and not art.get_label().startswith("_") else "a line"
+            segs = (pts[:-1], pts[1:]) if art.get_linestyle() not in ("None", "", " ") and len(pts) > 1 else (
+                empty, empty)
+            marker = art.get_marker()
+            half = art.get_markersize() * px / 2 if marker not in (None, "None", "", " ", "none") else 0
+            out.append((what, *segs, (pts, half), clip))
+        elif isinstance(art, matplotlib.collections.LineCollection):
+            tr = art.get_transform()
+            starts, ends = [], []
+            for seg in art.get_segments():
+                pts = tr.transform(np.asarray(seg, dtype=float))
+                starts.append(pts[:-1])
+                ends.append(pts[1:])
+            if starts:
+                out.append(("a line", np.concatenate(starts), np.concatenate(ends), (empty, 0), clip))
+        elif isinstance(art, matplotlib.collections.PathCollection) and len(art.get_offsets()):
+            pts = art.get_offset_transform().transform(np.asarray(art.get_offsets(), dtype=float))
+            half = float(np.sqrt(np.max(art.get_sizes()))) * px / 2 if len(art.get_sizes()) else 0
+            out.append(("a marker", empty, empty, (pts, half), clip))
+    return out
+
+
+def lines_crossing_text(fig, *, pad: float = 0.5) -> list[tuple[str, str]]:
+    """(text, what crosses it) for every visible text of ``fig`` that a drawn line or marker runs through: a
+    zero line, an index line, an interval, a grid line, a data point. Where a line is clipped to its axes,
+    only the part inside counts."""
+    renderer = _draw(fig)
+    out = []
+    lines = _drawn_lines(fig)
+    for t in _texts(fig):
+        box = t.get_window_extent(renderer).padded(-pad)
+        if box.width <= 0 or box.height <= 0:
+            continue
+        for what, p0, p1, (pts, half), clip in lines:
+            area = box if clip is None else matplotlib.transforms.Bbox.intersection(box, clip)
+            if area is None:
+                continue
+            hit = len(p0) and _hits(p0, p1, area).any()
+            if not hit and half and len(pts):
+                ok = np.isfinite(pts).all(axis=1)
+                hit = bool(np.any(ok & (pts[:, 0] + half > area.x0) & (pts[:, 0] - half < area.x1)
+                                  & (pts[:, 1] + half > area.y0) & (pts[:, 1] - half < area.y1)))
+            if hit:
+                out.append((t.get_text(), what))
+    return out
+
+
+def names_shown(fig, names) -> list[tuple[str, str]]:
+    """(text, name) for every visible text of ``fig`` that shows one of ``names`` (variable names) as a word."""
+    out = []
+    for t in _texts(fig):
+        for name in names:
+            if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", t.get_text()):
+                out.append((t.get_text(), name))
+    return out
