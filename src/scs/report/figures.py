@@ -164,7 +164,7 @@ def _header_legend(fig, handles: list, labels: list[str]) -> None:
 
 def _settle(fig) -> None:
     """Lay the figure out for good: an axis label wider than its axes (which constrained layout does not
-    make room for) wrapped to the axes' width, the layout made again, then kept as it is."""
+    make room for) wrapped to the axes' width, the layout made again, then kept as it is (rounded)."""
     fig.canvas.draw()
     for ax in fig.axes:
         label = ax.xaxis.label
@@ -173,6 +173,9 @@ def _settle(fig) -> None:
             label.set_text("\n".join(wrap(label.get_text(), width, label.get_fontsize())))
     fig.canvas.draw()
     fig.set_layout_engine("none")
+    for ax in fig.axes:  # the layout solver's last digits vary from run to run: the same bytes every time
+        box = ax.get_position()
+        ax.set_position([round(v, 6) for v in (box.x0, box.y0, box.width, box.height)])
 
 
 def _scale_ticks(ax, scale_labels: dict) -> tuple[int, int]:
