@@ -3,6 +3,7 @@ import os
 
 from scs.codedeps import package_modules
 from scs.config import config_slice, data_id, file_sha256, is_shipped, output_dir, pins_root
+from scs.report.captions import figure_titles
 
 OUT = output_dir(config, CONFIG_FILE)
 # intermediate files that still hold (coded) identifying columns: never under the released outputs
@@ -83,14 +84,22 @@ READING_ORDER = {
 }
 
 
-def exhibit(path, name, category, fields=None, **kw):
-    """An output shown in the report: registered here with its title (READING_ORDER, ``fields`` filled in),
-    flagged for Snakemake's report with its number and title as its label (the report lists it by it)."""
+def exhibit(path, name, category, fields=None, title=None, **kw):
+    """An output shown in the report: registered here with its title in the reading order (READING_ORDER,
+    ``fields`` filled in) and, for a figure, its own title (``title``, from figures.titles), flagged for
+    Snakemake's report with its number and reading-order title as its label (the report lists it by it)."""
     if name not in READING_ORDER.get(category, {}):
         raise ValueError(f"exhibit {name!r} of {category!r} has no place in READING_ORDER (workflow/rules/common.smk)")
-    title = READING_ORDER[category][name].format(**NUMBERS, **(fields or {}))
+    reading = READING_ORDER[category][name].format(**NUMBERS, **(fields or {}))
     EXHIBITS.append(
-        {"file": str(path), "caption": f"workflow/report/{name}.rst", "category": category, "name": name, "title": title}
+        {
+            "file": str(path),
+            "caption": f"workflow/report/{name}.rst",
+            "category": category,
+            "name": name,
+            "title": reading,
+            **({"figure_title": title} if title else {}),
+        }
     )
     labels = lambda wc, file=str(path): exhibit_labels(file)
     return report(path, caption=f"../report/{name}.rst", category=category, labels=labels, **kw)
@@ -105,6 +114,11 @@ def exhibit_labels(file):
     same = sorted((e for e in EXHIBITS if e["category"] == ex["category"]), key=lambda e: names.index(e["name"]))
     place = f"{same.index(ex) + 1:0{len(str(len(same)))}d}"
     return {"exhibit": f"{list(READING_ORDER).index(ex['category']) + 1}.{place} {ex['title']}"}
+
+
+# A figure is drawn without a title: its title (figures.titles) opens its caption. The figure rules pass their
+# figures' titles as the param `titles`, which their caption files print ({{ snakemake.params.titles[...] }}).
+FIGURE_TITLES = figure_titles(SETTINGS)
 
 
 def cfg(*paths):
@@ -162,7 +176,9 @@ def battery_figure_outputs():
     outs = {}
     for b in BATTERIES:
         fields = {"n": FIGURES["items"] + BATTERIES.index(b), "scale": config["scales"][b]["label"]}
-        outs[f"png_{b}"] = exhibit(battery_figure(b, "png"), "figure_items", "3. Indices and items", fields)
+        outs[f"png_{b}"] = exhibit(
+            battery_figure(b, "png"), "figure_items", "3. Indices and items", fields, title=FIGURE_TITLES[b]
+        )
         outs[f"pdf_{b}"] = battery_figure(b, "pdf")
     return outs
 
@@ -176,7 +192,9 @@ def likert_figure_outputs():
     outs = {}
     for b in BATTERIES:
         fields = {"scale": config["scales"][b]["label"]}
-        outs[f"likert_png_{b}"] = exhibit(out("figures", f"likert_{b}.png"), "likert", "3. Indices and items", fields)
+        outs[f"likert_png_{b}"] = exhibit(
+            out("figures", f"likert_{b}.png"), "likert", "3. Indices and items", fields, title=FIGURE_TITLES[f"likert_{b}"]
+        )
         outs[f"likert_pdf_{b}"] = out("figures", f"likert_{b}.pdf")
     return outs
 
@@ -239,7 +257,13 @@ def multiverse_figure_outputs():
     outs = {}
     for y in MV_OUTCOMES:
         fields = {"scale": config["scales"][y]["label"]}
-        outs[f"png_{y}"] = exhibit(out("figures", f"multiverse_{y}.png"), "multiverse_figure", "4. Models", fields)
+        outs[f"png_{y}"] = exhibit(
+            out("figures", f"multiverse_{y}.png"),
+            "multiverse_figure",
+            "4. Models",
+            fields,
+            title=FIGURE_TITLES[f"multiverse_{y}"],
+        )
         outs[f"pdf_{y}"] = out("figures", f"multiverse_{y}.pdf")
     return outs
 

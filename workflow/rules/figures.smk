@@ -18,9 +18,11 @@ rule figures:
     output:
         **battery_figure_outputs(),
         **likert_figure_outputs(),
-        figure3_png=exhibit(models_figure("png"), "figure3", "4. Models"),
+        figure3_png=exhibit(models_figure("png"), "figure3", "4. Models", title=FIGURE_TITLES["models"]),
         figure3_pdf=models_figure("pdf"),
-        weights_png=exhibit(out("weights", "weight_distribution.png"), "weight_distribution", "2. Weights"),
+        weights_png=exhibit(
+            out("weights", "weight_distribution.png"), "weight_distribution", "2. Weights", title=FIGURE_TITLES["weights"]
+        ),
         weights_pdf=out("weights", "weight_distribution.pdf"),
     log:
         "logs/figures.log",
@@ -34,6 +36,7 @@ rule figures:
         runtime=15,
     params:
         cfg=cfg("batteries", "scales", "response_scale", "estimates.ci_level", "models", "figures"),
+        titles={k: v for k, v in FIGURE_TITLES.items() if not k.startswith("multiverse_")},  # for the captions
     message:
         "Figures 1-3, the Likert charts and the distribution of the weights"
     script:

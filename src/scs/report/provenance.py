@@ -79,7 +79,8 @@ def tables_and_programs(rules: list[dict], exhibits: list[dict], label: str, s: 
         for out in r["outputs"]:
             for ex in exhibits:
                 if _matches(ex["file"], out):
-                    lines.append(f"| {caption_title(ex['caption'], s)} | `{r['script']}` (rule `{r['rule']}`) | `{out}` | "
+                    name = ex.get("figure_title") or caption_title(ex["caption"], s)  # a figure: its own title
+                    lines.append(f"| {name} | `{r['script']}` (rule `{r['rule']}`) | `{out}` | "
                                  f"{ex['category']} |")
     return "\n".join(lines) + "\n"
 
