@@ -545,6 +545,32 @@ def text_overlaps(fig, *, pad: float = 0.5) -> list[tuple[str, str]]:
     return out
 
 
+def legend_overlaps(fig, *, pad: float = 1.0) -> list[str]:
+    """The legends of ``fig`` drawn over data of their axes (a bar, a marker or a line passing under them):
+    what they hide. A legend outside its axes hides nothing."""
+    renderer = _draw(fig)
+    out = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        box = legend.get_window_extent(renderer).padded(-pad)
+        if not box.overlaps(ax.get_window_extent(renderer)):
+            continue
+        hidden = [p for p in ax.patches if p.get_visible() and p.get_window_extent(renderer).overlaps(box)]
+        for coll in ax.collections:
+            pts = coll.get_offset_transform().transform(coll.get_offsets()) if len(coll.get_offsets()) else []
+            if any(box.contains(x, y) for x, y in pts):
+                hidden.append(coll)
+        for line in ax.lines:
+            xy = line.get_transform().transform(line.get_xydata()) if len(line.get_xydata()) else []
+            if any(box.contains(x, y) for x, y in xy):
+                hidden.append(line)
+        if hidden:
+            out.append(f"the legend of {ax.get_title() or 'an axes'!r} covers {len(hidden)} data element(s)")
+    return out
+
+
 def _hits(p0: np.ndarray, p1: np.ndarray, box) -> np.ndarray:
     """Which segments p0[i]-p1[i] (display coordinates) pass through the rectangle ``box`` (Liang-Barsky)."""
     d = p1 - p0
