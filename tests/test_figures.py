@@ -280,14 +280,14 @@ def test_figure_3_shows_the_margins_on_the_whole_response_scale_and_one_coeffici
 # --------------------------------------------------------------------------- titles in the captions
 def test_every_figure_has_a_title_from_the_configuration(settings):
     titles = captions.figure_titles(settings)
-    for b in settings.batteries:
-        assert titles[b] == settings.figures.titles[b] and f"likert_{b}" in titles
-    assert titles["models"].startswith("Figure 3. ")
+    for i, b in enumerate(settings.batteries, 1):
+        assert titles[b] == f"Figure {i}. {settings.figures.titles[b]}" and f"likert_{b}" in titles
+    assert titles["models"] == f"Figure 3. {settings.figures.titles['models']}"
     assert {f"multiverse_{y}" for y in settings.multiverse.outcomes} <= set(titles)
     # a figure the configuration does not name is named from its labels
     bare = captions.figure_titles(replace(settings, figures={"titles": {}}))
-    assert bare["surveillance"] == settings.scales["surveillance"].label
-    assert bare["multiverse_punishment"] == "Specification curve: " + settings.scales["punishment"].label
+    assert bare["surveillance"] == "Figure 1. " + settings.scales["surveillance"].label
+    assert bare["multiverse_punishment"] == "Figure 5. Specification curve: " + settings.scales["punishment"].label
 
 
 def test_the_report_captions_open_with_the_titles(cfg, settings):
@@ -308,14 +308,20 @@ def test_the_report_captions_open_with_the_titles(cfg, settings):
 
 
 def test_the_papers_captions_open_with_the_titles(settings):
-    """The paper's n-th figure is the configuration's "Figure n", and its caption opens with that title."""
+    """The paper registers each figure with its number and the configuration's title (setup.tex, written from
+    the configuration); the manuscript's figure macros open their captions with that title."""
+    from scs.report import paper
+
+    files = {"descriptives": "d.tex", "regressions": "r.tex", "models": "figures/m.pdf",
+             **{f"items.{b}": f"figures/{b}.pdf" for b in settings.batteries},
+             **{f"specification_curve.{y}": f"figures/c_{y}.pdf" for y in settings.multiverse.outcomes}}
+    setup = paper.setup_tex(settings, paper.Citation(title="T", authors=("A",), date="2026-12-01", version="0",
+                                                     keywords=()), files, prose="p.tex")
     titles = captions.figure_titles(settings)
-    envs = re.findall(r"\\begin\{figure\}.*?\\end\{figure\}", PAPER, re.S)
-    assert len(envs) >= 4
-    for n, env in enumerate(envs, 1):
-        title = next(t for t in titles.values() if t.startswith(f"Figure {n}. "))
-        caption = " ".join(re.search(r"\\caption\{(.*?)\}\s*\\label", env, re.S).group(1).split())
-        assert caption.startswith(captions.caption_opening(title)), (n, caption)
-        key = next(k for k, t in titles.items() if t == title)
-        stem = re.search(r"\{figures/(\w+)\.pdf\}", env).group(1)
-        assert stem.endswith(key.removeprefix("multiverse_")) or key == "models", (key, stem)
+    numbers = paper.figure_numbers(settings)
+    for b in settings.batteries:
+        assert re.search(rf"\\PaperItemFigure\{{{b}\}}\{{{numbers['items.' + b]}\}}\{{figures/{b}.pdf\}}\{{"
+                         + re.escape(captions.caption_opening(titles[b])), setup), b
+    for macro in ("PaperItemFigure", "PaperCapitalFigure", "PaperCurveFigure"):
+        body = re.search(rf"\\newcommand\{{\\{macro}\}}.*?\\caption\{{(.)", PAPER, re.S)
+        assert body, macro

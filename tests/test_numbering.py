@@ -40,11 +40,11 @@ def test_captions_carry_the_configured_numbers(config):
     assert title["robustness"].startswith(f"Table {t['robustness']}. Robustness")
     assert title["ordered"].startswith(f"Table {t['ordered_logits']}. Weighted ordered logits")
     assert title["predicted"].startswith(f"Table {t['predicted']}. Predicted index")
-    assert title["figure_items"].startswith(f"Figures {f['items']}-{f['items'] + len(s.batteries) - 1}. Support")
+    # a figure's caption opens with its title, numbered by the numbering (the first figure of a run)
+    assert title["figure_items"].startswith(f"Figure {f['items']}. Support")
     assert title["figure3"].startswith(f"Figure {f['models']}. Political capital")
     if s.multiverse:
-        last = f["specification_curves"] + len(s.multiverse.outcomes) - 1
-        assert title["multiverse_figure"].startswith(f"Figures {f['specification_curves']}-{last}. Specification")
+        assert title["multiverse_figure"].startswith(f"Figure {f['specification_curves']}. Specification")
 
 
 def test_captions_follow_another_numbering():
@@ -53,16 +53,18 @@ def test_captions_follow_another_numbering():
                               "figures": {"items": 4, "models": 6, "specification_curves": 1}})
     assert provenance.caption_title(CAPTIONS / "descriptives.rst", s).startswith("Table 5. ")
     assert provenance.caption_title(CAPTIONS / "predicted.rst", s).startswith("Table 1. ")
-    assert provenance.caption_title(CAPTIONS / "figure_items.rst", s).startswith("Figures 4-5. ")
-    assert provenance.caption_title(CAPTIONS / "multiverse_figure.rst", s).startswith("Figures 1-2. ")
-    one = replace(s, batteries=("surveillance",))
-    assert provenance.caption_title(CAPTIONS / "figure_items.rst", one).startswith("Figure 4. ")
+    assert provenance.caption_title(CAPTIONS / "figure_items.rst", s).startswith("Figure 4. Support")
+    assert provenance.caption_title(CAPTIONS / "multiverse_figure.rst", s).startswith("Figure 1. Specification")
+    assert provenance.caption_title(CAPTIONS / "figure3.rst", s).startswith("Figure 6. Political capital")
 
 
 def test_the_readmes_list_uses_the_numbering():
     """The README's list of tables and programs (generated from the captions) has the configured numbers."""
     s = load(ROOT / "config.yaml")
+    from scs.report.captions import figure_titles
+
     titles = {provenance.caption_title(p, s) for p in CAPTIONS.glob("*.rst") if p.stem != "workflow"}
+    titles |= set(figure_titles(s).values())  # a figure is listed by its own title
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- tables-and-programs:start -->")[1].split("<!-- tables-and-programs:end -->")[0]
     rows = [line.split(" | ")[0].lstrip("| ") for line in block.splitlines() if line.startswith("| ")][1:]
@@ -71,16 +73,20 @@ def test_the_readmes_list_uses_the_numbering():
     assert any(r.startswith(f"Table {s.numbering.tables['descriptives']}. Descriptive") for r in numbered)
 
 
-@pytest.mark.parametrize("config", CONFIGS)
-def test_the_figure_titles_of_the_configuration_agree_with_the_numbering(config):
-    """A figure title that prints its own number ('Figure 3. ...') prints the configured one."""
+@pytest.mark.parametrize("config", [*CONFIGS, "studies/bfi/config.yaml", "studies/gss/config.yaml"])
+def test_every_numbered_figure_title_carries_the_configured_number(config):
+    """The titles of the item figures, the models' figure and the specification curves open with their number
+    from the numbering (a number a configured title prints itself is replaced), each number once."""
+    from scs.report.captions import figure_titles
+
     s = load(ROOT / config)
     numbers = paper.figure_numbers(s)
-    expected = {b: numbers[f"items.{b}"] for b in s.batteries} | {"models": numbers["models"]}
-    for name, title in s.figures.titles.items():
-        m = re.match(r"Figure (\d+)\.", title)
-        if m:
-            assert int(m.group(1)) == expected[name], (name, title)
+    titles = figure_titles(s)
+    key = {**{b: f"items.{b}" for b in s.batteries}, "models": "models",
+           **{f"multiverse_{y}": f"specification_curve.{y}" for y in (s.multiverse.outcomes if s.multiverse else ())}}
+    for name, k in key.items():
+        assert titles[name].startswith(f"Figure {numbers[k]}. ") and not re.match(r"Figure \d+\. Figure", titles[name])
+    assert sorted(numbers.values()) == list(range(1, len(numbers) + 1))
 
 
 def test_a_numbering_with_a_gap_or_a_number_twice_stops_in_one_line():

@@ -8,17 +8,36 @@ from __future__ import annotations
 from scs.settings import Settings
 
 
+def figure_numbers(s: Settings) -> dict[str, int]:
+    """The number of every figure: 'items.<battery>' (one per battery), 'models' and
+    'specification_curve.<outcome>' (one per outcome of the multiverse), from the configuration's numbering."""
+    n = s.numbering.figures
+    out = {f"items.{b}": n["items"] + i for i, b in enumerate(s.batteries)}
+    out["models"] = n["models"]
+    for i, y in enumerate(s.multiverse.outcomes if s.multiverse else ()):
+        out[f"specification_curve.{y}"] = n["specification_curves"] + i
+    return out
+
+
 def figure_titles(s: Settings) -> dict[str, str]:
-    """Every figure's title by its key in ``figures.titles``: each battery (Figures 1, 2, ...), ``likert_<battery>``,
-    ``models`` (Figure 3), ``multiverse_<outcome>`` (the specification curves) and ``weights``."""
+    """Every figure's title by its key in ``figures.titles``: each battery, ``likert_<battery>``, ``models``,
+    ``multiverse_<outcome>`` (the specification curves) and ``weights``. The numbered figures (the item figures,
+    the models' figure, the specification curves) open with their number from the configuration's numbering
+    ("Figure 3. ..."; a number the configured title prints itself is replaced by it)."""
     given = dict(s.figures.titles)
+    numbers = figure_numbers(s)
     out = {}
+
+    def numbered(key: str, title: str) -> str:
+        return f"Figure {numbers[key]}. {caption_opening(title)}"
+
     for b in s.batteries:
-        out[b] = given.get(b) or s.scales[b].label
+        out[b] = numbered(f"items.{b}", given.get(b) or s.scales[b].label)
         out[f"likert_{b}"] = given.get(f"likert_{b}") or f"Answers to each item: {s.scales[b].label}"
-    out["models"] = given.get("models") or "Coefficients of the full model and predictive margins"
+    out["models"] = numbered("models", given.get("models") or "Coefficients of the full model and predictive margins")
     for y in (s.multiverse.outcomes if s.multiverse else ()):
-        out[f"multiverse_{y}"] = given.get(f"multiverse_{y}") or f"Specification curve: {s.scales[y].label}"
+        out[f"multiverse_{y}"] = numbered(f"specification_curve.{y}", given.get(f"multiverse_{y}")
+                                          or f"Specification curve: {s.scales[y].label}")
     out["weights"] = given.get("weights") or "Distribution of the weights"
     return out
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scs.errors import PipelineError
+from scs.report.captions import figure_numbers
 from scs.settings import Settings
 
 UNITS = r"(?:em|ex|pt|bp|in|cm|mm|sp|pc)\b"
@@ -163,17 +164,6 @@ def lower_first(label: str) -> str:
 def strip_number(title: str) -> str:
     """A figure title without the number an image may print: 'Figure 3. Political ...' -> 'Political ...'."""
     return re.sub(r"^(?:Figure|Table)\s+\d+[.:]\s*", "", title).strip()
-
-
-def figure_numbers(s: Settings) -> dict[str, int]:
-    """The number of every figure: 'items.<battery>' (one per battery), 'models' and
-    'specification_curve.<outcome>' (one per outcome of the multiverse), from the configuration's numbering."""
-    n = s.numbering.figures
-    out = {f"items.{b}": n["items"] + i for i, b in enumerate(s.batteries)}
-    out["models"] = n["models"]
-    for i, y in enumerate(s.multiverse.outcomes if s.multiverse else ()):
-        out[f"specification_curve.{y}"] = n["specification_curves"] + i
-    return out
 
 
 AND = r" \and "

@@ -63,8 +63,12 @@ def caption_title(path: str | Path, s: Settings | None = None) -> str:
     if "{" in text:
         import jinja2
 
+        from scs.report.captions import figure_titles
+
         context = as_dict(s) if s is not None else {}
-        text = jinja2.Template(text).render(snakemake=SimpleNamespace(config=context))
+        titles = figure_titles(s) if s is not None else {}
+        text = jinja2.Template(text).render(snakemake=SimpleNamespace(config=context,
+                                                                       params=SimpleNamespace(titles=titles)))
     return text.strip().split(":")[0].strip().rstrip(".")
 
 
