@@ -54,17 +54,21 @@ withheld = f"withheld (cells < {min_cell})"
 flow = pd.read_csv(f"{OUT}/clean/exclusion_flow.csv")
 show_table(flow[["rule", "description", "removed", "remaining"]].rename(columns=str.capitalize))
 steps = flow[flow.step > 0]
-fig, ax = plt.subplots(figsize=(9, 0.5 * len(steps) + 1.2))
-sns.barplot(data=steps.assign(rule=steps["description"].map(wrap)), y="rule", x="removed", color="#2166ac", ax=ax)
-ax.set(xlabel="Respondents removed", ylabel="",
-       title=f"From {flow.remaining.iloc[0]:,} responses in the export to {flow.remaining.iloc[-1]:,} respondents")
-show_figure(fig, "Bar chart of the respondents each exclusion rule removed, in the order the rules apply.")
-first = flow.rule.iloc[0]
-most = max(steps.rule, key=lambda r: reg.value(flow_key(r, "removed")))
-reg.reading("Of the {raw} responses in the export, {n} remain in the analytic sample. The rule that removed the "
-            "most, \u201c{rule}\u201d, removed {most}.",
-            keys={"raw": flow_key(first, "remaining"), "n": ANALYTIC_N, "most": flow_key(most, "removed")},
-            text={"rule": descriptions.get(most, most)})
+if steps.empty:
+    display(Markdown("No exclusion rule is configured (`cleaning.rules`): every response of the export is in the "
+                     "analytic sample."))
+else:
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(steps) + 1.2))
+    sns.barplot(data=steps.assign(rule=steps["description"].map(wrap)), y="rule", x="removed", color="#2166ac", ax=ax)
+    ax.set(xlabel="Respondents removed", ylabel="",
+           title=f"From {flow.remaining.iloc[0]:,} responses in the export to {flow.remaining.iloc[-1]:,} respondents")
+    show_figure(fig, "Bar chart of the respondents each exclusion rule removed, in the order the rules apply.")
+    first = flow.rule.iloc[0]
+    most = max(steps.rule, key=lambda r: reg.value(flow_key(r, "removed")))
+    reg.reading("Of the {raw} responses in the export, {n} remain in the analytic sample. The rule that removed the "
+                "most, \u201c{rule}\u201d, removed {most}.",
+                keys={"raw": flow_key(first, "remaining"), "n": ANALYTIC_N, "most": flow_key(most, "removed")},
+                text={"rule": descriptions.get(most, most)})
 
 # %% [markdown]
 # ## Who was excluded
@@ -75,84 +79,92 @@ reg.reading("Of the {raw} responses in the export, {n} remain in the analytic sa
 # in the base of every share, so that no share is computed from the disclosed cells alone.
 
 # %%
-prof = pd.read_csv(f"{OUT}/clean/exclusion_profile.csv", dtype={"n": str})
-prof["count"] = pd.to_numeric(prof["n"], errors="coerce")  # a withheld cell ("<10") has no count here
-sample = "analytic sample"
-totals = {**dict(zip(flow["rule"], flow["removed"])), sample: int(flow["remaining"].iloc[-1])}
-who_order = [r for r in flow.rule if r in set(prof.rule)] + [sample]  # the rules in the order they apply
-who = {r: sample if r == sample else descriptions.get(r, r) for r in who_order}
-margins = pd.read_csv(f"{OUT}/weights/margins.csv", dtype={"category": str})
-for var in CFG["weighting"]["variables"]:
-    sub = prof[prof.variable == var]
-    if sub.empty:
-        continue
-    cats = in_codebook_order(sub["category"], codebook.categories(var))
-    counts = sub.pivot_table(index="rule", columns="category", values="count", aggfunc="first", sort=False)
-    counts = counts.reindex(index=who_order, columns=cats)
-    share = counts.div(pd.Series(totals).reindex(who_order), axis=0).fillna(0)
-    share[withheld] = (1 - share.sum(axis=1)).clip(lower=0)
-    share.index = [wrap(who[r], 45) for r in who_order]
-    colors = list(plt.get_cmap("RdYlBu")(np.linspace(0.05, 0.95, max(len(cats) - ("unknown" in cats), 1))))
-    colors += ["#4d4d4d"] * ("unknown" in cats) + ["#cccccc"]
-    fig, ax = plt.subplots(figsize=(10, 0.55 * len(share) + 1.6))
-    share.iloc[::-1].plot.barh(stacked=True, ax=ax, color=colors, width=0.8, edgecolor="white")
-    ax.set(xlabel=f"Share of the respondents each rule removed, by {var.replace('_', ' ')}", ylabel="", xlim=(0, 1))
-    handles, names = ax.get_legend_handles_labels()
-    ax.legend(handles, names, title=var.replace("_", " "), bbox_to_anchor=(1.01, 1), loc="upper left",
-              frameon=False)
-    show_figure(fig, f"Stacked bars: the {var.replace('_', ' ')} composition of the respondents each rule removed "
-                     "and of the analytic sample, categories in the codebook's order; grey: cells withheld for "
-                     "disclosure control.")
-    # the same bars as counts: a withheld cell prints as withheld, and every rule's base is all it removed
-    table = sub.pivot_table(index="rule", columns="category", values="n", aggfunc="first", sort=False)
-    table = table.reindex(index=who_order, columns=cats).reset_index(names="removed by")
-    table.insert(1, "base (all removed)", [totals[r] for r in who_order])
-    table["removed by"] = [who[r] for r in who_order]
-    show_table(table, kinds=dict.fromkeys(cats, "count"),
-               caption=f"Respondents by {var.replace('_', ' ')} ('<{min_cell}': withheld, still in the base)")
-    m = margins[margins.variable == var]
-    by_share = sorted(m.category, key=lambda c: reg.value(margin_key(var, c, "unweighted")) or 0)
-    top, low = by_share[-1], by_share[0]
-    reg.reading("In the analytic sample ({n} respondents) the largest {var} group is {top}: {top_share} of the sample, "
-                "against {top_target} in the census; the smallest is {low}: {low_share}, against {low_target}.",
-                keys={"n": ANALYTIC_N, "top_share": margin_key(var, top, "unweighted"),
-                      "top_target": margin_key(var, top, "target"), "low_share": margin_key(var, low, "unweighted"),
-                      "low_target": margin_key(var, low, "target")},
-                text={"var": var.replace("_", " "), "top": top, "low": low})
-biggest = max(who_order[:-1], key=lambda r: totals[r])
-reg.reading("The largest group of the excluded, \u201c{rule}\u201d, counts {removed} respondents; a rule whose "
-            "every cell is withheld is one grey bar, its respondents still counted.",
-            keys={"removed": flow_key(biggest, "removed")}, text={"rule": who[biggest]})
+if steps.empty:
+    display(Markdown("No exclusion rule is configured: nobody was excluded."))
+else:
+    prof = pd.read_csv(f"{OUT}/clean/exclusion_profile.csv", dtype={"n": str})
+    prof["count"] = pd.to_numeric(prof["n"], errors="coerce")  # a withheld cell ("<10") has no count here
+    sample = "analytic sample"
+    totals = {**dict(zip(flow["rule"], flow["removed"])), sample: int(flow["remaining"].iloc[-1])}
+    who_order = [r for r in flow.rule if r in set(prof.rule)] + [sample]  # the rules in the order they apply
+    who = {r: sample if r == sample else descriptions.get(r, r) for r in who_order}
+    margins = pd.read_csv(f"{OUT}/weights/margins.csv", dtype={"category": str})
+    for var in CFG["weighting"]["variables"]:
+        sub = prof[prof.variable == var]
+        if sub.empty:
+            continue
+        cats = in_codebook_order(sub["category"], codebook.categories(var))
+        counts = sub.pivot_table(index="rule", columns="category", values="count", aggfunc="first", sort=False)
+        counts = counts.reindex(index=who_order, columns=cats)
+        share = counts.div(pd.Series(totals).reindex(who_order), axis=0).fillna(0)
+        share[withheld] = (1 - share.sum(axis=1)).clip(lower=0)
+        share.index = [wrap(who[r], 45) for r in who_order]
+        colors = list(plt.get_cmap("RdYlBu")(np.linspace(0.05, 0.95, max(len(cats) - ("unknown" in cats), 1))))
+        colors += ["#4d4d4d"] * ("unknown" in cats) + ["#cccccc"]
+        fig, ax = plt.subplots(figsize=(10, 0.55 * len(share) + 1.6))
+        share.iloc[::-1].plot.barh(stacked=True, ax=ax, color=colors, width=0.8, edgecolor="white")
+        ax.set(xlabel=f"Share of the respondents each rule removed, by {var.replace('_', ' ')}", ylabel="", xlim=(0, 1))
+        handles, names = ax.get_legend_handles_labels()
+        ax.legend(handles, names, title=var.replace("_", " "), bbox_to_anchor=(1.01, 1), loc="upper left",
+                  frameon=False)
+        show_figure(fig, f"Stacked bars: the {var.replace('_', ' ')} composition of the respondents each rule removed "
+                         "and of the analytic sample, categories in the codebook's order; grey: cells withheld for "
+                         "disclosure control.")
+        # the same bars as counts: a withheld cell prints as withheld, and every rule's base is all it removed
+        table = sub.pivot_table(index="rule", columns="category", values="n", aggfunc="first", sort=False)
+        table = table.reindex(index=who_order, columns=cats).reset_index(names="removed by")
+        table.insert(1, "base (all removed)", [totals[r] for r in who_order])
+        table["removed by"] = [who[r] for r in who_order]
+        show_table(table, kinds=dict.fromkeys(cats, "count"),
+                   caption=f"Respondents by {var.replace('_', ' ')} ('<{min_cell}': withheld, still in the base)")
+        m = margins[margins.variable == var]
+        by_share = sorted(m.category, key=lambda c: reg.value(margin_key(var, c, "unweighted")) or 0)
+        top, low = by_share[-1], by_share[0]
+        reg.reading("In the analytic sample ({n} respondents) the largest {var} group is {top}: {top_share} of the sample, "
+                    "against {top_target} in the census; the smallest is {low}: {low_share}, against {low_target}.",
+                    keys={"n": ANALYTIC_N, "top_share": margin_key(var, top, "unweighted"),
+                          "top_target": margin_key(var, top, "target"), "low_share": margin_key(var, low, "unweighted"),
+                          "low_target": margin_key(var, low, "target")},
+                    text={"var": var.replace("_", " "), "top": top, "low": low})
+    biggest = max(who_order[:-1], key=lambda r: totals[r])
+    reg.reading("The largest group of the excluded, \u201c{rule}\u201d, counts {removed} respondents; a rule whose "
+                "every cell is withheld is one grey bar, its respondents still counted.",
+                keys={"removed": flow_key(biggest, "removed")}, text={"rule": who[biggest]})
 
 # %% [markdown]
 # ## The cleaned sample against the census, before weighting
 # An online panel over-represents some groups; the weights bring each margin to its census target.
 
 # %%
-rank = {v: {str(c): i for i, c in enumerate(in_codebook_order(margins.loc[margins.variable == v, "category"],
-                                                               codebook.categories(v)))}
-        for v in margins.variable.unique()}
-variables = list(CFG["weighting"]["variables"])
-margins = margins.assign(
-    v_rank=[variables.index(v) if v in variables else len(variables) for v in margins.variable],
-    c_rank=[rank[v][c] for v, c in zip(margins.variable, margins.category)]).sort_values(["v_rank", "c_rank"])
-plotted = margins.assign(unweighted=pd.to_numeric(margins["unweighted"], errors="coerce"))  # withheld: not drawn
-long = plotted.melt(id_vars=["variable", "category"], value_vars=["target", "unweighted"], var_name="share of",
-                    value_name="share")
-g = sns.catplot(data=long, y="category", x="share", hue="share of", col="variable", col_wrap=2, kind="point",
-                sharey=False, height=2.6, aspect=1.7, linestyle="none", palette=["0.2", "#b2182b"], markers=["|", "o"])
-g.set_titles("{col_name}").set_axis_labels("Share", "")
-show_figure(g.figure, "Dot plots, one per weighting variable: the census target and the unweighted sample share of "
-                      "every category, categories in the codebook's order.")
-show_table(margins[["variable", "category", "target", "unweighted", "weighted", "n"]].rename(columns=str.capitalize),
-           kinds={"Target": "share", "Unweighted": "share", "Weighted": "share", "N": "count"})
-gap = max(((v, c) for v, c in zip(margins.variable, margins.category)),
-          key=lambda vc: abs((reg.value(margin_key(*vc, "unweighted")) or 0) - reg.value(margin_key(*vc, "target"))))
-reg.reading("The sample departs most from the census in {var} {cat}: {unweighted} of the sample against {target} "
-            "in the census; after weighting, {weighted}.",
-            keys={"unweighted": margin_key(*gap, "unweighted"), "target": margin_key(*gap, "target"),
-                  "weighted": margin_key(*gap, "weighted")},
-            text={"var": gap[0].replace("_", " "), "cat": gap[1]})
+margins = pd.read_csv(f"{OUT}/weights/margins.csv", dtype={"category": str})
+if margins.empty:
+    display(Markdown("The weights are not calibrated to census margins (`weighting.method: none`): there "
+                     "is no target to compare the sample with."))
+else:
+    rank = {v: {str(c): i for i, c in enumerate(in_codebook_order(margins.loc[margins.variable == v, "category"],
+                                                                   codebook.categories(v)))}
+            for v in margins.variable.unique()}
+    variables = list(CFG["weighting"]["variables"])
+    margins = margins.assign(
+        v_rank=[variables.index(v) if v in variables else len(variables) for v in margins.variable],
+        c_rank=[rank[v][c] for v, c in zip(margins.variable, margins.category)]).sort_values(["v_rank", "c_rank"])
+    plotted = margins.assign(unweighted=pd.to_numeric(margins["unweighted"], errors="coerce"))  # withheld: not drawn
+    long = plotted.melt(id_vars=["variable", "category"], value_vars=["target", "unweighted"], var_name="share of",
+                        value_name="share")
+    g = sns.catplot(data=long, y="category", x="share", hue="share of", col="variable", col_wrap=2, kind="point",
+                    sharey=False, height=2.6, aspect=1.7, linestyle="none", palette=["0.2", "#b2182b"], markers=["|", "o"])
+    g.set_titles("{col_name}").set_axis_labels("Share", "")
+    show_figure(g.figure, "Dot plots, one per weighting variable: the census target and the unweighted sample share of "
+                          "every category, categories in the codebook's order.")
+    show_table(margins[["variable", "category", "target", "unweighted", "weighted", "n"]].rename(columns=str.capitalize),
+               kinds={"Target": "share", "Unweighted": "share", "Weighted": "share", "N": "count"})
+    gap = max(((v, c) for v, c in zip(margins.variable, margins.category)),
+              key=lambda vc: abs((reg.value(margin_key(*vc, "unweighted")) or 0) - reg.value(margin_key(*vc, "target"))))
+    reg.reading("The sample departs most from the census in {var} {cat}: {unweighted} of the sample against {target} "
+                "in the census; after weighting, {weighted}.",
+                keys={"unweighted": margin_key(*gap, "unweighted"), "target": margin_key(*gap, "target"),
+                      "weighted": margin_key(*gap, "weighted")},
+                text={"var": gap[0].replace("_", " "), "cat": gap[1]})
 
 # %% [markdown]
 # ## The cleaned data

@@ -54,8 +54,12 @@ with open(f"{OUT}/weights/design.json", encoding="utf-8") as fh:
 
 # %%
 plan = design["plan"]
-display(Markdown(f"Method **{design['method'].replace('_', ' ')}**, bounds {plan['lower']:g} to {plan['upper']:g} "
-                 f"times the mean weight; margins: {', '.join(design['variables'])}."))
+if design["variables"]:
+    display(Markdown(f"Method **{design['method'].replace('_', ' ')}**, bounds {plan['lower']:g} to {plan['upper']:g} "
+                     f"times the mean weight; margins: {', '.join(design['variables'])}."))
+else:
+    display(Markdown(f"Method **{design['method'].replace('_', ' ')}**: the design weights as supplied, not "
+                     "calibrated to census margins."))
 if plan["adjustments"]:
     display(Markdown("Adjustments because a target could not be met:\n\n" +
                      "\n".join(f"- {a}" for a in plan["adjustments"])))
@@ -94,56 +98,60 @@ reg.reading("The weights run from {low} to {high} (bounds {lower} and {upper}). 
 # respondents than the minimum cell size is withheld), and the composition of the 5% largest weights.
 
 # %%
-a = pd.read_parquet(f"{OUT}/clean/clean.parquet", columns=[KEY, *design["variables"]]).merge(w, on=KEY)
-# the two weighting variables with the most categories (one weighting variable: by itself)
-richest = sorted(design["variables"], key=lambda v: -a[v].nunique())
-rows_var, cols_var = (richest * 2)[:2]
-name = {v: v.replace("_", " ") for v in design["variables"]}
-order = {v: in_codebook_order(a[v].dropna(), codebook.categories(v)) for v in design["variables"]}
-by = list(dict.fromkeys([rows_var, cols_var]))
-cell = a.groupby(by).agg(mean_weight=("weight", "mean"), n=("weight", "size")).reset_index()
-if cols_var != rows_var:
-    heat = cell.pivot(index=rows_var, columns=cols_var, values="mean_weight").reindex(
-        index=order[rows_var], columns=order[cols_var])
-    small = cell.pivot(index=rows_var, columns=cols_var, values="n").reindex_like(heat).fillna(0) < min_cell
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(heat) + 1.8))
-    sns.heatmap(heat, mask=small.to_numpy(), annot=True, fmt=".2f", cmap="Reds", ax=ax,
-                cbar_kws={"label": "mean weight"})
-    for i, j in zip(*np.nonzero(small.to_numpy())):
-        ax.text(j + 0.5, i + 0.5, f"<{min_cell}", ha="center", va="center", color="0.45", fontsize=8)
-    ax.set(xlabel=name[cols_var], ylabel=name[rows_var])
-    ax.set_xticks(ax.get_xticks(), [wrap(str(c).replace("_", " "), 12) for c in heat.columns], rotation=0)
-    ax.set_yticks(ax.get_yticks(), [str(c).replace("_", " ") for c in heat.index], rotation=0)
-    show_figure(fig, f"Heat map of the mean weight in each {name[rows_var]} by {name[cols_var]} cell, categories in "
-                     f"the codebook's order; cells of fewer than {min_cell} respondents withheld.")
+if not design["variables"]:
+    display(Markdown("No weighting variables: the weights are not compared across margin cells."))
+else:
+    a = pd.read_parquet(f"{OUT}/clean/clean.parquet", columns=[KEY, *design["variables"]]).merge(w, on=KEY)
+    # the two weighting variables with the most categories (one weighting variable: by itself)
+    richest = sorted(design["variables"], key=lambda v: -a[v].nunique())
+    rows_var, cols_var = (richest * 2)[:2]
+    name = {v: v.replace("_", " ") for v in design["variables"]}
+    order = {v: in_codebook_order(a[v].dropna(), codebook.categories(v)) for v in design["variables"]}
+    by = list(dict.fromkeys([rows_var, cols_var]))
+    cell = a.groupby(by).agg(mean_weight=("weight", "mean"), n=("weight", "size")).reset_index()
+    if cols_var != rows_var:
+        heat = cell.pivot(index=rows_var, columns=cols_var, values="mean_weight").reindex(
+            index=order[rows_var], columns=order[cols_var])
+        small = cell.pivot(index=rows_var, columns=cols_var, values="n").reindex_like(heat).fillna(0) < min_cell
+        fig, ax = plt.subplots(figsize=(8, 0.55 * len(heat) + 1.8))
+        sns.heatmap(heat, mask=small.to_numpy(), annot=True, fmt=".2f", cmap="Reds", ax=ax,
+                    cbar_kws={"label": "mean weight"})
+        for i, j in zip(*np.nonzero(small.to_numpy())):
+            ax.text(j + 0.5, i + 0.5, f"<{min_cell}", ha="center", va="center", color="0.45", fontsize=8)
+        ax.set(xlabel=name[cols_var], ylabel=name[rows_var])
+        ax.set_xticks(ax.get_xticks(), [wrap(str(c).replace("_", " "), 12) for c in heat.columns], rotation=0)
+        ax.set_yticks(ax.get_yticks(), [str(c).replace("_", " ") for c in heat.index], rotation=0)
+        show_figure(fig, f"Heat map of the mean weight in each {name[rows_var]} by {name[cols_var]} cell, categories in "
+                         f"the codebook's order; cells of fewer than {min_cell} respondents withheld.")
 
 
-def shortest(var):
-    """The category of a weighting variable whose sample share falls furthest below its census target."""
-    cats = [c for c in order[var] if margin_key(var, str(c), "unweighted") in reg]
-    return min(cats, key=lambda c: (reg.value(margin_key(var, str(c), "unweighted")) or 0)
-               / reg.value(margin_key(var, str(c), "target")))
+    def shortest(var):
+        """The category of a weighting variable whose sample share falls furthest below its census target."""
+        cats = [c for c in order[var] if margin_key(var, str(c), "unweighted") in reg]
+        return min(cats, key=lambda c: (reg.value(margin_key(var, str(c), "unweighted")) or 0)
+                   / reg.value(margin_key(var, str(c), "target")))
 
 
-r_cat, c_cat = shortest(rows_var), shortest(cols_var)
-reg.reading("The largest weights go where the sample falls furthest short of the census: {r_var} {r_cat} is {r_unw} "
-            "of the sample against {r_target} in the census, {c_var} {c_cat} {c_unw} against {c_target}.",
-            keys={"r_unw": margin_key(rows_var, str(r_cat), "unweighted"),
-                  "r_target": margin_key(rows_var, str(r_cat), "target"),
-                  "c_unw": margin_key(cols_var, str(c_cat), "unweighted"),
-                  "c_target": margin_key(cols_var, str(c_cat), "target")},
-            text={"r_var": name[rows_var], "r_cat": str(r_cat), "c_var": name[cols_var], "c_cat": str(c_cat)})
-top = a[a["weight"] >= a["weight"].quantile(0.95)]
-comp = top.groupby(by).size().reset_index(name="respondents")
-comp = comp[comp["respondents"] > 0]
-comp = comp.iloc[sorted(range(len(comp)), key=lambda i: [order[v].index(comp[v].iloc[i]) for v in by])]
-shown = comp["respondents"] >= min_cell
-# every share is of all of them, the withheld cells' respondents too
-comp["share of them (%)"] = (100 * comp["respondents"] / len(top)).astype(object).where(shown, "withheld")
-comp["respondents"] = comp["respondents"].astype(object).where(shown, f"<{min_cell}")
-show_table(comp.rename(columns=lambda c: c.replace("_", " ")), kinds={"respondents": "count", "share of them (%)": "pct"},
-           caption=f"The 5% largest weights ({len(top):,} respondents) by cell, in the codebook's order; "
-                   f"'<{min_cell}': withheld (the shares are of all {len(top):,})")
+    r_cat, c_cat = shortest(rows_var), shortest(cols_var)
+    reg.reading("The largest weights go where the sample falls furthest short of the census: {r_var} {r_cat} is {r_unw} "
+                "of the sample against {r_target} in the census, {c_var} {c_cat} {c_unw} against {c_target}.",
+                keys={"r_unw": margin_key(rows_var, str(r_cat), "unweighted"),
+                      "r_target": margin_key(rows_var, str(r_cat), "target"),
+                      "c_unw": margin_key(cols_var, str(c_cat), "unweighted"),
+                      "c_target": margin_key(cols_var, str(c_cat), "target")},
+                text={"r_var": name[rows_var], "r_cat": str(r_cat), "c_var": name[cols_var], "c_cat": str(c_cat)})
+    top = a[a["weight"] >= a["weight"].quantile(0.95)]
+    comp = top.groupby(by).size().reset_index(name="respondents")
+    comp = comp[comp["respondents"] > 0]
+    comp = comp.iloc[sorted(range(len(comp)), key=lambda i: [order[v].index(comp[v].iloc[i]) for v in by])]
+    shown = comp["respondents"] >= min_cell
+    # every share is of all of them, the withheld cells' respondents too
+    comp["share of them (%)"] = (100 * comp["respondents"] / len(top)).astype(object).where(shown, "withheld")
+    comp["respondents"] = comp["respondents"].astype(object).where(shown, f"<{min_cell}")
+    show_table(comp.rename(columns=lambda c: c.replace("_", " ")),
+               kinds={"respondents": "count", "share of them (%)": "pct"},
+               caption=f"The 5% largest weights ({len(top):,} respondents) by cell, in the codebook's order; "
+                       f"'<{min_cell}': withheld (the shares are of all {len(top):,})")
 
 # %% [markdown]
 # ## What the weights cost: design effects and the three SEs of each estimate

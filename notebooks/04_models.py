@@ -64,7 +64,7 @@ added = [t for name in models[1:] for t in main[main.model == name].term if t no
 show_terms = list(dict.fromkeys([t for t in m["political_capital"] if t in set(main.term)] + added))
 sub = main[main.term.isin(show_terms)].copy()
 row = {t: len(show_terms) - 1 - i for i, t in enumerate(show_terms)}  # first term on top
-g = sns.FacetGrid(sub, col="outcome label", col_order=[outcome_label[y] for y in m["outcomes"]],
+g = sns.FacetGrid(sub, col="outcome label", col_order=[outcome_label[y] for y in m["outcomes"]], col_wrap=2,
                   height=0.45 * len(show_terms) + 1.8, aspect=1.2, sharex=True)
 for ax, y in zip(g.axes.flat, m["outcomes"]):
     d = sub[sub.outcome == y]
@@ -126,11 +126,15 @@ rob = pd.read_csv(f"{OUT}/models/robustness.csv")
 rob = rob[rob.term.isin(m["political_capital"])].copy()
 rob["term label"] = rob["term"].map(label)
 rob["outcome label"] = rob["outcome"].map(outcome_label)
-fig, axes = plt.subplots(1, len(m["outcomes"]), figsize=(12, 0.6 * rob["term"].nunique() + 2.4), sharey=True,
-                         gridspec_kw={"wspace": 0.25})
+ncols = min(2, len(m["outcomes"]))  # two panels a row: their labels stay apart with any number of outcomes
+nrows = -(-len(m["outcomes"]) // ncols)
+fig, axes = plt.subplots(nrows, ncols, figsize=(12, nrows * (0.6 * rob["term"].nunique() + 2.4)), sharey=True,
+                         gridspec_kw={"wspace": 0.25, "hspace": 0.6}, squeeze=False)
+for ax in axes.flat[len(m["outcomes"]):]:
+    ax.set_visible(False)
 variants = list(dict.fromkeys(rob["variant"]))
 terms = list(dict.fromkeys(rob["term label"]))
-for ax, y in zip(np.atleast_1d(axes), m["outcomes"]):
+for ax, y in zip(axes.flat, m["outcomes"]):
     d = rob[rob.outcome == y]
     for k, variant in enumerate(variants):
         dv = d[d.variant == variant]
@@ -141,7 +145,7 @@ for ax, y in zip(np.atleast_1d(axes), m["outcomes"]):
     ax.set_yticks(range(len(terms))[::-1], terms)
     ax.axvline(0, color="0.3", linewidth=0.8)
     ax.set(title=outcome_label[y], xlabel="Coefficient (confidence interval)", ylabel="")
-np.atleast_1d(axes)[-1].legend(title="variant", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+axes.flat[ncols - 1].legend(title="variant", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 show_figure(fig, "Dot plots of the political-capital coefficients with their intervals under each robustness "
                  "variant.")
 show_table(rob[["variant", "outcome label", "term label", "coef", "se", "ci_low", "ci_high", "p", "n"]]
