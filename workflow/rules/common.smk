@@ -20,6 +20,9 @@ DATA = ("data.source", "data.label")
 MAKE = "make" if is_shipped(CONFIG_FILE) else f"make CONFIG={os.path.relpath(CONFIG_FILE)}"
 
 
+# The estimates by group and the crosstabs (rule domains) are made when config.yaml names groups or crosstabs.
+DOMAINS = bool(config.get("domains")) and bool(config["domains"].get("by") or config["domains"].get("crosstabs"))
+
 # The stages, in reading order: the one list of rules that the registry (the rules that state numbers), the
 # drift check (their Markdown and LaTeX outputs) and provenance read. The multiverse's rules come last when
 # it is configured; the report's rules (reproduction, registry, checksums, verify) are REPORT_RULES.
@@ -30,6 +33,7 @@ STAGE_RULES = [
     "indices",
     "item_estimates",
     "descriptives",
+    *(["domains"] if DOMAINS else []),
     "regressions",
     "robustness",
     "ordered_logits",

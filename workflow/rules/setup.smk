@@ -54,6 +54,9 @@ try:
             {*_cb.by_var, *_cb.derived, *SETTINGS.scales},
             where=SETTINGS.file,
         )
+        from scs.stages.domains import check as check_domains  # noqa: E402
+
+        check_domains(SETTINGS, _cb)  # every group and crosstab variable exists and has a label
     if SETTINGS.multiverse:
         from scs.stages.multiverse_grid import check  # noqa: E402
 

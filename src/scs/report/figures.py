@@ -260,6 +260,76 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
     return fig
 
 
+# --------------------------------------------------------------------------- the indices by group
+def domain_figure(est: pd.DataFrame, *, indices: list[tuple[str, str]], title: str, source_label: str,
+                  synthetic: bool, ci_level: float = 0.95, method: str = "linearization", min_cell: int | None = None,
+                  axis_labels: dict | None = None):
+    """The mean of each index (one panel each, ``indices``: variable, label; ``axis_labels``: the axis title of
+    each, e.g. the ends of its response scale) in every level of every group
+    (rows: a group's label, then its levels), with its interval; a dashed line at the index's mean over all
+    respondents (the rows of group ``all``). A withheld level (a small cell) is listed without a point. The
+    axis spans at least one point of the response scale, so that a gap is not magnified."""
+    est = est.copy()
+    for c in ("mean", "ci_low", "ci_high"):
+        est[c] = pd.to_numeric(est[c], errors="coerce")
+    rows = est[(est.group != "all") & (est["var"] == indices[0][0])] if indices else est.iloc[:0]
+    groups = list(dict.fromkeys(zip(rows["group"], rows["group_label"])))
+    labels, keys, headers = [], [], []
+    for g, glabel in groups:
+        headers.append(len(labels))
+        labels.append(glabel)
+        keys.append(None)
+        for r in rows[rows.group == g].itertuples():
+            labels.append(str(r.level_label))
+            keys.append((g, str(r.level)))
+    y = np.arange(len(labels))[::-1]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, max(1, len(indices)), figsize=(4.2 * max(1, len(indices)) + 2.0,
+                                                                   0.26 * len(labels) + 2.6), sharey=True,
+                                 squeeze=False)
+        axes = axes[0]
+        for ax, (var, vlabel) in zip(axes, indices):
+            sub = est[est["var"] == var]
+            at = {(r.group, str(r.level)): r for r in sub.itertuples()}
+            pts = [(yi, at[k]) for yi, k in zip(y, keys) if k is not None and k in at and np.isfinite(at[k].mean)]
+            ys = np.array([yi for yi, _ in pts])
+            m = np.array([r.mean for _, r in pts])
+            lo = np.array([r.ci_low for _, r in pts])
+            hi = np.array([r.ci_high for _, r in pts])
+            ax.errorbar(m, ys, xerr=[m - lo, hi - m], fmt="o", color=POINT_COLOR, ecolor=POINT_COLOR, elinewidth=1.3,
+                        capsize=2.5, markersize=4.5, label=f"Weighted mean, {ci_label(ci_level)}")
+            overall = sub[sub.group == "all"]["mean"]
+            values = [*lo, *hi]
+            if len(overall) and np.isfinite(overall.iloc[0]):
+                ax.axvline(overall.iloc[0], color="0.3", linestyle="--", linewidth=1,
+                           label=f"All respondents: {overall.iloc[0]:.2f}")
+                values.append(overall.iloc[0])
+            if values:
+                lo_x, hi_x = float(np.nanmin(values)), float(np.nanmax(values))
+                pad = max(0.0, (1.0 - (hi_x - lo_x)) / 2)
+                ax.set_xlim(lo_x - pad - 0.05, hi_x + pad + 0.05)
+            for h in headers:
+                ax.axhline(y[h], color="0.92", linewidth=6, zorder=0)
+            ax.set_title(vlabel, fontsize=10, loc="left")
+            ax.set_xlabel((axis_labels or {}).get(var, "Mean on the response scale"))
+            ax.grid(axis="x", color="0.92", linewidth=0.6)
+            ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.06), ncol=1, fontsize=7, frameon=True,
+                      borderaxespad=0.2)
+        axes[0].set_yticks(y, labels)
+        axes[0].set_ylim(-0.7, len(labels) - 0.3)
+        for lab, k in zip(axes[0].get_yticklabels(), keys):
+            if k is None:
+                lab.set_fontweight("bold")
+        fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+        note = f"Domain estimates on the whole design, weighted to census margins; intervals {se_phrase(method)}."
+        if min_cell is not None:
+            note += f" A level with fewer than {min_cell} answers is withheld (no point)."
+        source_note(fig, source_label, synthetic, note)
+        fig.subplots_adjust(left=0.2, right=0.97, top=1 - 1.45 / fig.get_size_inches()[1],
+                            bottom=0.95 / fig.get_size_inches()[1], wspace=0.08)
+    return fig
+
+
 # --------------------------------------------------------------------------- overlapping labels
 def text_overlaps(fig, *, pad: float = 0.5) -> list[tuple[str, str]]:
     """Pairs of visible, non-empty texts of ``fig`` whose drawn boxes overlap, and labels struck through
