@@ -22,6 +22,8 @@ MAKE = "make" if is_shipped(CONFIG_FILE) else f"make CONFIG={os.path.relpath(CON
 
 # The estimates by group and the crosstabs (rule domains) are made when config.yaml names groups or crosstabs.
 DOMAINS = bool(config.get("domains")) and bool(config["domains"].get("by") or config["domains"].get("crosstabs"))
+# ... and the figure of the indices by group (figures.smk) when it names groups
+DOMAIN_FIGURE = DOMAINS and bool(config["domains"].get("by"))
 
 # The stages, in reading order: the one list of rules that the registry (the rules that state numbers), the
 # drift check (their Markdown and LaTeX outputs) and provenance read. The multiverse's rules come last when
@@ -121,6 +123,17 @@ def likert_figure_outputs():
         outs[f"likert_png_{b}"] = exhibit(out("figures", f"likert_{b}.png"), "likert", "3. Indices and items")
         outs[f"likert_pdf_{b}"] = out("figures", f"likert_{b}.pdf")
     return outs
+
+
+def domain_figure_outputs():
+    """Named outputs domains_png (in the report) and domains_pdf of the figure of the indices by group, when
+    groups are configured."""
+    if not DOMAIN_FIGURE:
+        return {}
+    return {
+        "domains_png": exhibit(out("figures", "domains.png"), "domain_figure", "3. Indices and items"),
+        "domains_pdf": out("figures", "domains.pdf"),
+    }
 
 
 def weights_input():

@@ -1,13 +1,15 @@
-# The figures of the tables: Figures 1 and 2 and the Likert charts (one each per battery), Figure 3 and the
-# distribution of the weights. One job draws them all: each takes well under a second, while starting a
-# job that imports matplotlib takes about one (the specification curves: multiverse.smk).
+# The figures of the tables: Figures 1 and 2 and the Likert charts (one each per battery), Figure 3, the
+# distribution of the weights and (with groups in the domains section) the indices by group. One job draws them
+# all: each takes well under a second, while starting a job that imports matplotlib takes about one (the
+# specification curves: multiverse.smk).
 
 
 rule figures:
     """Figures 1 and 2 (items by weighted mean, with CIs and the index mean), the Likert charts (the weighted
-    share of every answer), Figure 3 (full-model coefficients and predictive margins) and the histogram of
-    the weights."""
+    share of every answer), Figure 3 (full-model coefficients and predictive margins), the histogram of
+    the weights and, when groups are configured, the index means by group."""
     input:
+        **({"domains": rules.domains.output.estimates} if DOMAIN_FIGURE else {}),
         estimates=rules.item_estimates.output.estimates,
         distribution=rules.item_estimates.output.distribution,
         coefficients=rules.regressions.output.coefficients,
@@ -18,6 +20,7 @@ rule figures:
     output:
         **battery_figure_outputs(),
         **likert_figure_outputs(),
+        **domain_figure_outputs(),
         figure3_png=exhibit(out("figures", "figure3_political_capital.png"), "figure3", "4. Models"),
         figure3_pdf=out("figures", "figure3_political_capital.pdf"),
         weights_png=exhibit(out("weights", "weight_distribution.png"), "weight_distribution", "2. Weights"),
@@ -33,7 +36,7 @@ rule figures:
         mem_mb=mem_for(600, 0.5),
         runtime=15,
     params:
-        cfg=cfg("batteries", "scales", "response_scale", "estimates.ci_level", "models", "figures"),
+        cfg=cfg("batteries", "scales", "response_scale", "estimates.ci_level", "models", "figures", "domains.title"),
     message:
         "Figures 1-3, the Likert charts and the distribution of the weights"
     script:

@@ -13,11 +13,7 @@ rule reproduction:
     numbers; not the multiverse's or the domains', so that the reproduction and the notebooks need not wait for
     them)."""
     input:
-        fragments=[
-            f
-            for f in FRAGMENTS
-            if f not in (rules.multiverse.output.numbers, rules.domains.output.numbers)
-        ],
+        fragments=[f for f in FRAGMENTS if f not in (rules.multiverse.output.numbers, rules.domains.output.numbers)],
         contrasts=rules.item_estimates.output.contrasts,
         published=config["reproduction"]["published"],
         code=code_of("reproduction"),

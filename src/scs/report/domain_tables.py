@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from scs.report.registry import Printed
+from scs.report.registry import Printed, withhold_small_cells
 from scs.report.tables import ci_label, heading, md_header, md_row, se_phrase
 from scs.settings import Settings
 from scs.stages.domains import ALL, DOMAIN_STATS, TOTAL, crosstab_key, domain_key
+
+# the columns that say which row it is (never withheld)
+ESTIMATE_ID = ("scale", "var", "label", "kind", "group", "group_label", "level", "level_label", "variance", "df")
+CELL_ID = ("row_var", "col_var", "row_level", "row_level_label", "col_level", "col_level_label", "variance", "df",
+           "n_row")
+
+
+def released(est, cells, min_cell: int):
+    """The estimates and the crosstabs' cells for release: a level with fewer than ``min_cell`` answers, a
+    cell with fewer than ``min_cell`` respondents, and every cell of such a row (its n too) read ``<min_cell``."""
+    est_out = withhold_small_cells(est, "n", [c for c in est.columns if c not in ESTIMATE_ID], min_cell)
+    stats = [c for c in cells.columns if c not in CELL_ID]
+    cells_out = withhold_small_cells(withhold_small_cells(cells, "n", stats, min_cell), "n_row", [*stats, "n_row"],
+                                     min_cell) if len(cells) else cells
+    return est_out, cells_out
 
 
 def estimates_markdown(est, s: Settings, printed: Printed) -> str:

@@ -262,8 +262,7 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
 
 # --------------------------------------------------------------------------- the indices by group
 def domain_figure(est: pd.DataFrame, *, indices: list[tuple[str, str]], title: str, source_label: str,
-                  synthetic: bool, ci_level: float = 0.95, method: str = "linearization", min_cell: int | None = None,
-                  axis_labels: dict | None = None):
+                  synthetic: bool, ci_level: float = 0.95, method: str = "linearization", axis_labels: dict | None = None):
     """The mean of each index (one panel each, ``indices``: variable, label; ``axis_labels``: the axis title of
     each, e.g. the ends of its response scale) in every level of every group
     (rows: a group's label, then its levels), with its interval; a dashed line at the index's mean over all
@@ -321,12 +320,10 @@ def domain_figure(est: pd.DataFrame, *, indices: list[tuple[str, str]], title: s
             if k is None:
                 lab.set_fontweight("bold")
         fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
-        note = f"Domain estimates on the whole design, weighted to census margins; intervals {se_phrase(method)}."
-        if min_cell is not None:
-            note += f" A level with fewer than {min_cell} answers is withheld (no point)."
-        source_note(fig, source_label, synthetic, note)
+        source_note(fig, source_label, synthetic, f"Domain estimates on the whole design, weighted to census margins; "
+                    f"intervals {se_phrase(method)}. A level withheld as a small cell has no point.")
         fig.subplots_adjust(left=0.2, right=0.97, top=1 - 1.45 / fig.get_size_inches()[1],
-                            bottom=0.95 / fig.get_size_inches()[1], wspace=0.08)
+                            bottom=0.95 / fig.get_size_inches()[1], wspace=0.16)
     return fig
 
 
