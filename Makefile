@@ -70,8 +70,8 @@ export: $(STAMP) ## the analysis file for Stata, SPSS and R (.dta, .sav, .csv) w
 package: $(STAMP) ## the replication package: dist/<name>-<version>.zip with MANIFEST.sha256
 	$(BIN)/python tools/package.py $(CONFIG)
 
-report: $(STAMP) ## the HTML report of every figure and table: <output folder>/report.html (results/ for the stand-in)
-	$(SMK) --report "$$($(BIN)/python -c 'import sys; from scs.config import load_config, output_dir; print(output_dir(load_config(sys.argv[1]), sys.argv[1]))' $(CONFIG))/report.html"
+report: $(STAMP) ## the HTML report of every figure and table, in reading order: <output folder>/report.html (results/ for the stand-in)
+	$(BIN)/python tools/report.py $(CONFIG)
 
 readme: $(STAMP) ## refresh the list of tables and programs embedded in README.md
 	$(BIN)/python tools/update_readme.py

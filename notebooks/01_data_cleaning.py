@@ -12,7 +12,8 @@
 # # 01 From the raw export to the analytic sample
 #
 # Who the exclusion rules removed, and how the cleaned sample compares with the census before
-# weighting. This notebook reads the cleaning stage's outputs; it recomputes no stage.
+# weighting. This notebook reads the cleaning stage's outputs; it recomputes no stage. Each figure
+# is read in a sentence whose numbers are those of the registry (numbers.json).
 
 # %% tags=["parameters"]
 # Defaults for running this notebook by hand from the project folder; the workflow
@@ -30,14 +31,20 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from scs.report.notebooks import show_figure, show_table
+from scs.io.codebook import load_codebook
+from scs.report.notebooks import Registry, in_codebook_order, show_figure, show_table, wrap
+from scs.stages.clean import ANALYTIC_N, flow_key
+from scs.stages.weight_diagnostics import margin_key
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 display(Markdown(f"**Data: {CFG['data']['label']}**"))
 if CFG["data"]["source"] != "real":
     display(Markdown("> Built from generated data: nothing here is a finding about Chinese citizens."))
+reg = Registry(f"{OUT}/numbers.json")
+codebook = load_codebook(CFG["data"]["codebook"])
 descriptions = {r["name"]: r.get("description", r["name"]) for r in CFG["cleaning"]["rules"]}
 min_cell = CFG["disclosure"]["min_cell"]
+withheld = f"withheld (cells < {min_cell})"
 
 # %% [markdown]
 # ## The exclusion flow
@@ -46,58 +53,106 @@ min_cell = CFG["disclosure"]["min_cell"]
 # %%
 flow = pd.read_csv(f"{OUT}/clean/exclusion_flow.csv")
 show_table(flow[["rule", "description", "removed", "remaining"]].rename(columns=str.capitalize))
-steps = flow[flow.step > 0].assign(rule=lambda d: d["description"].str.slice(0, 60))
-fig, ax = plt.subplots(figsize=(8, 0.35 * len(steps) + 1.2))
-sns.barplot(data=steps, y="rule", x="removed", color="#2166ac", ax=ax)
+steps = flow[flow.step > 0]
+fig, ax = plt.subplots(figsize=(9, 0.5 * len(steps) + 1.2))
+sns.barplot(data=steps.assign(rule=steps["description"].map(wrap)), y="rule", x="removed", color="#2166ac", ax=ax)
 ax.set(xlabel="Respondents removed", ylabel="",
        title=f"From {flow.remaining.iloc[0]:,} responses in the export to {flow.remaining.iloc[-1]:,} respondents")
 show_figure(fig, "Bar chart of the respondents each exclusion rule removed, in the order the rules apply.")
+first = flow.rule.iloc[0]
+most = max(steps.rule, key=lambda r: reg.value(flow_key(r, "removed")))
+reg.reading("Of the {raw} responses in the export, {n} remain in the analytic sample. The rule that removed the "
+            "most, \u201c{rule}\u201d, removed {most}.",
+            keys={"raw": flow_key(first, "remaining"), "n": ANALYTIC_N, "most": flow_key(most, "removed")},
+            text={"rule": descriptions.get(most, most)})
 
 # %% [markdown]
 # ## Who was excluded
 # The composition of the respondents each rule removed, by the weighting characteristics, against the
-# analytic sample. Each bar is all the respondents the rule removed (from the exclusion flow): screen-outs
-# who never answered count as "unknown", and the cells with fewer than the minimum cell size are withheld
-# (grey), so that a share is never computed from the disclosed cells alone.
+# analytic sample, in the codebook's order of the categories. Each bar is all the respondents the rule
+# removed (from the exclusion flow): screen-outs who never answered count as "unknown", and the cells with
+# fewer than the minimum cell size are withheld: their respondents stay in the bar as one grey segment and
+# in the base of every share, so that no share is computed from the disclosed cells alone.
 
 # %%
-prof = pd.read_csv(f"{OUT}/clean/exclusion_profile.csv")
-prof["n"] = pd.to_numeric(prof["n"], errors="coerce")  # a withheld cell ("<10") is NaN here
-totals = {**dict(zip(flow["rule"], flow["removed"])), "analytic sample": int(flow["remaining"].iloc[-1])}
-prof["share"] = prof["n"] / prof["rule"].map(totals)
-prof["who"] = prof["rule"].map(lambda r: "analytic sample" if r == "analytic sample" else descriptions.get(r, r)[:40])
-withheld = f"withheld (cells < {min_cell})"
+prof = pd.read_csv(f"{OUT}/clean/exclusion_profile.csv", dtype={"n": str})
+prof["count"] = pd.to_numeric(prof["n"], errors="coerce")  # a withheld cell ("<10") has no count here
+sample = "analytic sample"
+totals = {**dict(zip(flow["rule"], flow["removed"])), sample: int(flow["remaining"].iloc[-1])}
+who_order = [r for r in flow.rule if r in set(prof.rule)] + [sample]  # the rules in the order they apply
+who = {r: sample if r == sample else descriptions.get(r, r) for r in who_order}
+margins = pd.read_csv(f"{OUT}/weights/margins.csv", dtype={"category": str})
 for var in CFG["weighting"]["variables"]:
     sub = prof[prof.variable == var]
     if sub.empty:
         continue
-    table = sub.pivot_table(index="who", columns="category", values="share", sort=False).fillna(0)
-    order = [c for c in table.columns if c != "unknown"] + (["unknown"] if "unknown" in table.columns else [])
-    table = table[order]
-    table[withheld] = (1 - table.sum(axis=1)).clip(lower=0)
-    colors = list(plt.get_cmap("RdYlBu")(np.linspace(0.05, 0.95, len(order))))
-    fig, ax = plt.subplots(figsize=(9, 0.33 * len(table) + 1.6))
-    table.plot.barh(stacked=True, ax=ax, color=colors + ["#bbbbbb"], width=0.8, edgecolor="white")
+    cats = in_codebook_order(sub["category"], codebook.categories(var))
+    counts = sub.pivot_table(index="rule", columns="category", values="count", aggfunc="first", sort=False)
+    counts = counts.reindex(index=who_order, columns=cats)
+    share = counts.div(pd.Series(totals).reindex(who_order), axis=0).fillna(0)
+    share[withheld] = (1 - share.sum(axis=1)).clip(lower=0)
+    share.index = [wrap(who[r], 45) for r in who_order]
+    colors = list(plt.get_cmap("RdYlBu")(np.linspace(0.05, 0.95, max(len(cats) - ("unknown" in cats), 1))))
+    colors += ["#4d4d4d"] * ("unknown" in cats) + ["#cccccc"]
+    fig, ax = plt.subplots(figsize=(10, 0.55 * len(share) + 1.6))
+    share.iloc[::-1].plot.barh(stacked=True, ax=ax, color=colors, width=0.8, edgecolor="white")
     ax.set(xlabel=f"Share of the respondents each rule removed, by {var.replace('_', ' ')}", ylabel="", xlim=(0, 1))
-    ax.legend(title=var.replace("_", " "), bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles, names, title=var.replace("_", " "), bbox_to_anchor=(1.01, 1), loc="upper left",
+              frameon=False)
     show_figure(fig, f"Stacked bars: the {var.replace('_', ' ')} composition of the respondents each rule removed "
-                     "and of the analytic sample; grey: cells withheld for disclosure control.")
+                     "and of the analytic sample, categories in the codebook's order; grey: cells withheld for "
+                     "disclosure control.")
+    # the same bars as counts: a withheld cell prints as withheld, and every rule's base is all it removed
+    table = sub.pivot_table(index="rule", columns="category", values="n", aggfunc="first", sort=False)
+    table = table.reindex(index=who_order, columns=cats).reset_index(names="removed by")
+    table.insert(1, "base (all removed)", [totals[r] for r in who_order])
+    table["removed by"] = [who[r] for r in who_order]
+    show_table(table, kinds=dict.fromkeys(cats, "count"),
+               caption=f"Respondents by {var.replace('_', ' ')} ('<{min_cell}': withheld, still in the base)")
+    m = margins[margins.variable == var]
+    by_share = sorted(m.category, key=lambda c: reg.value(margin_key(var, c, "unweighted")) or 0)
+    top, low = by_share[-1], by_share[0]
+    reg.reading("In the analytic sample ({n} respondents) the largest {var} group is {top}: {top_share} of the sample, "
+                "against {top_target} in the census; the smallest is {low}: {low_share}, against {low_target}.",
+                keys={"n": ANALYTIC_N, "top_share": margin_key(var, top, "unweighted"),
+                      "top_target": margin_key(var, top, "target"), "low_share": margin_key(var, low, "unweighted"),
+                      "low_target": margin_key(var, low, "target")},
+                text={"var": var.replace("_", " "), "top": top, "low": low})
+biggest = max(who_order[:-1], key=lambda r: totals[r])
+reg.reading("The largest group of the excluded, \u201c{rule}\u201d, counts {removed} respondents; a rule whose "
+            "every cell is withheld is one grey bar, its respondents still counted.",
+            keys={"removed": flow_key(biggest, "removed")}, text={"rule": who[biggest]})
 
 # %% [markdown]
 # ## The cleaned sample against the census, before weighting
 # An online panel over-represents some groups; the weights bring each margin to its census target.
 
 # %%
-margins = pd.read_csv(f"{OUT}/weights/margins.csv")
-margins["unweighted"] = pd.to_numeric(margins["unweighted"], errors="coerce")
-long = margins.melt(id_vars=["variable", "category"], value_vars=["target", "unweighted"], var_name="share of",
+rank = {v: {str(c): i for i, c in enumerate(in_codebook_order(margins.loc[margins.variable == v, "category"],
+                                                               codebook.categories(v)))}
+        for v in margins.variable.unique()}
+variables = list(CFG["weighting"]["variables"])
+margins = margins.assign(
+    v_rank=[variables.index(v) if v in variables else len(variables) for v in margins.variable],
+    c_rank=[rank[v][c] for v, c in zip(margins.variable, margins.category)]).sort_values(["v_rank", "c_rank"])
+plotted = margins.assign(unweighted=pd.to_numeric(margins["unweighted"], errors="coerce"))  # withheld: not drawn
+long = plotted.melt(id_vars=["variable", "category"], value_vars=["target", "unweighted"], var_name="share of",
                     value_name="share")
 g = sns.catplot(data=long, y="category", x="share", hue="share of", col="variable", col_wrap=2, kind="point",
-                sharey=False, height=2.4, aspect=1.7, linestyle="none", palette=["0.2", "#b2182b"], markers=["|", "o"])
+                sharey=False, height=2.6, aspect=1.7, linestyle="none", palette=["0.2", "#b2182b"], markers=["|", "o"])
 g.set_titles("{col_name}").set_axis_labels("Share", "")
 show_figure(g.figure, "Dot plots, one per weighting variable: the census target and the unweighted sample share of "
-                      "every category.")
-show_table(margins[["variable", "category", "target", "unweighted", "n"]].rename(columns=str.capitalize))
+                      "every category, categories in the codebook's order.")
+show_table(margins[["variable", "category", "target", "unweighted", "weighted", "n"]].rename(columns=str.capitalize),
+           kinds={"Target": "share", "Unweighted": "share", "Weighted": "share", "N": "count"})
+gap = max(((v, c) for v, c in zip(margins.variable, margins.category)),
+          key=lambda vc: abs((reg.value(margin_key(*vc, "unweighted")) or 0) - reg.value(margin_key(*vc, "target"))))
+reg.reading("The sample departs most from the census in {var} {cat}: {unweighted} of the sample against {target} "
+            "in the census; after weighting, {weighted}.",
+            keys={"unweighted": margin_key(*gap, "unweighted"), "target": margin_key(*gap, "target"),
+                  "weighted": margin_key(*gap, "weighted")},
+            text={"var": gap[0].replace("_", " "), "cat": gap[1]})
 
 # %% [markdown]
 # ## The cleaned data
@@ -108,7 +163,7 @@ dk = [c for c in clean.columns if c.endswith("__dk")]
 summary = pd.DataFrame({"variable": [c for c in clean.columns if c not in dk]})
 summary["type"] = [str(clean[c].dtype) for c in summary.variable]
 summary["missing"] = [int(clean[c].isna().sum()) for c in summary.variable]
-summary["don't know or refused"] = [int(clean[f"{c}__dk"].sum()) if f"{c}__dk" in clean else None
-                                    for c in summary.variable]
+summary["don't know or refused"] = pd.array([int(clean[f"{c}__dk"].sum()) if f"{c}__dk" in clean else None
+                                             for c in summary.variable], dtype="Int64")
 print(f"{len(clean):,} respondents and {len(summary)} analysis variables (identifiers and free text are not kept)")
 show_table(summary)

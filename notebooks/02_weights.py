@@ -27,14 +27,21 @@ OUT = "results"
 import json
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-from scs.report.notebooks import show_figure, show_table
+from scs.io.codebook import load_codebook
+from scs.report.notebooks import Registry, in_codebook_order, show_figure, show_table, wrap
+from scs.stages.items import estimate_key
+from scs.stages.weight_diagnostics import margin_key, summary_key
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 display(Markdown(f"**Data: {CFG['data']['label']}**"))
+reg = Registry(f"{OUT}/numbers.json")
+codebook = load_codebook(CFG["data"]["codebook"])
 min_cell = CFG["disclosure"]["min_cell"]
 with open(f"{OUT}/weights/summary.json", encoding="utf-8") as fh:
     summary = json.load(fh)
@@ -43,6 +50,7 @@ with open(f"{OUT}/weights/design.json", encoding="utf-8") as fh:
 
 # %% [markdown]
 # ## How the weights were made
+# The summary of the weights as the weighting diagnostics print it (every value from the registry).
 
 # %%
 plan = design["plan"]
@@ -51,16 +59,9 @@ display(Markdown(f"Method **{design['method'].replace('_', ' ')}**, bounds {plan
 if plan["adjustments"]:
     display(Markdown("Adjustments because a target could not be met:\n\n" +
                      "\n".join(f"- {a}" for a in plan["adjustments"])))
-
-
-def shown(k, v):
-    if k in ("max_abs_margin_error", "replicate_max_abs_margin_error", "replicate_max_bound_excess"):
-        return "0" if v == 0 else f"{v:.1e}"
-    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.3f}"
-
-
-show_table(pd.DataFrame({"statistic": [k.replace("_", " ") for k in summary if k != "data_source"],
-                         "value": [shown(k, v) for k, v in summary.items() if k != "data_source"]}))
+stats = [k for k in summary if summary_key(k) in reg]
+show_table(pd.DataFrame({"statistic": [k.replace("_", " ") for k in stats],
+                         "value": [reg(summary_key(k)) for k in stats]}))
 
 # %% [markdown]
 # ## The distribution of the weights
@@ -68,21 +69,29 @@ show_table(pd.DataFrame({"statistic": [k.replace("_", " ") for k in summary if k
 # %%
 KEY = design["key"]
 w = pd.read_parquet(f"{OUT}/weights/weights.parquet", columns=[KEY, "weight", "weight_unbounded"])
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 sns.histplot(w["weight"], bins=50, ax=axes[0], color="#2166ac")
 for b in (plan["lower"], plan["upper"]):
     axes[0].axvline(b, color="0.3", linestyle="--")
 axes[0].set(xlabel="Weight (mean 1); dashed: the bounds", ylabel="Respondents")
-sns.ecdfplot(data=w.melt(value_vars=["weight", "weight_unbounded"], var_name="weights"), x="value", hue="weights",
-             ax=axes[1])
+curves = w.rename(columns={"weight": "final weight", "weight_unbounded": "without the bounds"})
+sns.ecdfplot(data=curves.melt(value_vars=["final weight", "without the bounds"], var_name="weights"), x="value",
+             hue="weights", ax=axes[1])
 axes[1].set(xlabel="Weight", ylabel="Share of respondents at or below")
 show_figure(fig, "Histogram of the final weights with the bounds, and the cumulative distribution of the final and "
                  "the unbounded raking weights.")
+reg.reading("The weights run from {low} to {high} (bounds {lower} and {upper}). Their coefficient of variation, "
+            "{cv}, makes a design effect of {deff} from the weights alone: the {n} respondents carry about as much "
+            "information as {neff} unweighted ones.",
+            keys={"low": summary_key("weight_min"), "high": summary_key("weight_max"),
+                  "lower": summary_key("bound_lower"), "upper": summary_key("bound_upper"),
+                  "cv": summary_key("weight_cv"), "deff": summary_key("kish_deff"), "n": summary_key("n"),
+                  "neff": summary_key("effective_n")})
 
 # %% [markdown]
 # ## Who carries the largest weights
-# The mean weight in each cell of the two weighting variables with the most categories (cells with fewer
-# respondents than the minimum cell size are left blank), and the composition of the 5% largest weights.
+# The mean weight in each cell of the two weighting variables with the most categories (a cell with fewer
+# respondents than the minimum cell size is withheld), and the composition of the 5% largest weights.
 
 # %%
 a = pd.read_parquet(f"{OUT}/clean/clean.parquet", columns=[KEY, *design["variables"]]).merge(w, on=KEY)
@@ -90,38 +99,86 @@ a = pd.read_parquet(f"{OUT}/clean/clean.parquet", columns=[KEY, *design["variabl
 richest = sorted(design["variables"], key=lambda v: -a[v].nunique())
 rows_var, cols_var = (richest * 2)[:2]
 name = {v: v.replace("_", " ") for v in design["variables"]}
+order = {v: in_codebook_order(a[v].dropna(), codebook.categories(v)) for v in design["variables"]}
 by = list(dict.fromkeys([rows_var, cols_var]))
 cell = a.groupby(by).agg(mean_weight=("weight", "mean"), n=("weight", "size")).reset_index()
 if cols_var != rows_var:
-    heat = cell.pivot(index=rows_var, columns=cols_var, values="mean_weight")
-    mask = cell.pivot(index=rows_var, columns=cols_var, values="n").fillna(0) < min_cell
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    sns.heatmap(heat, mask=mask, annot=True, fmt=".2f", cmap="Reds", ax=ax, cbar_kws={"label": "mean weight"})
+    heat = cell.pivot(index=rows_var, columns=cols_var, values="mean_weight").reindex(
+        index=order[rows_var], columns=order[cols_var])
+    small = cell.pivot(index=rows_var, columns=cols_var, values="n").reindex_like(heat).fillna(0) < min_cell
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(heat) + 1.8))
+    sns.heatmap(heat, mask=small.to_numpy(), annot=True, fmt=".2f", cmap="Reds", ax=ax,
+                cbar_kws={"label": "mean weight"})
+    for i, j in zip(*np.nonzero(small.to_numpy())):
+        ax.text(j + 0.5, i + 0.5, f"<{min_cell}", ha="center", va="center", color="0.45", fontsize=8)
     ax.set(xlabel=name[cols_var], ylabel=name[rows_var])
-    show_figure(fig, f"Heat map of the mean weight in each {name[rows_var]} by {name[cols_var]} cell.")
+    ax.set_xticks(ax.get_xticks(), [wrap(str(c).replace("_", " "), 12) for c in heat.columns], rotation=0)
+    ax.set_yticks(ax.get_yticks(), [str(c).replace("_", " ") for c in heat.index], rotation=0)
+    show_figure(fig, f"Heat map of the mean weight in each {name[rows_var]} by {name[cols_var]} cell, categories in "
+                     f"the codebook's order; cells of fewer than {min_cell} respondents withheld.")
+
+
+def shortest(var):
+    """The category of a weighting variable whose sample share falls furthest below its census target."""
+    cats = [c for c in order[var] if margin_key(var, str(c), "unweighted") in reg]
+    return min(cats, key=lambda c: (reg.value(margin_key(var, str(c), "unweighted")) or 0)
+               / reg.value(margin_key(var, str(c), "target")))
+
+
+r_cat, c_cat = shortest(rows_var), shortest(cols_var)
+reg.reading("The largest weights go where the sample falls furthest short of the census: {r_var} {r_cat} is {r_unw} "
+            "of the sample against {r_target} in the census, {c_var} {c_cat} {c_unw} against {c_target}.",
+            keys={"r_unw": margin_key(rows_var, str(r_cat), "unweighted"),
+                  "r_target": margin_key(rows_var, str(r_cat), "target"),
+                  "c_unw": margin_key(cols_var, str(c_cat), "unweighted"),
+                  "c_target": margin_key(cols_var, str(c_cat), "target")},
+            text={"r_var": name[rows_var], "r_cat": str(r_cat), "c_var": name[cols_var], "c_cat": str(c_cat)})
 top = a[a["weight"] >= a["weight"].quantile(0.95)]
 comp = top.groupby(by).size().reset_index(name="respondents")
-comp["respondents"] = comp["respondents"].where(comp["respondents"] >= min_cell)
-show_table(comp.sort_values("respondents", ascending=False).rename(columns=lambda c: c.replace("_", " ")),
-           caption=f"The 5% largest weights ({len(top):,} respondents) by cell; blank: fewer than {min_cell}")
+comp = comp[comp["respondents"] > 0]
+comp = comp.iloc[sorted(range(len(comp)), key=lambda i: [order[v].index(comp[v].iloc[i]) for v in by])]
+shown = comp["respondents"] >= min_cell
+# every share is of all of them, the withheld cells' respondents too
+comp["share of them (%)"] = (100 * comp["respondents"] / len(top)).astype(object).where(shown, "withheld")
+comp["respondents"] = comp["respondents"].astype(object).where(shown, f"<{min_cell}")
+show_table(comp.rename(columns=lambda c: c.replace("_", " ")), kinds={"respondents": "count", "share of them (%)": "pct"},
+           caption=f"The 5% largest weights ({len(top):,} respondents) by cell, in the codebook's order; "
+                   f"'<{min_cell}': withheld (the shares are of all {len(top):,})")
 
 # %% [markdown]
 # ## What the weights cost: design effects and the three SEs of each estimate
 # The design effect of a mean is its design variance over that of a simple random sample of the same
-# size. The reported SEs are jackknife SEs; linearization and bootstrap SEs are computed beside them.
+# size. The reported SE is the one the configuration chose; the others are computed beside it.
 
 # %%
 est = pd.read_csv(f"{OUT}/items/item_estimates.csv")
-est = est[pd.to_numeric(est["n"], errors="coerce") > 0]
-fig, axes = plt.subplots(1, 2, figsize=(11, 0.26 * len(est) + 1.5))
-sns.barplot(data=est, y="label", x="deff", hue="scale", dodge=False, ax=axes[0])
+est = est[pd.to_numeric(est["n"], errors="coerce") > 0].copy()
+reported = est["variance"].iloc[0]
+est["battery"] = est["scale"].map(lambda b: CFG["scales"][b]["label"])
+fig, axes = plt.subplots(1, 2, figsize=(12, 0.3 * len(est) + 1.8), sharey=True,
+                         gridspec_kw={"width_ratios": [1, 1.1], "wspace": 0.25})
+sns.barplot(data=est, y="label", x="deff", hue="battery", dodge=False, ax=axes[0])
 axes[0].axvline(1, color="0.3", linewidth=0.8)
 axes[0].set(xlabel="Design effect (variance ratio)", ylabel="")
-axes[0].legend(frameon=False, loc="lower right")
-long = est.melt(id_vars=["label"], value_vars=["se", "se_linearization", "se_boot"], var_name="SE", value_name="value")
-long["SE"] = long["SE"].map({"se": "reported", "se_linearization": "linearization", "se_boot": "bootstrap"})
+axes[0].legend(title="", frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
+names = {"se": f"reported ({reported})", "se_linearization": "linearization", "se_boot": "bootstrap"}
+long = est.melt(id_vars=["label"], value_vars=list(names), var_name="SE", value_name="value")
+long["SE"] = long["SE"].map(names)
 sns.pointplot(data=long, y="label", x="value", hue="SE", linestyle="none", dodge=0.4, ax=axes[1])
 axes[1].set(xlabel="Standard error", ylabel="")
-axes[1].tick_params(labelleft=False)
+axes[1].xaxis.set_major_locator(MaxNLocator(5))
+axes[1].xaxis.set_major_formatter(StrMethodFormatter("{x:.3f}"))
+axes[1].legend(title="", frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
 show_figure(fig, "Bar chart of the design effect of each item and index mean, and a dot plot of their reported, "
                  "linearization and bootstrap standard errors.")
+items = est[est["kind"] == "item"]
+lo = min(items["var"], key=lambda v: reg.value(estimate_key(v, "se")))
+hi = max(items["var"], key=lambda v: reg.value(estimate_key(v, "se")))
+label = dict(zip(est["var"], est["label"]))
+index = est.loc[est["kind"] == "index", "var"].iloc[0]
+reg.reading("The reported SEs of the item means run from {lo_se} ({lo}) to {hi_se} ({hi}). The {index} mean has an "
+            "SE of {index_se}, its bootstrap SE {index_boot}; the weights alone make a design effect of {deff}.",
+            keys={"lo_se": estimate_key(lo, "se"), "hi_se": estimate_key(hi, "se"),
+                  "index_se": estimate_key(index, "se"), "index_boot": estimate_key(index, "se_boot"),
+                  "deff": summary_key("kish_deff")},
+            text={"lo": label[lo], "hi": label[hi], "index": label[index]})

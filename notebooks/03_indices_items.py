@@ -24,42 +24,70 @@ with open("config.yaml", encoding="utf-8") as fh:
 OUT = "results"
 
 # %%
+from types import SimpleNamespace
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from scs.report.notebooks import show_figure, show_image, show_table
+from scs.report.notebooks import Registry, show_figure, show_image, show_table
+from scs.stages.descriptives import descriptive_key
+from scs.stages.indices import reliability_key
+from scs.stages.items import estimate_key
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 display(Markdown(f"**Data: {CFG['data']['label']}**"))
+reg = Registry(f"{OUT}/numbers.json")
 labels = {it["var"]: it["label"] for b in CFG["batteries"] for it in CFG["scales"][b]["items"]}
 answers = {str(k): f"{k} {v}" for k, v in CFG["response_scale"]["labels"].items()}
 answers["dk"] = "don't know"
+scale_label = {s: CFG["scales"][s]["label"] for s in CFG["scales"]}
 
 # %% [markdown]
 # ## How every item was answered
-# Respondents giving each answer (unweighted counts; cells under the minimum size withheld).
+# Respondents giving each answer (unweighted counts; a cell under the minimum size is withheld), and the
+# weighted shares in the Likert charts.
 
 # %%
-dist = pd.read_csv(f"{OUT}/items/item_distribution.csv", dtype={"answer": str})
+dist = pd.read_csv(f"{OUT}/items/item_distribution.csv", dtype={"answer": str, "n": str})  # "<10": withheld
 counts = dist.pivot_table(index=["scale", "label"], columns="answer", values="n", aggfunc="first", sort=False)
 counts = counts[[c for c in answers if c in counts.columns]].rename(columns=answers).reset_index()
-show_table(counts, digits=0)
+counts["scale"] = counts["scale"].map(scale_label)
+show_table(counts, kinds=dict.fromkeys([answers[c] for c in answers if answers[c] in counts.columns], "count"))
+est = pd.read_csv(f"{OUT}/items/item_estimates.csv", dtype={"n": str})
 for b in CFG["batteries"]:
     show_image(f"{OUT}/figures/likert_{b}.png", f"Likert chart of the weighted answer shares of the {b} items.")
+    items = [it["var"] for it in CFG["scales"][b]["items"] if estimate_key(it["var"], "pct_support") in reg]
+    by_support = sorted(items, key=lambda v: reg.value(estimate_key(v, "pct_support")) or 0)
+    hi, lo = by_support[-1], by_support[0]
+    reg.reading("Of the {battery} items, \u201c{hi}\u201d has the most support: {hi_support}% support it, "
+                "{hi_oppose}% oppose it; \u201c{lo}\u201d the least: {lo_support}% support, {lo_oppose}% oppose "
+                "(weighted shares of the substantive answers).",
+                keys={"hi_support": estimate_key(hi, "pct_support"), "hi_oppose": estimate_key(hi, "pct_oppose"),
+                      "lo_support": estimate_key(lo, "pct_support"), "lo_oppose": estimate_key(lo, "pct_oppose")},
+                text={"battery": scale_label[b].lower(), "hi": labels[hi], "lo": labels[lo]})
 
 # %% [markdown]
 # ## Weighted means: Figures 1 and 2
 
 # %%
-est = pd.read_csv(f"{OUT}/items/item_estimates.csv")
 cols = ["label", "mean", "ci_low", "ci_high", "se", "pct_support", "pct_oppose", "pct_dk", "n"]
 show_table(est[cols].rename(columns={"ci_low": "CI low", "ci_high": "CI high", "pct_support": "% support",
-                                     "pct_oppose": "% oppose", "pct_dk": "% don't know"}))
-for i, b in enumerate(CFG["batteries"], 1):
-    show_image(f"{OUT}/figures/figure{i}_{b}.png", f"Figure {i}: weighted mean support for each {b} item with its "
-                                                    "confidence interval.")
+                                     "pct_oppose": "% oppose", "pct_dk": "% don't know"}),
+           kinds={"mean": "mean", "CI low": "mean", "CI high": "mean", "se": "se", "% support": "pct",
+                  "% oppose": "pct", "% don't know": "pct", "n": "count"})
+for i, b in enumerate(CFG["batteries"], CFG["numbering"]["figures"]["items"]):
+    show_image(f"{OUT}/figures/figure{i}_{b}.png", f"Figure {i}: weighted mean of each item of the "
+                                                    f"{CFG['scales'][b]['label']} with its confidence interval.")
+    items = [it["var"] for it in CFG["scales"][b]["items"] if estimate_key(it["var"], "mean") in reg]
+    by_mean = sorted(items, key=lambda v: reg.value(estimate_key(v, "mean")))
+    reg.reading("The {index} averages {mean} (interval {low} to {high}); its items run from {lo_mean} "
+                "(\u201c{lo}\u201d) to {hi_mean} (\u201c{hi}\u201d).",
+                keys={"mean": estimate_key(b, "mean"), "low": estimate_key(b, "ci_low"),
+                      "high": estimate_key(b, "ci_high"), "lo_mean": estimate_key(by_mean[0], "mean"),
+                      "hi_mean": estimate_key(by_mean[-1], "mean")},
+                text={"index": scale_label[b], "lo": labels[by_mean[0]], "hi": labels[by_mean[-1]]})
 
 # %% [markdown]
 # ## How the items hang together
@@ -70,12 +98,24 @@ for i, b in enumerate(CFG["batteries"], 1):
 a = pd.read_parquet(f"{OUT}/indices/analysis.parquet")
 items = [v for v in labels if v in a.columns]
 corr = a[items].astype(float).corr(method="spearman").rename(index=labels, columns=labels)
-fig, ax = plt.subplots(figsize=(0.55 * len(items) + 3, 0.5 * len(items) + 1.5))
-sns.heatmap(corr, annot=True, fmt=".2f", cmap="vlag", vmin=-1, vmax=1, ax=ax, annot_kws={"size": 7})
+fig, ax = plt.subplots(figsize=(0.62 * len(items) + 4, 0.55 * len(items) + 2))
+sns.heatmap(corr, annot=True, fmt=".2f", cmap="vlag", vmin=-1, vmax=1, ax=ax, annot_kws={"size": 8})
 show_figure(fig, "Heat map of the correlations between every pair of battery items.")
 rel = pd.read_csv(f"{OUT}/indices/reliability.csv")
-show_table(rel[rel.statistic == "cronbach_alpha"][["label", "unweighted", "weighted", "n"]]
-           .rename(columns={"label": "index", "unweighted": "alpha (unweighted)", "weighted": "alpha (weighted)"}))
+alpha = rel[rel.statistic == "cronbach_alpha"].copy()
+alpha["order"] = alpha["scale"].map(list(CFG["scales"]).index)
+show_table(alpha.sort_values("order")[["label", "unweighted", "weighted", "n"]]
+           .rename(columns={"label": "index", "unweighted": "alpha (unweighted)", "weighted": "alpha (weighted)"}),
+           kinds={"alpha (unweighted)": "alpha", "alpha (weighted)": "alpha"})
+for b in CFG["batteries"]:
+    row = alpha[alpha.scale == b].iloc[0]
+    rest = rel[(rel.scale == b) & (rel.statistic != "cronbach_alpha")]
+    weakest = min(rest.itertuples(), key=lambda r: reg.value(reliability_key(r, "weighted")))
+    reg.reading("The {index} has a Cronbach's alpha of {alpha} (weighted; {n} respondents who answered every item); "
+                "the item that hangs least with the rest is \u201c{item}\u201d (item-rest correlation {r}).",
+                keys={"alpha": reliability_key(row, "weighted"), "n": reliability_key(row, "n"),
+                      "r": reliability_key(weakest, "weighted")},
+                text={"index": scale_label[b], "item": labels.get(weakest.var, weakest.var)})
 
 # %% [markdown]
 # ## The indices
@@ -84,9 +124,16 @@ show_table(rel[rel.statistic == "cronbach_alpha"][["label", "unweighted", "weigh
 # %%
 scales = list(CFG["batteries"]) + [s for s in CFG["scales"] if s not in CFG["batteries"]]
 long = a[scales].melt(var_name="index", value_name="value").dropna()
-long["index"] = long["index"].map(lambda s: CFG["scales"][s]["label"])
-g = sns.displot(data=long, x="value", col="index", col_wrap=2, bins=25, height=2.4, aspect=1.6, color="#2166ac")
+long["index"] = long["index"].map(scale_label)
+g = sns.displot(data=long, x="value", col="index", col_wrap=2, col_order=[scale_label[s] for s in scales], bins=25,
+                height=2.6, aspect=1.6, color="#2166ac")
 g.set_titles("{col_name}").set_axis_labels("Index (mean of the answered items)", "Respondents")
 show_figure(g.figure, "Histograms of the indices.")
-missing = {CFG["scales"][s]["label"]: int(a[s].isna().sum()) for s in scales}
+missing = {scale_label[s]: int(a[s].isna().sum()) for s in scales}
 show_table(pd.DataFrame({"index": list(missing), "respondents without it (too few answered items)": list(missing.values())}))
+for s in scales:
+    row = SimpleNamespace(variable=s, level=None)
+    reg.reading("{index}: weighted mean {mean} (SD {sd}); {missing} respondents answered too few items to have it.",
+                keys={"mean": descriptive_key(row, "weighted"), "sd": descriptive_key(row, "sd_weighted"),
+                      "missing": descriptive_key(row, "missing")},
+                text={"index": scale_label[s]})

@@ -34,52 +34,89 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from scs.report.notebooks import show_figure, show_image, show_table
+from scs.report.notebooks import Registry, show_figure, show_image, show_table
+from scs.stages.models import coef_key, fit_key, predicted_key, robustness_key
 from scs.survey import formula
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 display(Markdown(f"**Data: {CFG['data']['label']}**"))
+reg = Registry(f"{OUT}/numbers.json")
 m = CFG["models"]
 label = lambda t: "Intercept" if t == formula.INTERCEPT else m["term_labels"].get(t, t)  # noqa: E731
+outcome_label = {y: CFG["scales"][y]["label"] for y in m["outcomes"]}
 coefs = pd.read_csv(f"{OUT}/models/coefficients.csv")
 coefs["term label"] = coefs["term"].map(label)
-coefs["outcome label"] = coefs["outcome"].map(lambda y: CFG["scales"][y]["label"] if "scales" in CFG else y)
+coefs["outcome label"] = coefs["outcome"].map(outcome_label)
+models = list(m["formulas"])
+main = coefs[coefs.variant == "main"]
+# the reported political-capital term: the first configured one that the models estimate
+focal = next(t for t in m["political_capital"] if t in set(main.term))
+COEF = {"coef": "coef", "se": "se", "ci_low": "coef", "ci_high": "coef", "truth": "coef", "p": "p", "n": "count"}
 
 # %% [markdown]
 # ## The nested models: political capital and the main correlates
-# Each coefficient with its confidence interval in M1 (political capital and demographics), M2 (plus
-# SES) and M3 (plus trust and media use), all fitted on one sample per outcome.
+# Each coefficient with its confidence interval in each configured model, all fitted on one sample per
+# outcome: the political-capital terms, and the terms each model adds to the first.
 
 # %%
-show_terms = [t for t in m["political_capital"] + ["educ_years", "log(income_k)", "urban_hukou", "trust", "media"]
-              if t in set(coefs.term)]
-sub = coefs[(coefs.variant == "main") & coefs.term.isin(show_terms)].copy()
+first = set(main[main.model == models[0]].term)
+added = [t for name in models[1:] for t in main[main.model == name].term if t not in first]
+show_terms = list(dict.fromkeys([t for t in m["political_capital"] if t in set(main.term)] + added))
+sub = main[main.term.isin(show_terms)].copy()
 row = {t: len(show_terms) - 1 - i for i, t in enumerate(show_terms)}  # first term on top
-models = list(m["formulas"])
-g = sns.FacetGrid(sub, col="outcome label", height=0.4 * len(show_terms) + 1.6, aspect=1.3, sharex=True)
-for ax, (y, d) in zip(g.axes.flat, sub.groupby("outcome label", sort=False)):
+g = sns.FacetGrid(sub, col="outcome label", col_order=[outcome_label[y] for y in m["outcomes"]],
+                  height=0.45 * len(show_terms) + 1.8, aspect=1.2, sharex=True)
+for ax, y in zip(g.axes.flat, m["outcomes"]):
+    d = sub[sub.outcome == y]
     for k, name in enumerate(models):
         dm = d[d.model == name]
-        ypos = dm["term"].map(row).to_numpy() + (1 - k) * 0.22  # M1 above, M3 below within each term
+        ypos = dm["term"].map(row).to_numpy() + ((len(models) - 1) / 2 - k) * 0.22  # the first model on top
         ax.errorbar(dm["coef"], ypos, xerr=[dm["coef"] - dm["ci_low"], dm["ci_high"] - dm["coef"]], fmt="o",
                     markersize=4, capsize=2, label=name)
     ax.set_yticks([row[t] for t in show_terms], [label(t) for t in show_terms])
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.set_title(y)
+    ax.set_title(outcome_label[y])
 g.axes.flat[-1].legend(title="model", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 g.set_xlabels("Coefficient (confidence interval)")
-show_figure(g.figure, "Coefficient plots of the political-capital, SES, trust and media terms in the three nested "
-                      "models, for each outcome.")
-show_image(f"{OUT}/figures/figure3_political_capital.png", "Figure 3: the full model's coefficients for both indices, "
-           "and the predicted index by the configured political-capital variable.", width=900)
+show_figure(g.figure, "Coefficient plots of the political-capital terms and the terms each model adds, in the "
+                      "nested models, for each outcome.")
+for y in m["outcomes"]:
+    path = ", ".join(f"{{c{k}}} in {name}" for k, name in enumerate(models))
+    keys = {f"c{k}": coef_key(y, name, focal, "coef") for k, name in enumerate(models)}
+    p = coef_key(y, m["full"], focal, "p")
+    reg.reading("{term} on the {outcome}: " + path + " (p {eq}{p} in {full}); the R\u00b2 goes from {r2_first} to "
+                "{r2_full}.",
+                keys={**keys, "p": p, "r2_first": fit_key(y, models[0], "r2"), "r2_full": fit_key(y, m["full"], "r2")},
+                text={"term": label(focal), "outcome": outcome_label[y], "full": m["full"],
+                      "eq": "" if reg(p).startswith(("<", "\u2264")) else "= "})
 
 # %% [markdown]
-# ## Predictive margins
+# ## Figure 3 and the predictive margins
+# The full model's coefficients for every outcome, and its predicted index at each level of the configured
+# variable (the right panel).
 
 # %%
+n_models = CFG["numbering"]["figures"]["models"]
+show_image(f"{OUT}/figures/figure{n_models}_models.png", f"Figure {n_models}: the full model's coefficients for "
+           "every outcome, and the predicted index at each level of the configured variable.")
 pred = pd.read_csv(f"{OUT}/models/predicted.csv")
-show_table(pred[["outcome", "variable", "level", "predicted", "ci_low", "ci_high", "n"]]
-           .rename(columns={"ci_low": "CI low", "ci_high": "CI high"}))
+levels = {str(k): v for k, v in m["predict"].get("level_labels", {}).items()}
+table = pred.assign(outcome=pred["outcome"].map(outcome_label), variable=pred["variable"].map(label),
+                    level=pred["level"].map(lambda v: levels.get(f"{v:g}", f"{v:g}")))
+show_table(table[["outcome", "variable", "level", "predicted", "ci_low", "ci_high", "n"]]
+           .rename(columns={"ci_low": "CI low", "ci_high": "CI high"}),
+           kinds={"predicted": "mean", "CI low": "mean", "CI high": "mean", "n": "count"})
+for y in m["outcomes"]:
+    rows = list(pred[pred.outcome == y].itertuples())
+    base, other = rows[0], rows[-1]
+    reg.reading("Predicted {outcome}: {base} when {var} is {base_level}, {other} when it is {other_level}; the "
+                "difference, {diff}, has the interval {low} to {high}.",
+                keys={"base": predicted_key(base, "mean"), "other": predicted_key(other, "mean"),
+                      "diff": predicted_key(other, "difference"), "low": predicted_key(other, "difference_ci_low"),
+                      "high": predicted_key(other, "difference_ci_high")},
+                text={"outcome": outcome_label[y].lower(), "var": label(base.variable),
+                      "base_level": levels.get(f"{base.level:g}", f"{base.level:g}"),
+                      "other_level": levels.get(f"{other.level:g}", f"{other.level:g}")})
 
 # %% [markdown]
 # ## Robustness: the political-capital coefficients under each variant
@@ -88,20 +125,37 @@ show_table(pred[["outcome", "variable", "level", "predicted", "ci_low", "ci_high
 rob = pd.read_csv(f"{OUT}/models/robustness.csv")
 rob = rob[rob.term.isin(m["political_capital"])].copy()
 rob["term label"] = rob["term"].map(label)
-fig, axes = plt.subplots(1, rob["outcome"].nunique(), figsize=(11, 0.5 * rob["term"].nunique() + 2.2), sharey=True)
-for ax, (y, d) in zip(np.atleast_1d(axes), rob.groupby("outcome", sort=False)):
-    terms = list(dict.fromkeys(d["term label"]))
-    for k, (variant, dv) in enumerate(d.groupby("variant", sort=False)):
-        ypos = np.array([len(terms) - 1 - terms.index(t) for t in dv["term label"]]) + (1.5 - k) * 0.18
+rob["outcome label"] = rob["outcome"].map(outcome_label)
+fig, axes = plt.subplots(1, len(m["outcomes"]), figsize=(12, 0.6 * rob["term"].nunique() + 2.4), sharey=True,
+                         gridspec_kw={"wspace": 0.25})
+variants = list(dict.fromkeys(rob["variant"]))
+terms = list(dict.fromkeys(rob["term label"]))
+for ax, y in zip(np.atleast_1d(axes), m["outcomes"]):
+    d = rob[rob.outcome == y]
+    for k, variant in enumerate(variants):
+        dv = d[d.variant == variant]
+        ypos = np.array([len(terms) - 1 - terms.index(t) for t in dv["term label"]]) + \
+            ((len(variants) - 1) / 2 - k) * 0.18
         ax.errorbar(dv["coef"], ypos, xerr=[dv["coef"] - dv["ci_low"], dv["ci_high"] - dv["coef"]], fmt="o",
                     markersize=4, capsize=2, label=variant)
     ax.set_yticks(range(len(terms))[::-1], terms)
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.set(title=y, xlabel="Coefficient (confidence interval)", ylabel="")
-np.atleast_1d(axes)[-1].legend(title="variant", frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set(title=outcome_label[y], xlabel="Coefficient (confidence interval)", ylabel="")
+np.atleast_1d(axes)[-1].legend(title="variant", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 show_figure(fig, "Dot plots of the political-capital coefficients with their intervals under each robustness "
                  "variant.")
-show_table(rob[["variant", "outcome", "term label", "coef", "se", "ci_low", "ci_high", "p", "n"]])
+show_table(rob[["variant", "outcome label", "term label", "coef", "se", "ci_low", "ci_high", "p", "n"]]
+           .rename(columns={"outcome label": "outcome", "term label": "term"}),
+           kinds={k: v for k, v in COEF.items() if k in rob.columns and k != "truth"})
+for y in m["outcomes"]:
+    d = list(rob[(rob.outcome == y) & (rob.term == focal)].itertuples())
+    lo = min(d, key=lambda r: reg.value(robustness_key(r, "coef")))
+    hi = max(d, key=lambda r: reg.value(robustness_key(r, "coef")))
+    reg.reading("The {term} coefficient on the {outcome} ranges from {lo} ({lo_variant}) to {hi} ({hi_variant}) "
+                "across the variants that estimate it.",
+                keys={"lo": robustness_key(lo, "coef"), "hi": robustness_key(hi, "coef")},
+                text={"term": label(focal), "outcome": outcome_label[y], "lo_variant": lo.variant,
+                      "hi_variant": hi.variant})
 
 # %% [markdown]
 # ## Residuals of the full model
@@ -110,20 +164,25 @@ show_table(rob[["variant", "outcome", "term label", "coef", "se", "ci_low", "ci_
 # %%
 a = pd.read_parquet(f"{OUT}/indices/analysis.parquet")
 X = formula.model_matrix(a, formula.parse_formula(m["formulas"][m["full"]]))
-fig, axes = plt.subplots(2, len(m["outcomes"]), figsize=(11, 6))
+fig, axes = plt.subplots(2, len(m["outcomes"]), figsize=(11, 6.5), squeeze=False)
 for j, y in enumerate(m["outcomes"]):
-    c = coefs[(coefs.variant == "main") & (coefs.model == m["full"]) & (coefs.outcome == y)].set_index("term")["coef"]
+    c = main[(main.model == m["full"]) & (main.outcome == y)].set_index("term")["coef"]
     fitted = c[formula.INTERCEPT] + X[[t for t in c.index if t != formula.INTERCEPT]].to_numpy(float) @ c.drop(
         formula.INTERCEPT).to_numpy()
     res = a[y].to_numpy(float) - fitted
     ok = ~np.isnan(res)
     axes[0, j].hexbin(fitted[ok], res[ok], gridsize=30, cmap="Blues", mincnt=1)
     axes[0, j].axhline(0, color="0.3", linewidth=0.8)
-    axes[0, j].set(title=CFG["scales"][y]["label"], xlabel="Fitted value", ylabel="Residual")
+    axes[0, j].set(title=outcome_label[y], xlabel="Fitted value", ylabel="Residual")
     sns.histplot(res[ok], bins=40, ax=axes[1, j], color="#2166ac")
     axes[1, j].set(xlabel="Residual", ylabel="Respondents")
 fig.tight_layout()
 show_figure(fig, "Residuals of the full model against fitted values (hexagonal bins) and histograms of the residuals.")
+for y in m["outcomes"]:
+    reg.reading("The full model ({full}) explains {r2} of the variance of the {outcome} (weighted R\u00b2, n = {n}); "
+                "what it leaves is in the residuals above.",
+                keys={"r2": fit_key(y, m["full"], "r2"), "n": fit_key(y, m["full"], "n")},
+                text={"full": m["full"], "outcome": outcome_label[y]})
 
 # %% [markdown]
 # ## Against the generator's truth (synthetic stand-in only)
@@ -133,10 +192,12 @@ truth_file = (CFG.get("synthetic") or {}).get("truth")
 if CFG["data"]["source"] == "synthetic" and truth_file and Path(truth_file).is_file():
     with open(truth_file, encoding="utf-8") as fh:
         truth = json.load(fh)["index_coefficients"]
-    full = coefs[(coefs.variant == "main") & (coefs.model == m["full"])].copy()
+    full = main[main.model == m["full"]].copy()
     full["truth"] = [truth[o][m["full"]].get(t) for o, t in zip(full.outcome, full.term)]
     full["covered"] = (full.ci_low <= full.truth) & (full.truth <= full.ci_high)
-    show_table(full[["outcome", "term label", "truth", "coef", "ci_low", "ci_high", "covered"]])
+    show_table(full[["outcome label", "term label", "truth", "coef", "ci_low", "ci_high", "covered"]]
+               .rename(columns={"outcome label": "outcome", "term label": "term"}),
+               kinds={k: COEF[k] for k in ("truth", "coef", "ci_low", "ci_high")})
 else:
     print("Not the stand-in: no known truth.")
 

@@ -121,7 +121,8 @@ def read_design(smk, frame, *, replicates: bool = True, **kw):
 
 
     record = json.loads(Path(smk.input.design).read_text(encoding="utf-8"))
-    columns = None if replicates else [record["key"], stored_design.WEIGHT, stored_design.BASE, stored_design.UNBOUNDED]
+    columns = None if replicates else [record["key"], stored_design.WEIGHT, stored_design.BASE, stored_design.UNBOUNDED,
+                                       *stored_design.design_columns(record)]
     stored = pd.read_parquet(smk.input.weights, columns=columns)
     jk = pd.read_parquet(smk.input.jackknife) if replicates else None
     s = settings_of(smk)

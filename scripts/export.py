@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from _common import read_design, run_step, settings_of, write_text
+from scs.errors import PipelineError
 from scs.io import labels
 from scs.io.codebook import load_codebook
 from scs.report import export
@@ -50,6 +51,11 @@ def main():
     data = s.data
     frame = pd.read_parquet(smk.input.analysis)
     record = json.loads(Path(smk.input.design).read_text(encoding="utf-8"))
+    if record.get("design"):  # design.R and design.do declare ids = ~1 and the JK1 replicates only
+        raise PipelineError("make export does not declare a design with strata or PSUs (the design section) yet: "
+                            "design.R and design.do would describe another design", file=smk.input.design,
+                            expected="the estimates of the build itself (its CSVs), or an export of a design without "
+                                     "strata and PSUs")
     codebook = load_codebook(smk.input.codebook)
     design = read_design(smk, frame)
     plan = weight_plan.Plan.from_json(record["plan"])

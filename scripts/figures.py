@@ -1,5 +1,6 @@
 """Snakemake adapter: Figures 1 and 2 and the Likert charts (one each per battery), Figure 3, the histogram
-of the weights and, with a domains section, the index means by group (rule `figures`)."""
+of the weights and, with groups in the domains section, the index means by group (rule `figures`). The figures
+carry no title: their captions do (config figures.titles)."""
 
 import json
 from pathlib import Path
@@ -9,7 +10,6 @@ import pandas as pd
 from _common import run_step, settings_of
 from scs.report import figures
 from scs.stages import stored_design
-from scs.stages.indices import code_range
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -21,16 +21,15 @@ def battery_figures(s, synthetic):
         labels = {int(k): v for k, v in s.response_scale_of(b).labels.items()}
         rows = est[est.scale == b]
         index = rows[rows.kind == "index"].iloc[0]
-        fig = figures.item_figure(rows[rows.kind == "item"], title=s.figures.titles.get(b, b),
-                                  index_label=index["label"], index_mean=pd.to_numeric(index["mean"], errors="coerce"),
-                                  scale_labels=labels, source_label=s.data.label, synthetic=synthetic,
+        fig = figures.item_figure(rows[rows.kind == "item"], index_label=index["label"],
+                                  index_mean=pd.to_numeric(index["mean"], errors="coerce"), scale_labels=labels,
+                                  source_label=s.data.label, synthetic=synthetic,
                                   ci_level=s.estimates.ci_level, method=str(index.get("variance", "linearization")))
         figures.save(fig, smk.output[f"png_{b}"], smk.output[f"pdf_{b}"], dpi=s.figures.dpi)
         items = rows[rows.kind == "item"].copy()
         items["mean"] = pd.to_numeric(items["mean"], errors="coerce")
         order = list(items.sort_values("mean", ascending=False, kind="stable", na_position="last")["var"])
-        title = f"Answers to each item: {s.scales[b].label.replace(' index', '').lower()} battery"
-        fig = figures.likert_figure(dist[dist.scale == b], order, title=title, scale_labels=labels,
+        fig = figures.likert_figure(dist[dist.scale == b], order, scale_labels=labels,
                                     source_label=s.data.label, synthetic=synthetic)
         figures.save(fig, smk.output[f"likert_png_{b}"], smk.output[f"likert_pdf_{b}"], dpi=s.figures.dpi)
 
@@ -42,11 +41,12 @@ def figure3(s, synthetic):
     full = coefs[(coefs.variant == "main") & (coefs.model == m.full)]
     fig = figures.coefficient_figure(
         full, pred, outcomes=list(m.outcomes), outcome_labels={y: s.scales[y].label for y in m.outcomes},
-        highlight=list(m.political_capital), term_labels=dict(m.term_labels), title=s.figures.titles.get("models", ""),
-        source_label=s.data.label, synthetic=synthetic, ci_level=s.estimates.ci_level,
+        highlight=list(m.political_capital), term_labels=dict(m.term_labels), source_label=s.data.label,
+        synthetic=synthetic, ci_level=s.estimates.ci_level,
+        scale_labels={int(k): v for k, v in s.response_scale_of(m.outcomes[0]).labels.items()},
         predict_label=m.term_labels.get(m.predict.by, m.predict.by),
         level_labels={str(k): v for k, v in m.predict.level_labels.items()},
-        method=str(full["variance"].iloc[0]), scale_range=code_range(s.response_scale_of(m.outcomes[0])))
+        method=str(full["variance"].iloc[0]))
     figures.save(fig, smk.output.figure3_png, smk.output.figure3_pdf, dpi=s.figures.dpi)
 
 
@@ -66,9 +66,8 @@ def axis_label(rs):
 def domain_figure(s, synthetic):
     """The index means by group, from the released estimates (rounded, small cells withheld)."""
     est = pd.read_csv(smk.input.domains, dtype={"level": str})
-    fig = figures.domain_figure(est, indices=[(b, s.scales[b].label) for b in s.batteries], title=s.domains.title,
-                                source_label=s.data.label, synthetic=synthetic, ci_level=s.estimates.ci_level,
-                                method=str(est["variance"].iloc[0]),
+    fig = figures.domain_figure(est, indices=[(b, s.scales[b].label) for b in s.batteries], source_label=s.data.label,
+                                synthetic=synthetic, ci_level=s.estimates.ci_level, method=str(est["variance"].iloc[0]),
                                 axis_labels={b: axis_label(s.response_scale_of(b)) for b in s.batteries})
     figures.save(fig, smk.output.domains_png, smk.output.domains_pdf, dpi=s.figures.dpi)
 

@@ -5,7 +5,7 @@ import pandas as pd
 from _common import run_step, settings_of
 from scs.report import figures
 from scs.report.registry import fmt
-from scs.stages import multiverse
+from scs.stages import multiverse, multiverse_grid
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -33,10 +33,11 @@ def figure(s, u, table, jt, y):
     joint = {"median": jt["median"], "share_significant": jt["share_significant"],
              "p_median_text": fmt(jt["p_median"], "p", floor=1 / (jt["null_draws"] + 1)),
              "p_share_text": fmt(jt["p_share"], "p", floor=1 / (jt["null_draws"] + 1))}
-    title = f"Specification curve: {s.scales[y].label}"
-    fig = figures.spec_curve_figure(c, choices, u.defaults, title=title, term_labels=s.models.term_labels,
-                                    joint=joint, source_label=s.data.label,
-                                    synthetic=s.data.source == "synthetic", ci_level=ci)
+    dim_labels, option_labels = multiverse_grid.display_labels(s, u, y)
+    fig = figures.spec_curve_figure(c, choices, u.defaults, dim_labels=dim_labels, option_labels=option_labels,
+                                    term_labels=s.models.term_labels, joint=joint, source_label=s.data.label,
+                                    synthetic=s.data.source == "synthetic", ci_level=ci,
+                                    direction=s.multiverse.direction)
     figures.save(fig, smk.output[f"png_{y}"], smk.output[f"pdf_{y}"], dpi=s.figures.dpi)
 
 

@@ -13,7 +13,7 @@ def main():
     s = settings_of(smk)
     rules = json.loads(smk.params.rules)
     exhibits = json.loads(smk.params.exhibits)
-    write_table(smk.output.md, smk.output.html, provenance.tables_and_programs(rules, exhibits, s.data.label))
+    write_table(smk.output.md, smk.output.html, provenance.tables_and_programs(rules, exhibits, s.data.label, s))
     # this rule's own list is an output too
     rules.append({"rule": "provenance", "script": "scripts/provenance.py", "inputs": list(smk.input.code),
                   "outputs": [smk.output.md, smk.output.html]})

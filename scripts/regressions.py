@@ -33,7 +33,7 @@ def main():
                 model_tables.regression_markdown(coefs, samples, s, printed, low_reliability=low))
     tex = model_tables.regression_latex(coefs, s, printed)
     write_text(smk.output.table_tex, tex)
-    write_text(smk.output.table_tex_html, source_page(tex, smk.output.table_tex, "Table 1 in LaTeX (booktabs)"))
+    write_text(smk.output.table_tex_html, source_page(tex, smk.output.table_tex, "Regressions in LaTeX (booktabs)"))
     write_csv(smk.output.predicted, pred, s)
     write_table(smk.output.predicted_md, smk.output.predicted_html,
                 model_tables.predicted_markdown(pred, s, Printed(result.numbers["predicted"])))

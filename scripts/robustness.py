@@ -15,7 +15,8 @@ def main():
     s = settings_of(smk)
     frame = pd.read_parquet(smk.input.analysis)
     design = read_design(smk, frame)
-    designs = {"main": design, "unweighted": unweighted(len(frame), variance=design.method),
+    designs = {"main": design, "unweighted": unweighted(len(frame), variance=design.method, strata=design.strata,
+                                                     psu=design.psu, lonely_psu=design.lonely_psu),
                "unbounded": read_design(smk, frame, weight=stored_design.UNBOUNDED)}
     result = models.run_robustness(designs, frame, s)
     rob = result["robustness"]

@@ -18,7 +18,7 @@ def main():
     frame = pd.read_parquet(smk.input.data)
     targets = weights.load_targets(smk.input.targets)
     logging.info("weighting %d respondents to %s (%s); %s", len(frame), list(s.weighting.variables), s.weighting.method,
-                 weights.variance_note(len(frame), s.weighting))
+                 weights.variance_note(len(frame), s.weighting, s.design))
     result = weights.run(frame, targets, s, key=load_codebook(smk.input.codebook).key_var, file=smk.input.targets,
                          progress=lambda what, i, n: logging.info("  %s %d of %d", what, i, n))
     record, summary = result["record"], result["summary"]

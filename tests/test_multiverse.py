@@ -203,10 +203,24 @@ def test_the_specification_curve_has_no_overlapping_labels(cfg, configured_group
     c["sig"] = multiverse.significant(c["coef"], c["se"], c["df"], S(cfg))
     c["configured"] = c["spec_id"] == ids[0]
     choices = {d: sorted(set(c[d])) for d in u.dims if d != "outcome"}
-    fig = figures.spec_curve_figure(c, choices, u.defaults, title="Specification curve", term_labels={},
+    dims, options = multiverse_grid.display_labels(S(cfg), u, "surveillance")
+    fig = figures.spec_curve_figure(c, choices, u.defaults, dim_labels=dims, option_labels=options, term_labels={},
                                     joint={"median": jt["median"], "share_significant": jt["share_significant"],
                                            "p_median_text": "0.5", "p_share_text": "0.5"},
                                     source_label="test", synthetic=True)
-    assert figures.text_overlaps(fig) == []
+    assert figures.text_overlaps(fig) == [] and figures.lines_crossing_text(fig) == []
     # one row of option marks per option, and the configured specification circled
     assert len(fig.axes[1].get_yticklabels()) == sum(len(v) for v in choices.values())
+
+
+def test_options_are_shown_by_their_configured_labels(cfg):
+    """A leave-one-out index variant names its item by the item's label, a dimension by its label (a figure shows
+    no variable name); other options keep their configured names."""
+    u = multiverse.universe(S(cfg))
+    dims, options = multiverse_grid.display_labels(S(cfg), u, "surveillance")
+    assert dims["speeder"] == "Speeder threshold" and dims["political_capital"] == "Political capital"
+    assert dims["controls"] == "Controls" and "outcome" not in dims
+    assert options[("index", "without s_jobs")] == "without Switching jobs"
+    assert options[("index", "without assumed items")] == "without assumed items"
+    assert options[("weights", "bounded raking 0.2-5")] == "bounded raking 0.2-5"
+    assert not [o for (d, o) in options if d == "index" and o.startswith("without p_")]  # the outcome's own items

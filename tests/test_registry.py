@@ -2,9 +2,10 @@
 
 import json
 import re
+import subprocess
 
 import pytest
-from conftest import FAST, ROOT, clone_build, copy_project, run_snakemake
+from conftest import FAST, ROOT, clone_build, run_snakemake
 
 from scs.report import registry
 
@@ -32,6 +33,18 @@ def test_every_macro_defined_once_with_a_valid_name(reg, built):
 def test_macro_name_rules():
     assert registry.macro_name("models.surveillance.M3.log(income_k).coef") == "scsModelsSurveillanceMThreeLogIncomeKCoef"
     assert registry.macro_name("weights.margin.age_group.18-29.n") == "scsWeightsMarginAgeGroupOneEightTwoNineN"
+
+
+def test_the_macro_prefix_is_the_configurations():
+    """Another study's numbers.tex (paper.macro_prefix) names every macro, the data macros and the switch with
+    its own prefix; the catalogue shows them as written."""
+    reg = {"data_source": "simulated", "data_label": "Mine", "config_sha256": "0",
+           "numbers": {"items.surveillance.mean": {"formatted": "3.44", "rule": "item_estimates", "file": "f.md"}}}
+    tex = registry.to_tex(reg, "alt")
+    assert "\\newcommand{\\altItemsSurveillanceMean}{3.44}" in tex and "\\newcommand{\\altDataLabel}{Mine}" in tex
+    assert "\\newif\\ifaltsynthetic\n\\altsyntheticfalse" in tex and "\\scs" not in tex
+    cat = registry.catalogue_markdown(reg, "alt")
+    assert "`\\altItemsSurveillanceMean`" in cat and "\\scs" not in cat
 
 
 LABEL = re.compile(r"^\d+-\d+$|^\d+\+$")  # age-group labels such as 18-29 and 60+
@@ -102,7 +115,7 @@ def test_drift_stops_the_build_in_one_line_and_the_table_stays_in_verify_md(tmp_
                       "results/verify.md; if the change is intended, re-pin with `make repin` and commit the pins"]
     assert "| number |" not in out  # the table is not poured into the terminal ...
     report = (work / "results" / "verify.md").read_text()
-    assert "DRIFT: 1 pinned number(s)" in report and "| number | indices.surveillance.mean |" in report  # ... it stays here
+    assert "DRIFT: 1 pinned number(s)" in report and "| number | items.surveillance.mean |" in report  # ... it stays here
 
 
 def test_a_variant_of_the_analysis_never_touches_the_shipped_results(tmp_path, built):
@@ -134,13 +147,37 @@ def test_pins_belong_to_their_raw_file(built):
 
 
 @pytest.mark.slow
-def test_a_build_on_other_data_has_no_pins_and_passes(tmp_path):
-    work = copy_project(tmp_path / "w")
+def test_a_changed_stand_in_stops_and_other_data_build_in_their_own_folder_with_git_status_clean(tmp_path):
+    """The stand-in's file with other bytes cannot pass as the stand-in (one line); declared as simulated data,
+    it builds into its own folder without pins; a variant of the analysis (another CI level) too; and the
+    clone's git status stays clean: nothing tracked is touched, nothing untracked appears outside the ignored
+    variant folders."""
+    from test_readme import fresh_clone
+
+    work = fresh_clone(tmp_path / "clone")
+    git_status = ["git", "status", "--porcelain", "--untracked-files=all"]
+    before = subprocess.run(git_status, cwd=work, capture_output=True, text=True, check=True).stdout
     raw = work / "data" / "raw" / "scs_survey_2020_synthetic.csv"
-    raw.write_bytes(raw.read_bytes().replace(b"\r\n", b"\n"))  # same responses, other bytes
-    run_snakemake(work, "results/verify.md", extra=FAST)
-    text = (work / "results" / "verify.md").read_text()
-    assert "No pins exist for this data" in text and "make repin" in text
+    original = raw.read_bytes()
+    raw.write_bytes(original.replace(b"\r\n", b"\n"))  # same responses, other bytes
+    proc = run_snakemake(work, "results/verify.md", extra=FAST, check=False)
+    errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("ERROR:")]
+    assert proc.returncode != 0 and len(errors) == 1 and "its checksum is not the one in SHA256SUMS" in errors[0]
+    (work / "data" / "mine.csv").write_bytes(raw.read_bytes())
+    raw.write_bytes(original)
+    text = (work / "config.yaml").read_text()
+    (work / "config-mine.yaml").write_text(text.replace("raw: data/raw/scs_survey_2020_synthetic.csv", "raw: data/mine.csv")
+                                          .replace("source: synthetic", "source: simulated"))
+    (work / "config-ci90.yaml").write_text(text.replace("  ci_level: 0.95", "  ci_level: 0.90"))
+    for config in ("config-mine.yaml", "config-ci90.yaml"):
+        out = f"results-{config[:-5]}"
+        run_snakemake(work, f"{out}/verify.md", extra=["--configfile", config, *FAST])
+        assert "No pins exist" in (work / out / "verify.md").read_text()
+    (work / "data" / "mine.csv").unlink()
+    for config in ("config-mine.yaml", "config-ci90.yaml"):
+        (work / config).unlink()
+    after = subprocess.run(git_status, cwd=work, capture_output=True, text=True, check=True).stdout
+    assert after == before  # (a clone of a committed state: both empty)
 
 
 def test_renderers_print_only_what_a_stage_stated():

@@ -186,6 +186,38 @@ def check_consistency(cfg: dict, *, file="config.yaml") -> None:
             if g not in scales:
                 raise PipelineError(f"invalid configuration at cleaning.rules ({rule['name']}): grid {g!r} is not a "
                                     "scale", file=file, expected=f"one of {sorted(scales)}")
+    _check_numbering(cfg, file)
+
+
+def _check_numbering(cfg: dict, file) -> None:
+    """The tables and the figures are each numbered 1, 2, ... without a gap or a number used twice (the figures'
+    runs: one per battery, one specification curve per multiverse outcome)."""
+    numbering = cfg.get("numbering") or {}
+    tables = numbering.get("tables") or {}
+    if tables and sorted(tables.values()) != list(range(1, len(tables) + 1)):
+        raise PipelineError(f"invalid configuration at numbering.tables: {tables} is not 1 to {len(tables)}, "
+                            "each once", file=file, expected="the tables numbered 1, 2, ... in the order of the paper")
+    figures = numbering.get("figures")
+    if figures is None:
+        return
+    # figures the configuration does not number follow the others: the item figures (one per battery) first,
+    # then the models' figure, then the specification curves
+    if figures.get("items") is None:
+        figures["items"] = 1
+    if figures.get("models") is None:
+        figures["models"] = figures["items"] + len(cfg["batteries"])
+    if figures.get("specification_curves") is None:
+        figures["specification_curves"] = figures["models"] + 1
+    runs = {"items": len(cfg["batteries"]), "models": 1,
+            "specification_curves": len((cfg.get("multiverse") or {}).get("outcomes", []))}
+    used = sorted(n for k, first in figures.items() for n in range(first, first + runs.get(k, 1)))
+    if used != list(range(1, len(used) + 1)):
+        spans = ", ".join(f"{k} {first}" + (f"-{first + runs[k] - 1}" if runs.get(k, 1) > 1 else "")
+                          for k, first in figures.items() if runs.get(k, 1))
+        raise PipelineError(f"invalid configuration at numbering.figures: {spans} is not 1 to {len(used)}, each once",
+                            file=file, expected=f"figures numbered 1, 2, ...: one per battery "
+                            f"({len(cfg['batteries'])}), the models' figure and one specification curve "
+                            f"per multiverse outcome ({runs['specification_curves']})")
 
 
 def with_defaults(section: str, value: dict) -> dict:

@@ -121,6 +121,23 @@ class Weighting:
 
 
 @dataclass(frozen=True)
+class SampleDesign:
+    """The sampling design (R: ``svydesign(ids = ~psu, strata = ~strata, weights = ~w, nest = TRUE)``): analysis
+    variables of the stratum and of the first-stage cluster (PSU); None: one stratum, each respondent its own PSU
+    (``ids = ~1``)."""
+
+    strata: str | None
+    psu: str | None
+    nest: bool             # PSU codes repeat across strata (R's nest = TRUE); false: a repeated one is an error
+    lonely_psu: str        # a stratum with one PSU: fail | certainty | adjust (R's options(survey.lonely.psu))
+
+    @property
+    def clustered(self) -> bool:
+        """Strata or PSUs named: anything but today's single-stage design of respondents (ids = ~1)."""
+        return self.strata is not None or self.psu is not None
+
+
+@dataclass(frozen=True)
 class Item:
     var: str
     label: str
@@ -217,7 +234,6 @@ class Domains:
     crosstabs: tuple[tuple[str, ...], ...]
     labels: Mapping[str, str]
     level_labels: Mapping[str, Mapping[object, str]]
-    title: str
 
     @property
     def configured(self) -> bool:
@@ -250,6 +266,30 @@ class Synthetic:
     seed: int
     truth: str
     sav: str | None = None
+
+
+@dataclass(frozen=True)
+class Paper:
+    """The manuscript (rule ``paper``): the study's text, title page and data statement."""
+
+    prose: str | None          # the study's text: abstract, sections, references
+    title: str | None          # None: the title of the citation file
+    subtitle: str | None
+    date: str | None           # YYYY-MM-DD; None: date-released of the citation file
+    citation: str              # CITATION.cff: authors, date, keywords
+    macro_prefix: str          # numbers.tex: \<prefix>ItemsSurveillanceMean{}
+    allowed_numbers: str | None
+    availability: str          # the study's statement on its microdata
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """One numbering of the tables and figures (the paper, the report's captions, the list of tables and
+    programs). ``figures``: ``items`` and ``specification_curves`` number the first of a run (one figure per
+    battery, one per multiverse outcome)."""
+
+    tables: Mapping[str, int]
+    figures: Mapping[str, int]
 
 
 @dataclass(frozen=True)
@@ -311,6 +351,7 @@ class Settings:
     output: Output
     cleaning: Cleaning
     weighting: Weighting
+    design: SampleDesign
     batteries: tuple[str, ...]
     scales: Mapping[str, Scale]
     response_scale: ResponseScale
@@ -323,6 +364,8 @@ class Settings:
     verify: Verify
     synthetic: Synthetic | None
     multiverse: Multiverse | None
+    paper: Paper
+    numbering: Numbering
     domains: Domains | None
     file: str = "config.yaml"
 

@@ -3,6 +3,7 @@ import os
 
 from scs.codedeps import package_modules
 from scs.config import config_slice, data_id, file_sha256, is_shipped, output_dir, pins_root
+from scs.report.captions import figure_titles
 
 OUT = output_dir(config, CONFIG_FILE)
 # intermediate files that still hold (coded) identifying columns: never under the released outputs
@@ -50,12 +51,83 @@ MULTIVERSE_RULES = ["multiverse_shard", "multiverse", "multiverse_figure"]
 # The exhibits of the HTML report: one table that the report (through `report()`) and the
 # provenance rule's list of tables and programs both read. Caption files: workflow/report/<name>.rst.
 EXHIBITS = []
+# The report's categories in reading order, each with its exhibits (caption names) in reading order and their
+# titles ({n}: the battery's figure number, {scale}: the scale's label, {title}: the notebook's heading). The
+# report lists each category's exhibits by number and title in this order, and its landing page
+# (workflow/report/workflow.rst) lists them from the same labels.
+# the numbers of the tables and figures (numbering in config.yaml; figures it leaves out follow the batteries)
+FIGURES = config["numbering"]["figures"]
+NUMBERS = {**{f"t_{k}": v for k, v in config["numbering"]["tables"].items()}, "f_models": FIGURES["models"]}
+READING_ORDER = {
+    "1. Cleaning": {"data_problems": "Data check", "exclusion_flow": "Exclusion flow"},
+    "2. Weights": {"weights": "Weighting diagnostics", "weight_distribution": "Distribution of the weights"},
+    "3. Indices and items": {
+        "figure_items": "Figure {n}. Items: {scale}",
+        "item_estimates": "Item and index estimates",
+        "likert": "Likert chart: {scale}",
+        "descriptives": "Table {t_descriptives}. Descriptive statistics",
+        "descriptives_tex": "Table {t_descriptives} in LaTeX",
+        "reliability": "Reliability of the scales",
+        "domain_estimates": "Estimates by group",
+        "crosstabs": "Crosstabs",
+        "domain_figure": "Indices by group",
+    },
+    "4. Models": {
+        "regression": "Table {t_regressions}. Regressions of the indices",
+        "regression_tex": "Table {t_regressions} in LaTeX",
+        "figure3": "Figure {f_models}. The full model: coefficients and predicted indices",
+        "robustness": "Table {t_robustness}. Robustness",
+        "ordered": "Table {t_ordered_logits}. Ordered logits of the items",
+        "predicted": "Table {t_predicted}. Predictive margins",
+        "multiverse": "Multiverse of analysis choices",
+        "multiverse_figure": "Specification curve: {scale}",
+    },
+    "5. Reproduction": {
+        "reproduction": "Reproduction report",
+        "disclosure": "Disclosure control",
+        "verify": "Drift check",
+        "numbers_tex": "Catalogue of the number macros",
+    },
+    "6. Notebooks": {"notebook": "Notebook {title}"},
+    "7. Provenance": {"tables_and_programs": "List of tables and programs"},
+}
 
 
-def exhibit(path, name, category, **kw):
-    """An output shown in the report: registered here, flagged for Snakemake's report."""
-    EXHIBITS.append({"file": str(path), "caption": f"workflow/report/{name}.rst", "category": category})
-    return report(path, caption=f"../report/{name}.rst", category=category, **kw)
+def exhibit(path, name, category, fields=None, title=None, **kw):
+    """An output shown in the report: registered here with its title in the reading order (READING_ORDER,
+    ``fields`` filled in) and, for a figure, its own title (``title``, from figures.titles), flagged for
+    Snakemake's report with its number and reading-order title as its label (the report lists it by it)."""
+    if name not in READING_ORDER.get(category, {}):
+        raise ValueError(f"exhibit {name!r} of {category!r} has no place in READING_ORDER (workflow/rules/common.smk)")
+    reading = READING_ORDER[category][name].format(**NUMBERS, **(fields or {}))
+    EXHIBITS.append(
+        {
+            "file": str(path),
+            "caption": f"workflow/report/{name}.rst",
+            "category": category,
+            "name": name,
+            "title": reading,
+            **({"figure_title": title} if title else {}),
+        }
+    )
+    labels = lambda wc, file=str(path): exhibit_labels(file)
+    return report(path, caption=f"../report/{name}.rst", category=category, labels=labels, **kw)
+
+
+def exhibit_labels(file):
+    """The report's label of an exhibit: its number (the category's, then its place in the category's reading
+    order; zero-padded when the category has ten or more) and its title, in one label ("2.1 Weighting
+    diagnostics"; the report sorts by it, and would show a second label of two values as a toggle)."""
+    ex = next(e for e in EXHIBITS if e["file"] == file)
+    names = list(READING_ORDER[ex["category"]])
+    same = sorted((e for e in EXHIBITS if e["category"] == ex["category"]), key=lambda e: names.index(e["name"]))
+    place = f"{same.index(ex) + 1:0{len(str(len(same)))}d}"
+    return {"exhibit": f"{list(READING_ORDER).index(ex['category']) + 1}.{place} {ex['title']}"}
+
+
+# A figure is drawn without a title: its title (figures.titles) opens its caption. The figure rules pass their
+# figures' titles as the param `titles`, which their caption files print ({{ snakemake.params.titles[...] }}).
+FIGURE_TITLES = figure_titles(SETTINGS)
 
 
 def cfg(*paths):
@@ -99,15 +171,23 @@ def raw_data_id():
 
 
 def battery_figure(battery, ext):
-    """Figures 1, 2, ...: one item figure per battery, numbered in config order."""
-    return out("figures", f"figure{BATTERIES.index(battery) + 1}_{battery}.{ext}")
+    """The item figures, one per battery in config order, numbered from numbering.figures.items."""
+    return out("figures", f"figure{FIGURES['items'] + BATTERIES.index(battery)}_{battery}.{ext}")
+
+
+def models_figure(ext):
+    """The full model's figure (coefficients and predicted indices), numbered by numbering.figures.models."""
+    return out("figures", f"figure{FIGURES['models']}_models.{ext}")
 
 
 def battery_figure_outputs():
     """Named outputs png_<battery> (in the report) and pdf_<battery> of the item figures."""
     outs = {}
     for b in BATTERIES:
-        outs[f"png_{b}"] = exhibit(battery_figure(b, "png"), "figure_items", "3. Indices and items")
+        fields = {"n": FIGURES["items"] + BATTERIES.index(b), "scale": config["scales"][b]["label"]}
+        outs[f"png_{b}"] = exhibit(
+            battery_figure(b, "png"), "figure_items", "3. Indices and items", fields, title=FIGURE_TITLES[b]
+        )
         outs[f"pdf_{b}"] = battery_figure(b, "pdf")
     return outs
 
@@ -120,7 +200,10 @@ def likert_figure_outputs():
     """Named outputs likert_png_<battery> (in the report) and likert_pdf_<battery> of the Likert charts."""
     outs = {}
     for b in BATTERIES:
-        outs[f"likert_png_{b}"] = exhibit(out("figures", f"likert_{b}.png"), "likert", "3. Indices and items")
+        fields = {"scale": config["scales"][b]["label"]}
+        outs[f"likert_png_{b}"] = exhibit(
+            out("figures", f"likert_{b}.png"), "likert", "3. Indices and items", fields, title=FIGURE_TITLES[f"likert_{b}"]
+        )
         outs[f"likert_pdf_{b}"] = out("figures", f"likert_{b}.pdf")
     return outs
 
@@ -131,7 +214,9 @@ def domain_figure_outputs():
     if not DOMAIN_FIGURE:
         return {}
     return {
-        "domains_png": exhibit(out("figures", "domains.png"), "domain_figure", "3. Indices and items"),
+        "domains_png": exhibit(
+            out("figures", "domains.png"), "domain_figure", "3. Indices and items", title=FIGURE_TITLES["domains"]
+        ),
         "domains_pdf": out("figures", "domains.pdf"),
     }
 
@@ -168,21 +253,39 @@ def runtime_for(base_min, per_million_min=0.0):
     return f
 
 
-# PRIORITY: with two cores, the jobs that lead to the notebooks (the longest job) go first (priority 2), the
-# multiverse shards next (1) on the other core, everything else after; a cold build then ends soonest.
+# PRIORITY: with two cores, the jobs that lead to the notebooks (the longest job, which quotes the registry and
+# so waits for the multiverse shards too) go first (priority 2), everything else after; a cold build then ends
+# soonest.
 
 MULTIVERSE = bool(config.get("multiverse"))
 MV_SHARDS = list(range(int(config["multiverse"].get("shards", 1)))) if MULTIVERSE else []
 MV_OUTCOMES = list(config["multiverse"]["outcomes"]) if MULTIVERSE else []
 # the config sections the multiverse rules read
-MV_CFG = ("multiverse", "cleaning", "weighting", "scales", "response_scale.labels", "models", "estimates", "disclosure")
+MV_CFG = (
+    "multiverse",
+    "cleaning",
+    "weighting",
+    "design",
+    "scales",
+    "response_scale.labels",
+    "models",
+    "estimates",
+    "disclosure",
+)
 
 
 def multiverse_figure_outputs():
     """Named outputs png_<outcome> (in the report) and pdf_<outcome> of the specification curves."""
     outs = {}
     for y in MV_OUTCOMES:
-        outs[f"png_{y}"] = exhibit(out("figures", f"multiverse_{y}.png"), "multiverse_figure", "4. Models")
+        fields = {"scale": config["scales"][y]["label"]}
+        outs[f"png_{y}"] = exhibit(
+            out("figures", f"multiverse_{y}.png"),
+            "multiverse_figure",
+            "4. Models",
+            fields,
+            title=FIGURE_TITLES[f"multiverse_{y}"],
+        )
         outs[f"pdf_{y}"] = out("figures", f"multiverse_{y}.pdf")
     return outs
 
@@ -227,12 +330,21 @@ def describe_rule(name):
     return {"rule": name, "script": script_of(name), "inputs": inputs, "outputs": outputs}
 
 
+def notebook_title(name):
+    """A notebook's heading (its first Markdown line "# 01 ..."), as "01. ..." for the report."""
+    with open(f"notebooks/{name}.py", encoding="utf-8") as fh:
+        heading = next(line[4:].strip() for line in fh if line.startswith("# # "))
+    number, _, rest = heading.partition(" ")
+    return f"{number}. {rest}" if number.isdigit() else heading
+
+
 def notebook_outputs(names):
     """Named outputs ipynb_<name> and html_<name> (in the report) of every notebook."""
     outs = {}
     for name in names:
         outs[f"ipynb_{name}"] = out("notebooks", f"{name}.ipynb")
-        outs[f"html_{name}"] = exhibit(out("notebooks", f"{name}.html"), "notebook", "6. Notebooks", subcategory=name)
+        fields = {"title": notebook_title(name)}
+        outs[f"html_{name}"] = exhibit(out("notebooks", f"{name}.html"), "notebook", "6. Notebooks", fields)
     return outs
 
 

@@ -21,9 +21,11 @@ rule figures:
         **battery_figure_outputs(),
         **likert_figure_outputs(),
         **domain_figure_outputs(),
-        figure3_png=exhibit(out("figures", "figure3_political_capital.png"), "figure3", "4. Models"),
-        figure3_pdf=out("figures", "figure3_political_capital.pdf"),
-        weights_png=exhibit(out("weights", "weight_distribution.png"), "weight_distribution", "2. Weights"),
+        figure3_png=exhibit(models_figure("png"), "figure3", "4. Models", title=FIGURE_TITLES["models"]),
+        figure3_pdf=models_figure("pdf"),
+        weights_png=exhibit(
+            out("weights", "weight_distribution.png"), "weight_distribution", "2. Weights", title=FIGURE_TITLES["weights"]
+        ),
         weights_pdf=out("weights", "weight_distribution.pdf"),
     log:
         "logs/figures.log",
@@ -36,7 +38,8 @@ rule figures:
         mem_mb=mem_for(600, 0.5),
         runtime=15,
     params:
-        cfg=cfg("batteries", "scales", "response_scale", "estimates.ci_level", "models", "figures", "domains.title"),
+        cfg=cfg("batteries", "scales", "response_scale", "estimates.ci_level", "models", "figures"),
+        titles={k: v for k, v in FIGURE_TITLES.items() if not k.startswith("multiverse_")},  # for the captions
     message:
         "Figures 1-3, the Likert charts and the distribution of the weights"
     script:

@@ -24,7 +24,7 @@ rule multiverse_shard:
         "logs/benchmarks/multiverse_shard_{shard}.tsv"
     wildcard_constraints:
         shard=r"\d+",
-    priority: 1  # see PRIORITY in common.smk
+    priority: 2  # see PRIORITY in common.smk
     conda:
         ENV
     resources:
@@ -88,6 +88,7 @@ rule multiverse_figure:
         runtime=10,
     params:
         cfg=cfg(*MV_CFG, "figures"),
+        titles={k: v for k, v in FIGURE_TITLES.items() if k.startswith("multiverse_")},  # for the captions
     message:
         "Specification curves"
     script:

@@ -1,18 +1,30 @@
 # Stage 6: execute the notebooks on the pipeline's outputs (they read; they do not recompute).
-# Each notebook gets only the config slice it reads, injected as its parameters cell.
+# Each notebook gets only the config slice it reads, injected as its parameters cell; the sentences that
+# read its figures quote the registry (numbers.json).
 
 NOTEBOOKS = {
     "01_data_cleaning": {
-        "inputs": [*rules.clean.output, rules.weights.output.margins],
-        "cfg": cfg("cleaning", "weighting.variables", "disclosure"),
+        "inputs": [*rules.clean.output, rules.weights.output.margins, rules.registry.output.json, CODEBOOK],
+        "cfg": cfg("data.codebook", "cleaning", "weighting.variables", "disclosure"),
     },
     "02_weights": {
-        "inputs": [*rules.weights.output, rules.clean.output.data, rules.item_estimates.output.estimates],
-        "cfg": cfg("disclosure"),
+        "inputs": [
+            *rules.weights.output,
+            rules.clean.output.data,
+            rules.item_estimates.output.estimates,
+            rules.registry.output.json,
+            CODEBOOK,
+        ],
+        "cfg": cfg("data.codebook", "scales", "disclosure"),
     },
     "03_indices_items": {
-        "inputs": [*rules.indices.output, *rules.item_estimates.output, *rules.figures.output],
-        "cfg": cfg("scales", "batteries", "response_scale", "disclosure"),
+        "inputs": [
+            *rules.indices.output,
+            *rules.item_estimates.output,
+            *rules.figures.output,
+            rules.registry.output.json,
+        ],
+        "cfg": cfg("scales", "batteries", "response_scale", "disclosure", "numbering.figures"),
     },
     "04_models": {
         "inputs": [
@@ -21,9 +33,10 @@ NOTEBOOKS = {
             rules.indices.output.analysis,
             *rules.figures.output,
             rules.reproduction.output.md,
+            rules.registry.output.json,
             *synthetic_truth(),
         ],
-        "cfg": cfg("models", "scales", "synthetic.truth"),
+        "cfg": cfg("models", "scales", "synthetic.truth", "numbering.figures"),
     },
 }
 

@@ -10,8 +10,7 @@ PINS = pins_dir()
 
 rule reproduction:
     """Each published number or pattern beside the computed one, judged with its CI (from the stages'
-    numbers; not the multiverse's or the domains', so that the reproduction and the notebooks need not wait for
-    them)."""
+    numbers; not the multiverse's or the domains', so that the reproduction need not wait for them)."""
     input:
         fragments=[f for f in FRAGMENTS if f not in (rules.multiverse.output.numbers, rules.domains.output.numbers)],
         contrasts=rules.item_estimates.output.contrasts,
@@ -63,6 +62,9 @@ rule registry:
         runtime=15,
     params:
         cfg=cfg("disclosure"),
+        # the macros' names (paper.macro_prefix): not a setting of any number, so not in the slice whose
+        # checksum numbers.json and numbers.tex record
+        macro_prefix=config["paper"]["macro_prefix"],
     message:
         "Registry of every number"
     script:

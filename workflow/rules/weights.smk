@@ -27,7 +27,7 @@ rule weights:
         mem_mb=mem_for(700, 6.0),
         runtime=runtime_for(10, 10),
     params:
-        cfg=cfg("weighting", "disclosure"),
+        cfg=cfg("weighting", "design", "disclosure"),
     message:
         "Weighting to the census margins in {input.targets}"
     script:

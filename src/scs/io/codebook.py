@@ -58,6 +58,20 @@ class Codebook:
                 out[str(v).strip().casefold()] = int(k)
         return out
 
+    def categories(self, var: str) -> list:
+        """The categories of an analysis variable in the codebook's order: a derived variable's values in the
+        order its map first gives them, or its bins' labels (0 and 1 for an ``any``); a categorical column's
+        codes as listed. Empty when the codebook gives no order (a number, a text, an unknown name)."""
+        spec = self.derived.get(var)
+        if spec is not None:
+            if "map" in spec:
+                return list(dict.fromkeys(spec["map"].values()))
+            if "labels" in spec:
+                return list(spec["labels"])
+            return [0, 1] if "any" in spec else []
+        col = self.by_var.get(var)
+        return list(self.valid_codes(col)) if col and col["type"] == "categorical" else []
+
     def file_name(self, col: dict, fmt: str) -> str:
         """The column's name in an SPSS (.sav) or Stata (.dta) file."""
         if fmt == "dta":

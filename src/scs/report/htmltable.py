@@ -14,6 +14,7 @@ tbody tr:hover { background: #f0f5fb; }
 blockquote { border-left: 4px solid #b2182b; margin: 0.8em 0; padding: 0.2em 0.9em; color: #444; background: #fbf3f3; }
 code, pre { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
 pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; }
+pre.text-file { white-space: pre-wrap; overflow-wrap: anywhere; }
 .source { color: #777; font-size: 12px; margin-top: 2em; }
 """
 
@@ -34,5 +35,5 @@ def markdown_page(text: str, source: str) -> str:
 
 
 def source_page(text: str, source: str, title: str) -> str:
-    """A text file (the LaTeX of a table) shown as it is."""
-    return page(f"<h1>{html.escape(title)}</h1>\n<pre>{html.escape(text)}</pre>", title, source)
+    """A text file (the LaTeX of a table) shown as it is, its long lines wrapped to the page's width."""
+    return page(f"<h1>{html.escape(title)}</h1>\n<pre class=\"text-file\">{html.escape(text)}</pre>", title, source)

@@ -45,12 +45,11 @@ PARAMETERS_TAG = "parameters"
 
 def inject_parameters(nb, parameters: dict) -> None:
     """Replace the cell tagged "parameters" (its defaults for interactive use) by the values the
-    workflow passes: the notebook's slice of the config and the output folder, as papermill does."""
-    import json
-
-    src = "\n".join(f"{k} = {json.dumps(v, ensure_ascii=False, sort_keys=True)}" for k, v in parameters.items())
-    src = "# Parameters injected by the workflow (rule `notebook`): this notebook's slice of config.yaml\n" + \
-        src.replace("true", "True").replace("false", "False").replace("null", "None")
+    workflow passes: the notebook's slice of the config and the output folder, as papermill does. The
+    values are Python literals in the configuration's own order (a notebook iterates over the scales,
+    rules and margins in the order they are configured)."""
+    src = "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
+    src = "# Parameters injected by the workflow (rule `notebooks`): this notebook's slice of the configuration\n" + src
     for cell in nb.cells:
         if PARAMETERS_TAG in cell.get("metadata", {}).get("tags", []):
             cell.source = src
@@ -123,42 +122,212 @@ def reset_table_ids() -> None:
     _TABLES = iter(range(1, 10**6))
 
 
-def show_table(df, *, digits: int = 3, caption: str | None = None):
-    """A table as a reader wants it: no index column, fixed decimals (no scientific notation)."""
+def _is_number(v) -> bool:
+    import numbers
+
+    return isinstance(v, numbers.Number) and not isinstance(v, bool)
+
+
+def _missing(v) -> bool:
+    import pandas as pd
+
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+
+
+def _text_or_number(v, kind: str) -> str:
+    """A cell of a column of numbers of ``kind``: a number (or a number read as text from a CSV) as the registry
+    prints it; any other text (a withheld cell, "<10") as it is."""
+    from scs.report.registry import fmt, released
+
+    if isinstance(v, str):
+        try:
+            v = float(v.replace(",", ""))
+        except ValueError:
+            return v
+    return fmt(released(v, kind), kind)
+
+
+def formatted(df, kinds: dict | None = None):
+    """``df`` as the tables print it: every cell a string. A column named in ``kinds`` prints its numbers as
+    the registry prints that kind (``scs.report.registry.FORMATS``: a mean with 2 decimals, a coefficient
+    with 3, a percentage with 1, a count with thousands separators, a p-value as "<0.001"); its text cells
+    (a withheld cell, "<10") print as they are. Whole-number columns print as counts and booleans as
+    yes/no; any other column holding numbers must be given a kind (ValueError), so that no float prints
+    with more decimals than the tables'. Missing cells print empty."""
+    import pandas as pd
+
+    from scs.report.registry import FORMATS, fmt
+
+    kinds = dict(kinds or {})
+    unknown = {k: v for k, v in kinds.items() if v not in FORMATS}
+    if unknown:
+        raise ValueError(f"unknown kind(s) {unknown}; the kinds are {sorted(FORMATS)}")
+    absent = sorted(set(kinds) - set(df.columns))
+    if absent:
+        raise ValueError(f"kinds given for columns the table does not have: {absent}")
+    out = {}
+    for c in df.columns:
+        s = df[c]
+        if c in kinds:
+            kind = kinds[c]
+            out[c] = ["" if _missing(v) else _text_or_number(v, kind) for v in s]
+        elif pd.api.types.is_bool_dtype(s):
+            out[c] = ["" if _missing(v) else ("yes" if v else "no") for v in s]
+        elif pd.api.types.is_integer_dtype(s):
+            out[c] = ["" if _missing(v) else fmt(float(v), "count") for v in s]
+        elif pd.api.types.is_numeric_dtype(s) or any(_is_number(v) for v in s if not _missing(v)):
+            raise ValueError(f"column {c!r} holds numbers: say how they print (kinds={{{c!r}: ...}})")
+        else:
+            out[c] = ["" if _missing(v) else str(v) for v in s]
+    return pd.DataFrame(out, columns=list(df.columns))
+
+
+def numeric_columns(df, kinds: dict | None = None) -> list:
+    """The columns that print numbers (right-aligned): those given a kind, whole-number and boolean columns."""
+    import pandas as pd
+
+    return [c for c in df.columns if c in (kinds or {}) or pd.api.types.is_integer_dtype(df[c])
+            or pd.api.types.is_bool_dtype(df[c])]
+
+
+def show_table(df, *, kinds: dict | None = None, caption: str | None = None):
+    """A table as a reader wants it: no index column, every number formatted as the registry prints its
+    kind (:func:`formatted`), numbers right-aligned and text left-aligned."""
     from IPython.display import display
 
-    num = df.select_dtypes("number").columns
-    fmt = f"{{:,.{digits}f}}"
-    styler = df.style.set_uuid(f"t{next(_TABLES)}").hide(axis="index").format(dict.fromkeys(num, fmt), na_rep="")
-    ints = [c for c in num if str(df[c].dtype).startswith(("int", "Int"))]
-    styler = styler.format({c: "{:,.0f}" for c in ints}, na_rep="")
+    text = formatted(df, kinds)
+    right = numeric_columns(df, kinds)
+    left = [c for c in df.columns if c not in right]
+    styler = text.style.set_uuid(f"t{next(_TABLES)}").hide(axis="index")
+    if right:
+        styler = styler.set_properties(subset=right, **{"text-align": "right"})
+    if left:
+        styler = styler.set_properties(subset=left, **{"text-align": "left"})
+    styler = styler.set_table_styles([{"selector": "th.col_heading", "props": [("text-align", "center")]}])
     if caption:
         styler = styler.set_caption(caption)
     # HTML and plain text only: a Styler's own text form carries its memory address (not reproducible)
-    display({"text/html": styler.to_html(), "text/plain": df.to_string(index=False)}, raw=True)
+    display({"text/html": styler.to_html(), "text/plain": text.to_string(index=False)}, raw=True)
+
+
+def in_codebook_order(values, order, *, last=("unknown",)) -> list:
+    """The distinct ``values`` in the codebook's order of the categories (``Codebook.categories``; compared as
+    text, so that the codes of a CSV match): the categories the codebook lists first, in its order; then any
+    others in the order they came; then those named in ``last`` (answers the codebook does not list)."""
+    rank = {str(c): i for i, c in enumerate(order)}
+    seen = list(dict.fromkeys(values))
+    listed = sorted((v for v in seen if str(v) in rank), key=lambda v: rank[str(v)])
+    tail = [v for v in seen if str(v) in {str(x) for x in last} and str(v) not in rank]
+    others = [v for v in seen if v not in listed and v not in tail]
+    return listed + others + tail
+
+
+def wrap(text: str, width: int = 40) -> str:
+    """A long label broken into lines at spaces (never in the middle of a word)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False)) or ""
+
+
+class Registry:
+    """The registry of every number the outputs print (``numbers.json``): a notebook's sentences quote its
+    numbers as formatted there, looked up by the keys the stages name (``scs.stages.*``'s ``*_key``)."""
+
+    def __init__(self, path):
+        import json
+        from pathlib import Path as _P
+
+        reg = json.loads(_P(path).read_text(encoding="utf-8"))
+        self.path = str(path)
+        self.numbers: dict = reg["numbers"]
+        self.data_label: str = reg["data_label"]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.numbers
+
+    def entry(self, key: str) -> dict:
+        try:
+            return self.numbers[key]
+        except KeyError:
+            raise KeyError(f"{key!r} is not a number of the registry ({self.path})") from None
+
+    def __call__(self, key: str) -> str:
+        """The number under ``key`` as the outputs print it (a withheld cell: "<10")."""
+        return self.entry(key)["formatted"]
+
+    def value(self, key: str) -> float | None:
+        """The number under ``key`` (None: withheld or not computable), to compare or choose by."""
+        return self.entry(key)["value"]
+
+    def reading(self, template: str, *, keys: dict, text: dict | None = None) -> None:
+        """A sentence that reads a figure: ``template``'s ``{name}`` fields filled with the registry's numbers
+        (``keys``: name -> registry key) and with words (``text``: name -> text, e.g. a configured label). It
+        is shown in the notebook with the keys it quotes and the words it was given (output metadata
+        ``scs_reading``)."""
+        import html
+
+        from IPython.display import display
+
+        text = dict(text or {})
+        both = set(keys) & set(text)
+        if both:
+            raise ValueError(f"fields given both a key and a text: {sorted(both)}")
+        numbers = {name: self(k) for name, k in keys.items()}
+        md = template.format(**numbers, **text)
+        shown = template.format(**{n: html.escape(v) for n, v in {**numbers, **text}.items()})
+        display({"text/html": f'<p class="scs-reading"><strong>Reading.</strong> {shown}</p>',
+                 "text/plain": f"Reading. {md}"}, raw=True,
+                metadata={"scs_reading": {"keys": dict(keys), "formatted": numbers, "words": text,
+                                          "text": f"Reading. {md}"}})
 
 
 def show_figure(fig, alt: str, *, width: int | None = None):
-    """A matplotlib figure as a PNG whose HTML carries ``alt`` as its alternative text."""
+    """A matplotlib figure as a PNG whose HTML carries ``alt`` as its alternative text. A figure whose labels
+    are drawn over each other (``scs.report.figures.text_overlaps``: tick labels running together) or whose
+    legend covers its data (``legend_overlaps``: bars under the legend) stops the notebook."""
     import base64
     import io
 
     import matplotlib.pyplot as plt
     from IPython.display import display
 
+    from scs.report.figures import legend_overlaps, text_overlaps
+
+    # (a text beyond the figure's edge is kept: the notebook saves the figure with everything drawn in it)
+    overlaps = [pair for pair in text_overlaps(fig) if pair[1] != "the edge of the figure"]
+    problems = [f"labels drawn over each other: {overlaps[:5]}"] if overlaps else []
+    problems += legend_overlaps(fig)
+    if problems:
+        plt.close(fig)
+        raise ValueError(f"figure {alt!r}: {'; '.join(problems)}")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     meta = {"image/png": {"alt": alt, **({"width": width} if width else {})}}
     display({"image/png": base64.b64encode(buf.getvalue()).decode()}, raw=True, metadata=meta)
 
 
-def show_image(path, alt: str, *, width: int = 800):
-    """A PNG the workflow made, with its alternative text."""
+FIGURE_DPI = 110  # the pixels per inch of a notebook's own figures; the workflow's figures are shown at this scale
+
+
+def image_width(path) -> int:
+    """The width in pixels at which a PNG the workflow made shows its type at the size of the notebook's own
+    figures: its width in inches (from its resolution) at FIGURE_DPI."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        dpi = float((im.info.get("dpi") or (FIGURE_DPI,))[0]) or FIGURE_DPI
+        return round(im.width / dpi * FIGURE_DPI)
+
+
+def show_image(path, alt: str, *, width: int | None = None):
+    """A PNG the workflow made, with its alternative text, at the notebook's type size (:func:`image_width`;
+    the page scales it down when it is wider than the page)."""
     import base64
     from pathlib import Path as _P
 
     from IPython.display import display
 
     data = base64.b64encode(_P(path).read_bytes()).decode()
-    display({"image/png": data}, raw=True, metadata={"image/png": {"alt": alt, "width": width}})
+    display({"image/png": data}, raw=True,
+            metadata={"image/png": {"alt": alt, "width": width or image_width(path)}})

@@ -8,9 +8,10 @@ import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
+from types import SimpleNamespace
 
 from scs.config import file_sha256
-from scs.settings import Data
+from scs.settings import Data, Settings, as_dict
 
 PACKAGES = ["snakemake", "svy", "svy-rs", "polars", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
             "pyarrow", "pyreadstat", "pandera", "jupytext", "nbconvert", "PyYAML", "jsonschema"]
@@ -54,14 +55,22 @@ def build(rules: list[dict], data: Data, root: Path, *, config_sha256: str) -> d
             "environment_id": env_id, "environment": env, "files": dict(sorted(files.items()))}
 
 
-def caption_title(path: str | Path) -> str:
-    """The first sentence of a report caption (workflow/report/<name>.rst): the exhibit's name."""
-    text = Path(path).read_text(encoding="utf-8").strip()
-    return text.split(":")[0].strip().rstrip(".")
+def caption_title(path: str | Path, s: Settings | None = None) -> str:
+    """The first sentence of a report caption (workflow/report/<name>.rst): the exhibit's name, with its number
+    from the configuration's numbering (captions are Jinja templates of the configuration, as in Snakemake's
+    report)."""
+    text = Path(path).read_text(encoding="utf-8")
+    if "{" in text:
+        import jinja2
+
+        context = as_dict(s) if s is not None else {}
+        text = jinja2.Template(text).render(snakemake=SimpleNamespace(config=context))
+    return text.strip().split(":")[0].strip().rstrip(".")
 
 
-def tables_and_programs(rules: list[dict], exhibits: list[dict], label: str) -> str:
-    """Every exhibit of the report with the rule and script that made it (from the workflow's exhibit table)."""
+def tables_and_programs(rules: list[dict], exhibits: list[dict], label: str, s: Settings | None = None) -> str:
+    """Every exhibit of the report with the rule and script that made it (from the workflow's exhibit table);
+    ``s``: the settings the captions' numbers come from (numbering, batteries, multiverse outcomes)."""
     lines = ["# List of tables and programs", "", f"Data: {label}", "",
              "Generated from the workflow (each output that the Snakemake report lists, with the rule and script "
              "that made it); not typed by hand. Run everything with `make` or `snakemake`.", "",
@@ -70,7 +79,8 @@ def tables_and_programs(rules: list[dict], exhibits: list[dict], label: str) -> 
         for out in r["outputs"]:
             for ex in exhibits:
                 if _matches(ex["file"], out):
-                    lines.append(f"| {caption_title(ex['caption'])} | `{r['script']}` (rule `{r['rule']}`) | `{out}` | "
+                    name = ex.get("figure_title") or caption_title(ex["caption"], s)  # a figure: its own title
+                    lines.append(f"| {name} | `{r['script']}` (rule `{r['rule']}`) | `{out}` | "
                                  f"{ex['category']} |")
     return "\n".join(lines) + "\n"
 

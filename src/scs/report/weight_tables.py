@@ -22,6 +22,17 @@ def diagnostics_markdown(margins, summary: dict, record: dict, s: Settings, prin
     bounds = (f" Bounds [{plan['lower']:g}, {plan['upper']:g}] relative to the mean weight; the weights have mean 1."
               if plan["margins"] else " The weights have mean 1.")
     lines = heading("Weighting diagnostics", s.data.label) + [f"Method: {METHODS[record['method']]}.{bounds}", ""]
+    design = record.get("design")
+    if design:  # strata or PSUs (the default design of respondents, ids = ~1, states nothing here)
+        parts = [f"{design['n_strata']} strata of {design['strata']}" if design["strata"] else "one stratum",
+                 f"{design['n_psu']} PSUs ({design['psu']})" if design["psu"] else f"{design['n_psu']} respondents as PSUs"]
+        single = design["single_psu_strata"]
+        lonely = (f"; {len(single)} stratum(s) with a single PSU, treated as R's lonely.psu = \"{design['lonely_psu']}\""
+                  if single else "")
+        jk = record.get("jackknife")
+        lines += [f"Design: {', '.join(parts)} (R: {design['r']}); {design['df']} degrees of freedom (PSUs minus "
+                  f"strata){lonely}. Linearization SEs of the PSU totals within strata"
+                  + (f"; cluster jackknife ({jk['type']}, {jk['n']} replicates, one per PSU)" if jk else "") + ".", ""]
     if rinfo["n"]:
         checked = (" Each replicate meets its margins and the same bounds (checked below)." if plan["margins"] else "")
         lines += [f"Replicates: {rinfo['n']} {rinfo['kind']}; variance scale {rinfo['scale']:.6g} (R's svrepdesign "

@@ -1,4 +1,4 @@
-"""Descriptive statistics of every analysis variable of the models (Table 0 of a survey paper):
+"""Descriptive statistics of every analysis variable of the models (the first table of a survey paper):
 weighted and unweighted mean or share, SD, n and missing, as a table object."""
 
 from __future__ import annotations

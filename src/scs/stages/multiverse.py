@@ -122,7 +122,7 @@ def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, s: Sett
         raise PipelineError("cleaned rows are not the export's kept rows in order", file="multiverse")
     opt = next(o for o in u.options["weights"] if o.name == row["weights"])
     if opt.change is None:
-        return Variant(add_indices(cleaned, s), rows, pipeline.unweighted(cleaned))
+        return Variant(add_indices(cleaned, s), rows, pipeline.unweighted(cleaned, s))
     change = dict(opt.change)
     which = stored_design.WEIGHT
     if change.get("method") == "raking":  # the unbounded raking weights that make_weights also makes

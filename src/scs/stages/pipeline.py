@@ -60,5 +60,9 @@ def weight_and_index(cleaned: pd.DataFrame, targets: pd.DataFrame, s: Settings, 
     return Weighted(frame=add_indices(cleaned, s), result=out["weighting"], record=out["record"])
 
 
-def unweighted(frame: pd.DataFrame) -> Design:
-    return Design(weight=np.ones(len(frame)))
+def unweighted(frame: pd.DataFrame, s: Settings | None = None) -> Design:
+    """Equal weights; with the strata and PSUs of ``s.design`` when it names them (linearization only)."""
+    units = weights.sample_units(frame, s.design, config_file=s.file) if s is not None else None
+    if units is None:
+        return Design(weight=np.ones(len(frame)))
+    return Design(weight=np.ones(len(frame)), strata=units.strata, psu=units.psu, lonely_psu=units.settings.lonely_psu)

@@ -36,13 +36,15 @@ def margins_table(frame: pd.DataFrame, weights: np.ndarray, plan: Plan, targets:
     return out
 
 
-def replicate_check(reps: np.ndarray, base: np.ndarray, frame: pd.DataFrame, record: dict) -> dict:
+def replicate_check(reps: np.ndarray, base: np.ndarray, frame: pd.DataFrame, record: dict, *,
+                    multipliers: np.ndarray | None = None) -> dict:
     """Every stored replicate against its own weighting plan: largest margin error (share of the
     replicate's total) and whether it meets the bounds of that plan (bounded raking: the factor
-    w_r / d_r on resampled units; trim-rake: the weight over the mean of the positive weights)."""
+    w_r / d_r on resampled units; trim-rake: the weight over the mean of the positive weights).
+    ``multipliers``: the replicates' Rao-Wu multipliers (default: those of the respondents with the stored seed)."""
     seed = record["replicates"]["seed"]
     R = reps.shape[1]
-    mult = rao_wu_multipliers(len(base), R, int(seed))
+    mult = rao_wu_multipliers(len(base), R, int(seed)) if multipliers is None else multipliers
     plans = [Plan.from_json(p) for p in record["replicates"]["plans"]]
     index = record["replicates"]["plan_index"]
     raw = {v: frame[v] for v in record["variables"]}

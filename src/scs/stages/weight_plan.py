@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from scs.errors import PipelineError
+from scs.settings import SampleDesign
 from scs.survey import calibration as cal
+from scs.survey.design import Clusters
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +138,21 @@ class WeightingResult:
     replicates: np.ndarray | None
     replicate_plans: list[dict]
     replicate_plan_index: list[int]
-    jackknife: dict | None = None      # calfun -> n x K Lagrange multipliers of the delete-one replicates
+    jackknife: dict | None = None      # calfun -> R x K Lagrange multipliers of the jackknife replicates
+    design: SampleUnits | None = None  # the strata and PSUs (None: one stratum, each respondent its own PSU)
+
+
+@dataclass
+class SampleUnits:
+    """The sampling design of a weighting run: the design settings and each respondent's stratum and PSU as text
+    (None where the design names none), as stored in weights.parquet."""
+
+    settings: SampleDesign
+    strata: np.ndarray | None
+    psu: np.ndarray | None
+
+    def clusters(self) -> Clusters:
+        return Clusters.of(self.strata, self.psu, len(self.strata if self.strata is not None else self.psu))
 
 
 CALFUN = {"bounded_raking": "logit", "raking": "raking"}

@@ -33,10 +33,19 @@ import pandas as pd
 
 from scs import settings
 from scs.errors import PipelineError
-from scs.settings import Settings, Weighting
+from scs.settings import SampleDesign, Settings, Weighting
 from scs.stages import stored_design, weight_diagnostics
 from scs.stages.result import StageResult
-from scs.stages.weight_plan import CALFUN, Plan, WeightingResult, collapse, extremeness, plan_columns, plan_matrix
+from scs.stages.weight_plan import (
+    CALFUN,
+    Plan,
+    SampleUnits,
+    WeightingResult,
+    collapse,
+    extremeness,
+    plan_columns,
+    plan_matrix,
+)
 from scs.survey import calibration as cal
 from scs.survey.design import rao_wu_multipliers
 
@@ -110,6 +119,65 @@ def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file=
         if unknown:
             raise PipelineError(f"sample category {unknown} of {v!r} has no target", file=file, column=v,
                                 expected=f"one of {sorted(cats)}")
+
+
+# --------------------------------------------------------------------------- the sampling design
+def unit_codes(col: pd.Series) -> np.ndarray:
+    """A stratum or PSU variable as text (whole numbers without a decimal point), as weights.parquet stores it."""
+    x = pd.Series(col).reset_index(drop=True)
+    if pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x):
+        v = x.to_numpy(dtype=float)
+        if np.all(v == np.round(v)):
+            return np.array([str(int(t)) for t in v], dtype=object)
+    return x.astype(str).to_numpy(dtype=object)
+
+
+def sample_units(frame: pd.DataFrame, ds: SampleDesign | None, *, config_file: str = "config.yaml",
+                 data_file: str = "results/clean/clean.parquet") -> SampleUnits | None:
+    """Each respondent's stratum and PSU from the variables the ``design`` section names, checked: present and
+    complete, PSUs nested in strata when ``nest`` is false says their codes are unique, and a stratum with one
+    PSU only when ``lonely_psu`` allows it. None for today's design (no strata, each respondent its own PSU)."""
+    if ds is None or not ds.clustered:
+        return None
+    codes = {}
+    for what in ("strata", "psu"):
+        var = getattr(ds, what)
+        if var is None:
+            codes[what] = None
+            continue
+        if var not in frame.columns:
+            raise PipelineError(f"the design variable {var!r} (design.{what}) is not in the cleaned data", file=config_file,
+                                column=var, expected="an analysis variable from the codebook")
+        col = frame[var]
+        missing = col.isna().to_numpy()
+        if missing.any():
+            first = int(np.flatnonzero(missing)[0])
+            raise PipelineError(f"the design variable {var!r} (design.{what}) is missing for {int(missing.sum())} "
+                                f"respondent(s), the first in row {first + 1} of the cleaned data", file=data_file,
+                                column=var, expected="a stratum and a PSU for every respondent (fix the codes or add an "
+                                                     "exclusion rule)")
+        codes[what] = unit_codes(col)
+    units = SampleUnits(settings=ds, strata=codes["strata"], psu=codes["psu"])
+    if codes["strata"] is not None and codes["psu"] is not None and not ds.nest:
+        pairs = pd.DataFrame({"h": codes["strata"], "p": codes["psu"]}).drop_duplicates()
+        crossed = pairs[pairs["p"].duplicated(keep=False)]
+        if len(crossed):
+            p = crossed["p"].iloc[0]
+            hs = sorted(crossed.loc[crossed["p"] == p, "h"])[:2]
+            raise PipelineError(f"PSU {p!r} of {ds.psu!r} (design.psu) lies in strata {hs[0]!r} and {hs[1]!r} of "
+                                f"{ds.strata!r}, and design.nest is false (PSU codes unique across strata)",
+                                file=config_file, column=ds.psu,
+                                expected="design.nest: true when PSUs are numbered within their stratum (R: nest = TRUE)")
+    clusters = units.clusters()
+    if ds.lonely_psu == "fail" and (clusters.n_h == 1).any():
+        lonely = clusters.singletons()
+        what = f"PSU ({ds.psu})" if ds.psu else "respondent"
+        raise PipelineError(f"stratum {lonely[0]!r} of {ds.strata!r} (design.strata) has a single {what}"
+                            + (f", and so do {len(lonely) - 1} more" if len(lonely) > 1 else "")
+                            + "; its variance cannot be estimated", file=config_file, column=ds.strata,
+                            expected="strata with two or more PSUs (merge strata in the codebook), or "
+                                     "design.lonely_psu: certainty or adjust (R's options(survey.lonely.psu))")
+    return units
 
 
 # --------------------------------------------------------------------------- the weighting procedure
@@ -205,43 +273,63 @@ def _eta(M, d, T, plan, method, ws, eta0=None):
 
 
 def jackknife_multipliers(columns, plan: Plan, base: np.ndarray, method: str, ws: Weighting, *, file: str,
-                          progress=None) -> np.ndarray:
-    """The delete-one jackknife (JK1): replicate r drops respondent r, gives the others n/(n-1) times
-    their prior weight, and is calibrated again to the same margins within the same bounds. Returns
-    each replicate's Lagrange multipliers (n x K): its weights are d_r * F(M eta_r) (R: as.svrepdesign(
-    type = "JK1") then calibrate)."""
+                          progress=None, units: SampleUnits | None = None) -> np.ndarray:
+    """The jackknife, each replicate calibrated again to the same margins within the same bounds. Without
+    strata and PSUs the delete-one jackknife (JK1): replicate r drops respondent r and gives the others n/(n-1)
+    times their prior weight. With them (``units``) the cluster jackknife (JKn; JK1 of the PSUs with one
+    stratum): replicate r drops PSU r and gives the other PSUs of its stratum n_h/(n_h-1) times their prior
+    weight (:meth:`Clusters.jackknife`). Returns each replicate's Lagrange multipliers (R x K): its weights are
+    d_r * F(M eta_r) (R: as.svrepdesign(type = "JK1" or "JKn") then calibrate)."""
     M = plan_matrix(columns, plan)
     n = len(base)
     T = cal.margin_totals(plan.shares, plan.levels, float(base.sum()))
     main = _eta(M, base, T, plan, method, ws)
     kw = {"lower": plan.lower, "upper": plan.upper} if method == "bounded_raking" else {}
-    out = np.empty((n, M.shape[1]))
-    chunk = max(1, min(n, JK_CHUNK_CELLS // n))
-    for s in range(0, n, chunk):  # a block of replicates at a time, calibrated together
-        idx = np.arange(s, min(n, s + chunk))
-        D = np.repeat((base * (n / (n - 1)))[:, None], len(idx), axis=1)
-        D[idx, np.arange(len(idx))] = 0.0
+    if units is not None:
+        clusters = units.clusters()
+        left, psu_mult, _ = clusters.jackknife(units.settings.lonely_psu)
+        R = len(left)
+    else:
+        R = n
+    out = np.empty((R, M.shape[1]))
+    chunk = max(1, min(R, JK_CHUNK_CELLS // n))
+    for s in range(0, R, chunk):  # a block of replicates at a time, calibrated together
+        idx = np.arange(s, min(R, s + chunk))
+        if units is None:
+            D = np.repeat((base * (n / (n - 1)))[:, None], len(idx), axis=1)
+            D[idx, np.arange(len(idx))] = 0.0
+        else:
+            D = base[:, None] * psu_mult[:, idx][clusters.psu]
         E, _, converged = cal.calibrate_many(M, D, T, calfun=CALFUN[method], tol=ws.tol, max_iter=ws.max_iter,
                                              eta0=main.eta, **kw)
         if not converged.all():
             r = int(idx[np.flatnonzero(~converged)[0]])
-            raise PipelineError(f"the jackknife replicate that leaves out respondent {r + 1} cannot be weighted to the "
+            if units is None:
+                which = f"respondent {r + 1}"
+            else:
+                j = left[r]
+                which = f"PSU {clusters.psu_labels[j]!r}" + (
+                    f" of stratum {clusters.stratum_labels[clusters.psu_stratum[j]]!r}" if units.strata is not None else "")
+            raise PipelineError(f"the jackknife replicate that leaves out {which} cannot be weighted to the "
                                 f"targets within the bounds [{plan.lower:g}, {plan.upper:g}]", file=file,
                                 expected="a category with more respondents (collapse it: weighting.infeasible), or "
                                          "estimates.variance: linearization")
         out[idx] = E.T
         if progress:
-            progress(f"jackknife replicate ({method})", int(idx[-1]) + 1, n)
+            progress(f"jackknife replicate ({method})", int(idx[-1]) + 1, R)
     return out
 
 
 JK_CHUNK_CELLS = 2_000_000  # respondents x replicates calibrated together (memory: a few such n x chunk arrays)
 
 
-def replicate_plan(n: int, ws: Weighting) -> tuple[bool, int]:
-    """Whether the delete-one jackknife is made, and how many bootstrap replicates, for n respondents
-    (``weighting.jackknife.max_rows``, ``weighting.replicates.n`` and ``.max_rows``)."""
-    use_jk = ws.method in CALFUN and bool(ws.jackknife.max_rows) and n <= ws.jackknife.max_rows
+def replicate_plan(n: int, ws: Weighting, clustered: bool = False) -> tuple[bool, int]:
+    """Whether the jackknife is made, and how many bootstrap replicates, for n respondents
+    (``weighting.jackknife.max_rows``, ``weighting.replicates.n`` and ``.max_rows``). The delete-one jackknife
+    is made for the calibrating methods; the cluster jackknife of a design with strata or PSUs (``clustered``)
+    also without calibration (``none``)."""
+    jk_methods = (*CALFUN, "none") if clustered else tuple(CALFUN)
+    use_jk = ws.method in jk_methods and bool(ws.jackknife.max_rows) and n <= ws.jackknife.max_rows
     reps_settings = ws.replicates
     R = reps_settings.n
     if R and reps_settings.max_rows is not None and n > reps_settings.max_rows:
@@ -249,11 +337,15 @@ def replicate_plan(n: int, ws: Weighting) -> tuple[bool, int]:
     return use_jk, R
 
 
-def variance_note(n: int, ws: Weighting) -> str:
+def variance_note(n: int, ws: Weighting, ds: SampleDesign | None = None) -> str:
     """What the weights rule makes for the variances, in words (printed when it starts)."""
-    use_jk, R = replicate_plan(n, ws)
+    clustered = ds is not None and ds.clustered
+    use_jk, R = replicate_plan(n, ws, clustered)
     parts = []
-    if use_jk:
+    if use_jk and clustered:
+        again = ", each calibrated again" if ws.method in CALFUN else ""
+        parts.append(f"cluster jackknife replicates (one per PSU){again}")
+    elif use_jk:
         parts.append(f"{n} delete-one jackknife replicates, each calibrated again")
     if R:
         parts.append(f"{R} re-weighted bootstrap replicates")
@@ -267,26 +359,40 @@ def variance_note(n: int, ws: Weighting) -> str:
     return "linearization SEs and " + " and ".join(parts)
 
 
-def _uncalibrated(base: np.ndarray, ws: Weighting) -> WeightingResult:
+def bootstrap_multipliers(n: int, R: int, seed: int, units: SampleUnits | None = None) -> np.ndarray:
+    """The Rao-Wu multipliers of the bootstrap replicates (n x R): of the respondents, or with strata and PSUs
+    (``units``) of the PSUs within strata (:meth:`Clusters.rao_wu`)."""
+    return rao_wu_multipliers(n, R, seed) if units is None else units.clusters().rao_wu(R, seed)
+
+
+def _uncalibrated(base: np.ndarray, ws: Weighting, units: SampleUnits | None = None) -> WeightingResult:
     """``weighting.method: none``: the prior (design) weights as they are, scaled to mean 1; no margins, so
     the linearization needs no calibration step; the bootstrap replicates are the prior weights times the
-    Rao-Wu multipliers (nothing to re-weight); no delete-one jackknife is stored (its replicates are the
-    prior weights with one respondent left out, which the linearization already matches)."""
+    Rao-Wu multipliers (nothing to re-weight). No delete-one jackknife is stored (its replicates are the
+    prior weights with one respondent left out, which the linearization already matches); with strata or PSUs
+    the cluster jackknife is (its replicates are the prior weights times the multipliers of
+    :meth:`Clusters.jackknife`, rebuilt from the stored strata and PSUs: nothing to store but which PSU each
+    leaves out)."""
     n = len(base)
     plan = Plan(levels={}, shares={}, lower=ws.bounds.lower, upper=ws.bounds.upper)
-    _, R = replicate_plan(n, ws)
+    use_jk, R = replicate_plan(n, ws, units is not None)
     reps = None
     if R:
         dtype = np.float32 if ws.replicates.dtype == "float32" else np.float64
-        reps = (base[:, None] * rao_wu_multipliers(n, R, ws.replicates.seed)).astype(dtype)
+        reps = (base[:, None] * bootstrap_multipliers(n, R, ws.replicates.seed, units)).astype(dtype)
+    jk = {"none": np.empty((len(units.clusters().jackknife(units.settings.lonely_psu)[0]), 0))} if use_jk else None
     return WeightingResult(weight=base.copy(), unbounded=base.copy(), base=base, plan=plan,
                            info={"iterations": 0, "max_rel_misfit": 0.0}, replicates=reps,
-                           replicate_plans=[plan.to_json()] if R else [], replicate_plan_index=[0] * R, jackknife=None)
+                           replicate_plans=[plan.to_json()] if R else [], replicate_plan_index=[0] * R, jackknife=jk,
+                           design=units)
 
 
 def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, file: str = "data/targets.csv",
-                 config_file: str = "config.yaml", progress=None, jackknife_methods=None) -> WeightingResult:
-    """Weights, unbounded raking weights and re-weighted bootstrap replicates of the cleaned sample."""
+                 config_file: str = "config.yaml", progress=None, jackknife_methods=None,
+                 design: SampleDesign | None = None) -> WeightingResult:
+    """Weights, unbounded raking weights and re-weighted bootstrap replicates of the cleaned sample, and the
+    jackknife; ``design``: its strata and PSUs (None: one stratum, each respondent its own PSU)."""
+    units = sample_units(frame, design, config_file=config_file)
     variables = list(ws.variables)
     check_sample(frame, targets, variables, file=file, config_file=config_file)
     columns = {v: frame[v] for v in variables}
@@ -309,7 +415,7 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, f
     else:
         base = np.ones(n)
     if ws.method == "none":
-        return _uncalibrated(base, ws)
+        return _uncalibrated(base, ws, units)
     weight, plan, info = weight_once(columns, levels, shares, base, ws, file=file)
     # the robustness variant: the same margins (after any collapsing), no bounds
     unbounded, _ = _run(columns, plan, base, settings.replace(ws, method="raking"))
@@ -317,14 +423,14 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, f
         raise PipelineError("unbounded raking of the sample did not converge (for the robustness table)", file=file,
                             expected="margins that raking can meet (see the weighting diagnostics)")
     jk = None
-    use_jk, R = replicate_plan(n, ws)
+    use_jk, R = replicate_plan(n, ws, units is not None)
     if use_jk:
-        jk = {m: jackknife_multipliers(columns, plan, base, m, ws, file=file, progress=progress)
+        jk = {m: jackknife_multipliers(columns, plan, base, m, ws, file=file, progress=progress, units=units)
               for m in (jackknife_methods or (ws.method, "raking"))}
     reps_settings = ws.replicates
     reps, plans, index = None, [], []
     if R:
-        mult = rao_wu_multipliers(n, R, reps_settings.seed)
+        mult = bootstrap_multipliers(n, R, reps_settings.seed, units)
         dtype = np.float32 if reps_settings.dtype == "float32" else np.float64
         reps = np.empty((n, R), dtype=dtype)
         keys = {}
@@ -341,7 +447,7 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, f
             if progress and (r + 1) % max(1, R // 10) == 0:
                 progress("bootstrap replicate", r + 1, R)
     return WeightingResult(weight=weight, unbounded=unbounded, base=base, plan=plan, info=info, replicates=reps,
-                           replicate_plans=plans, replicate_plan_index=index, jackknife=jk)
+                           replicate_plans=plans, replicate_plan_index=index, jackknife=jk, design=units)
 
 
 # --------------------------------------------------------------------------- the stage
@@ -355,11 +461,14 @@ def run(frame: pd.DataFrame, targets: pd.DataFrame, s: Settings, *, key: str, fi
     Numbers: those of the diagnostics table (``diagnostics``). Diagnostics: ``record`` (design.json),
     ``summary`` (the weights' summary), ``weighting`` (the :class:`WeightingResult`)."""
     result = make_weights(frame, targets, s.weighting, file=file, config_file=s.file, progress=progress,
-                          jackknife_methods=jackknife_methods)
+                          jackknife_methods=jackknife_methods, design=s.design)
     record = stored_design.design_record(result, s.weighting, key)
     margins = weight_diagnostics.margins_table(frame, result.weight, result.plan, targets)
-    reps = (weight_diagnostics.replicate_check(result.replicates, result.base, frame, record)
-            if result.replicates is not None and result.plan.levels else None)
+    reps = None
+    if result.replicates is not None and result.plan.levels:
+        mult = bootstrap_multipliers(len(result.base), result.replicates.shape[1], record["replicates"]["seed"],
+                                     result.design)
+        reps = weight_diagnostics.replicate_check(result.replicates, result.base, frame, record, multipliers=mult)
     summary = weight_diagnostics.weight_summary(result.weight, result.base, margins, record, reps)
     return StageResult(
         tables={"weights": stored_design.weights_frame(frame[key], result),

@@ -3,15 +3,23 @@
 A :class:`Design` is rebuilt by every estimation stage from what the ``weights`` rule stored
 (the weights, the replicate weights and ``design.json``); nothing here re-solves the calibration.
 
-Variances follow R's survey package (Lumley) for a single-stage with-replacement design with
-each respondent its own PSU:
+Variances follow R's survey package (Lumley) for a with-replacement (ultimate cluster) design:
+``svydesign(ids = ~psu, strata = ~stratum, weights = ~w, nest = TRUE)``, by default (no strata, no
+PSUs) ``ids = ~1``, each respondent its own PSU in one stratum:
 
 * linearization: an estimator's influence values (already multiplied by the weights, as R passes
   them to ``svyrecvar``) are residualized on the calibration model (R's ``greg_calibration``
-  step: a regression with the prior weights, rescaled by g * sqrt(d)), centred, and
-  V = n/(n-1) * sum of their cross-products;
-* replicates: V = scale * sum_r (theta_r - centre)^2, with R's ``svrepdesign`` conventions
-  (bootstrap: scale 1/(R-1), centred at the mean of the replicates unless ``mse``).
+  step: a regression with the prior weights, rescaled by g * sqrt(d)), summed within PSUs, and
+  V = sum over strata of n_h/(n_h-1) * sum of the cross-products of the PSU totals minus their
+  stratum mean (R's ``onestage``; without strata and PSUs n/(n-1) times the centred values'
+  cross-products). A stratum with a single PSU follows ``lonely_psu`` (R's
+  ``options(survey.lonely.psu)``): ``fail`` (an error), ``certainty`` (it adds nothing) or
+  ``adjust`` (its PSU total deviates from 0, the population mean of the influence values);
+* replicates: V = scale * sum_r rscale_r (theta_r - centre)^2, with R's ``svrepdesign`` conventions
+  (bootstrap: scale 1/(R-1); delete-one jackknife JK1: (n-1)/n; cluster jackknife JKn: rscale
+  (n_h-1)/n_h of the replicate's stratum; centred at the mean of the replicates unless ``mse``).
+
+Degrees of freedom of t intervals: PSUs minus strata (R's ``degf``), n - 1 without PSUs and strata.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 
@@ -33,10 +42,13 @@ class Design:
     label: str = ""
     strata: np.ndarray | None = None        # stratum of each unit (None: one stratum)
     psu: np.ndarray | None = None           # first-stage cluster of each unit (None: each unit its own PSU)
-    jackknife: np.ndarray | None = None     # n x n delete-one (JK1) replicate weights
+    jackknife: np.ndarray | None = None     # n x R jackknife replicate weights (JK1: R = n; JKn: one per PSU)
     variance: str = "linearization"         # the SE reported: linearization | jackknife | bootstrap
+    jk_rscales: np.ndarray | None = None    # per-replicate scale of the jackknife (JKn: (n_h-1)/n_h); None: JK1
+    lonely_psu: str = "fail"                # a stratum with one PSU: fail | certainty | adjust (R's survey.lonely.psu)
     _q: tuple | None = field(default=None, repr=False)
     _gram: tuple | None = field(default=None, repr=False)
+    _clusters: Clusters | None = field(default=None, repr=False)
 
     def __post_init__(self):
         self.weight = np.asarray(self.weight, dtype=float)
@@ -103,19 +115,14 @@ class Design:
             x = self._totals(x)
             return self.n / (self.n - 1) * (x.T @ x)
         x = self.residualize(np.asarray(infl, dtype=float).reshape(self.n, -1))
-        strata = np.zeros(self.n, dtype=int) if self.strata is None else np.unique(self.strata, return_inverse=True)[1]
-        psu = np.arange(self.n) if self.psu is None else np.unique(self.psu, return_inverse=True)[1]
-        V = np.zeros((x.shape[1], x.shape[1]))
-        for h in np.unique(strata):
-            m = strata == h
-            ids, inv = np.unique(psu[m], return_inverse=True)
-            tot = np.zeros((len(ids), x.shape[1]))
-            np.add.at(tot, inv, x[m])
-            if len(ids) < 2:
-                continue
-            tot = tot - tot.mean(axis=0)
-            V += len(ids) / (len(ids) - 1) * (tot.T @ tot)
-        return V
+        return self.clusters.vcov(x, self.lonely_psu)
+
+    @property
+    def clusters(self) -> Clusters:
+        """The strata and PSUs of the units (:class:`Clusters`), made once."""
+        if self._clusters is None:
+            self._clusters = Clusters.of(self.strata, self.psu, self.n)
+        return self._clusters
 
     def _products(self, x: np.ndarray):
         """C = (Q/s)'x, B = (sQ)'x, G = (sQ)'(sQ) and 1'(sQ): what the residual sums of squares and sums
@@ -168,25 +175,160 @@ class Design:
         """Replicate weight sets available: kind -> (n x R weights, variance scale, mse)."""
         out = {}
         if self.jackknife is not None:
-            out["jackknife"] = (self.jackknife, (self.n - 1) / self.n, False)
+            scale = (self.n - 1) / self.n if self.jk_rscales is None else np.asarray(self.jk_rscales, dtype=float)
+            out["jackknife"] = (self.jackknife, scale, False)
         if self.replicates is not None:
             out["bootstrap"] = (self.replicates, self.rep_scale, self.rep_mse)
         return out
 
     def replicate_vcov(self, theta: np.ndarray, theta_reps: np.ndarray, kind: str = "bootstrap") -> np.ndarray:
         """Replicate covariance from the full-sample estimates ``theta`` (k) and replicates (R x k), with
-        R's svrepdesign conventions (bootstrap: 1/(R-1); JK1: (n-1)/n; centred at the replicates' mean)."""
+        R's svrepdesign conventions (bootstrap: 1/(R-1); JK1: (n-1)/n; JKn: (n_h-1)/n_h of each replicate's
+        stratum; centred at the replicates' mean)."""
         _, scale, mse = self.replicate_sets()[kind]
         reps = np.asarray(theta_reps, dtype=float)
         reps = reps.reshape(reps.shape[0], -1)
         centre = np.asarray(theta, dtype=float).reshape(1, -1) if mse else reps.mean(axis=0, keepdims=True)
         dev = reps - centre
+        if np.ndim(scale):  # one scale per replicate (R's rscales)
+            return (dev * scale[:, None]).T @ dev
         return scale * (dev.T @ dev)
 
     @property
     def method(self) -> str:
         """The variance method of the reported SEs: the configured one when its replicates exist."""
         return self.variance if self.variance in self.replicate_sets() else "linearization"
+
+
+LONELY_PSU = ("fail", "certainty", "adjust")
+
+
+class LonelyPSU(ValueError):
+    """A stratum with a single PSU where ``lonely_psu`` is ``fail`` (R: "Stratum (h) has only one PSU")."""
+
+    def __init__(self, stratum):
+        self.stratum = stratum
+        super().__init__(f"stratum {stratum!r} has only one PSU")
+
+
+@dataclass
+class Clusters:
+    """The strata and first-stage clusters (PSUs) of n units, as indices: ``stratum`` (n: 0..H-1),
+    ``psu`` (n: 0..N-1, numbered across strata, nested in them as R's ``nest = TRUE``), ``psu_stratum``
+    (N: the stratum of each PSU) and ``n_h`` (H: PSUs per stratum). Strata and PSUs are numbered in the
+    order they first appear (R's ``unique``); ``stratum_labels`` and ``psu_labels`` hold their values."""
+
+    stratum: np.ndarray
+    psu: np.ndarray
+    psu_stratum: np.ndarray
+    n_h: np.ndarray
+    stratum_labels: list
+    psu_labels: list
+
+    @classmethod
+    def of(cls, strata, psu, n: int) -> Clusters:
+        """From the stratum and PSU of each unit (None: one stratum; each unit its own PSU)."""
+        s_codes, s_lab = _first_appearance(np.zeros(n, dtype=int) if strata is None else strata)
+        if psu is None:
+            p_codes, pairs = np.arange(n), [(int(s), i) for i, s in enumerate(s_codes)]
+            p_lab = list(range(1, n + 1))
+        else:
+            raw_codes, raw_lab = _first_appearance(psu)
+            p_codes, pair_index = _first_appearance(s_codes.astype(np.int64) * (len(raw_lab) + 1) + raw_codes)
+            pairs = [(int(k) // (len(raw_lab) + 1), int(k) % (len(raw_lab) + 1)) for k in pair_index]
+            p_lab = [raw_lab[j] for _, j in pairs]
+        psu_stratum = np.array([h for h, _ in pairs], dtype=np.int64)
+        return cls(stratum=s_codes, psu=p_codes, psu_stratum=psu_stratum,
+                   n_h=np.bincount(psu_stratum, minlength=len(s_lab)), stratum_labels=s_lab, psu_labels=p_lab)
+
+    @property
+    def n_psu(self) -> int:
+        return len(self.psu_stratum)
+
+    @property
+    def n_strata(self) -> int:
+        return len(self.n_h)
+
+    def singletons(self) -> list:
+        """The strata with a single PSU (their labels)."""
+        return [self.stratum_labels[h] for h in np.flatnonzero(self.n_h == 1)]
+
+    def check_lonely(self, lonely_psu: str) -> None:
+        if lonely_psu not in LONELY_PSU:
+            raise ValueError(f"lonely_psu must be one of {LONELY_PSU}, not {lonely_psu!r}")
+        if lonely_psu == "fail" and (self.n_h == 1).any():
+            raise LonelyPSU(self.singletons()[0])
+
+    def totals(self, x: np.ndarray) -> np.ndarray:
+        """PSU totals of the rows of ``x`` (n x k -> N x k)."""
+        out = np.zeros((self.n_psu, x.shape[1]))
+        np.add.at(out, self.psu, x)
+        return out
+
+    def vcov(self, x: np.ndarray, lonely_psu: str = "fail") -> np.ndarray:
+        """sum_h n_h/(n_h-1) sum_j (t_hj - mean_h t)(t_hj - mean_h t)' of the PSU totals t of ``x`` (R's
+        ``onestage`` without fpc); a stratum with one PSU by ``lonely_psu``."""
+        self.check_lonely(lonely_psu)
+        t = self.totals(np.asarray(x, dtype=float).reshape(len(self.psu), -1))
+        sums = np.zeros((self.n_strata, t.shape[1]))
+        np.add.at(sums, self.psu_stratum, t)
+        nh = self.n_h[self.psu_stratum]
+        single = nh == 1
+        centred = t - sums[self.psu_stratum] / nh[:, None]
+        scale = np.where(single, 0.0, nh / np.maximum(nh - 1, 1))
+        if lonely_psu == "adjust":  # R: the lonely PSU's total is not centred, scale 1
+            centred[single] = t[single]
+            scale[single] = 1.0
+        return (centred * scale[:, None]).T @ centred
+
+    def jackknife(self, lonely_psu: str = "fail") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The cluster jackknife (R's ``jknweights``; with one stratum ``jk1weights`` of the PSUs): replicate r
+        leaves out PSU r and multiplies the other PSUs of its stratum by n_h/(n_h-1). A stratum with one PSU:
+        no replicate (``certainty``), or (``adjust``) one that leaves out the stratum and multiplies every
+        other PSU by H/(H-1). Returns (the PSU each replicate leaves out (R), the multiplier of every PSU in
+        every replicate (N x R), each replicate's rscale (R))."""
+        self.check_lonely(lonely_psu)
+        H = self.n_strata
+        left, cols, rscales = [], [], []
+        for j in range(self.n_psu):
+            h = self.psu_stratum[j]
+            nh = self.n_h[h]
+            if nh > 1:
+                m = np.where(self.psu_stratum == h, nh / (nh - 1), 1.0)
+                rs = (nh - 1) / nh
+            elif lonely_psu == "adjust" and H > 1:
+                m = np.full(self.n_psu, H / (H - 1))
+                rs = (H - 1) / H
+            else:
+                continue
+            m[j] = 0.0
+            left.append(j)
+            cols.append(m)
+            rscales.append(rs)
+        return (np.asarray(left, dtype=np.int64), np.column_stack(cols) if cols else np.ones((self.n_psu, 0)),
+                np.asarray(rscales, dtype=float))
+
+    def rao_wu(self, n_reps: int, seed: int) -> np.ndarray:
+        """Rao-Wu rescaled bootstrap of the PSUs within strata (R's ``subbootweights``): in each stratum
+        n_h - 1 PSUs drawn with replacement, multiplier n_h/(n_h-1) * count; a stratum with one PSU keeps
+        multiplier 1. Returns the multiplier of every unit (n x R). One stratum of n single-unit PSUs gives
+        :func:`rao_wu_multipliers` with the same seed."""
+        rng = np.random.default_rng(seed)
+        out = np.ones((self.n_psu, n_reps))
+        for h in range(self.n_strata):
+            members = np.flatnonzero(self.psu_stratum == h)
+            nh = len(members)
+            if nh < 2:
+                continue
+            counts = rng.multinomial(nh - 1, np.full(nh, 1.0 / nh), size=n_reps).T
+            out[members] = counts * (nh / (nh - 1))
+        return out[self.psu]
+
+
+def _first_appearance(values) -> tuple[np.ndarray, list]:
+    """Codes 0, 1, ... of ``values`` in the order of first appearance, and the distinct values."""
+    codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object)), use_na_sentinel=False)
+    return codes.astype(np.int64), list(uniques)
 
 
 _ORTH: list = []  # the last basis: designs that share the calibration model and prior weights share it
@@ -204,9 +346,16 @@ def _orthonormal(calib: np.ndarray, base: np.ndarray) -> np.ndarray:
     return q
 
 
-def unweighted(n: int, *, variance: str = "linearization") -> Design:
+def unweighted(n: int, *, variance: str = "linearization", strata=None, psu=None, lonely_psu: str = "fail") -> Design:
     """Equal weights, no calibration (a simple random sample with replacement); with the jackknife
-    (JK1: delete one, the others n/(n-1)) when the reported SEs are jackknife SEs."""
+    (JK1: delete one, the others n/(n-1)) when the reported SEs are jackknife SEs. With ``strata`` or ``psu``
+    (each unit's): the same design's strata and PSUs, and the cluster jackknife (:meth:`Clusters.jackknife`)."""
+    if strata is not None or psu is not None:
+        des = Design(weight=np.ones(n), strata=strata, psu=psu, lonely_psu=lonely_psu, variance=variance)
+        if variance == "jackknife":
+            _, mult, des.jk_rscales = des.clusters.jackknife(lonely_psu)
+            des.jackknife = mult[des.clusters.psu]
+        return des
     jk = None
     if variance == "jackknife":
         jk = np.full((n, n), n / (n - 1))

@@ -1,0 +1,281 @@
+"""The notebooks: numbers printed as the tables print them, categories in the codebook's order, withheld
+cells shown as withheld and kept in the base of every share, and every figure read in a sentence whose
+numbers are the registry's. The helpers are tested on small inputs; the executed notebooks of a full
+build (the `built` fixture) are read as a reader sees them."""
+
+import json
+import re
+
+import matplotlib
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from scs.report import notebooks as nb
+from scs.report.registry import FORMATS
+
+matplotlib.use("Agg")
+
+NOTEBOOKS = ["01_data_cleaning", "02_weights", "03_indices_items", "04_models"]
+# the most decimals a number of the tables has (scs.report.registry.FORMATS: coef, se, share, alpha, p)
+MAX_DECIMALS = max(int(m) for f in FORMATS.values() for m in re.findall(r"\.(\d)f", f))
+NUMBER = re.compile(r"(?<![\w.\-])[-\u2212]?\d[\d,]*(?:\.(\d+))?(?![\w.])")
+
+
+# --------------------------------------------------------------------------- the helpers
+def test_a_table_prints_each_kind_as_the_registry_does():
+    df = pd.DataFrame({"label": ["Switching jobs", "Protests"], "mean": [2.750423, 3.149074],
+                       "se": [0.0448114, 0.04360926], "pct": [27.23101, 41.55743], "p": [0.0143, 3e-5],
+                       "n": ["1137", "<10"], "count": pd.array([76, None], dtype="Int64"), "ok": [True, False]})
+    out = nb.formatted(df, kinds={"mean": "mean", "se": "se", "pct": "pct", "p": "p", "n": "count"})
+    assert out.to_dict("list") == {
+        "label": ["Switching jobs", "Protests"], "mean": ["2.75", "3.15"], "se": ["0.045", "0.044"],
+        "pct": ["27.2", "41.6"], "p": ["0.014", "<0.001"], "n": ["1,137", "<10"], "count": ["76", ""],
+        "ok": ["yes", "no"]}
+    assert nb.numeric_columns(df, {"mean": "mean"}) == ["mean", "count", "ok"]
+
+
+@pytest.mark.parametrize("column", [[0.5, 1.25], [1.0, None], ["a", 2.5]])
+def test_a_column_of_numbers_without_a_kind_is_refused(column):
+    with pytest.raises(ValueError, match="holds numbers"):
+        nb.formatted(pd.DataFrame({"x": column}))
+
+
+def test_a_kind_must_be_one_of_the_registrys():
+    with pytest.raises(ValueError, match="unknown kind"):
+        nb.formatted(pd.DataFrame({"x": [1.5]}), kinds={"x": "percent"})
+    with pytest.raises(ValueError, match="does not have"):
+        nb.formatted(pd.DataFrame({"x": [1.5]}), kinds={"x": "mean", "y": "mean"})
+
+
+def test_the_codebook_gives_the_order_of_the_categories(codebook):
+    assert codebook.categories("educ4") == ["primary_or_below", "junior_secondary", "senior_secondary",
+                                            "college_plus"]
+    assert codebook.categories("age_group") == ["18-29", "30-39", "40-49", "50-59", "60+"]
+    assert codebook.categories("sex") == ["male", "female"]
+    assert codebook.categories("sex_code") == [1, 2]
+    assert codebook.categories("ccp_or_state") == [0, 1]
+    assert codebook.categories("age_years") == [] and codebook.categories("no_such_variable") == []
+
+
+def test_categories_sort_in_the_codebooks_order_with_unknown_last(codebook):
+    alphabetical = ["college_plus", "junior_secondary", "primary_or_below", "senior_secondary", "unknown"]
+    assert nb.in_codebook_order(["unknown", *alphabetical[:4]], codebook.categories("educ4")) == \
+        ["primary_or_below", "junior_secondary", "senior_secondary", "college_plus", "unknown"]
+    # codes read from a CSV are text; one the codebook does not list comes after the listed ones
+    assert nb.in_codebook_order(["2", "other", "1", "unknown"], codebook.categories("sex_code")) == \
+        ["1", "2", "other", "unknown"]
+
+
+def test_a_long_label_is_wrapped_between_words():
+    text = "Screened out: does not live in a city or county town in mainland China"
+    lines = nb.wrap(text, 20).split("\n")
+    assert len(lines) > 2 and all(len(line) <= 20 for line in lines)
+    assert " ".join(lines) == text  # no word cut, none lost
+
+
+def test_the_parameters_keep_the_configurations_order_and_its_words():
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    note = new_notebook(cells=[new_code_cell("CFG = {}", metadata={"tags": ["parameters"]})])
+    cfg = {"scales": {"surveillance": {}, "punishment": {}, "trust": {}, "media": {}},
+           "rules": [{"description": "Did not finish (Finished = false)", "flag": True, "none": None}]}
+    nb.inject_parameters(note, {"CFG": cfg, "OUT": "results"})
+    names = {}
+    exec(note.cells[0].source, names)
+    assert list(names["CFG"]["scales"]) == ["surveillance", "punishment", "trust", "media"]
+    assert names["CFG"]["rules"][0] == cfg["rules"][0]  # "false" inside a text stays as it was
+    assert names["OUT"] == "results"
+
+
+@pytest.fixture
+def registry(tmp_path):
+    path = tmp_path / "numbers.json"
+    path.write_text(json.dumps({"data_label": "SYNTHETIC", "numbers": {
+        "clean.analytic_n": {"value": 1173.0, "formatted": "1,173", "kind": "count"},
+        "items.s_jobs.mean": {"value": 2.750423, "formatted": "2.75", "kind": "mean"},
+        "weights.margin.sex.other.n": {"value": None, "formatted": "<10", "kind": "suppressed", "suppressed": True}}}))
+    return nb.Registry(path)
+
+
+def test_a_reading_quotes_the_registry_as_printed(registry, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    InteractiveShell.instance()
+    registry.reading("{n} respondents; \u201c{item}\u201d averages {mean}; {small} in a withheld cell.",
+                     keys={"n": "clean.analytic_n", "mean": "items.s_jobs.mean", "small": "weights.margin.sex.other.n"},
+                     text={"item": "Switching jobs"})
+    assert "Reading. 1,173 respondents; \u201cSwitching jobs\u201d averages 2.75; <10 in a withheld cell." in \
+        capsys.readouterr().out
+    assert registry.value("items.s_jobs.mean") == 2.750423 and registry.value("weights.margin.sex.other.n") is None
+    with pytest.raises(KeyError, match="not a number of the registry"):
+        registry("items.s_jobs.median")
+    with pytest.raises(ValueError, match="both a key and a text"):
+        registry.reading("{n}", keys={"n": "clean.analytic_n"}, text={"n": "many"})
+
+
+def test_a_figure_with_labels_run_together_or_a_legend_over_its_data_is_refused():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0.0271, 0.0479], [0, 1])
+    ax.set_xticks(np.arange(0.0275, 0.048, 0.0025))
+    with pytest.raises(ValueError, match="labels drawn over each other"):
+        nb.show_figure(fig, "ticks run together")
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.barh(range(6), [5, 5, 5, 5, 5, 5], label="bars")
+    ax.legend(loc="lower right")
+    with pytest.raises(ValueError, match="covers"):
+        nb.show_figure(fig, "a legend over the bars")
+
+
+# --------------------------------------------------------------------------- the executed notebooks
+def _outputs(path):
+    note = nbformat.read(path, as_version=4)
+    return [(i, o) for i, c in enumerate(note.cells) if c.cell_type == "code" for o in c.outputs]
+
+
+def _tables(path) -> list[pd.DataFrame]:
+    """Every table a notebook shows (its HTML outputs), as text cells, with its caption in ``attrs``."""
+    from bs4 import BeautifulSoup
+
+    out = []
+    for _, o in _outputs(path):
+        html = o.get("data", {}).get("text/html")
+        if not html or "<table" not in html:
+            continue
+        for t in BeautifulSoup(html, "html.parser").find_all("table"):
+            head = [th.get_text(" ", strip=True) for th in t.find("thead").find_all("th")] if t.find("thead") else []
+            rows = [[td.get_text(" ", strip=True) for td in tr.find_all(["td", "th"])]
+                    for tr in (t.find("tbody") or t).find_all("tr")]
+            df = pd.DataFrame(rows, columns=head if head and len(head) == len(rows[0]) else None)
+            df.attrs["caption"] = t.find("caption").get_text(" ", strip=True) if t.find("caption") else ""
+            out.append(df)
+    return out
+
+
+def _table(path, first_columns, caption=""):
+    found = [t for t in _tables(path) if list(t.columns[:len(first_columns)]) == first_columns
+             and caption in t.attrs["caption"]]
+    assert found, f"no table with columns {first_columns} ({caption!r}) in {path.name}"
+    return found
+
+
+def test_no_notebook_prints_a_number_with_more_decimals_than_the_tables(built):
+    for name in NOTEBOOKS:
+        path = built / "results" / "notebooks" / f"{name}.ipynb"
+        tables = _tables(path)
+        assert tables, name
+        for t in tables:
+            for cell in t.to_numpy().ravel().tolist() + list(map(str, t.columns)):
+                for m in NUMBER.finditer(str(cell)):
+                    assert len(m.group(1) or "") <= MAX_DECIMALS, (name, cell)
+
+
+def test_the_categories_are_in_the_codebooks_order(built, codebook, cfg):
+    res = built / "results" / "notebooks"
+    order = {v: [str(c) for c in codebook.categories(v)] for v in cfg["weighting"]["variables"]}
+    margins = _table(res / "01_data_cleaning.ipynb", ["Variable", "Category"])[0]
+    assert list(dict.fromkeys(margins["Variable"])) == cfg["weighting"]["variables"]
+    for v, cats in order.items():
+        assert list(margins.loc[margins["Variable"] == v, "Category"]) == cats, v
+        by_rule = _table(res / "01_data_cleaning.ipynb", ["removed by", "base (all removed)"],
+                         f"by {v.replace('_', ' ')} ")[0]
+        assert list(by_rule.columns[2:]) == cats + ["unknown"], v
+    top = _table(res / "02_weights.ipynb", [], "5% largest weights")[0]
+    rows_var, cols_var = [c.replace(" ", "_") for c in top.columns[:2]]
+    ranks = [(order[rows_var].index(r), order[cols_var].index(c)) for r, c in zip(top.iloc[:, 0], top.iloc[:, 1])]
+    assert ranks == sorted(ranks) and len(ranks) > 2
+    scales = _table(res / "03_indices_items.ipynb", ["index", "respondents without it (too few answered items)"])[0]
+    configured = [cfg["scales"][s]["label"] for s in cfg["batteries"]] + \
+        [cfg["scales"][s]["label"] for s in cfg["scales"] if s not in cfg["batteries"]]
+    assert list(scales["index"]) == configured
+
+
+def test_withheld_cells_are_shown_as_withheld_and_stay_in_the_base(built, cfg):
+    res = built / "results"
+    min_cell = cfg["disclosure"]["min_cell"]
+    flow = pd.read_csv(res / "clean" / "exclusion_flow.csv")
+    profile = pd.read_csv(res / "clean" / "exclusion_profile.csv", dtype=str)
+    described = {r["name"]: r.get("description", r["name"]) for r in cfg["cleaning"]["rules"]}
+    removed = {described[r]: int(n) for r, n in zip(flow.rule, flow.removed) if r in described}
+    for v in cfg["weighting"]["variables"]:
+        t = _table(res / "notebooks" / "01_data_cleaning.ipynb", ["removed by", "base (all removed)"],
+                   f"by {v.replace('_', ' ')} ")[0]
+        # every rule that removed anyone has its row, even one whose every cell is withheld
+        assert set(removed) - set(t["removed by"]) == {r for r, n in removed.items() if n == 0}
+        cells = t.iloc[:, 2:]
+        assert (cells == f"<{min_cell}").to_numpy().sum() == \
+            ((profile.variable == v) & (profile.n == f"<{min_cell}")).sum()
+        for _, row in t.iterrows():
+            base = int(row["base (all removed)"].replace(",", ""))
+            if row["removed by"] in removed:
+                assert base == removed[row["removed by"]]  # the flow's count, not the disclosed cells' sum
+            shown = [int(c.replace(",", "")) for c in row.iloc[2:] if c != f"<{min_cell}"]
+            assert sum(shown) <= base
+            assert sum(shown) == base or (row.iloc[2:] == f"<{min_cell}").any()
+    top = _table(res / "notebooks" / "02_weights.ipynb", [], "5% largest weights")[0]
+    total = int(re.search(r"\(([\d,]+) respondents\)", top.attrs["caption"]).group(1).replace(",", ""))
+    withheld = top["respondents"] == f"<{min_cell}"
+    assert withheld.any() and (top.loc[withheld, "share of them (%)"] == "withheld").all()
+    counts = top.loc[~withheld, "respondents"].str.replace(",", "").astype(int)
+    shares = top.loc[~withheld, "share of them (%)"].astype(float)
+    np.testing.assert_allclose(shares, 100 * counts / total, atol=0.05)  # of all of them, the withheld too
+    assert counts.sum() < total
+
+
+def test_every_figure_is_read_in_a_sentence_of_the_registrys_numbers(built):
+    registry = json.loads((built / "results" / "numbers.json").read_text())["numbers"]
+    for name in NOTEBOOKS:
+        path = built / "results" / "notebooks" / f"{name}.ipynb"
+        html = (built / "results" / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
+        outputs = _outputs(path)
+        figures = readings = 0
+        pending = None  # a figure not yet read
+        for k, (cell, o) in enumerate(outputs):
+            if "image/png" in o.get("data", {}):
+                assert pending is None, f"{name}: a figure of cell {pending} is not read before the next one"
+                pending, figures = cell, figures + 1
+            reading = o.get("metadata", {}).get("scs_reading")
+            if reading:
+                readings += 1
+                pending = None
+                text = reading["text"]
+                assert text in html.replace("&quot;", '"').replace("&#x27;", "'") or \
+                    text.split(". ", 1)[1][:60] in html, name
+                for field, key in reading["keys"].items():
+                    assert registry[key]["formatted"] == reading["formatted"][field], (name, key)
+                    assert registry[key]["formatted"] in text, (name, key)
+                rest = text
+                for word in sorted(filter(None, reading["words"].values()), key=len, reverse=True):
+                    rest = rest.replace(word, " ")
+                for number in sorted(reading["formatted"].values(), key=len, reverse=True):
+                    rest = rest.replace(number, " ")
+                assert not NUMBER.search(rest), f"{name}: a number not from the registry in {text!r}"
+            if k + 1 == len(outputs) or outputs[k + 1][0] != cell:
+                assert pending is None, f"{name}: the figure of cell {cell} is not read"
+        assert figures >= 3 and readings >= figures, (name, figures, readings)
+
+
+def test_every_notebook_says_what_data_it_was_built_from(built, cfg):
+    for name in NOTEBOOKS:
+        html = (built / "results" / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
+        assert f"Data: {cfg['data']['label']}" in html, name
+
+
+def test_the_notebooks_name_no_variable_of_the_study():
+    """Notebooks iterate over what the configuration and the codebook name: no analysis variable, scale or
+    rule of this study is written into their code."""
+    from scs.io.codebook import load_codebook
+
+    cfg = __import__("yaml").safe_load((ROOT / "config.yaml").read_text())
+    codebook = load_codebook(ROOT / cfg["data"]["codebook"])
+    names = set(codebook.by_var) | set(codebook.derived) | set(cfg["scales"]) | \
+        {r["name"] for r in cfg["cleaning"]["rules"]} | set(cfg["weighting"]["variables"])
+    for name in NOTEBOOKS:
+        code = "\n".join(line for line in (ROOT / "notebooks" / f"{name}.py").read_text().splitlines()
+                         if not line.lstrip().startswith("#"))
+        quoted = set(re.findall(r"[\"'(]([a-z][a-z0-9_]*)[\"')]", code))
+        assert quoted & names == set(), name
