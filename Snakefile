@@ -24,6 +24,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/weights.smk"
 include: "workflow/rules/indices.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/domains.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/multiverse.smk"
 include: "workflow/rules/report.smk"
@@ -38,6 +39,7 @@ rule all:
     default_target: True
     input:
         rules.figures.output,
+        *([rules.domains.output] if DOMAINS else []),
         *([rules.multiverse_figure.output] if MULTIVERSE else []),
         rules.verify.output,
         rules.drift.output,

@@ -1,5 +1,6 @@
-"""Snakemake adapter: Figures 1 and 2 and the Likert charts (one each per battery), Figure 3 and the histogram
-of the weights (rule `figures`). The figures carry no title: their captions do (config figures.titles)."""
+"""Snakemake adapter: Figures 1 and 2 and the Likert charts (one each per battery), Figure 3, the histogram
+of the weights and, with groups in the domains section, the index means by group (rule `figures`). The figures
+carry no title: their captions do (config figures.titles)."""
 
 import json
 from pathlib import Path
@@ -56,12 +57,29 @@ def weight_figure(s, synthetic):
     figures.save(fig, smk.output.weights_png, smk.output.weights_pdf, dpi=s.figures.dpi)
 
 
+def axis_label(rs):
+    """The axis of an index: its mean, and what the two ends of its response scale mean."""
+    lo, hi = min(rs.codes), max(rs.codes)
+    return f"Mean ({lo} = {str(rs.labels[lo]).lower()}, {hi} = {str(rs.labels[hi]).lower()})"
+
+
+def domain_figure(s, synthetic):
+    """The index means by group, from the released estimates (rounded, small cells withheld)."""
+    est = pd.read_csv(smk.input.domains, dtype={"level": str})
+    fig = figures.domain_figure(est, indices=[(b, s.scales[b].label) for b in s.batteries], source_label=s.data.label,
+                                synthetic=synthetic, ci_level=s.estimates.ci_level, method=str(est["variance"].iloc[0]),
+                                axis_labels={b: axis_label(s.response_scale_of(b)) for b in s.batteries})
+    figures.save(fig, smk.output.domains_png, smk.output.domains_pdf, dpi=s.figures.dpi)
+
+
 def main():
     s = settings_of(smk)
     synthetic = s.data.source == "synthetic"
     battery_figures(s, synthetic)
     figure3(s, synthetic)
     weight_figure(s, synthetic)
+    if hasattr(smk.output, "domains_png"):  # groups are configured
+        domain_figure(s, synthetic)
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

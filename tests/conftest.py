@@ -112,7 +112,8 @@ def _shared_build(request, tmp_path_factory, name: str, targets=()) -> Path:
 
 # the outputs of the estimation stages (every estimate and SE of the tables): what the R cross-check reads
 ESTIMATES = ["results/items/item_estimates.csv", "results/items/contrasts.csv", "results/models/coefficients.csv",
-             "results/models/predicted.csv", "results/models/robustness.csv", "results/models/ordered_logits.csv"]
+             "results/models/predicted.csv", "results/models/robustness.csv", "results/models/ordered_logits.csv",
+             "results/domains/domain_estimates.csv"]
 
 
 @pytest.fixture(scope="session")

@@ -12,16 +12,19 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
+from scs.io.codebook import load_codebook
+from scs.precision import round_frame
 from scs.report import captions, figures
 from scs.settings import replace
-from scs.stages import items, models, multiverse, multiverse_grid
+from scs.stages import domains, items, models, multiverse, multiverse_grid
 
 PAPER = (ROOT / "paper" / "ms.tex").read_text()
 # the file each drawn figure is saved as (workflow/rules/common.smk, figures.smk)
 FILES = {"items_surveillance": "figure1_surveillance", "items_punishment": "figure2_punishment",
          "likert_surveillance": "likert_surveillance", "likert_punishment": "likert_punishment",
          "figure3": "figure3_political_capital", "weights": "weight_distribution",
-         "multiverse_surveillance": "multiverse_surveillance", "multiverse_punishment": "multiverse_punishment"}
+         "multiverse_surveillance": "multiverse_surveillance", "multiverse_punishment": "multiverse_punishment",
+         "domains": "domains"}
 
 
 def printed_width(stem: str) -> float:
@@ -155,6 +158,13 @@ def drawn(stand_in, settings):
             c, choices, u.defaults, dim_labels=dims, option_labels=options, term_labels=dict(m.term_labels),
             joint={"median": -0.2, "share_significant": 0.6, "p_median_text": "0.008", "p_share_text": "\u2264 1/501"},
             source_label=label, synthetic=True, direction=settings.multiverse.direction)
+    by_group = domains.domain_estimates(stand_in.design(replicates=False), stand_in.frame, settings,
+                                        domains.variables(settings, load_codebook(ROOT / settings.data.codebook)))
+    out["domains"] = figures.domain_figure(round_frame(by_group), indices=[(b, settings.scales[b].label)
+                                                                           for b in settings.batteries],
+                                           source_label=label, synthetic=True, method="linearization",
+                                           axis_labels={b: "Mean (1 = strongly oppose, 5 = strongly support)"
+                                                        for b in settings.batteries})
     yield out
     for fig in out.values():
         plt.close(fig)
@@ -299,7 +309,7 @@ def test_the_report_captions_open_with_the_titles(cfg, settings):
     for name, keys in {"figure_items": list(settings.batteries), "likert": [f"likert_{b}" for b in settings.batteries],
                        "figure3": ["models"], "multiverse_figure": [f"multiverse_{y}" for y in
                                                                     settings.multiverse.outcomes],
-                       "weight_distribution": ["weights"]}.items():
+                       "weight_distribution": ["weights"], "domain_figure": ["domains"]}.items():
         text = (ROOT / "workflow" / "report" / f"{name}.rst").read_text()
         smk = SimpleNamespace(config=cfg, params=SimpleNamespace(titles=titles))
         rendered = env.from_string(text).render(snakemake=smk)

@@ -227,6 +227,25 @@ class Reproduction:
 
 
 @dataclass(frozen=True)
+class Domains:
+    """Estimates by groups (``by``) and crosstabs (pairs of variables); labels of variables and their levels."""
+
+    by: tuple[str, ...]
+    crosstabs: tuple[tuple[str, ...], ...]
+    labels: Mapping[str, str]
+    level_labels: Mapping[str, Mapping[object, str]]
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.by or self.crosstabs)
+
+    @property
+    def variables(self) -> list[str]:
+        """Every variable the section names, in order: the groups, then the crosstabs' own."""
+        return list(dict.fromkeys([*self.by, *(v for pair in self.crosstabs for v in pair)]))
+
+
+@dataclass(frozen=True)
 class Tolerance:
     match: str
     abs: float | None = None
@@ -347,6 +366,7 @@ class Settings:
     multiverse: Multiverse | None
     paper: Paper
     numbering: Numbering
+    domains: Domains | None
     file: str = "config.yaml"
 
     def scale_of(self, name: str) -> Scale:

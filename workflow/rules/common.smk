@@ -21,6 +21,11 @@ DATA = ("data.source", "data.label")
 MAKE = "make" if is_shipped(CONFIG_FILE) else f"make CONFIG={os.path.relpath(CONFIG_FILE)}"
 
 
+# The estimates by group and the crosstabs (rule domains) are made when config.yaml names groups or crosstabs.
+DOMAINS = bool(config.get("domains")) and bool(config["domains"].get("by") or config["domains"].get("crosstabs"))
+# ... and the figure of the indices by group (figures.smk) when it names groups
+DOMAIN_FIGURE = DOMAINS and bool(config["domains"].get("by"))
+
 # The stages, in reading order: the one list of rules that the registry (the rules that state numbers), the
 # drift check (their Markdown and LaTeX outputs) and provenance read. The multiverse's rules come last when
 # it is configured; the report's rules (reproduction, registry, checksums, verify) are REPORT_RULES.
@@ -31,6 +36,7 @@ STAGE_RULES = [
     "indices",
     "item_estimates",
     "descriptives",
+    *(["domains"] if DOMAINS else []),
     "regressions",
     "robustness",
     "ordered_logits",
@@ -62,6 +68,9 @@ READING_ORDER = {
         "descriptives": "Table {t_descriptives}. Descriptive statistics",
         "descriptives_tex": "Table {t_descriptives} in LaTeX",
         "reliability": "Reliability of the scales",
+        "domain_estimates": "Estimates by group",
+        "crosstabs": "Crosstabs",
+        "domain_figure": "Indices by group",
     },
     "4. Models": {
         "regression": "Table {t_regressions}. Regressions of the indices",
@@ -197,6 +206,19 @@ def likert_figure_outputs():
         )
         outs[f"likert_pdf_{b}"] = out("figures", f"likert_{b}.pdf")
     return outs
+
+
+def domain_figure_outputs():
+    """Named outputs domains_png (in the report) and domains_pdf of the figure of the indices by group, when
+    groups are configured."""
+    if not DOMAIN_FIGURE:
+        return {}
+    return {
+        "domains_png": exhibit(
+            out("figures", "domains.png"), "domain_figure", "3. Indices and items", title=FIGURE_TITLES["domains"]
+        ),
+        "domains_pdf": out("figures", "domains.pdf"),
+    }
 
 
 def weights_input():

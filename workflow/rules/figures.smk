@@ -1,13 +1,15 @@
-# The figures of the tables: Figures 1 and 2 and the Likert charts (one each per battery), Figure 3 and the
-# distribution of the weights. One job draws them all: each takes well under a second, while starting a
-# job that imports matplotlib takes about one (the specification curves: multiverse.smk).
+# The figures of the tables: Figures 1 and 2 and the Likert charts (one each per battery), Figure 3, the
+# distribution of the weights and (with groups in the domains section) the indices by group. One job draws them
+# all: each takes well under a second, while starting a job that imports matplotlib takes about one (the
+# specification curves: multiverse.smk).
 
 
 rule figures:
     """Figures 1 and 2 (items by weighted mean, with CIs and the index mean), the Likert charts (the weighted
-    share of every answer), Figure 3 (full-model coefficients and predictive margins) and the histogram of
-    the weights."""
+    share of every answer), Figure 3 (full-model coefficients and predictive margins), the histogram of
+    the weights and, when groups are configured, the index means by group."""
     input:
+        **({"domains": rules.domains.output.estimates} if DOMAIN_FIGURE else {}),
         estimates=rules.item_estimates.output.estimates,
         distribution=rules.item_estimates.output.distribution,
         coefficients=rules.regressions.output.coefficients,
@@ -18,6 +20,7 @@ rule figures:
     output:
         **battery_figure_outputs(),
         **likert_figure_outputs(),
+        **domain_figure_outputs(),
         figure3_png=exhibit(models_figure("png"), "figure3", "4. Models", title=FIGURE_TITLES["models"]),
         figure3_pdf=models_figure("pdf"),
         weights_png=exhibit(

@@ -10,9 +10,9 @@ PINS = pins_dir()
 
 rule reproduction:
     """Each published number or pattern beside the computed one, judged with its CI (from the stages'
-    numbers; not the multiverse's, so that the reproduction need not wait for it)."""
+    numbers; not the multiverse's or the domains', so that the reproduction need not wait for them)."""
     input:
-        fragments=[f for f in FRAGMENTS if not MULTIVERSE or f != rules.multiverse.output.numbers],
+        fragments=[f for f in FRAGMENTS if f not in (rules.multiverse.output.numbers, rules.domains.output.numbers)],
         contrasts=rules.item_estimates.output.contrasts,
         published=config["reproduction"]["published"],
         code=code_of("reproduction"),

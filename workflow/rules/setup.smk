@@ -69,6 +69,9 @@ try:
                     file=SETTINGS.file,
                     expected="an analysis name from the codebook (a variable or a derived one), or null",
                 )
+        from scs.stages.domains import check as check_domains  # noqa: E402
+
+        check_domains(SETTINGS, _cb)  # every group and crosstab variable exists and has a label
     if SETTINGS.multiverse:
         from scs.stages.multiverse_grid import check  # noqa: E402
 

@@ -21,7 +21,8 @@ def figure_numbers(s: Settings) -> dict[str, int]:
 
 def figure_titles(s: Settings) -> dict[str, str]:
     """Every figure's title by its key in ``figures.titles``: each battery, ``likert_<battery>``, ``models``,
-    ``multiverse_<outcome>`` (the specification curves) and ``weights``. The numbered figures (the item figures,
+    ``multiverse_<outcome>`` (the specification curves), ``weights`` and, with groups in ``domains``,
+    ``domains`` (the index means by group). The numbered figures (the item figures,
     the models' figure, the specification curves) open with their number from the configuration's numbering
     ("Figure 3. ..."; a number the configured title prints itself is replaced by it)."""
     given = dict(s.figures.titles)
@@ -39,6 +40,8 @@ def figure_titles(s: Settings) -> dict[str, str]:
         out[f"multiverse_{y}"] = numbered(f"specification_curve.{y}", given.get(f"multiverse_{y}")
                                           or f"Specification curve: {s.scales[y].label}")
     out["weights"] = given.get("weights") or "Distribution of the weights"
+    if s.domains and s.domains.by:  # the index means by group
+        out["domains"] = given.get("domains") or "Index means by group"
     return out
 
 

@@ -417,6 +417,68 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
     return fig
 
 
+# --------------------------------------------------------------------------- the indices by group
+def domain_figure(est: pd.DataFrame, *, indices: list[tuple[str, str]], source_label: str, synthetic: bool,
+                  ci_level: float = 0.95, method: str = "linearization", axis_labels: dict | None = None):
+    """The mean of each index (one panel each, ``indices``: variable and label; ``axis_labels``: each panel's
+    axis title) in every level of every group (rows: a group's label in bold, then its levels), with its
+    interval; a dashed line at the index's mean over all respondents (the rows of group ``all``; its value in
+    the panel's title). A withheld level (a small cell) is listed without a point. The axis spans at least
+    one point of the response scale, so that a gap is not magnified."""
+    est = est.copy()
+    for c in ("mean", "ci_low", "ci_high"):
+        est[c] = pd.to_numeric(est[c], errors="coerce")
+    rows = est[(est.group != "all") & (est["var"] == indices[0][0])] if indices else est.iloc[:0]
+    labels, keys = [], []
+    for g, glabel in dict.fromkeys(zip(rows["group"], rows["group_label"])):
+        labels.append(glabel)
+        keys.append(None)
+        for r in rows[rows.group == g].itertuples():
+            labels.append(str(r.level_label))
+            keys.append((g, str(r.level)))
+    y = np.arange(len(labels))[::-1]
+    with plt.rc_context(STYLE):
+        entries = [f"Weighted mean, {ci_label(ci_level)}", "All respondents"]
+        fig = _figure(0.2 * len(labels) + 0.95, source_label=source_label, synthetic=synthetic, legend=entries,
+                      note=f"Domain estimates on the whole design, weighted to census margins; intervals "
+                           f"{se_phrase(method)}. A level withheld as a small cell has no point.")
+        axes = fig.subplots(1, max(1, len(indices)), sharey=True, squeeze=False)[0]
+        for ax, (var, vlabel) in zip(axes, indices):
+            sub = est[est["var"] == var]
+            at = {(r.group, str(r.level)): r for r in sub.itertuples()}
+            pts = [(yi, at[k]) for yi, k in zip(y, keys) if k is not None and k in at and np.isfinite(at[k].mean)]
+            ys = np.array([yi for yi, _ in pts])
+            m = np.array([r.mean for _, r in pts])
+            lo = np.array([r.ci_low for _, r in pts])
+            hi = np.array([r.ci_high for _, r in pts])
+            ax.errorbar(m, ys, xerr=[m - lo, hi - m], fmt="o", color=POINT_COLOR, ecolor=POINT_COLOR, elinewidth=1.2,
+                        capsize=2, markersize=4, label=entries[0])
+            overall = sub[sub.group == "all"]["mean"]
+            values = [*lo, *hi]
+            title = vlabel
+            if len(overall) and np.isfinite(overall.iloc[0]):
+                ax.axvline(overall.iloc[0], color="0.3", linestyle="--", linewidth=1, label=entries[1])
+                values.append(overall.iloc[0])
+                title = f"{vlabel} (all: {num(overall.iloc[0])})"
+            if values:
+                lo_x, hi_x = float(np.nanmin(values)), float(np.nanmax(values))
+                pad = max(0.0, (1.0 - (hi_x - lo_x)) / 2)
+                ax.set_xlim(lo_x - pad - 0.05, hi_x + pad + 0.05)
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
+            ax.set_title(title, loc="left")
+            ax.set_xlabel((axis_labels or {}).get(var, "Mean on the response scale"))
+            ax.grid(axis="x", color="0.92", linewidth=0.6)
+            ax.grid(axis="y", color="0.95", linewidth=0.6)
+        axes[0].set_yticks(y, labels)
+        axes[0].set_ylim(-0.6, len(labels) - 0.4)
+        for lab, k in zip(axes[0].get_yticklabels(), keys):
+            if k is None:  # a group's label above its levels
+                lab.set_fontweight("bold")
+        _header_legend(fig, *axes[0].get_legend_handles_labels())
+        _settle(fig)
+    return fig
+
+
 # --------------------------------------------------------------------------- the specification curve
 def p_phrase(text: str) -> str:
     """"p = 0.008", or "p ≤ 1/501" for a p-value printed as a bound."""

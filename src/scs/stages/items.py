@@ -31,12 +31,34 @@ def _values(frame, var):
     return frame[var].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
+def values(frame: pd.DataFrame, var: str) -> np.ndarray:
+    """A numeric column as floats, NaN where missing."""
+    return _values(frame, var)
+
+
 def _entries(s: Settings):
     for b in s.batteries:
         spec = s.scales[b]
         for it in spec.items:
             yield b, it.var, it.label, "item"
         yield b, b, spec.label, "index"
+
+
+def entries(s: Settings):
+    """(battery, variable, label, kind) of every battery item and index, in configuration order (each
+    battery's items, then its index)."""
+    return list(_entries(s))
+
+
+def answer_shares(x: np.ndarray, support, oppose, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """The 0/1 columns of the two shares (NaN where ``x`` is missing): an item's answer among the codes; an
+    index's mean at or above the lowest ``support`` code, at or below the highest ``oppose`` code."""
+    ok = ~np.isnan(x)
+    if kind == "index":
+        return (np.where(ok, (x >= min(support)).astype(float), np.nan),
+                np.where(ok, (x <= max(oppose)).astype(float), np.nan))
+    return (np.where(ok, np.isin(x, list(support)).astype(float), np.nan),
+            np.where(ok, np.isin(x, list(oppose)).astype(float), np.nan))
 
 
 def _deff(se: float, x: np.ndarray, w: np.ndarray) -> float:
@@ -61,13 +83,10 @@ def item_estimates(design: Design, frame: pd.DataFrame, s: Settings) -> pd.DataF
         support, oppose = list(rs.support), list(rs.oppose)
         x = _values(frame, var)
         ok = ~np.isnan(x)
-        if kind == "index":  # an index: support = mean at or above the lowest support code
-            sup = np.where(ok, (x >= min(support)).astype(float), np.nan)
-            opp = np.where(ok, (x <= max(oppose)).astype(float), np.nan)
+        sup, opp = answer_shares(x, support, oppose, kind)  # an index: its mean at or above the lowest support code
+        if kind == "index":
             dk = np.full(len(x), np.nan)
         else:
-            sup = np.where(ok, np.isin(x, support).astype(float), np.nan)
-            opp = np.where(ok, np.isin(x, oppose).astype(float), np.nan)
             dcol = dk_column(var)
             dk = _values(frame, dcol) if dcol in frame.columns else np.where(ok, 0.0, np.nan)
         cols += [x, sup, opp, dk]
