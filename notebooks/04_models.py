@@ -54,9 +54,9 @@ focal = next(t for t in m["political_capital"] if t in set(main.term))
 COEF = {"coef": "coef", "se": "se", "ci_low": "coef", "ci_high": "coef", "truth": "coef", "p": "p", "n": "count"}
 
 # %% [markdown]
-# ## The nested models: political capital and the main correlates
+# ## The nested models: the terms of interest and the main correlates
 # Each coefficient with its confidence interval in each configured model, all fitted on one sample per
-# outcome: the political-capital terms, and the terms each model adds to the first.
+# outcome: the terms of interest (models.political_capital), and the terms each model adds to the first.
 
 # %%
 first = set(main[main.model == models[0]].term)
@@ -78,7 +78,7 @@ for ax, y in zip(g.axes.flat, m["outcomes"]):
     ax.set_title(outcome_label[y])
 g.axes.flat[-1].legend(title="model", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 g.set_xlabels("Coefficient (confidence interval)")
-show_figure(g.figure, "Coefficient plots of the political-capital terms and the terms each model adds, in the "
+show_figure(g.figure, "Coefficient plots of the terms of interest and the terms each model adds, in the "
                       "nested models, for each outcome.")
 for y in m["outcomes"]:
     path = ", ".join(f"{{c{k}}} in {name}" for k, name in enumerate(models))
@@ -119,7 +119,7 @@ for y in m["outcomes"]:
                       "other_level": levels.get(f"{other.level:g}", f"{other.level:g}")})
 
 # %% [markdown]
-# ## Robustness: the political-capital coefficients under each variant
+# ## Robustness: the coefficients of interest under each variant
 
 # %%
 rob = pd.read_csv(f"{OUT}/models/robustness.csv")
@@ -146,7 +146,7 @@ for ax, y in zip(axes.flat, m["outcomes"]):
     ax.axvline(0, color="0.3", linewidth=0.8)
     ax.set(title=outcome_label[y], xlabel="Coefficient (confidence interval)", ylabel="")
 axes.flat[ncols - 1].legend(title="variant", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-show_figure(fig, "Dot plots of the political-capital coefficients with their intervals under each robustness "
+show_figure(fig, "Dot plots of the coefficients of interest with their intervals under each robustness "
                  "variant.")
 show_table(rob[["variant", "outcome label", "term label", "coef", "se", "ci_low", "ci_high", "p", "n"]]
            .rename(columns={"outcome label": "outcome", "term label": "term"}),

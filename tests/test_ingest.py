@@ -9,6 +9,7 @@ import pandas as pd
 import polars as pl
 import pytest
 from conftest import RAW_CSV, RAW_SAV
+from conftest import ROOT as ROOT_DIR
 
 from scs.errors import PipelineError
 from scs.io import datacheck, ingest
@@ -277,3 +278,16 @@ def test_blank_cells_of_no_variables_still_have_a_row_per_response():
     blank = ingest.blank_in_frame(frame, [])
     assert blank.shape == (3, 0) and len(blank.iloc[[0, 2]]) == 2
     assert ingest.blank_in_frame(frame, ["x"])["x"].tolist() == [False, True, False]
+
+
+def test_typed_dates_of_a_sav_need_no_codebook_format(tmp_path):
+    """A .sav or .dta holds typed dates: they are read whatever the codebook's datetime_format says (that is for
+    the dates of a CSV), so one codebook serves the CSV and the SPSS/Stata files of one survey."""
+    import yaml
+
+    raw = yaml.safe_load((ROOT_DIR / "data" / "codebook.yaml").read_text(encoding="utf-8"))
+    raw["datetime_format"] = "%Y-%m-%dT%H:%M:%SZ"
+    (tmp_path / "codebook.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    codebook = load_codebook(tmp_path / "codebook.yaml")
+    frame, _ = ingest.ingest(RAW_SAV, codebook)
+    assert frame["start_date"].notna().all()

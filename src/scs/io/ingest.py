@@ -188,6 +188,8 @@ def read_qualtrics_csv(path: str | Path, codebook: Codebook) -> RawTable:
 
     path = Path(path)
     data, notes = _decode(path)
+    if codebook.header_rows != 3:  # a plain CSV: only Qualtrics' own three-row export carries a byte-order mark
+        notes = [n for n in notes if "byte-order mark" not in n]
     nh = codebook.header_rows
     try:
         records = _header_records(data, nh)
@@ -249,7 +251,7 @@ def _stat_cell(v) -> str:
             return ""
         return str(int(v)) if v.is_integer() else repr(v)
     if isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "strftime"):
-        return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M:%S")
+        return pd.Timestamp(v).strftime(STAT_DATETIME)
     return str(v)
 
 
@@ -383,8 +385,12 @@ def _numeric_values(raw, col, codebook, s, blank, choice_text, num=None) -> tupl
     return pl.Series(cid, np.where(ok, numv, np.nan)).fill_nan(None), problems
 
 
+STAT_DATETIME = "%Y-%m-%d %H:%M:%S"  # how the .sav/.dta reader writes a typed date-time (_stat_cell)
+
+
 def _datetime_values(raw, col, codebook, s, blank) -> tuple[pl.Series, list[Problem]]:
-    fmt = codebook.datetime_format
+    # a .sav or .dta holds typed dates, which the reader writes in its own format; a CSV's follow the codebook
+    fmt = STAT_DATETIME if raw.format in ("sav", "dta") else codebook.datetime_format
     dt = s.str.strptime(pl.Datetime, fmt, strict=False)
     bad = dt.is_null().to_numpy() & ~blank
     if not bad.any():

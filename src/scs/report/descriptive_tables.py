@@ -12,7 +12,7 @@ from scs.stages.descriptives import descriptive_key
 
 def descriptives_markdown(d: pd.DataFrame, s: Settings, printed: Printed) -> str:
     lines = heading("Descriptive statistics of the analysis variables", s.data.label) + [
-        "Every variable of the models (outcomes, political capital, controls) in the analytic sample: weighted (final "
+        "Every variable of the models (outcomes and terms) in the analytic sample: weighted (final "
         "weights) and unweighted mean with its SD, or the share in percent for 0/1 variables and categories; n = "
         "respondents with a value, missing = those without (an index is missing when too few items were answered).",
         ""] + md_header(["variable", "statistic", "weighted", "SD (weighted)", "unweighted", "SD (unweighted)", "n",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scs.report.registry import Printed, withhold_small_cells
-from scs.report.tables import ci_label, heading, md_header, md_row, se_phrase
+from scs.report.tables import ci_label, heading, md_header, md_row, se_phrase, weighting_phrase
 from scs.settings import Settings
 from scs.stages.domains import ALL, DOMAIN_STATS, TOTAL, crosstab_key, domain_key
 
@@ -29,7 +29,8 @@ def estimates_markdown(est, s: Settings, printed: Printed) -> str:
     est = est[est.group != ALL] if len(est) else est
     method = est["variance"].iloc[0] if len(est) else "linearization"
     lines = heading("Estimates by group", s.data.label) + [
-        f"Weighted to census margins. Domain estimates: each level of a group is a domain of the whole design (its "
+        f"{weighting_phrase(s.weighting.method)}. Domain estimates: each level of a group is a domain of the "
+        "whole design (its "
         f"respondents who answered; R: svyby(~y, ~group, design, svymean, na.rm = TRUE)), not a design cut down to "
         f"the level. Mean on the response scale with its {ci_label(ci)} (t, the level's degrees of freedom); SE "
         f"{se_phrase(method)} (linearization and the other SEs are in domain_estimates.csv). The two shares are "
@@ -69,7 +70,8 @@ def crosstabs_markdown(cells, tests, s: Settings, printed: Printed) -> str:
     """One table per crosstab: the weighted % of each column level within each row level (and over all),
     each row's n, and the Rao-Scott test below it."""
     lines = heading("Crosstabs", s.data.label) + [
-        "Weighted to census margins. Each row: the weighted percentage of each level of the column variable among "
+        f"{weighting_phrase(s.weighting.method)}. Each row: the weighted percentage of each level of the column "
+        "variable among "
         "the respondents of the row level who have both variables (the last row: all of them); n = respondents of "
         f"the row. A cell of fewer than {s.disclosure.min_cell} respondents is withheld. Test of independence: "
         "Rao-Scott second-order corrected F (Pearson's X^2 of the weighted table over the trace of its generalized "

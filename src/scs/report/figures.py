@@ -503,7 +503,7 @@ def spec_curve_figure(curve: pd.DataFrame, choices: dict[str, list[str]], defaul
     centres = np.cumsum(heights) - heights / 2
     row_in, curve_in = 0.13, 1.7
     terms = [term_labels.get(t, t) for t in dict.fromkeys(curve["term"])]
-    header = [f"Estimates: the first focal political-capital term of each specification ({'; '.join(terms)})",
+    header = [f"Estimates: the first focal term of each specification ({'; '.join(terms)})",
               f"Median {num(joint['median'], 3)} ({p_phrase(joint['p_median_text'])}); "
               f"{100 * joint['share_significant']:.1f}% significant in the claimed direction "
               f"({p_phrase(joint['p_share_text'])})"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scs.report.registry import Printed
-from scs.report.tables import ci_label, heading, md_header, md_row, se_phrase
+from scs.report.tables import ci_label, heading, md_header, md_row, se_phrase, weighting_phrase
 from scs.settings import Settings
 from scs.stages.indices import reliability_key
 from scs.stages.items import SUPPRESSED_STATS, estimate_key
@@ -12,9 +12,11 @@ from scs.stages.items import SUPPRESSED_STATS, estimate_key
 def estimates_markdown(est, s: Settings, printed: Printed) -> str:
     ci = float(s.estimates.ci_level)
     method = est["variance"].iloc[0] if "variance" in est and len(est) else "linearization"
+    boot = ("bootstrap SE from the re-weighted replicates beside it" if est["se_boot"].notna().any()
+            else "no bootstrap replicates were made")
     lines = heading("Item and index estimates", s.data.label) + [
-        f"Weighted to census margins. Mean on the response scale with its {ci_label(ci)}; SE {se_phrase(method)}; "
-        "bootstrap SE from the re-weighted replicates beside it (linearization SEs are in item_estimates.csv). "
+        f"{weighting_phrase(s.weighting.method)}. Mean on the response scale with its {ci_label(ci)}; SE "
+        f"{se_phrase(method)}; {boot} (linearization SEs are in item_estimates.csv). "
         "The two shares (their codes under each scale) are shares of the substantive answers (for an index: "
         "mean at or above the lowest code of the first share, at or below the highest code of the second); "
         "% don't know = share of \"don't know\" (or another missing code) among everyone who answered. "

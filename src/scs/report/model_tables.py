@@ -34,10 +34,11 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings,
     method = coefs["variance"].iloc[0]
     title = s.figures.titles.get("regression_table", "Regressions of the indices")
     lines = heading(title, s.data.label) + [
-        f"Survey-weighted least squares of each index on political capital and controls: coefficient, its SE "
+        f"Survey-weighted least squares of each index on the terms of its formula: coefficient, its SE "
         f"({se_phrase(method)}) in parentheses, and p-value (t with the design's residual degrees of freedom). "
-        f"{STARS_NOTE}. {_sample_note(s)} The {ci_label(ci)} of every coefficient, and its linearization and "
-        "bootstrap SEs, are in coefficients.csv and the registry.", ""]
+        f"{STARS_NOTE}. {_sample_note(s)} The {ci_label(ci)} of every coefficient, and its linearization"
+        + (" and bootstrap SEs, are" if coefs["se_bootstrap"].notna().any() else " SE, is")
+        + " in coefficients.csv and the registry.", ""]
     for name, rhs in s.models.formulas.items():
         lines.append(f"- {name}: index ~ {rhs}")
     lines.append("")
@@ -121,14 +122,15 @@ VARIANTS = {
     "main": "Main (final weights)",
     "unweighted": "Unweighted OLS",
     "unbounded": "Raked, no bounds",
-    "alternative": "Alternative political-capital coding",
+    "alternative": "Alternative formula (models.alternative_formula)",
 }
 
 
 def robustness_markdown(rob: pd.DataFrame, s: Settings, printed: Printed) -> str:
     pc = s.models.political_capital
     ci = float(s.estimates.ci_level)
-    lines = heading("Robustness of the political-capital coefficients", s.data.label) + [
+    lines = heading("Robustness of the coefficients of interest", s.data.label) + [
+        f"The coefficients of interest: {', '.join(_label(t, s) for t in pc)} (models.political_capital).",
         f"Full model ({s.models.full}) under each variant: coefficient, SE ({se_phrase(rob['variance'].iloc[0])}), "
         f"{ci_label(ci)}, p and n. Unweighted: equal weights, not calibrated (its SE: the same replication of the "
         "unweighted estimator, equal-weight replicates); no bounds: raking to the same margins without bounds on the "

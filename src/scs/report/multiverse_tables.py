@@ -26,7 +26,7 @@ def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, s: Sett
             names = [o.name for o in u.options[d]]
         shown = [f"**{n}**" if n == u.defaults.get(d) else n for n in names]
         lines.append(f"- {d.replace('_', ' ')}: {', '.join(shown)}")
-    lines += ["", f"Estimates: the first focal political-capital term of each specification; raking-aware "
+    lines += ["", f"Estimates: the first focal term of each specification; raking-aware "
               f"linearization SEs; significant: two-sided {100 * (1 - ci):g}% test in the claimed direction "
               f"({jt['direction'].iloc[0]}). Joint test (Simonsohn, Simmons and Nelson 2020): "
               f"{int(jt['null_draws'].iloc[0])} bootstrap draws with the null imposed (the smallest p-value they "

@@ -41,3 +41,10 @@ VARIANCE_TEXT = {
 def se_phrase(method: str) -> str:
     """How the reported SEs were computed, for notes and captions."""
     return f"design-based ({VARIANCE_TEXT.get(method, method)})"
+
+
+def weighting_phrase(method: str) -> str:
+    """How the estimates are weighted, in words (weighting.method)."""
+    if method == "none":
+        return "Weighted by the design weights as supplied (not calibrated to census margins)"
+    return "Weighted to census margins"

@@ -298,13 +298,17 @@ def run_regressions(design: Design, frame: pd.DataFrame, s: Settings) -> StageRe
 
 def run_robustness(designs: dict[str, Design], frame: pd.DataFrame, s: Settings) -> StageResult:
     """The full model under each variant: ``designs`` maps main, unweighted and unbounded to their designs;
-    the alternative coding of political capital uses the main design. Table and numbers: ``robustness``."""
+    the alternative formula uses the main design. An unbounded variant whose weights are the main ones (no
+    bounds to lift: raking, or weighting.method none) is left out. Table and numbers: ``robustness``."""
     full = s.models.full
     mats = matrices(frame, s, alternative=True)
     masks = samples(frame, s, mats)
     parts = []
-    for variant, des, which in (("main", designs["main"], full), ("unweighted", designs["unweighted"], full),
-                                ("unbounded", designs["unbounded"], full), ("alternative", designs["main"], ALTERNATIVE)):
+    variants = [("main", designs["main"], full), ("unweighted", designs["unweighted"], full),
+                ("unbounded", designs["unbounded"], full), ("alternative", designs["main"], ALTERNATIVE)]
+    if np.array_equal(designs["unbounded"].weight, designs["main"].weight):
+        variants = [v for v in variants if v[0] != "unbounded"]
+    for variant, des, which in variants:
         tab, _ = fit(des, frame, s, mats, masks, models=[which], variant=variant)
         parts.append(tab)
     rob = pd.concat(parts, ignore_index=True)
