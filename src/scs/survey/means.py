@@ -98,8 +98,9 @@ def means(design: Design, Y: np.ndarray, names: list[str], *, replicates: bool =
 
 def contrasts(design: Design, Y: np.ndarray, pairs: list[tuple[int, int]], names: list[str], *,
               replicates: bool = True) -> MeanEstimates:
-    """Differences of domain means, mean(Y[:, a]) - mean(Y[:, b]) for each pair (a, b), with design SEs
-    that account for their covariance (both means come from the same respondents)."""
+    """Differences of means, mean(Y[:, a]) - mean(Y[:, b]) for each pair (a, b), each mean over the respondents
+    who answered its column (a ratio of totals), with design SEs that account for their covariance (R:
+    svycontrast of the two ratios); n counts the respondents who answered both."""
     Y = np.asarray(Y, dtype=float).reshape(design.n, -1)
     w = design.weight
     mask = ~np.isnan(Y)
