@@ -20,7 +20,7 @@ def settings_of(smk):
     """The rule's configuration slice as typed settings (scs.settings); ``_file`` names the configuration file."""
     from scs.settings import from_config
 
-    return from_config(smk.params.cfg, file=smk.params.cfg.get("_file", "config.yaml"))
+    return from_config(smk.params.cfg, file=smk.params.cfg.get("_file", "config.yaml"), defaults=False)
 
 
 def config_sha256(smk) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from _common import run_step, settings_of
 from scs.report import figures
+from scs.report.tables import weighting_phrase
 from scs.stages import stored_design
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -24,7 +25,9 @@ def battery_figures(s, synthetic):
         fig = figures.item_figure(rows[rows.kind == "item"], index_label=index["label"],
                                   index_mean=pd.to_numeric(index["mean"], errors="coerce"), scale_labels=labels,
                                   source_label=s.data.label, synthetic=synthetic,
-                                  ci_level=s.estimates.ci_level, method=str(index.get("variance", "linearization")))
+                                  ci_level=s.estimates.ci_level, method=str(index.get("variance", "linearization")),
+                                  midpoint=s.response_scale_of(b).middle,
+                                  weighting=weighting_phrase(s.weighting.method))
         figures.save(fig, smk.output[f"png_{b}"], smk.output[f"pdf_{b}"], dpi=s.figures.dpi)
         items = rows[rows.kind == "item"].copy()
         items["mean"] = pd.to_numeric(items["mean"], errors="coerce")

@@ -128,3 +128,12 @@ def test_errors_name_the_configuration_file_in_use(cfg):
     s = settings.from_config(c, file="configs/mine.yaml")
     with pytest.raises(PipelineError, match=r"^configs/mine\.yaml.*happiness"):
         models.matrices(pd.DataFrame({"ccp": [0, 1]}), s)
+
+
+def test_a_rules_slice_takes_no_default_in_place_of_the_users_value():
+    """A rule's slice is cut from the validated, filled configuration: a setting it lacks fails on first use
+    rather than taking the schema's default (response_scale.labels alone has no words of its shares)."""
+    slice_ = {"response_scale": {"labels": {1: "no", 2: "yes"}}}
+    assert settings.from_config(slice_).response_scale.agree == "support"  # a hand-written config: defaults
+    with pytest.raises(PipelineError, match="'response_scale.agree' was not given"):
+        settings.from_config(slice_, defaults=False).response_scale.agree.upper()

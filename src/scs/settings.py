@@ -416,9 +416,11 @@ def _convert(tp, value, where: str):
     return value
 
 
-def from_config(cfg: Mapping, *, file: str | Path = "config.yaml") -> Settings:
-    """Settings from a configuration (or the slice of one that a rule declares) that :mod:`scs.config` has
-    validated and filled with the schema's defaults."""
+def from_config(cfg: Mapping, *, file: str | Path = "config.yaml", defaults: bool = True) -> Settings:
+    """Settings from a configuration, or the slice of one that a rule declares. ``defaults``: fill in what the
+    schema defaults (a configuration written by hand, as in tests); a rule's slice is cut from the validated,
+    already filled configuration (``defaults=False``), so that a setting the slice lacks fails on first use
+    instead of taking the schema's default in place of the user's value."""
     from scs.config import with_defaults
 
     hints = typing.get_type_hints(Settings)
@@ -432,7 +434,7 @@ def from_config(cfg: Mapping, *, file: str | Path = "config.yaml") -> Settings:
             kwargs[f.name] = None
         else:
             value = cfg[f.name]
-            if isinstance(value, Mapping):
+            if defaults and isinstance(value, Mapping):
                 value = with_defaults(f.name, dict(value))
             kwargs[f.name] = _convert(hints[f.name], value, f.name)
     return Settings(**kwargs)

@@ -262,6 +262,8 @@ MV_SHARDS = list(range(int(config["multiverse"].get("shards", 1)))) if MULTIVERS
 MV_OUTCOMES = list(config["multiverse"]["outcomes"]) if MULTIVERSE else []
 # the config sections the multiverse rules read
 MV_CFG = (
+    "data.raw",
+    "data.targets",
     "multiverse",
     "cleaning",
     "weighting",

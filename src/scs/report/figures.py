@@ -189,10 +189,12 @@ def _scale_ticks(ax, scale_labels: dict) -> tuple[int, int]:
 
 # --------------------------------------------------------------------------- Figures 1 and 2
 def item_figure(est: pd.DataFrame, *, index_label: str, index_mean: float, scale_labels: dict, source_label: str,
-                synthetic: bool, ci_level: float = 0.95, method: str = "linearization"):
+                synthetic: bool, ci_level: float = 0.95, method: str = "linearization", midpoint: float | None = None,
+                weighting: str = "Weighted to census margins"):
     """Items sorted by weighted mean (highest on top): point and CI on the whole response scale, dashed line
-    at the index mean, the means in a column right of the plot (where no line runs). Items without answers
-    (or withheld as small cells) are listed without a point."""
+    at the index mean, a light line at the scale's ``midpoint`` (None: halfway between its lowest and highest
+    code), the means in a column right of the plot (where no line runs). Items without answers (or withheld as
+    small cells) are listed without a point; ``weighting``: how the estimates are weighted, in words."""
     items = est.copy()
     for c in ("mean", "ci_low", "ci_high"):
         items[c] = pd.to_numeric(items[c], errors="coerce")
@@ -203,14 +205,14 @@ def item_figure(est: pd.DataFrame, *, index_label: str, index_mean: float, scale
         if np.isfinite(index_mean):
             entries.append(f"{index_label}: {num(index_mean)}")
         fig = _figure(0.27 * n + 0.95, source_label=source_label, synthetic=synthetic, legend=entries,
-                      note=f"Weighted to census margins; intervals {se_phrase(method)}.")
+                      note=f"{weighting}; intervals {se_phrase(method)}.")
         ax = fig.add_subplot()
         y = np.arange(n)
         ax.errorbar(items["mean"], y, xerr=[items["mean"] - items["ci_low"], items["ci_high"] - items["mean"]],
                     fmt="o", color=POINT_COLOR, ecolor=POINT_COLOR, elinewidth=1.3, capsize=2.5, markersize=4.5,
                     label=entries[0])
         lo, hi = _scale_ticks(ax, scale_labels)
-        ax.axvline((lo + hi) / 2, color="0.85", linewidth=0.8, zorder=0)  # the scale's midpoint
+        ax.axvline((lo + hi) / 2 if midpoint is None else midpoint, color="0.85", linewidth=0.8, zorder=0)
         if np.isfinite(index_mean):
             ax.axvline(index_mean, color="0.3", linestyle="--", linewidth=1, label=entries[1])
         ax.set_yticks(y, items["label"])

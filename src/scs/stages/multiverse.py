@@ -130,7 +130,7 @@ def group_variant(export: pd.DataFrame, codebook, targets: pd.DataFrame, s: Sett
         which = "weight_unbounded"
     weighting = settings.replace(s.weighting, {**change, "jackknife": {"max_rows": 0}, "replicates": {"n": 0}})
     wt = pipeline.weight_and_index(cleaned, targets, settings.replace(s, weighting=weighting), key=key,
-                                   jackknife=False)
+                                   jackknife=False, file=s.data.targets)
     return Variant(wt.frame, rows, wt.design(which=which, replicates=False, variance="linearization"),
                    tuple(wt.result.plan.adjustments))
 

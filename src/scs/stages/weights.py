@@ -97,7 +97,7 @@ def target_shares(targets: pd.DataFrame, variables) -> dict[str, dict[str, float
 
 
 def check_sample(frame: pd.DataFrame, targets: pd.DataFrame, variables, *, file="targets", config_file="config.yaml",
-                 data_file="results/clean/clean.parquet") -> None:
+                 data_file="the cleaned data") -> None:
     """Every weighting variable present and complete; every sample category has a target."""
     for v in variables:
         if v not in set(targets["variable"]):
@@ -133,7 +133,7 @@ def unit_codes(col: pd.Series) -> np.ndarray:
 
 
 def sample_units(frame: pd.DataFrame, ds: SampleDesign | None, *, config_file: str = "config.yaml",
-                 data_file: str = "results/clean/clean.parquet") -> SampleUnits | None:
+                 data_file: str = "the cleaned data") -> SampleUnits | None:
     """Each respondent's stratum and PSU from the variables the ``design`` section names, checked: present and
     complete, PSUs nested in strata when ``nest`` is false says their codes are unique, and a stratum with one
     PSU only when ``lonely_psu`` allows it. None for today's design (no strata, each respondent its own PSU)."""
@@ -389,12 +389,12 @@ def _uncalibrated(base: np.ndarray, ws: Weighting, units: SampleUnits | None = N
 
 def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, file: str = "data/targets.csv",
                  config_file: str = "config.yaml", progress=None, jackknife_methods=None,
-                 design: SampleDesign | None = None) -> WeightingResult:
+                 design: SampleDesign | None = None, data_file: str = "the cleaned data") -> WeightingResult:
     """Weights, unbounded raking weights and re-weighted bootstrap replicates of the cleaned sample, and the
     jackknife; ``design``: its strata and PSUs (None: one stratum, each respondent its own PSU)."""
-    units = sample_units(frame, design, config_file=config_file)
+    units = sample_units(frame, design, config_file=config_file, data_file=data_file)
     variables = list(ws.variables)
-    check_sample(frame, targets, variables, file=file, config_file=config_file)
+    check_sample(frame, targets, variables, file=file, config_file=config_file, data_file=data_file)
     columns = {v: frame[v] for v in variables}
     levels, shares = target_levels(targets, variables), target_shares(targets, variables)
     n = len(frame)
@@ -452,7 +452,7 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, f
 
 # --------------------------------------------------------------------------- the stage
 def run(frame: pd.DataFrame, targets: pd.DataFrame, s: Settings, *, key: str, file: str = "data/targets.csv",
-        progress=None, jackknife_methods=None) -> StageResult:
+        progress=None, jackknife_methods=None, data_file: str = "the cleaned data") -> StageResult:
     """The weighting stage on a cleaned sample: plan -> calibrate -> replicate (:func:`make_weights`), then
     what is stored (the design) and its diagnostics.
 
@@ -461,7 +461,7 @@ def run(frame: pd.DataFrame, targets: pd.DataFrame, s: Settings, *, key: str, fi
     Numbers: those of the diagnostics table (``diagnostics``). Diagnostics: ``record`` (design.json),
     ``summary`` (the weights' summary), ``weighting`` (the :class:`WeightingResult`)."""
     result = make_weights(frame, targets, s.weighting, file=file, config_file=s.file, progress=progress,
-                          jackknife_methods=jackknife_methods, design=s.design)
+                          jackknife_methods=jackknife_methods, design=s.design, data_file=data_file)
     record = stored_design.design_record(result, s.weighting, key)
     margins = weight_diagnostics.margins_table(frame, result.weight, result.plan, targets)
     reps = None
