@@ -8,6 +8,7 @@ from scs.settings import Verify, from_config
 from scs.stages import items, weight_diagnostics
 
 CFG = from_config({"data": {"label": "label", "source": "synthetic"}, "disclosure": {"min_cell": 10},
+                   "weighting": {"method": "raking"},
                    "estimates": {"ci_level": 0.95}, "response_scale": {"support": [4, 5], "oppose": [1, 2]},
                    "scales": {"surveillance": {"label": "Surveillance index"}}})
 DATA = CFG.data
