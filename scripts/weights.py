@@ -20,7 +20,7 @@ def main():
     logging.info("weighting %d respondents to %s (%s); %s", len(frame), list(s.weighting.variables), s.weighting.method,
                  weights.variance_note(len(frame), s.weighting))
     result = weights.run(frame, targets, s, key=load_codebook(smk.input.codebook).key_var, file=smk.input.targets,
-                         progress=lambda what, i, n: logging.info("  %s %d of %d", what, i, n))
+                         data_file=smk.input.data, progress=lambda what, i, n: logging.info("  %s %d of %d", what, i, n))
     record, summary = result["record"], result["summary"]
     for note in result["weighting"].plan.adjustments:
         logging.warning("WARNING: weighting: %s (see %s)", note, smk.output.md)
