@@ -277,3 +277,28 @@ def test_blank_cells_of_no_variables_still_have_a_row_per_response():
     blank = ingest.blank_in_frame(frame, [])
     assert blank.shape == (3, 0) and len(blank.iloc[[0, 2]]) == 2
     assert ingest.blank_in_frame(frame, ["x"])["x"].tolist() == [False, True, False]
+
+
+def test_the_data_check_warns_of_a_column_nobody_answered_and_one_that_does_not_vary(codebook, tmp_path):
+    rows = list(csv.reader(io.StringIO(shipped_text(), newline="")))
+    h = rows[0]
+    for r in rows[3:]:
+        if r[h.index("Q17_3")]:
+            r[h.index("Q17_3")] = "9"  # "don't know" throughout
+        if r[h.index("Q10")]:
+            r[h.index("Q10")] = "2"    # nobody a party member
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    p = tmp_path / "raw.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
+    problems, facts, frame, raw = datacheck.check_and_type(p, codebook)
+    assert frame is not None  # warnings only: the data can be read
+    warned = {(x.kind, x.column): x for x in problems if x.severity == "warning"}
+    assert set(warned) == {("no_substantive_answer", "Q17_3"), ("no_variation", "Q10")}
+    assert warned[("no_variation", "Q10")].message == "every substantive answer is the same: 2 (no)"
+    lines = ingest.warning_lines("raw.csv", [], problems)
+    assert "WARNING: raw.csv: no substantive answer in any row (every cell blank or a missing code) in column(s): " \
+           "'Q17_3'" in lines
+    assert any(line.endswith("cannot vary) in column(s): 'Q10'") for line in lines)
+    # the shipped export has neither
+    assert not [x for x in datacheck.check_raw(RAW_CSV, codebook)[0] if x.severity == "warning"]

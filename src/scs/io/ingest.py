@@ -644,11 +644,23 @@ def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, file: str, rows, gr
 
 def warning_lines(file, notes, problems) -> list[str]:
     """The console's warnings about an export that can be read: its notes (no byte-order mark, answer
-    labels) and the columns that the codebook does not know."""
+    labels), the columns that the codebook does not know, and the analysis columns that nobody answered
+    substantively or whose answers do not vary."""
     lines = [f"WARNING: {file}: {n}" for n in notes]
     lines += [f"WARNING: {file}: column {p.column!r} is not in the codebook and is ignored" for p in problems
               if p.severity == "warning" and p.kind == "unexpected_column"]
+    for kind, what in ANSWER_WARNINGS.items():
+        cols = [p.column for p in problems if p.severity == "warning" and p.kind == kind]
+        if cols:
+            lines.append(f"WARNING: {file}: {what}: {', '.join(repr(c) for c in cols)}")
     return lines
+
+
+# the data check's warnings about answers, one console line each (scs.io.datacheck.answer_warnings)
+ANSWER_WARNINGS = {"no_substantive_answer": "no substantive answer in any row (every cell blank or a missing code) in "
+                                            "column(s)",
+                   "no_variation": "one substantive answer in every row (a variable made from it cannot vary) in "
+                                   "column(s)"}
 
 
 def ingest(path: str | Path, codebook: Codebook, fmt: str = "auto") -> tuple[pd.DataFrame, RawTable]:
