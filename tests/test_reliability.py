@@ -194,6 +194,29 @@ def as_dta(w):
     edit_config(w, lambda c: c["data"].update(raw="data/raw/export.dta"))
 
 
+def dta_with_stata_missing(w):
+    """The stand-in as a Stata .dta whose refusals of the income question (99) are Stata's missing value .a, with
+    a value label (read as blank cells)."""
+    import pyreadstat
+
+    from scs.io import ingest
+    from scs.io.codebook import load_codebook
+    from scs.synth import export
+
+    cb = load_codebook(w / "data" / "codebook.yaml")
+    path = w / "data" / "raw" / "export.dta"
+    export.write_dta(ingest.read_qualtrics_csv(w / RAW, cb).cells.to_pandas(), cb, path)
+    df, meta = pyreadstat.read_dta(str(path), apply_value_formats=False)
+    df["Q12"] = df["Q12"].astype(object).where(df["Q12"] != 99, "a")
+    labels = dict(meta.variable_value_labels)
+    labels["Q12"] = {**{k: v for k, v in labels["Q12"].items() if k != 99}, "a": "prefer not to say"}
+    pyreadstat.write_dta(df, str(path), column_labels=meta.column_names_to_labels, variable_value_labels=labels,
+                         missing_user_values={"Q12": ["a"]}, version=15)
+    with open(w / "data" / "raw" / "SHA256SUMS", "a", encoding="utf-8") as fh:
+        fh.write(f"{file_sha256(path)}  export.dta\n")
+    edit_config(w, lambda c: c["data"].update(raw="data/raw/export.dta"))
+
+
 CHECK = r".*; \d+ problem\(s\) in \d+ column\(s\) in all, listed in results/clean/data_problems.md"
 BUILD = ["results/numbers.json", "results/figures/figure1_surveillance.png", "results/figures/figure3_political_capital.png",
          *FAST]
@@ -314,6 +337,8 @@ CASES = [
     ("choice_text_chinese", lambda w: as_choice_text(w, "zh"), True,
      [r"WARNING: .*answer labels \(Qualtrics 'choice text'\)"], None, ["results/clean/exclusion_flow.csv"]),
     ("stata_dta", as_dta, True, [], None, ["results/clean/exclusion_flow.csv"]),
+    ("stata_dta_with_a_labelled_missing_value", dta_with_stata_missing, True, [], None,
+     ["results/clean/exclusion_flow.csv"]),
 ]
 RULE_OUTPUTS = {"check_data": ["results/clean/data_problems.md", "results/clean/data_problems.csv"],
                 "clean": ["results/clean/clean.parquet", "results/clean/exclusion_flow.md"],

@@ -274,7 +274,9 @@ def read_stat(path: str | Path, codebook: Codebook, fmt: str) -> RawTable:
         if col is None or col["type"] != "categorical":
             continue
         allowed = set(codebook.all_codes(col))
-        extra = sorted(int(k) for k in labels if float(k).is_integer() and int(k) not in allowed)
+        # (a label of a Stata missing value .a-.z has a letter for its key: such cells are read as blank)
+        extra = sorted(int(k) for k in labels
+                       if isinstance(k, (int, float)) and float(k).is_integer() and int(k) not in allowed)
         if extra:
             notes.append(("value_labels", cid, f"value labels for code(s) {extra} are not in the codebook",
                           f"codes {sorted(allowed)}"))
