@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import polars as pl
 import pytest
-from conftest import RAW_CSV, RAW_SAV
+from conftest import RAW_CSV, RAW_SAV, ROOT
 
 from scs.errors import PipelineError
 from scs.io import datacheck, ingest
@@ -302,3 +302,24 @@ def test_the_data_check_warns_of_a_column_nobody_answered_and_one_that_does_not_
     assert any(line.endswith("cannot vary) in column(s): 'Q10'") for line in lines)
     # the shipped export has neither
     assert not [x for x in datacheck.check_raw(RAW_CSV, codebook)[0] if x.severity == "warning"]
+
+
+def test_a_missing_code_outside_a_columns_range_is_accepted_and_becomes_missing(codebook, tmp_path):
+    text = (ROOT / "data" / "codebook.yaml").read_text(encoding="utf-8").replace(
+        "range: [10, 100], en:", "range: [10, 100], missing: {999: refused}, en:")
+    (tmp_path / "cb.yaml").write_text(text, encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(shipped_text(), newline="")))
+    j = rows[0].index("Q2")
+    rows[3][j], rows[4][j] = "999", "101"
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    p = tmp_path / "raw.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
+    problems, _ = datacheck.check_raw(p, load_codebook(tmp_path / "cb.yaml"))
+    assert [(x.kind, x.column, x.rows, x.count) for x in problems] == [("out_of_range", "Q2", [5], 1)]  # 101 only
+    rows[4][j] = "40"
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    p.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
+    frame, _ = ingest.ingest(p, load_codebook(tmp_path / "cb.yaml"))
+    assert pd.isna(frame["age_years"].iloc[0]) and frame["age_years"].iloc[1] == 40

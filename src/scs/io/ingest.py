@@ -377,7 +377,7 @@ def _numeric_values(raw, col, codebook, s, blank, choice_text, num=None) -> tupl
                                     f"add the code to {cid} in {codebook.path} (codes or missing), or recode it"))
     elif col.get("range"):
         lo, hi = col["range"]
-        outside = ok & ((numv < lo) | (numv > hi))
+        outside = ok & ((numv < lo) | (numv > hi)) & ~np.isin(numv, list(codebook.missing_codes(col)))
         if outside.any():
             rows, vals, n = _offending(raw, outside, s)
             problems.append(Problem("out_of_range", "value outside the codebook's range", cid, rows, n, vals,
