@@ -22,22 +22,19 @@ for _d in ("src/scs", "scripts"):
 
 CONFIG_FILE = str(workflow.overwrite_configfiles[-1]) if workflow.overwrite_configfiles else "config.yaml"
 
+# the targets named on the command line (Snakemake reads the workflow before it records them)
+try:
+    from snakemake.cli import get_argument_parser  # noqa: E402
 
-def _command_line_targets():
-    """The targets named on the command line (Snakemake reads the workflow before it records them)."""
-    try:
-        from snakemake.cli import get_argument_parser
-
-        return set(get_argument_parser().parse_known_args(sys.argv[1:])[0].targets or ())
-    except (Exception, SystemExit):
-        return set()
-
+    _cli_targets = set(get_argument_parser().parse_known_args(sys.argv[1:])[0].targets or ())
+except (Exception, SystemExit):
+    _cli_targets = set()
 
 try:
     validate_config(config, file=os.path.relpath(CONFIG_FILE), cache=os.path.join(".snakemake", "scs-valid-configs"))
     SETTINGS = from_config(config, file=os.path.relpath(CONFIG_FILE))
     # the raw file may be missing while the stand-in's generator makes it (`snakemake synthetic`)
-    _targets = set(getattr(workflow.dag_settings, "targets", None) or ()) or _command_line_targets()
+    _targets = set(getattr(workflow.dag_settings, "targets", None) or ()) or _cli_targets
     _needed = ("codebook", "targets") if "synthetic" in _targets else ("raw", "codebook", "targets")
     for _key in _needed:
         if not os.path.isfile(config["data"][_key]):
