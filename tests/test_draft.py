@@ -144,6 +144,22 @@ def test_csv_with_a_question_text_row_and_a_key_of_its_own(tmp_path):
     assert errors_and_warnings(path, cb)[0] == [("warning", "note", None)]
 
 
+def test_dates_in_another_format_set_the_codebooks_datetime_format(tmp_path):
+    """A Qualtrics export re-saved with month/day/year dates: the date columns stay date-times, in that format."""
+    import datetime
+
+    rows = shipped_rows()
+    for r in rows[3:]:
+        for c in ("StartDate", "EndDate", "RecordedDate"):
+            j = rows[0].index(c)
+            r[j] = datetime.datetime.strptime(r[j], "%Y-%m-%d %H:%M:%S").strftime("%m/%d/%Y %H:%M")
+    path = write_rows(tmp_path / "dates.csv", rows)
+    _, cb, _ = written(path, tmp_path)
+    assert cb.datetime_format == "%m/%d/%Y %H:%M"
+    assert [cb.by_id[c]["type"] for c in ("StartDate", "EndDate", "RecordedDate")] == ["datetime"] * 3
+    assert errors_and_warnings(path, cb)[0] == [("warning", "note", None)]
+
+
 def test_declared_spss_missing_values_are_missing_codes(tmp_path):
     import pandas as pd
     import pyreadstat

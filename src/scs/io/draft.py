@@ -344,6 +344,8 @@ def draft_column(cid: str, var: str, s: pl.Series, src: _Source, *, max_codes: i
                 if len(values):
                     lo, hi = min(lo, values.min()), max(hi, values.max())
                 col.range = [int(v) if float(v).is_integer() else float(v) for v in (lo, hi)]
+            elif typ == "datetime":
+                col.check["type"] = _datetime_format(filled)  # (the file's format: datetime_format)
             return col
     if not filled.len():
         labels = src.value_labels.get(cid)
