@@ -21,20 +21,11 @@ for _d in ("src/scs", "scripts"):
     compileall.compile_dir(os.path.join(workflow.basedir, _d), quiet=1, workers=1)
 
 CONFIG_FILE = str(workflow.overwrite_configfiles[-1]) if workflow.overwrite_configfiles else "config.yaml"
-
-# the targets named on the command line (Snakemake reads the workflow before it records them)
-try:
-    from snakemake.cli import get_argument_parser  # noqa: E402
-
-    _cli_targets = set(get_argument_parser().parse_known_args(sys.argv[1:])[0].targets or ())
-except (Exception, SystemExit):
-    _cli_targets = set()
-
 try:
     validate_config(config, file=os.path.relpath(CONFIG_FILE), cache=os.path.join(".snakemake", "scs-valid-configs"))
     SETTINGS = from_config(config, file=os.path.relpath(CONFIG_FILE))
     # the raw file may be missing while the stand-in's generator makes it (`snakemake synthetic`)
-    _targets = set(getattr(workflow.dag_settings, "targets", None) or ()) or _cli_targets
+    _targets = set(getattr(workflow.dag_settings, "targets", None) or ())
     _needed = ("codebook", "targets") if "synthetic" in _targets else ("raw", "codebook", "targets")
     for _key in _needed:
         if not os.path.isfile(config["data"][_key]):
@@ -57,9 +48,9 @@ try:
         _cb = load_codebook(config["data"]["codebook"])
     except PipelineError:
         _cb = None  # the check_data rule reports every problem of the codebook
-    # (the data check reads the export and the codebook only: a draft codebook is checked against the export
-    # before the analysis names of the configuration exist in it)
-    if _cb is not None and not (_targets and _targets <= {"check_data"}):
+    # (`make check-data` runs the data check alone, which reads the export and the codebook only: a draft
+    # codebook is checked against the export before the analysis names of the configuration exist in it)
+    if _cb is not None and os.environ.get("SCS_DATA_CHECK_ONLY") != "1":
         check_formula_names(
             [*SETTINGS.models.formulas.values(), SETTINGS.models.alternative_formula],
             {*_cb.by_var, *_cb.derived, *SETTINGS.scales},
