@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= config.yaml
 SMK := $(BIN)/snakemake --configfile=$(CONFIG)
 
-.PHONY: all help test test-full lint env lock synthetic check-data verify repin paper export package report readme fixtures r-deps
+.PHONY: all help test test-full lint env lock synthetic codebook check-data verify repin paper export package report readme fixtures r-deps
 
 all: $(STAMP) ## build every output (the default)
 	$(SMK)
@@ -45,8 +45,13 @@ lock: ## re-pin requirements.lock and environment.yml from requirements.in (need
 	  /tmp/scs-lock-venv/bin/pip list --format=freeze ) > requirements.lock
 	$(PYTHON) tools/environment_yml.py requirements.lock environment.yml
 
+codebook: $(STAMP) ## draft a codebook from an export: make codebook DATA=<file> [OUT=<file>] [FORCE=1]
+	@test -n "$(DATA)" || { echo "ERROR: make codebook needs DATA=<export> (a CSV, .sav or .dta); OUT=<file> and FORCE=1 are optional"; exit 2; }
+	@$(BIN)/python tools/draft_codebook.py "$(DATA)" $(if $(OUT),--out "$(OUT)") $(if $(FORCE),--force)
+
+# (the data check alone: the workflow does not ask the codebook for the analysis names of the models)
 check-data: $(STAMP) ## check the raw export against the codebook; every problem in one report
-	$(SMK) check_data --forcerun check_data
+	SCS_DATA_CHECK_ONLY=1 $(SMK) check_data --forcerun check_data
 
 synthetic: $(STAMP) ## regenerate the synthetic stand-in with its seed and install it under data/
 	$(SMK) synthetic --forcerun synthetic

@@ -111,11 +111,20 @@ def test_widen_policy_raises_the_upper_bound_just_enough_and_says_so():
 
 def test_an_empty_target_category_is_collapsed_or_reported():
     frame, targets = under_covered(n_low=0)
-    with pytest.raises(PipelineError, match="needs inf times"):
-        weights.make_weights(frame, targets, wcfg(variables=["educ", "sex"]))
+    row = int(np.flatnonzero((targets.variable == "educ") & (targets.category == "primary"))[0]) + 2
+    with pytest.raises(PipelineError, match=rf"^targets.csv, row {row}, column 'category': no respondent of the "
+                                            r"analytic sample \(1,173 in clean.parquet\) is in educ = 'primary', "
+                                            r"which has a target share of 0.2; expected .*collapse"):
+        weights.make_weights(frame, targets, wcfg(variables=["educ", "sex"]), file="targets.csv",
+                             data_file="clean.parquet")
+    # widening the bounds cannot help an empty category: reported all the same
+    with pytest.raises(PipelineError, match=r"educ = 'primary'"):
+        weights.make_weights(frame, targets, wcfg(variables=["educ", "sex"], infeasible={
+            "policy": ["widen"], "collapsible": ["educ"], "headroom": 0.9, "max_steps": 6}))
     res = weights.make_weights(frame, targets, wcfg(variables=["educ", "sex"], infeasible={
         "policy": ["collapse"], "collapsible": ["educ"], "headroom": 0.9, "max_steps": 6}))
     assert "primary + junior" in res.plan.levels["educ"]
+    assert res.plan.adjustments == ["collapsed educ: 'primary + junior' (category 'primary' has no respondent)"]
 
 
 def test_every_stored_bootstrap_replicate_meets_its_margins_and_the_bounds(stand_in, cfg):

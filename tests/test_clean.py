@@ -105,3 +105,23 @@ def test_shipped_file_flow_ends_at_1173_with_every_rule_biting(cfg, codebook, sh
         assert col not in cleaned.columns
     assert cleaned.response_id.is_unique
     assert np.all(cleaned.age_years >= 18)
+
+
+def test_a_scale_nobody_answered_substantively_stops_with_one_line(cfg, codebook, shipped_frame):
+    """Every surveillance answer "don't know" (a missing code): nobody has the index, so cleaning stops and names
+    the scale, its columns and the rule it needs, rather than a model failing later for want of respondents."""
+    frame = shipped_frame.copy()
+    for it in cfg["scales"]["surveillance"]["items"]:
+        frame[it["var"]] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    # (1,211: without answers the straight-liners are no longer found)
+    with pytest.raises(PipelineError, match=r"^raw.csv: nobody in the analytic sample \(1,211\) gave a substantive "
+                                            r"answer to any of the 8 surveillance items \(columns Q17_1, Q17_2, .*Q17_8\): "
+                                            r"every answer is a missing code .*; expected at least 6 substantive answers "
+                                            r"\(scales.surveillance.min_answered in config.yaml\)"):
+        clean.run(frame, codebook, from_config(cfg), file="raw.csv")
+    # some answers, but nobody reaches min_answered: said with the most anyone gave
+    frame["s_jobs"] = shipped_frame["s_jobs"]
+    with pytest.raises(PipelineError, match=r"nobody in the analytic sample \(1,211\) answered 6 of the 8 surveillance "
+                                            r"items \(columns .*\) substantively \(at most 1\)"):
+        clean.run(frame, codebook, from_config(cfg), file="raw.csv")
+    assert len(clean.run(shipped_frame, codebook, from_config(cfg), file="raw.csv")["data"]) == 1173

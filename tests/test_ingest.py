@@ -8,8 +8,7 @@ import json
 import pandas as pd
 import polars as pl
 import pytest
-from conftest import RAW_CSV, RAW_SAV
-from conftest import ROOT as ROOT_DIR
+from conftest import RAW_CSV, RAW_SAV, ROOT
 
 from scs.errors import PipelineError
 from scs.io import datacheck, ingest
@@ -285,9 +284,55 @@ def test_typed_dates_of_a_sav_need_no_codebook_format(tmp_path):
     the dates of a CSV), so one codebook serves the CSV and the SPSS/Stata files of one survey."""
     import yaml
 
-    raw = yaml.safe_load((ROOT_DIR / "data" / "codebook.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load((ROOT / "data" / "codebook.yaml").read_text(encoding="utf-8"))
     raw["datetime_format"] = "%Y-%m-%dT%H:%M:%SZ"
     (tmp_path / "codebook.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     codebook = load_codebook(tmp_path / "codebook.yaml")
     frame, _ = ingest.ingest(RAW_SAV, codebook)
     assert frame["start_date"].notna().all()
+
+
+def test_the_data_check_warns_of_a_column_nobody_answered_and_one_that_does_not_vary(codebook, tmp_path):
+    rows = list(csv.reader(io.StringIO(shipped_text(), newline="")))
+    h = rows[0]
+    for r in rows[3:]:
+        if r[h.index("Q17_3")]:
+            r[h.index("Q17_3")] = "9"  # "don't know" throughout
+        if r[h.index("Q10")]:
+            r[h.index("Q10")] = "2"    # nobody a party member
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    p = tmp_path / "raw.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
+    problems, facts, frame, raw = datacheck.check_and_type(p, codebook)
+    assert frame is not None  # warnings only: the data can be read
+    warned = {(x.kind, x.column): x for x in problems if x.severity == "warning"}
+    assert set(warned) == {("no_substantive_answer", "Q17_3"), ("no_variation", "Q10")}
+    assert warned[("no_variation", "Q10")].message == "every substantive answer is the same: 2 (no)"
+    lines = ingest.warning_lines("raw.csv", [], problems)
+    assert "WARNING: raw.csv: no substantive answer in any row (every cell blank or a missing code) in column(s): " \
+           "'Q17_3'" in lines
+    assert any(line.endswith("cannot vary) in column(s): 'Q10'") for line in lines)
+    # the shipped export has neither
+    assert not [x for x in datacheck.check_raw(RAW_CSV, codebook)[0] if x.severity == "warning"]
+
+
+def test_a_missing_code_outside_a_columns_range_is_accepted_and_becomes_missing(codebook, tmp_path):
+    text = (ROOT / "data" / "codebook.yaml").read_text(encoding="utf-8").replace(
+        "range: [10, 100], en:", "range: [10, 100], missing: {999: refused}, en:")
+    (tmp_path / "cb.yaml").write_text(text, encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(shipped_text(), newline="")))
+    j = rows[0].index("Q2")
+    rows[3][j], rows[4][j] = "999", "101"
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    p = tmp_path / "raw.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
+    problems, _ = datacheck.check_raw(p, load_codebook(tmp_path / "cb.yaml"))
+    assert [(x.kind, x.column, x.rows, x.count) for x in problems] == [("out_of_range", "Q2", [5], 1)]  # 101 only
+    rows[4][j] = "40"
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    p.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
+    frame, _ = ingest.ingest(p, load_codebook(tmp_path / "cb.yaml"))
+    assert pd.isna(frame["age_years"].iloc[0]) and frame["age_years"].iloc[1] == 40

@@ -91,6 +91,18 @@ def test_a_model_that_cannot_be_estimated_stops_with_one_line(stand_in, settings
     frame = stand_in.frame.copy()
     frame["ccp"] = 1.0
     mats = models.matrices(frame, settings)
-    with pytest.raises(PipelineError, match=r"model surveillance ~ M1: the terms cannot all be estimated .*\['ccp'\] "
-                                            r"do not vary"):
+    with pytest.raises(PipelineError, match=r"model surveillance ~ M1: the terms cannot all be estimated in its "
+                                            r"sample of \d+: ccp \(always 1\) does not vary"):
         models.fit(design, frame, settings, mats, models.samples(frame, settings, mats), replicates=False)
+
+
+def test_an_ordered_logit_with_a_covariate_that_does_not_vary_says_so_in_its_row(stand_in, settings):
+    """The ordered logits run beside the regressions (which stop on such a covariate): each item's row says why
+    it has no fit instead of a linear-algebra error."""
+    frame = stand_in.frame.copy()
+    frame["urban_hukou"] = 0
+    ol = models.ordered_logits(stand_in.design(replicates=False), frame, settings)
+    n_items = sum(len(settings.scales[b].items) for b in settings.batteries)
+    assert len(ol) == n_items and set(ol.term) == {"(none)"}
+    assert set(ol.label) == {"not estimable: urban_hukou (always 0) does not vary"}
+    assert (ol.n > 1000).all()

@@ -122,6 +122,37 @@ def grid_dont_know(w, n=3):
     put_text(w, join_rows(rows))
 
 
+def battery_dont_know(w, prefix="Q17_"):
+    """Every answer to a battery "don't know" (its missing code 9); blanks stay blank."""
+    rows = rows_of(text(w))
+    cols = [j for j, c in enumerate(rows[0]) if c.startswith(prefix)]
+    for r in rows[3:]:
+        for j in cols:
+            if r[j]:
+                r[j] = "9"
+    put_text(w, join_rows(rows))
+
+
+def same_answer(w, col, value):
+    """Every non-blank cell of a column becomes one code (nobody differs)."""
+    rows = rows_of(text(w))
+    j = rows[0].index(col)
+    for r in rows[3:]:
+        if r[j]:
+            r[j] = value
+    put_text(w, join_rows(rows))
+
+
+def nobody_over(w, age=59):
+    """Every respondent older than `age` becomes `age` years old: the oldest age group is empty."""
+    rows = rows_of(text(w))
+    j = rows[0].index("Q2")
+    for r in rows[3:]:
+        if r[j] and int(r[j]) > age:
+            r[j] = str(age)
+    put_text(w, join_rows(rows))
+
+
 def rare_northeast(w, keep=17):
     """Northeast provinces (21-23) become Beijing (11) for all but `keep` complete respondents."""
     rows = rows_of(text(w))
@@ -160,6 +191,29 @@ def as_dta(w):
 
     with open(w / "data" / "raw" / "SHA256SUMS", "a", encoding="utf-8") as fh:
         fh.write(f"{file_sha256(w / 'data' / 'raw' / 'export.dta')}  export.dta\n")
+    edit_config(w, lambda c: c["data"].update(raw="data/raw/export.dta"))
+
+
+def dta_with_stata_missing(w):
+    """The stand-in as a Stata .dta whose refusals of the income question (99) are Stata's missing value .a, with
+    a value label (read as blank cells)."""
+    import pyreadstat
+
+    from scs.io import ingest
+    from scs.io.codebook import load_codebook
+    from scs.synth import export
+
+    cb = load_codebook(w / "data" / "codebook.yaml")
+    path = w / "data" / "raw" / "export.dta"
+    export.write_dta(ingest.read_qualtrics_csv(w / RAW, cb).cells.to_pandas(), cb, path)
+    df, meta = pyreadstat.read_dta(str(path), apply_value_formats=False)
+    df["Q12"] = df["Q12"].astype(object).where(df["Q12"] != 99, "a")
+    labels = dict(meta.variable_value_labels)
+    labels["Q12"] = {**{k: v for k, v in labels["Q12"].items() if k != 99}, "a": "prefer not to say"}
+    pyreadstat.write_dta(df, str(path), column_labels=meta.column_names_to_labels, variable_value_labels=labels,
+                         missing_user_values={"Q12": ["a"]}, version=15)
+    with open(w / "data" / "raw" / "SHA256SUMS", "a", encoding="utf-8") as fh:
+        fh.write(f"{file_sha256(path)}  export.dta\n")
     edit_config(w, lambda c: c["data"].update(raw="data/raw/export.dta"))
 
 
@@ -207,8 +261,21 @@ CASES = [
         [t.assign(share=t.share.where(~((t.variable == "region") & (t.category == "East")), 0.4)),
          pd.DataFrame([{"variable": "region", "category": "Overseas", "share": 0.043, "status": "U", "source": "x"}])],
         ignore_index=True)), False,
-     [r"data/targets.csv: weighting of the sample failed: .* region = 'Overseas', which needs inf times"],
+     [r"data/targets.csv, row 17, column 'category': no respondent of the analytic sample \(1,173 in "
+      r"results/clean/clean.parquet\) is in region = 'Overseas', which has a target share of 0.043; expected "
+      r"categories the sample has"], "weights", None),
+    ("margin_category_absent_from_the_sample", lambda w: rare_northeast(w, keep=0), False,
+     [r"data/targets.csv, row 16, column 'category': no respondent of the analytic sample \(1,173 in "
+      r"results/clean/clean.parquet\) is in region = 'Northeast', which has a target share of 0.074; expected "
+      r"categories the sample has: merge 'Northeast' with a neighbouring category of region in data/targets.csv"],
      "weights", None),
+    ("battery_nobody_answered_substantively", battery_dont_know, False,
+     [rf"{RAW}: nobody in the analytic sample \(1,211\) gave a substantive answer to any of the 8 surveillance items "
+      r"\(columns Q17_1, Q17_2, Q17_3, Q17_4, Q17_5, Q17_6, Q17_7, Q17_8\): every answer is a missing code .*; "
+      r"expected at least 6 substantive answers \(scales.surveillance.min_answered in config.yaml\)"], "clean", None),
+    ("covariate_without_variation", lambda w: same_answer(w, "Q10", "2"), False,
+     [r"config.yaml: model surveillance ~ M1: the terms cannot all be estimated in its sample of \d+: ccp \(always 0\) "
+      r"does not vary; expected terms that vary"], "regressions", FAST),
     ("targets_not_summing_to_one", lambda w: edit_targets(
         w, lambda t: t.assign(share=t.share.where(t.category != "60+", 0.25))), False,
      [r"data/targets.csv, column 'share': shares of 'age_group' sum to 1.050000"], "weights", None),
@@ -260,6 +327,9 @@ CASES = [
      ["results/models/regression_table.md", *FAST]),
     ("whole_grids_dont_know", grid_dont_know, True,
      [r"WARNING: \d+ respondent\(s\) answered fewer than 6 surveillance items"], None, BUILD),
+    ("margin_category_absent_collapsed", nobody_over, True,
+     [r"WARNING: weighting: collapsed age_group: '50-59 \+ 60\+' \(category '60\+' has no respondent\)"], None,
+     ["results/weights/diagnostics.md"]),
     ("category_rare_in_the_sample", rare_northeast, True, [r"WARNING: weighting: widened the upper bound 5 ->"], None,
      ["results/weights/diagnostics.md"]),
     ("choice_text_english", lambda w: as_choice_text(w, "en"), True,
@@ -267,6 +337,8 @@ CASES = [
     ("choice_text_chinese", lambda w: as_choice_text(w, "zh"), True,
      [r"WARNING: .*answer labels \(Qualtrics 'choice text'\)"], None, ["results/clean/exclusion_flow.csv"]),
     ("stata_dta", as_dta, True, [], None, ["results/clean/exclusion_flow.csv"]),
+    ("stata_dta_with_a_labelled_missing_value", dta_with_stata_missing, True, [], None,
+     ["results/clean/exclusion_flow.csv"]),
 ]
 RULE_OUTPUTS = {"check_data": ["results/clean/data_problems.md", "results/clean/data_problems.csv"],
                 "clean": ["results/clean/clean.parquet", "results/clean/exclusion_flow.md"],

@@ -42,6 +42,8 @@ rule robustness:
     input:
         **weights_input(),
         analysis=rules.indices.output.analysis,
+        # run after the configured models were fitted: a model that cannot be estimated is reported once, there
+        fitted=rules.regressions.output.coefficients,
         code=code_of("robustness"),
     output:
         csv=out("models", "robustness.csv"),

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import polars as pl
 
 from scs.errors import PipelineError
 from scs.io.codebook import Codebook
-from scs.io.ingest import Problem, check_cells, derive, read_raw, to_analysis
+from scs.io.ingest import NUMERIC, Problem, check_cells, derive, read_raw, to_analysis
 
 COLUMNS = ["severity", "kind", "column", "count", "first_rows", "values", "message", "expected", "fix"]
 
@@ -28,12 +29,41 @@ def check_and_type(path, codebook: Codebook, fmt: str = "auto"):
                         [(str(exc.got), 1)] if exc.got is not None else [], exc.expected or "",
                         "re-export the file as the message says")], {"format": None, "rows": 0, "columns": 0}, None, None
     typed, problems = check_cells(raw, codebook)
+    problems += answer_warnings(typed, codebook)
     for n in raw.notes:
         problems.insert(0, Problem("note", n, None, [], 1, [], "", "", severity="warning"))
     facts = {"format": raw.format, "rows": raw.cells.height, "columns": raw.cells.width}
     if any(p.severity == "error" for p in problems):
         return problems, facts, None, None
     return problems, facts, derive(to_analysis(typed, codebook), codebook), raw
+
+
+def answer_warnings(typed: dict, codebook: Codebook) -> list[Problem]:
+    """Warnings about the answers of the analysis columns that the codebook alone can tell: a column with no
+    substantive answer (every cell blank or a missing code, such as "don't know") and one whose substantive
+    answers are all the same (a variable made from it cannot vary in a model)."""
+    out = []
+    for col in codebook.columns:
+        cid = col["id"]
+        if col["role"] != "analysis" or col["type"] not in NUMERIC or cid not in typed:
+            continue
+        v = typed[cid].drop_nulls()
+        v = v.cast(pl.Float64)
+        v = v.filter(~v.is_in([float(k) for k in codebook.missing_codes(col)]))
+        values = v.unique().sort().to_list()
+        if not values:
+            out.append(Problem("no_substantive_answer", "no row has a substantive answer: every cell is blank or a "
+                               "missing code", cid, [], typed[cid].len(), [], "answers besides the missing codes",
+                               "check the export (was the question asked?) and the column's missing codes; an index "
+                               "or model that needs it has nobody to use", severity="warning"))
+        elif len(values) == 1:
+            code = values[0]
+            label = codebook.valid_codes(col).get(int(code)) if float(code).is_integer() else None
+            out.append(Problem("no_variation", f"every substantive answer is the same: {code:g}"
+                               + (f" ({label})" if label else ""), cid, [], v.len(), [], "answers that vary",
+                               "a variable made from it cannot vary: a model that uses it cannot be fitted",
+                               severity="warning"))
+    return out
 
 
 def check_raw(path, codebook: Codebook, fmt: str = "auto") -> tuple[list[Problem], dict]:

@@ -276,7 +276,9 @@ def read_stat(path: str | Path, codebook: Codebook, fmt: str) -> RawTable:
         if col is None or col["type"] != "categorical":
             continue
         allowed = set(codebook.all_codes(col))
-        extra = sorted(int(k) for k in labels if float(k).is_integer() and int(k) not in allowed)
+        # (a label of a Stata missing value .a-.z has a letter for its key: such cells are read as blank)
+        extra = sorted(int(k) for k in labels
+                       if isinstance(k, (int, float)) and float(k).is_integer() and int(k) not in allowed)
         if extra:
             notes.append(("value_labels", cid, f"value labels for code(s) {extra} are not in the codebook",
                           f"codes {sorted(allowed)}"))
@@ -377,7 +379,7 @@ def _numeric_values(raw, col, codebook, s, blank, choice_text, num=None) -> tupl
                                     f"add the code to {cid} in {codebook.path} (codes or missing), or recode it"))
     elif col.get("range"):
         lo, hi = col["range"]
-        outside = ok & ((numv < lo) | (numv > hi))
+        outside = ok & ((numv < lo) | (numv > hi)) & ~np.isin(numv, list(codebook.missing_codes(col)))
         if outside.any():
             rows, vals, n = _offending(raw, outside, s)
             problems.append(Problem("out_of_range", "value outside the codebook's range", cid, rows, n, vals,
@@ -650,11 +652,23 @@ def check_answered(frame: pd.DataFrame, blank: pd.DataFrame, file: str, rows, gr
 
 def warning_lines(file, notes, problems) -> list[str]:
     """The console's warnings about an export that can be read: its notes (no byte-order mark, answer
-    labels) and the columns that the codebook does not know."""
+    labels), the columns that the codebook does not know, and the analysis columns that nobody answered
+    substantively or whose answers do not vary."""
     lines = [f"WARNING: {file}: {n}" for n in notes]
     lines += [f"WARNING: {file}: column {p.column!r} is not in the codebook and is ignored" for p in problems
               if p.severity == "warning" and p.kind == "unexpected_column"]
+    for kind, what in ANSWER_WARNINGS.items():
+        cols = [p.column for p in problems if p.severity == "warning" and p.kind == kind]
+        if cols:
+            lines.append(f"WARNING: {file}: {what}: {', '.join(repr(c) for c in cols)}")
     return lines
+
+
+# the data check's warnings about answers, one console line each (scs.io.datacheck.answer_warnings)
+ANSWER_WARNINGS = {"no_substantive_answer": "no substantive answer in any row (every cell blank or a missing code) in "
+                                            "column(s)",
+                   "no_variation": "one substantive answer in every row (a variable made from it cannot vary) in "
+                                   "column(s)"}
 
 
 def ingest(path: str | Path, codebook: Codebook, fmt: str = "auto") -> tuple[pd.DataFrame, RawTable]:

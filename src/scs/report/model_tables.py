@@ -154,9 +154,11 @@ def ordered_markdown(ol: pd.DataFrame, s: Settings, printed: Printed) -> str:
         "ordered_logits.csv.", ""] + md_header(["item", *[_label(t, s) for t in show], "n"], "l" + "r" * (len(show) + 1))
     labels = {it.var: it.label for b in s.batteries for it in s.scales[b].items}
     for item, grp in ol.groupby("item", sort=False):
-        if grp.term.iloc[0] == "(none)":
-            lines.append(md_row([labels[item], *(["too few answers"] + [""] * (len(show) - 1)),
-                                 printed(ordered_key(item, None, "n"))]))
+        if grp.term.iloc[0] == "(none)":  # no fit: the row says why (too few answers, a term that does not vary)
+            why = grp.label.iloc[0]
+            cells = [why, *[""] * (len(show) - 1)] if show else []
+            name = labels[item] if show else f"{labels[item]} ({why})"
+            lines.append(md_row([name, *cells, printed(ordered_key(item, None, "n"))]))
             continue
         cells = []
         for t in show:

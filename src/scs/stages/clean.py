@@ -206,6 +206,30 @@ def exclusion_profile(frame: pd.DataFrame, removed_by: np.ndarray, rules: tuple[
     return pd.DataFrame(rows, columns=["rule", "variable", "category", "n"])
 
 
+def check_scales_answered(frame: pd.DataFrame, codebook: Codebook, s: Settings, *, file: str) -> None:
+    """One clear line when nobody in ``frame`` (the analytic sample) has a scale's index: no respondent gave
+    ``min_answered`` substantive answers to its items (a missing code such as "don't know" and a blank are
+    not), so that every table and model of the scale would be empty. ``file``: the raw export."""
+    n = len(frame)
+    for name, sc in s.scales.items():
+        items = [v for v in sc.vars if v in frame.columns]  # (an unknown item is reported where it is used)
+        if not items:
+            continue
+        answered = frame[items].notna().sum(axis=1).to_numpy()
+        need = min(sc.min_answered, len(items))
+        if (answered >= need).any():
+            continue
+        cols = ", ".join(str(codebook.by_var[v]["id"]) if v in codebook.by_var else v for v in items)
+        most = int(answered.max()) if n else 0
+        what = (f"gave a substantive answer to any of the {len(items)} {name} items (columns {cols}): every answer "
+                "is a missing code (such as \"don't know\") or blank" if most == 0 else
+                f"answered {need} of the {len(items)} {name} items (columns {cols}) substantively (at most {most})")
+        raise PipelineError(f"nobody in the analytic sample ({n:,}) {what}, so nobody has the {name} index",
+                            file=file, expected=f"at least {need} substantive answers (scales.{name}.min_answered in "
+                            f"{s.file}) from some respondents: check these columns and their missing codes in the "
+                            "codebook")
+
+
 def run(frame: pd.DataFrame, codebook: Codebook, s: Settings, *, file: str) -> StageResult:
     """The cleaning stage on a checked export (:func:`scs.io.ingest.checked_export`, or the frame that
     :func:`scs.io.ingest.ingest` returns): the exclusion rules in order, then the check that every kept
@@ -214,9 +238,11 @@ def run(frame: pd.DataFrame, codebook: Codebook, s: Settings, *, file: str) -> S
     Tables: ``data`` (analysis columns of the kept respondents, sorted by the key), ``flow`` (step, rule,
     description, removed, remaining), ``excluded`` (one row per removed respondent: key, rule), ``profile``
     (who each rule removed, by the weighting variables: counts). Numbers: those of ``flow``. Diagnostics:
-    ``removed_by``, the exclusion step of every row of the export (0 = kept)."""
+    ``removed_by``, the exclusion step of every row of the export (0 = kept). Stops when nobody in the
+    analytic sample has a scale's index (:func:`check_scales_answered`)."""
     cleaned, flow, excluded, removed_by = clean(frame, codebook, s, positions=True)
     kept = np.flatnonzero(removed_by == 0)
+    check_scales_answered(cleaned, codebook, s, file=file)
     grids = {g: s.scales[g] for rule in s.cleaning.rules for g in rule.grids}
     items = [v for g in grids.values() for v in g.vars]
     blank = ingest.blank_in_frame(frame, items).iloc[kept].reset_index(drop=True)

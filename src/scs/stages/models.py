@@ -77,6 +77,28 @@ def samples_table(frame: pd.DataFrame, s: Settings, masks: dict) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+def flat_terms(X: pd.DataFrame, used: np.ndarray) -> list[tuple[str, float]]:
+    """The terms of ``X`` that take one value among the rows ``used`` (term, that value)."""
+    Xs = X.to_numpy(float)[used]
+    if not len(Xs):
+        return []
+    return [(c, float(Xs[0, j])) for j, c in enumerate(X.columns) if np.ptp(Xs[:, j]) == 0]
+
+
+def not_estimable(X: pd.DataFrame, used: np.ndarray) -> str | None:
+    """Why the terms of ``X`` (with an intercept, or the cut points of an ordered logit) cannot all be estimated
+    among the rows ``used``: the terms that do not vary (each with its one value), or terms that repeat a
+    combination of others; None when they can."""
+    n, p = int(used.sum()), X.shape[1] + 1
+    Xs = X.to_numpy(float)[used]
+    if n and np.linalg.matrix_rank(np.column_stack([np.ones(n), Xs])) == p:
+        return None
+    flat = flat_terms(X, used)
+    if flat:
+        return ", ".join(f"{t} (always {v:g})" for t, v in flat) + (" does" if len(flat) == 1 else " do") + " not vary"
+    return "some terms repeat a combination of others"
+
+
 def check_estimable(X: pd.DataFrame, used: np.ndarray, what: str, *, file: str = "config.yaml") -> None:
     """One clear line, before a fit that cannot be made: too few respondents with the outcome and every
     covariate, or terms that do not vary (or repeat one another) among them."""
@@ -86,12 +108,11 @@ def check_estimable(X: pd.DataFrame, used: np.ndarray, what: str, *, file: str =
                             f"{p} coefficients", file=file,
                             expected="an outcome that respondents answered (an index needs its scale's min_answered "
                             "items answered, not 'don't know'): see the item table and the data check")
-    Xs = X.to_numpy(float)[used]
-    if np.linalg.matrix_rank(np.column_stack([np.ones(n), Xs])) < p:
-        flat = [c for j, c in enumerate(X.columns) if np.ptp(Xs[:, j]) == 0]
-        raise PipelineError(f"model {what}: the terms cannot all be estimated in its sample of {n}: "
-                            + (f"{flat} do not vary" if flat else "some terms repeat a combination of others"),
-                            file=file, expected="terms that vary among the respondents of the model")
+    why = not_estimable(X, used)
+    if why is not None:
+        raise PipelineError(f"model {what}: the terms cannot all be estimated in its sample of {n}: {why}", file=file,
+                            expected="terms that vary among the respondents of the model (drop a constant one from "
+                            "models.formulas; the data check warns of a column with one value)")
 
 
 def fit(design: Design, frame: pd.DataFrame, s: Settings, mats: dict, masks: dict, *, models=None,
@@ -161,6 +182,11 @@ def ordered_logits(design: Design, frame: pd.DataFrame, s: Settings) -> pd.DataF
             if ok.sum() == 0 or len(np.unique(y[ok])) < 3:
                 rows.append(pd.DataFrame([{"scale": b, "item": it.var, "term": "(none)", "coef": np.nan,
                                            "label": "too few answers for an ordered logit", "n": int(ok.sum())}]))
+                continue
+            why = not_estimable(X, ok)
+            if why is not None:  # (a covariate that does not vary among the answers: the regressions stop on it)
+                rows.append(pd.DataFrame([{"scale": b, "item": it.var, "term": "(none)", "coef": np.nan,
+                                           "label": f"not estimable: {why}", "n": int(ok.sum())}]))
                 continue
             f = ordinal.ordered_logit(design, y, Xv)
             if not f.converged:

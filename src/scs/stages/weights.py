@@ -180,6 +180,26 @@ def sample_units(frame: pd.DataFrame, ds: SampleDesign | None, *, config_file: s
     return units
 
 
+def check_categories_present(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, file="targets",
+                             data_file="the cleaned data") -> None:
+    """One clear line for a target category that no respondent of the sample is in, unless the policy may
+    collapse it with a neighbour (``weighting.infeasible``: then the collapse is recorded in the diagnostics):
+    no weighting can give an empty category its share."""
+    collapse_ok = "collapse" in ws.infeasible.policy
+    for v in ws.variables:
+        if collapse_ok and v in ws.infeasible.collapsible:
+            continue
+        seen = {str(x) for x in pd.unique(frame[v].to_numpy(dtype=object))}
+        rows = targets[targets.variable == v]
+        for i, r in rows[~rows.category.isin(seen)].iterrows():
+            raise PipelineError(
+                f"no respondent of the analytic sample ({len(frame):,} in {data_file}) is in {v} = {r.category!r}, "
+                f"which has a target share of {float(r.share):g}", file=file, row=int(i) + 2, column="category",
+                expected=f"categories the sample has: merge {r.category!r} with a neighbouring category of {v} in "
+                         f"{file} (and in the codebook's derived variable), or let the weighting collapse it "
+                         f"(weighting.infeasible: collapse in policy, {v} in collapsible)")
+
+
 # --------------------------------------------------------------------------- the weighting procedure
 def _run(columns, plan: Plan, d, ws):
     """One weighting run with a fixed plan: the weights (their total is the prior weights' total, so
@@ -230,7 +250,8 @@ def weight_once(columns: dict[str, np.ndarray], levels, shares, d: np.ndarray, w
         beyond = _out_of_reach(need, plan, bounded)
         if beyond:  # certain to fail: not attempted
             worst = max(beyond, key=lambda k: extremeness(need[k], plan.lower, plan.upper))
-            why = (f"category {worst[1]!r} needs {need[worst]:.2f} times its sample share, outside the bounds "
+            why = (f"category {worst[1]!r} has no respondent" if not np.isfinite(need[worst]) else
+                   f"category {worst[1]!r} needs {need[worst]:.2f} times its sample share, outside the bounds "
                    f"[{plan.lower:g}, {plan.upper:g}]")
         else:
             w, info = _run(columns, plan, d, ws)
@@ -395,6 +416,7 @@ def make_weights(frame: pd.DataFrame, targets: pd.DataFrame, ws: Weighting, *, f
     units = sample_units(frame, design, config_file=config_file, data_file=data_file)
     variables = list(ws.variables)
     check_sample(frame, targets, variables, file=file, config_file=config_file, data_file=data_file)
+    check_categories_present(frame, targets, ws, file=file, data_file=data_file)
     columns = {v: frame[v] for v in variables}
     levels, shares = target_levels(targets, variables), target_shares(targets, variables)
     n = len(frame)

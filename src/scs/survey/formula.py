@@ -57,10 +57,17 @@ def require_variable(var: str, known, *, where: str = "config.yaml", what: str =
 
 def check_formula_names(formulas, known, *, where: str = "config.yaml") -> None:
     """Before any job runs: every variable of the model ``formulas`` (right-hand sides) is a codebook variable
-    or a scale."""
-    for rhs in formulas:
-        for t in parse_formula(rhs, where=where):
-            require_variable(t.var, known, where=where, what="the codebook (analysis or derived variables) or the scales")
+    or a scale. The line names the first unknown one, and how many others there are (all of them, up to ten:
+    what a new codebook still has to define)."""
+    unknown = list(dict.fromkeys(t.var for rhs in formulas for t in parse_formula(rhs, where=where)
+                                 if t.var not in known))
+    if unknown:
+        more = unknown[1:]
+        others = (f" (nor are {len(more)} more: {', '.join(more[:10])}{', ...' if len(more) > 10 else ''})"
+                  if more else "")
+        raise PipelineError(f"model formula names variable {unknown[0]!r}, which is not in the codebook (analysis or "
+                            f"derived variables) or the scales{others}", file=where, column=unknown[0],
+                            expected="an analysis variable from the codebook or an index from config.scales")
 
 
 def model_matrix(frame: pd.DataFrame, terms: list[Term], *, where: str = "config.yaml") -> pd.DataFrame:
