@@ -17,12 +17,20 @@ SKIP_PREFIXES = ("src/scs/synth/",)
 ALLOWED = {"status", "attention", "ResponseId"}
 
 
+def qualtrics_names() -> set[str]:
+    """Qualtrics' own export columns (any Qualtrics survey has them) and their analysis names."""
+    from scs.io.draft import QUALTRICS_COLUMNS, snake
+
+    ids = {spec[0] for spec in QUALTRICS_COLUMNS.values()}
+    return ids | {snake(i) for i in ids}
+
+
 def study_names() -> set[str]:
     cb = yaml.safe_load((ROOT / "data" / "codebook.yaml").read_text(encoding="utf-8"))
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     names = {c["var"] for c in cb["columns"]} | {c["id"] for c in cb["columns"]} | set(cb.get("derived", {}))
     names |= set(cfg["scales"]) | {it["var"] for sc in cfg["scales"].values() for it in sc["items"]}
-    return {n for n in names if len(n) >= 3} - ALLOWED
+    return {n for n in names if len(n) >= 3} - ALLOWED - qualtrics_names()
 
 
 def distinctive(name: str) -> bool:

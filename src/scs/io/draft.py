@@ -117,7 +117,7 @@ class Draft:
 
 # --------------------------------------------------------------------------- names and guesses
 def snake(name: str) -> str:
-    """An analysis name from a column id: ``ResponseId`` -> ``response_id``, ``Q17_1`` -> ``q17_1``."""
+    """An analysis name from a column id: ``ResponseId`` -> ``response_id``, ``Q5_2`` -> ``q5_2``."""
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name))
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
     s = re.sub(r"[^0-9A-Za-z]+", "_", s).strip("_").lower()
@@ -457,7 +457,7 @@ HEADER = """\
 #   var      made from the column id: rename to the analysis names your configuration uses.
 #   codes    a code the export does not label is labelled with itself: write its label.
 #   missing  codes that mean "no substantive answer" (they become missing, flagged in <var>__dk): guessed.
-#   derived  the analysis variables of the weighting and the models (sex, age_group, region, ...): add them.
+#   derived  the analysis variables of the weighting and the models (recoded groups, indicators, numbers from brackets, ...): add them.
 """
 
 
