@@ -457,7 +457,7 @@ HEADER = """\
 #   var      made from the column id: rename to the analysis names your configuration uses.
 #   codes    a code the export does not label is labelled with itself: write its label.
 #   missing  codes that mean "no substantive answer" (they become missing, flagged in <var>__dk): guessed.
-#   derived  the analysis variables of the weighting and the models (recoded groups, indicators, numbers from brackets, ...): add them.
+#   derived  the analysis variables of the weighting and the models (groups, indicators, ...): add them.
 """
 
 
