@@ -126,8 +126,6 @@ def read_design(smk, frame, *, replicates: bool = True, **kw):
     stored = pd.read_parquet(smk.input.weights, columns=columns)
     jk = pd.read_parquet(smk.input.jackknife) if replicates else None
     s = settings_of(smk)
-    variance = s.estimates.variance
-    if variance == "auto":
-        variance = "jackknife" if record.get("jackknife") else "linearization"
+    variance = stored_design.reported_variance(s.estimates.variance, record)
     return stored_design.load_design(frame, stored, record, label=s.data.label, replicates=replicates,
                                jackknife=jk, variance=variance, **kw)

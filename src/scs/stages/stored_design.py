@@ -344,3 +344,11 @@ def load_design(frame: pd.DataFrame, weights: pd.DataFrame, record: dict, *, wei
     if check:
         check_stored_design(design, plan, record, frame, method=method, weight=weight)
     return design
+
+
+def reported_variance(setting: str, record: dict) -> str:
+    """The SE the estimates report (estimates.variance): ``auto`` is the jackknife when the weights rule stored
+    it (design.json), linearization otherwise."""
+    if setting == "auto":
+        return "jackknife" if record.get("jackknife") else "linearization"
+    return setting
