@@ -34,6 +34,7 @@ from IPython.display import Markdown, display
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from scs.io.codebook import load_codebook
+from scs.precision import round_frame
 from scs.report.notebooks import Registry, in_codebook_order, show_figure, show_table, wrap
 from scs.stages.items import estimate_key
 from scs.stages.weight_diagnostics import margin_key, summary_key
@@ -73,6 +74,8 @@ show_table(pd.DataFrame({"statistic": [k.replace("_", " ") for k in stats],
 # %%
 KEY = design["key"]
 w = pd.read_parquet(f"{OUT}/weights/weights.parquet", columns=[KEY, "weight", "weight_unbounded"])
+# the weights as released (7 significant digits): another machine's last digits cannot move one across a bin edge
+w[["weight", "weight_unbounded"]] = round_frame(w[["weight", "weight_unbounded"]])
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 sns.histplot(w["weight"], bins=50, ax=axes[0], color="#2166ac")
 for b in (plan["lower"], plan["upper"]):
