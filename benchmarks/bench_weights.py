@@ -18,6 +18,7 @@ import argparse
 import multiprocessing as mp
 import os
 import platform
+import queue
 import resource
 import sys
 import time
@@ -58,6 +59,7 @@ def case_large(q, smoke: bool):
     import numpy as np
 
     from scs import config
+    from scs.settings import from_config
     from scs.stages import weights
 
     cfg = config.load_config(ROOT / "config.yaml")
@@ -75,7 +77,7 @@ def case_large(q, smoke: bool):
     levels = weights.target_levels(targets, variables)
     base = _peak_mb()
     t0 = time.perf_counter()
-    w, plan, info = weights.weight_once(columns, levels, shares, np.ones(n), cfg["weighting"])
+    w, plan, info = weights.weight_once(columns, levels, shares, np.ones(n), from_config(cfg).weighting)
     dt = time.perf_counter() - t0
     q.put({"case": f"n = {n:,}: bounded raking (no replicates), {info['iterations']} Newton steps, "
                    f"{len(plan.adjustments)} adjustments", "seconds": dt, "peak_mb": _peak_mb(), "base_mb": base})
@@ -86,7 +88,13 @@ def run(fn, smoke):
     q = ctx.Queue()
     p = ctx.Process(target=fn, args=(q, smoke))
     p.start()
-    out = q.get()
+    while True:  # a case that fails ends its process without a result: say so instead of waiting for ever
+        try:
+            out = q.get(timeout=5)
+            break
+        except queue.Empty:
+            if not p.is_alive():
+                sys.exit(f"{fn.__name__} failed (exit code {p.exitcode})")
     p.join()
     if p.exitcode:
         sys.exit(f"{fn.__name__} failed")
