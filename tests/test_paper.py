@@ -246,7 +246,7 @@ def test_the_second_stand_in_builds_its_own_paper_next_to_the_stand_ins(paper_bu
     pdf = paper_build / "results-data-alt-config" / "paper" / "ms.pdf"
     assert (paper_build / "results" / "paper" / "ms.pdf").is_file() and pdf.is_file()
     texts = pages(pdf)
-    where = check_layout(texts, "SIMULATED DATA", max_pages=6, max_distance=3)
+    where = check_layout(texts, "SIMULATED DATA", max_pages=6, max_distance=4)
     assert where.keys() == {"Table 1", "Table 2", "Figure 1", "Figure 2", "Figure 3"}  # no multiverse configured
     s = load(ROOT / "data/alt/config.yaml")
     info = pdf_info(pdf)

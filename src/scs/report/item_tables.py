@@ -12,7 +12,7 @@ from scs.stages.items import SUPPRESSED_STATS, estimate_key
 def estimates_markdown(est, s: Settings, printed: Printed) -> str:
     ci = float(s.estimates.ci_level)
     method = est["variance"].iloc[0] if "variance" in est and len(est) else "linearization"
-    boot = ("bootstrap SE from the re-weighted replicates beside it" if est["se_boot"].notna().any()
+    boot = ("bootstrap SE from the re-weighted replicates beside it" if "se_boot" in est and est["se_boot"].notna().any()
             else "no bootstrap replicates were made")
     lines = heading("Item and index estimates", s.data.label) + [
         f"{weighting_phrase(s.weighting.method)}. Mean on the response scale with its {ci_label(ci)}; SE "

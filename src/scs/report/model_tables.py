@@ -37,7 +37,7 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings,
         f"Survey-weighted least squares of each index on the terms of its formula: coefficient, its SE "
         f"({se_phrase(method)}) in parentheses, and p-value (t with the design's residual degrees of freedom). "
         f"{STARS_NOTE}. {_sample_note(s)} The {ci_label(ci)} of every coefficient, and its linearization"
-        + (" and bootstrap SEs, are" if coefs["se_bootstrap"].notna().any() else " SE, is")
+        + (" and bootstrap SEs, are" if "se_bootstrap" in coefs and coefs["se_bootstrap"].notna().any() else " SE, is")
         + " in coefficients.csv and the registry.", ""]
     for name, rhs in s.models.formulas.items():
         lines.append(f"- {name}: index ~ {rhs}")
