@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, require_tool
 
 from scs.report import report_page
-from scs.settings import Data
+from scs.settings import Data, load
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -164,7 +164,8 @@ def test_a_figure_opens_from_its_title_and_the_latex_is_not_cut_off(page):
     assert box["width"] > 300 and box["x"] >= viewer["x"] - 1  # shown, its left edge in view
     assert "figures" in page.locator("nav").first.inner_text()  # its caption's rebuild command
     page.locator("nav ol li a").nth(2).click()  # back to the category
-    page.locator("nav td", has_text="Table 0 in LaTeX").click()
+    n = load(ROOT / "config.yaml").numbering.tables["descriptives"]  # the report's numbers are the configuration's
+    page.locator("nav td", has_text=f"Table {n} in LaTeX").click()
     latex = viewer_frame(page, "descriptives_tex.html")
     assert "\\begin{tabular}" in latex.inner_text("pre")
     width = latex.evaluate("() => { const p = document.querySelector('pre'); return [p.scrollWidth, p.clientWidth]; }")

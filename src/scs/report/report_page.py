@@ -91,7 +91,7 @@ STYLE = """
   tr:has(a[iconname="information-circle"]) > td:not(:last-child) { cursor: pointer; white-space: normal; }
   tr:has(a[iconname="information-circle"]) > td:not(:last-child):hover { text-decoration: underline; }
   /* a figure fits the viewer (the figures are drawn at the paper's width, wider than the viewer at 300 dpi) */
-  img[src^="data:image"] { max-width: 100%; height: auto; }
+  img[src^="data:image"] { max-width: 95%%; height: auto; object-fit: contain; }
   .scs-provenance { margin-top: 0.6em; }
   .scs-provenance code { white-space: pre-wrap; overflow-wrap: anywhere; }
   .scs-provenance code::before, .scs-provenance code::after { content: none; }
