@@ -164,6 +164,8 @@ def test_a_changed_stand_in_warns_and_other_data_build_in_their_own_folder_with_
     assert "differs from the checksum recorded in data/raw/SHA256SUMS" in proc.stdout + proc.stderr
     (work / "data" / "mine.csv").write_bytes(raw.read_bytes())
     raw.write_bytes(original)
+    # (that build of the changed stand-in wrote results/, as a build of the stand-in does: back to the clone's)
+    subprocess.run(["git", "checkout", "-q", "--", "results"], cwd=work, check=True)
     text = (work / "config.yaml").read_text()
     (work / "config-mine.yaml").write_text(text.replace("raw: data/raw/scs_survey_2020_synthetic.csv", "raw: data/mine.csv")
                                           .replace("source: synthetic", "source: simulated"))
