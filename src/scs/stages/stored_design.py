@@ -73,6 +73,21 @@ def weights_frame(ids: pd.Series, result: WeightingResult) -> pd.DataFrame:
     return out
 
 
+def _replicates_record(result: WeightingResult, reps_settings, kind: str) -> dict:
+    """design.json's record of the bootstrap replicates (R, kind, seed, R's svrepdesign scale, their plans)."""
+    R = 0 if result.replicates is None else result.replicates.shape[1]
+    return {
+        "n": R,
+        "kind": kind if R else None,
+        "seed": reps_settings.seed if R else None,
+        "scale": bootstrap_scale(R) if R > 1 else None,
+        "mse": False,
+        "dtype": reps_settings.dtype,
+        "plans": result.replicate_plans,
+        "plan_index": result.replicate_plan_index,
+    }
+
+
 def design_record(result: WeightingResult, ws: Weighting, key: str) -> dict:
     """design.json: everything a later stage needs to rebuild the design from the stored weights (``key``:
     the column of the respondents' key in the data and in weights.parquet)."""
@@ -95,16 +110,8 @@ def design_record(result: WeightingResult, ws: Weighting, key: str) -> dict:
                        "stored": ("jackknife.parquet: each replicate's Lagrange multipliers, one column per method and "
                                   "margin term (<method>:<variable>=<category>); weights = d_r F(M eta_r)"),
                        "calfuns": sorted(result.jackknife)} if result.jackknife else None),
-        "replicates": {
-            "n": R,
-            "kind": "Rao-Wu rescaled bootstrap, each replicate re-weighted by the whole procedure" if R else None,
-            "seed": reps_settings.seed if R else None,
-            "scale": bootstrap_scale(R) if R > 1 else None,
-            "mse": False,
-            "dtype": reps_settings.dtype,
-            "plans": result.replicate_plans,
-            "plan_index": result.replicate_plan_index,
-        },
+        "replicates": _replicates_record(result, reps_settings,
+                                         "Rao-Wu rescaled bootstrap, each replicate re-weighted by the whole procedure"),
     }
 
 
@@ -149,17 +156,9 @@ def _clustered_record(result: WeightingResult, ws: Weighting, key: str, R: int) 
                           "summed within PSUs; with-replacement (ultimate cluster) variance of the PSU totals within "
                           "strata, n_h/(n_h-1) (R's svyrecvar without fpc)"),
         "jackknife": jk,
-        "replicates": {
-            "n": R,
-            "kind": "Rao-Wu rescaled bootstrap of the PSUs within strata, each replicate re-weighted by the whole "
-                    "procedure" if R else None,
-            "seed": reps_settings.seed if R else None,
-            "scale": bootstrap_scale(R) if R > 1 else None,
-            "mse": False,
-            "dtype": reps_settings.dtype,
-            "plans": result.replicate_plans,
-            "plan_index": result.replicate_plan_index,
-        },
+        "replicates": _replicates_record(result, reps_settings,
+                                         "Rao-Wu rescaled bootstrap of the PSUs within strata, each replicate "
+                                         "re-weighted by the whole procedure"),
     }
 
 
