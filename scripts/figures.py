@@ -26,6 +26,7 @@ def battery_figures(s, synthetic):
                                   index_mean=pd.to_numeric(index["mean"], errors="coerce"), scale_labels=labels,
                                   source_label=s.data.label, synthetic=synthetic,
                                   ci_level=s.estimates.ci_level, method=str(index.get("variance", "linearization")),
+                                  design=s.design, calibrated=s.weighting.method != "none",
                                   midpoint=s.response_scale_of(b).middle,
                                   weighting=weighting_phrase(s.weighting.method))
         figures.save(fig, smk.output[f"png_{b}"], smk.output[f"pdf_{b}"], dpi=s.figures.dpi)
@@ -49,7 +50,7 @@ def figure3(s, synthetic):
         scale_labels={int(k): v for k, v in s.response_scale_of(m.outcomes[0]).labels.items()},
         predict_label=m.term_labels.get(m.predict.by, m.predict.by),
         level_labels={str(k): v for k, v in m.predict.level_labels.items()},
-        method=str(full["variance"].iloc[0]))
+        method=str(full["variance"].iloc[0]), design=s.design, calibrated=s.weighting.method != "none")
     figures.save(fig, smk.output.figure3_png, smk.output.figure3_pdf, dpi=s.figures.dpi)
 
 
@@ -71,6 +72,7 @@ def domain_figure(s, synthetic):
     est = pd.read_csv(smk.input.domains, dtype={"level": str})
     fig = figures.domain_figure(est, indices=[(b, s.scales[b].label) for b in s.batteries], source_label=s.data.label,
                                 synthetic=synthetic, ci_level=s.estimates.ci_level, method=str(est["variance"].iloc[0]),
+                                design=s.design, calibrated=s.weighting.method != "none",
                                 axis_labels={b: axis_label(s.response_scale_of(b)) for b in s.batteries})
     figures.save(fig, smk.output.domains_png, smk.output.domains_pdf, dpi=s.figures.dpi)
 

@@ -161,3 +161,24 @@ def test_the_unweighted_variant_keeps_the_strata_and_psus(frame, targets, settin
     np.testing.assert_allclose(a.se_reps["jackknife"], b.se_reps["jackknife"], rtol=1e-12)
     np.testing.assert_allclose(a.se_lin, b.se_lin, rtol=1e-12)
     np.testing.assert_array_equal(a.df, b.df)
+
+
+def test_the_tables_name_the_jackknife_and_bootstrap_of_the_design(settings):
+    """Notes and captions say which replication the SEs are: respondents or PSUs, within strata or not, with
+    or without calibration."""
+    from scs import settings as settings_mod
+    from scs.report.tables import se_of, se_phrase
+
+    assert se_of("jackknife", settings) == "design-based (delete-one jackknife, every replicate calibrated again)"
+    clustered = settings_mod.replace(settings, design={"strata": "region", "psu": "province"})
+    assert se_of("jackknife", clustered) == ("design-based (jackknife (JKn: each replicate leaves out one PSU of a "
+                                             "stratum), every replicate calibrated again)")
+    assert se_of("bootstrap", clustered) == ("design-based (bootstrap (Rao-Wu) of the PSUs within strata, every "
+                                             "replicate calibrated again)")
+    assert se_of("linearization", clustered) == ("design-based (linearization that accounts for the calibration "
+                                                 "and the strata and PSUs)")
+    psu_only = settings_mod.replace(settings, design={"strata": None, "psu": "province"},
+                                    weighting=settings_mod.replace(settings.weighting, {"method": "none"}))
+    assert se_of("jackknife", psu_only) == "design-based (jackknife (JK1: each replicate leaves out one PSU))"
+    assert se_of("linearization", psu_only) == "design-based (linearization and the PSUs)"
+    assert se_phrase("bootstrap", None, calibrated=False) == "design-based (bootstrap (Rao-Wu) of the respondents)"

@@ -201,6 +201,9 @@ def test_a_build_with_strata_and_psus_reports_rs_ses(tmp_path):
             close(est.loc[row.outcome, "mean"], row.est, f"{row.outcome} mean")
             close(est.loc[row.outcome, f"se_{kind}"], row.se, f"{row.outcome} se_{kind}")
     assert (est["variance"] == "jackknife").all() and (est["se"] == est["se_jackknife"]).all()
+    note = (out / "items" / "item_estimates.md").read_text()  # the table says which jackknife its SEs are
+    assert "jackknife (JKn: each replicate leaves out one PSU of a stratum), every replicate calibrated again" in note
+    assert "delete-one" not in note
     for v in items:  # R's degf of the domain: its PSUs minus its strata (27 when every PSU has an answer)
         answered = data.loc[data[v].notna(), ["stratum", "psu"]]
         assert est.loc[v, "df"] == len(answered.drop_duplicates()) - answered["stratum"].nunique(), v

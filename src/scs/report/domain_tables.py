@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scs.report.registry import Printed, withhold_small_cells
-from scs.report.tables import ci_label, heading, md_header, md_row, se_phrase, weighting_phrase
+from scs.report.tables import ci_label, heading, md_header, md_row, se_of, weighting_phrase
 from scs.settings import Settings
 from scs.stages.domains import ALL, DOMAIN_STATS, TOTAL, crosstab_key, domain_key
 
@@ -33,7 +33,7 @@ def estimates_markdown(est, s: Settings, printed: Printed) -> str:
         "whole design (its "
         f"respondents who answered; R: svyby(~y, ~group, design, svymean, na.rm = TRUE)), not a design cut down to "
         f"the level. Mean on the response scale with its {ci_label(ci)} (t, the level's degrees of freedom); SE "
-        f"{se_phrase(method)} (linearization and the other SEs are in domain_estimates.csv). The two shares are "
+        f"{se_of(method, s)} (linearization and the other SEs are in domain_estimates.csv). The two shares are "
         "shares of the substantive answers, as in the item estimates (for an index: mean at or above the lowest "
         "code of the first share, at or below the highest code of the second). n = substantive answers in the level; "
         f"a level with fewer than {s.disclosure.min_cell} is withheld.", ""]

@@ -190,7 +190,7 @@ def _scale_ticks(ax, scale_labels: dict) -> tuple[int, int]:
 # --------------------------------------------------------------------------- Figures 1 and 2
 def item_figure(est: pd.DataFrame, *, index_label: str, index_mean: float, scale_labels: dict, source_label: str,
                 synthetic: bool, ci_level: float = 0.95, method: str = "linearization", midpoint: float | None = None,
-                weighting: str = "Weighted to census margins"):
+                weighting: str = "Weighted to census margins", design=None, calibrated: bool = True):
     """Items sorted by weighted mean (highest on top): point and CI on the whole response scale, dashed line
     at the index mean, a light line at the scale's ``midpoint`` (None: halfway between its lowest and highest
     code), the means in a column right of the plot (where no line runs). Items without answers (or withheld as
@@ -205,7 +205,7 @@ def item_figure(est: pd.DataFrame, *, index_label: str, index_mean: float, scale
         if np.isfinite(index_mean):
             entries.append(f"{index_label}: {num(index_mean)}")
         fig = _figure(0.27 * n + 0.95, source_label=source_label, synthetic=synthetic, legend=entries,
-                      note=f"{weighting}; intervals {se_phrase(method)}.")
+                      note=f"{weighting}; intervals {se_phrase(method, design, calibrated)}.")
         ax = fig.add_subplot()
         y = np.arange(n)
         ax.errorbar(items["mean"], y, xerr=[items["mean"] - items["ci_low"], items["ci_high"] - items["mean"]],
@@ -374,7 +374,8 @@ def _margins_panel(ax, pred: pd.DataFrame, outcomes: list[str], outcome_labels: 
 def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: list[str], outcome_labels: dict,
                        highlight: list[str], term_labels: dict, source_label: str, synthetic: bool,
                        scale_labels: dict, ci_level: float = 0.95, predict_label: str = "CCP member",
-                       level_labels: dict | None = None, method: str = "linearization"):
+                       level_labels: dict | None = None, method: str = "linearization", design=None,
+                       calibrated: bool = True):
     """Full-model coefficients for each outcome side by side (one coefficient axis for all, the
     political-capital terms ``highlight`` first and highlighted), and below them the predictive margins on
     the whole response scale (``scale_labels``: code -> label) with the differences between the levels."""
@@ -383,7 +384,7 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
     nt, no = len(terms), len(outcomes)
     with plt.rc_context(STYLE):
         fig = _figure(0.2 * nt + 0.45 * no + 1.9, source_label=source_label, synthetic=synthetic,
-                      note=f"Survey-weighted least squares, full model; intervals {se_phrase(method)}. "
+                      note=f"Survey-weighted least squares, full model; intervals {se_phrase(method, design, calibrated)}. "
                            "Political-capital terms highlighted. Beside the predictive margins: their difference, "
                            f"with its own {ci_label(ci_level)} (not to be judged by the overlap of the intervals).")
         gs = fig.add_gridspec(2, no, height_ratios=[0.2 * nt, 0.45 * no])
@@ -421,7 +422,8 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
 
 # --------------------------------------------------------------------------- the indices by group
 def domain_figure(est: pd.DataFrame, *, indices: list[tuple[str, str]], source_label: str, synthetic: bool,
-                  ci_level: float = 0.95, method: str = "linearization", axis_labels: dict | None = None):
+                  ci_level: float = 0.95, method: str = "linearization", axis_labels: dict | None = None,
+                  design=None, calibrated: bool = True):
     """The mean of each index (one panel each, ``indices``: variable and label; ``axis_labels``: each panel's
     axis title) in every level of every group (rows: a group's label in bold, then its levels), with its
     interval; a dashed line at the index's mean over all respondents (the rows of group ``all``; its value in
@@ -443,7 +445,7 @@ def domain_figure(est: pd.DataFrame, *, indices: list[tuple[str, str]], source_l
         entries = [f"Weighted mean, {ci_label(ci_level)}", "All respondents"]
         fig = _figure(0.2 * len(labels) + 0.95, source_label=source_label, synthetic=synthetic, legend=entries,
                       note=f"Domain estimates on the whole design, weighted to census margins; intervals "
-                           f"{se_phrase(method)}. A level withheld as a small cell has no point.")
+                           f"{se_phrase(method, design, calibrated)}. A level withheld as a small cell has no point.")
         axes = fig.subplots(1, max(1, len(indices)), sharey=True, squeeze=False)[0]
         for ax, (var, vlabel) in zip(axes, indices):
             sub = est[est["var"] == var]

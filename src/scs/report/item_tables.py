@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scs.report.registry import Printed
-from scs.report.tables import ci_label, heading, md_header, md_row, se_phrase, weighting_phrase
+from scs.report.tables import ci_label, heading, md_header, md_row, se_of, weighting_phrase
 from scs.settings import Settings
 from scs.stages.indices import reliability_key
 from scs.stages.items import SUPPRESSED_STATS, estimate_key
@@ -16,7 +16,7 @@ def estimates_markdown(est, s: Settings, printed: Printed) -> str:
             else "no bootstrap replicates were made")
     lines = heading("Item and index estimates", s.data.label) + [
         f"{weighting_phrase(s.weighting.method)}. Mean on the response scale with its {ci_label(ci)}; SE "
-        f"{se_phrase(method)}; {boot} (linearization SEs are in item_estimates.csv). "
+        f"{se_of(method, s)}; {boot} (linearization SEs are in item_estimates.csv). "
         "The two shares (their codes under each scale) are shares of the substantive answers (for an index: "
         "mean at or above the lowest code of the first share, at or below the highest code of the second); "
         "% don't know = share of \"don't know\" (or another missing code) among everyone who answered. "

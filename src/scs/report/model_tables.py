@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from scs.report.registry import Printed, tex_escape, tex_number
-from scs.report.tables import STARS_NOTE, ci_label, heading, md_header, md_row, se_phrase, stars
+from scs.report.tables import STARS_NOTE, ci_label, heading, md_header, md_row, se_of, stars
 from scs.settings import Settings
 from scs.stages.models import (
     coef_key,
@@ -35,7 +35,7 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings,
     title = s.figures.titles.get("regression_table", "Regressions of the indices")
     lines = heading(title, s.data.label) + [
         f"Survey-weighted least squares of each index on the terms of its formula: coefficient, its SE "
-        f"({se_phrase(method)}) in parentheses, and p-value (t with the design's residual degrees of freedom). "
+        f"({se_of(method, s)}) in parentheses, and p-value (t with the design's residual degrees of freedom). "
         f"{STARS_NOTE}. {_sample_note(s)} The {ci_label(ci)} of every coefficient, and its linearization"
         + (" and bootstrap SEs, are" if "se_bootstrap" in coefs and coefs["se_bootstrap"].notna().any() else " SE, is")
         + " in coefficients.csv and the registry.", ""]
@@ -111,7 +111,7 @@ def regression_latex(coefs: pd.DataFrame, s: Settings, printed: Printed) -> str:
             lines.append(f"{name} & " + " & ".join(vals) + " \\\\")
     lines += ["\\bottomrule",
               f"\\multicolumn{{{ncol}}}{{p{{0.9\\linewidth}}}}{{\\footnotesize Survey-weighted least squares; "
-              f"standard errors in parentheses, {tex_escape(se_phrase(method))}. "
+              f"standard errors in parentheses, {tex_escape(se_of(method, s))}. "
               "$^{*}$\\,$p<0.05$, $^{**}$\\,$p<0.01$, $^{***}$\\,$p<0.001$ (t with the design's residual degrees of "
               "freedom). " + tex_escape(_sample_note(s)) + "} \\\\",
               "\\end{tabular}"]
@@ -131,7 +131,7 @@ def robustness_markdown(rob: pd.DataFrame, s: Settings, printed: Printed) -> str
     ci = float(s.estimates.ci_level)
     lines = heading("Robustness of the coefficients of interest", s.data.label) + [
         f"The coefficients of interest: {', '.join(_label(t, s) for t in pc)} (models.political_capital).",
-        f"Full model ({s.models.full}) under each variant: coefficient, SE ({se_phrase(rob['variance'].iloc[0])}), "
+        f"Full model ({s.models.full}) under each variant: coefficient, SE ({se_of(rob['variance'].iloc[0], s)}), "
         f"{ci_label(ci)}, p and n. Unweighted: equal weights, not calibrated (its SE: the same replication of the "
         "unweighted estimator, equal-weight replicates); no bounds: raking to the same margins without bounds on the "
         "weights. Bootstrap SEs (robustness.csv) exist for the variants weighted by the main procedure only.", ""]
@@ -177,7 +177,7 @@ def predicted_markdown(pred: pd.DataFrame, s: Settings, printed: Printed) -> str
     lines = heading(f"Predicted index by {_label(var, s)}", s.data.label) + [
         f"Predictive margins from the full model ({s.models.full}): the mean prediction over the estimation "
         f"sample with every respondent set to each level, other covariates as observed; {ci_label(ci)} "
-        f"{se_phrase(pred['variance'].iloc[0])}. The difference from {_label(var, s)} = {labels.get(ref, ref)} has "
+        f"{se_of(pred['variance'].iloc[0], s)}. The difference from {_label(var, s)} = {labels.get(ref, ref)} has "
         "its own SE and interval (both margins come from the same respondents: judge the difference by its "
         "interval, not by whether the margins' intervals overlap).", ""] + md_header(
         ["outcome", "level", "predicted", ci_label(ci), f"difference ({ci_label(ci)})", "n"], "llrlrr")

@@ -38,9 +38,33 @@ VARIANCE_TEXT = {
 }
 
 
-def se_phrase(method: str) -> str:
-    """How the reported SEs were computed, for notes and captions."""
-    return f"design-based ({VARIANCE_TEXT.get(method, method)})"
+def se_phrase(method: str, design=None, calibrated: bool = True) -> str:
+    """How the reported SEs were computed, for notes and captions: the variance method, the sample design's
+    strata and PSUs (``design``: the ``design`` settings) and whether the weights were calibrated."""
+    strata = getattr(design, "strata", None) is not None
+    psu = getattr(design, "psu", None) is not None
+    if not (strata or psu) and calibrated:
+        return f"design-based ({VARIANCE_TEXT.get(method, method)})"
+    unit = "PSU" if psu else "respondent"
+    again = ", every replicate calibrated again" if calibrated else ""
+    if method == "jackknife":
+        kind = "JKn: each replicate leaves out one " + unit + " of a stratum" if strata else \
+            "JK1: each replicate leaves out one " + unit
+        text = f"jackknife ({kind}){again}"
+    elif method == "bootstrap":
+        text = f"bootstrap (Rao-Wu) of the {unit}s" + (" within strata" if strata else "") + again
+    elif method == "linearization":
+        text = "linearization" + (" that accounts for the calibration" if calibrated else "")
+        if strata or psu:
+            text += " and the " + " and ".join(w for w, on in (("strata", strata), ("PSUs", psu)) if on)
+    else:
+        text = method
+    return f"design-based ({text})"
+
+
+def se_of(method: str, s) -> str:
+    """:func:`se_phrase` for the design and weighting of the settings ``s``."""
+    return se_phrase(method, s.design, s.weighting.method != "none")
 
 
 def weighting_phrase(method: str) -> str:
