@@ -8,7 +8,7 @@ from scs.settings import Verify, from_config
 from scs.stages import items, weight_diagnostics
 
 CFG = from_config({"data": {"label": "label", "source": "synthetic"}, "disclosure": {"min_cell": 10},
-                   "weighting": {"method": "raking"},
+                   "weighting": {"method": "raking"}, "design": {},
                    "estimates": {"ci_level": 0.95}, "response_scale": {"support": [4, 5], "oppose": [1, 2]},
                    "scales": {"surveillance": {"label": "Surveillance index"}}})
 DATA = CFG.data
@@ -60,3 +60,23 @@ def test_released_csv_tables_withhold_small_cells():
     assert out.loc[1, "n"] == "<10" and out.loc[1, "share"] == "<10"
     assert out.loc[0, "n"] == 50 and out.loc[0, "share"] == 0.94
     assert df.loc[1, "n"] == 3  # the input is not modified
+
+
+def test_an_empty_cell_is_zero_in_the_table_the_csv_and_the_registry():
+    """A cell of no respondents reveals no one: it reads 0 wherever it is printed, as the registry states it;
+    a cell of one to min_cell - 1 respondents is withheld in both."""
+    from scs.numbers import small_cell
+    from scs.report.registry import withhold_small_cells
+
+    est = pd.DataFrame([{"scale": "surveillance", "var": v, "label": v, "kind": "item", "n": n, "n_dk": 0,
+                         "mean_unweighted": m, "mean": m, "se": 0.1, "ci_low": m, "ci_high": m, "df": 5,
+                         "se_boot": 0.1, "pct_support": 50.0, "pct_support_se": 1.0, "pct_support_ci_low": 48.0,
+                         "pct_support_ci_high": 52.0, "pct_oppose": 50.0, "pct_oppose_se": 1.0,
+                         "pct_oppose_ci_low": 48.0, "pct_oppose_ci_high": 52.0, "pct_dk": 0.0, "pct_dk_se": 0.0}
+                        for v, n, m in (("s_none", 0, float("nan")), ("s_few", 3, 4.0), ("s_many", 30, 3.0))])
+    stated = items.estimate_numbers(est, min_cell=10)
+    csv = withhold_small_cells(est, "n", ["n", "mean", "se"], 10).set_index("var")
+    assert stated["items.s_none.n"].value == 0 and csv.loc["s_none", "n"] == 0
+    assert stated["items.s_few.n"].value is None and csv.loc["s_few", "n"] == "<10"
+    assert stated["items.s_many.n"].value == 30 and csv.loc["s_many", "n"] == 30
+    assert list(small_cell(pd.Series([0, 1, 9, 10]), 10)) == [False, True, True, False]

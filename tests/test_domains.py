@@ -19,7 +19,7 @@ from scs.survey.design import Design, unweighted
 
 MIN_CELL = 10
 CFG = {"data": {"label": "TEST label", "source": "simulated"}, "disclosure": {"min_cell": MIN_CELL},
-       "weighting": {"method": "raking"},
+       "weighting": {"method": "raking"}, "design": {},
        "estimates": {"ci_level": 0.95}, "batteries": ["x"],
        "response_scale": {"labels": {1: "no", 2: "rather no", 3: "neither", 4: "rather yes", 5: "yes"},
                           "support": [4, 5], "oppose": [1, 2]},

@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 KINDS = ("mean", "coef", "se", "pct", "share", "r2", "alpha", "count", "weight", "ratio", "small", "p", "suppressed")
 
 
+def small_cell(n, min_cell: int):
+    """Whether a cell of ``n`` respondents is withheld (disclosure control): at least one and fewer than
+    ``min_cell`` (an empty cell shows no one and is printed as 0). ``n``: a number or an array/Series of them."""
+    return (n > 0) & (n < min_cell)
+
+
 def _number(value) -> float | None:
     """A float, or None for a missing value (None, NaN, pandas' NA)."""
     try:

@@ -31,7 +31,7 @@ rule domains:
         mem_mb=mem_for(800, 8.0),
         runtime=runtime_for(10, 20),
     params:
-        cfg=cfg("domains", "scales", "batteries", "response_scale", "estimates", "disclosure", "weighting.method"),
+        cfg=cfg("domains", "scales", "batteries", "response_scale", "estimates", "disclosure", "weighting.method", "design"),
     message:
         "Estimates by group and crosstabs"
     script:

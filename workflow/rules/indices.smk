@@ -56,7 +56,7 @@ rule item_estimates:
         mem_mb=mem_for(800, 8.0),
         runtime=runtime_for(10, 10),
     params:
-        cfg=cfg("scales", "batteries", "response_scale", "estimates", "disclosure", "weighting.method"),
+        cfg=cfg("scales", "batteries", "response_scale", "estimates", "disclosure", "weighting.method", "design"),
     message:
         "Design-based estimates of every item and index"
     script:

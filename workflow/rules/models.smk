@@ -30,7 +30,7 @@ rule regressions:
         mem_mb=mem_for(800, 6.0),
         runtime=runtime_for(10, 10),
     params:
-        cfg=cfg("models", "scales", "estimates", "reliability", "figures.titles"),
+        cfg=cfg("models", "scales", "estimates", "reliability", "figures.titles", "weighting.method", "design"),
     message:
         "Regressions of the indices on political capital and controls"
     script:
@@ -61,7 +61,7 @@ rule robustness:
         mem_mb=mem_for(700, 4.0),
         runtime=runtime_for(10, 10),
     params:
-        cfg=cfg("models", "estimates", "weighting.method", "weighting.bounds"),
+        cfg=cfg("models", "estimates", "weighting.method", "weighting.bounds", "design"),
     message:
         "Robustness of the political-capital coefficients"
     script:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from scs.config import file_sha256
-from scs.numbers import StatedNumbers
+from scs.numbers import StatedNumbers, small_cell
 from scs.precision import P_SIGNIFICANT, SIGNIFICANT, noise_bound, round_sig
 from scs.settings import Data, Verify
 
@@ -176,7 +176,7 @@ def merge(fragments: list[dict], data: Data, config_sha256: str) -> dict:
 def withhold_small_cells(df, count_col: str, columns, min_cell: int):
     """A copy of a table for release: where ``count_col`` < ``min_cell``, ``columns`` read ``<min_cell``."""
     out = df.astype({c: "object" for c in columns})
-    out.loc[df[count_col] < min_cell, list(columns)] = f"<{min_cell}"
+    out.loc[small_cell(df[count_col], min_cell), list(columns)] = f"<{min_cell}"
     return out
 
 
@@ -185,8 +185,8 @@ def disclosure_markdown(registry: dict, min_cell: int) -> str:
     sup = [(k, e["file"]) for k, e in registry["numbers"].items() if e.get("suppressed")]
     lines = ["# Disclosure control", "", f"Data: {registry['data_label']}", "",
              f"Minimum cell size: {min_cell} respondents (config.yaml `disclosure.min_cell`). A table cell that counts "
-             f"fewer respondents, and the statistics computed from that cell alone, are shown as `<{min_cell}` and "
-             "are not stored in numbers.json.", "",
+             f"fewer respondents (but at least one), and the statistics computed from that cell alone, are shown as "
+             f"`<{min_cell}` and are not stored in numbers.json; an empty cell is shown as 0.", "",
              "Exempt: the exclusion flow (counts of fieldwork outcomes, whose complements are printed beside them), "
              "and model-based estimates that pool all respondents.", ""]
     if not sup:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from scs.errors import PipelineError
 from scs.io.labels import derived_levels, value_labels
-from scs.numbers import StatedNumbers
+from scs.numbers import StatedNumbers, small_cell
 from scs.settings import Settings
 from scs.stages.items import answer_shares, entries, values
 from scs.stages.result import StageResult
@@ -287,7 +287,7 @@ def domain_numbers(est: pd.DataFrame, min_cell: int) -> StatedNumbers:
 
         if r.n == 0:
             add("n", 0, "count")
-        elif r.n < min_cell:
+        elif small_cell(r.n, min_cell):
             for stat in DOMAIN_STATS:
                 nums.suppress(domain_key(r.var, r.group, r.level, stat))
         else:
@@ -315,10 +315,10 @@ def crosstab_numbers(cells: pd.DataFrame, tests: pd.DataFrame, min_cell: int) ->
             n_row = int(g["n_row"].iloc[0])
             if level != TOTAL:
                 key = crosstab_key(t.row_var, t.col_var, level, "n")
-                (nums.suppress(key) if n_row < min_cell else nums.add(key, n_row, "count", unit="respondents"))
+                (nums.suppress(key) if small_cell(n_row, min_cell) else nums.add(key, n_row, "count", unit="respondents"))
             for c in g.itertuples():
                 key = crosstab_key(t.row_var, t.col_var, level, c.col_level, "pct_row")
-                if n_row < min_cell or c.n < min_cell:
+                if small_cell(n_row, min_cell) or small_cell(c.n, min_cell):
                     nums.suppress(key, unit="percent")
                 else:
                     nums.add(key, c.pct_row, "pct", se=c.pct_row_se, ci=(c.pct_row_ci_low, c.pct_row_ci_high),

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scs.io.codebook import DK_SUFFIX
-from scs.numbers import StatedNumbers
+from scs.numbers import StatedNumbers, small_cell
 from scs.settings import Settings
 from scs.stages.result import StageResult
 from scs.survey.design import Design
@@ -180,7 +180,7 @@ def estimate_numbers(est: pd.DataFrame, min_cell: int) -> StatedNumbers:
 
         if r.n == 0:
             add("n", 0, "count")
-        elif r.n < min_cell:
+        elif small_cell(r.n, min_cell):
             for c in SUPPRESSED_STATS:
                 nums.suppress(estimate_key(r.var, c))
         else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scs.numbers import StatedNumbers
+from scs.numbers import StatedNumbers, small_cell
 from scs.precision import noise_bound
 from scs.stages.weight_plan import Plan
 from scs.survey.design import rao_wu_multipliers
@@ -133,7 +133,7 @@ def weight_numbers(margins: pd.DataFrame, summary: dict, min_cell: int) -> State
     withheld) and the summary of the weights."""
     nums = StatedNumbers()
     for r in margins.itertuples():
-        small = r.n < min_cell  # the unweighted share and n would reveal a small cell
+        small = small_cell(r.n, min_cell)  # the unweighted share and n would reveal a small cell
         nums.add(margin_key(r.variable, r.category, "target"), r.target, "share", unit="share")
         if small:
             nums.suppress(margin_key(r.variable, r.category, "unweighted"))
