@@ -73,6 +73,7 @@ def domain_figure(s, synthetic):
     fig = figures.domain_figure(est, indices=[(b, s.scales[b].label) for b in s.batteries], source_label=s.data.label,
                                 synthetic=synthetic, ci_level=s.estimates.ci_level, method=str(est["variance"].iloc[0]),
                                 design=s.design, calibrated=s.weighting.method != "none",
+                                weighting=weighting_phrase(s.weighting.method),
                                 axis_labels={b: axis_label(s.response_scale_of(b)) for b in s.batteries})
     figures.save(fig, smk.output.domains_png, smk.output.domains_pdf, dpi=s.figures.dpi)
 

@@ -31,7 +31,7 @@ def main():
     low = list(indices.below_threshold(pd.read_csv(smk.input.reliability), s))
     write_table(smk.output.table_md, smk.output.table_html,
                 model_tables.regression_markdown(coefs, samples, s, printed, low_reliability=low))
-    tex = model_tables.regression_latex(coefs, s, printed)
+    tex = model_tables.regression_latex(coefs, s, printed, low_reliability=low)
     write_text(smk.output.table_tex, tex)
     write_text(smk.output.table_tex_html, source_page(tex, smk.output.table_tex, "Regressions in LaTeX (booktabs)"))
     write_csv(smk.output.predicted, pred, s)

@@ -67,7 +67,7 @@ def test_small_levels_and_cells_are_withheld_in_the_numbers_the_tables_and_the_c
     assert xnums[domains.crosstab_key("g", "h", "common", "u", "pct_row")].value == pytest.approx(100 * 50 / 54)
     assert xnums[domains.crosstab_key("g", "h", "p")].kind == "p"  # the test pools every respondent
     xmd = domain_tables.crosstabs_markdown(cells, tests, s, Printed(xnums, min_cell=MIN_CELL))
-    assert "| Common | 92.6 | <10 | 54 |" in xmd and "| Rare | <10 | <10 | <10 |" in xmd
+    assert "| Common | 92.6 | n<10 | 54 |" in xmd and "| Rare | n<10 | n<10 | <10 |" in xmd
     # the CSVs as released
     est_out, cells_out = domain_tables.released(est, cells, MIN_CELL)
     row = est_out[(est_out.level == "rare") & (est_out["var"] == "x")].iloc[0]

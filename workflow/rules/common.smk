@@ -3,7 +3,7 @@ import os
 
 from scs.codedeps import package_modules
 from scs.config import config_slice, data_id, file_sha256, is_shipped, output_dir, pins_root
-from scs.report.captions import figure_titles
+from scs.report.captions import figure_numbers, figure_titles
 
 OUT = output_dir(config, CONFIG_FILE)
 # intermediate files that still hold (coded) identifying columns: never under the released outputs
@@ -80,7 +80,7 @@ READING_ORDER = {
         "ordered": "Table {t_ordered_logits}. Ordered logits of the items",
         "predicted": "Table {t_predicted}. Predictive margins",
         "multiverse": "Multiverse of analysis choices",
-        "multiverse_figure": "Specification curve: {scale}",
+        "multiverse_figure": "Figure {n}. Specification curve: {scale}",
     },
     "5. Reproduction": {
         "reproduction": "Reproduction report",
@@ -122,11 +122,14 @@ def exhibit_labels(file):
     names = list(READING_ORDER[ex["category"]])
     same = sorted((e for e in EXHIBITS if e["category"] == ex["category"]), key=lambda e: names.index(e["name"]))
     place = f"{same.index(ex) + 1:0{len(str(len(same)))}d}"
-    return {"exhibit": f"{list(READING_ORDER).index(ex['category']) + 1}.{place} {ex['title']}"}
+    label = {"exhibit": f"{list(READING_ORDER).index(ex['category']) + 1}.{place} {ex['title']}"}
+    if "figure_title" in ex:  # moved into the caption when the report is finished (scs.report.report_page)
+        label["figure_title"] = ex["figure_title"]
+    return label
 
 
-# A figure is drawn without a title: its title (figures.titles) opens its caption. The figure rules pass their
-# figures' titles as the param `titles`, which their caption files print ({{ snakemake.params.titles[...] }}).
+# A figure is drawn without a title: its title (figures.titles) opens its caption. Each figure's own title
+# travels as its label "figure_title", which the finished report moves to the head of the figure's caption.
 FIGURE_TITLES = figure_titles(SETTINGS)
 
 
@@ -280,7 +283,7 @@ def multiverse_figure_outputs():
     """Named outputs png_<outcome> (in the report) and pdf_<outcome> of the specification curves."""
     outs = {}
     for y in MV_OUTCOMES:
-        fields = {"scale": config["scales"][y]["label"]}
+        fields = {"n": figure_numbers(SETTINGS)[f"specification_curve.{y}"], "scale": config["scales"][y]["label"]}
         outs[f"png_{y}"] = exhibit(
             out("figures", f"multiverse_{y}.png"),
             "multiverse_figure",

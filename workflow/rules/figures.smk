@@ -41,7 +41,6 @@ rule figures:
         cfg=cfg(
             "batteries", "scales", "response_scale", "estimates.ci_level", "models", "figures", "weighting.method", "design"
         ),
-        titles={k: v for k, v in FIGURE_TITLES.items() if not k.startswith("multiverse_")},  # for the captions
     message:
         "Figures 1-3, the Likert charts and the distribution of the weights"
     script:

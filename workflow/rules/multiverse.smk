@@ -88,7 +88,6 @@ rule multiverse_figure:
         runtime=10,
     params:
         cfg=cfg(*MV_CFG, "figures"),
-        titles={k: v for k, v in FIGURE_TITLES.items() if k.startswith("multiverse_")},  # for the captions
     message:
         "Specification curves"
     script:

@@ -66,6 +66,11 @@ def estimates_markdown(est, s: Settings, printed: Printed) -> str:
     return "\n".join(lines)
 
 
+def _cell(text: str) -> str:
+    """A percentage cell as printed; a withheld one ("<10") says that it counts respondents: "n<10"."""
+    return f"n{text}" if text.startswith("<") else text
+
+
 def crosstabs_markdown(cells, tests, s: Settings, printed: Printed) -> str:
     """One table per crosstab: the weighted % of each column level within each row level (and over all),
     each row's n, and the Rao-Scott test below it."""
@@ -73,11 +78,13 @@ def crosstabs_markdown(cells, tests, s: Settings, printed: Printed) -> str:
         f"{weighting_phrase(s.weighting.method)}. Each row: the weighted percentage of each level of the column "
         "variable among "
         "the respondents of the row level who have both variables (the last row: all of them); n = respondents of "
-        f"the row. A cell of fewer than {s.disclosure.min_cell} respondents is withheld. Test of independence: "
+        f"the row. A cell of fewer than {s.disclosure.min_cell} respondents is withheld (shown as "
+        f"n<{s.disclosure.min_cell}: not a percentage). Test of independence: "
         "Rao-Scott second-order corrected F (Pearson's X^2 of the weighted table over the trace of its generalized "
         "design effect matrix, on fractional degrees of freedom; R: svychisq(~a + b, design, statistic = \"F\")), "
-        "with the linearization covariance of the cells that accounts for the calibration. SEs and intervals of "
-        "every cell are in crosstab_cells.csv.", ""]
+        "with the linearization covariance of the cells"
+        + (" that accounts for the calibration" if s.weighting.method != "none" else "")
+        + ". SEs and intervals of every cell are in crosstab_cells.csv.", ""]
     if not len(tests):
         return "\n".join(lines + ["No crosstabs are configured (`domains.crosstabs` in the configuration).", ""])
     for t in tests.itertuples():
@@ -88,7 +95,8 @@ def crosstabs_markdown(cells, tests, s: Settings, printed: Printed) -> str:
                   f"% of each row: {t.col_label}.", ""]
         lines += md_header([t.row_label, *[lab for _, lab in col_levels], "n"], "l" + "r" * (len(col_levels) + 1))
         for level, g in sub.groupby("row_level", sort=False):
-            pct = {c.col_level: printed(crosstab_key(a, b, level, c.col_level, "pct_row")) for c in g.itertuples()}
+            pct = {c.col_level: _cell(printed(crosstab_key(a, b, level, c.col_level, "pct_row")))
+                   for c in g.itertuples()}
             n = printed(crosstab_key(a, b, "n")) if level == TOTAL else printed(crosstab_key(a, b, level, "n"))
             label = g["row_level_label"].iloc[0]
             lines.append(md_row([f"**{label}**" if level == TOTAL else label, *[pct[v] for v, _ in col_levels], n]))

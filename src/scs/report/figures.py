@@ -128,7 +128,9 @@ def _figure(body_in: float, *, source_label: str, synthetic: bool, note: str = "
     """A figure ``WIDTH`` inches wide: the synthetic-data warning, ``header`` lines and room for a legend of
     entries ``legend`` (see :func:`_header_legend`) at the top, the data it was built from and ``note`` at the
     bottom, and ``body_in`` inches between them for the panels (laid out by constrained layout)."""
-    lines = wrap(f"Data: {source_label}", WIDTH - 2 * PAD_IN) + (wrap(note, WIDTH - 2 * PAD_IN) if note else [])
+    data_lines = wrap(f"Data: {source_label}", WIDTH - 2 * PAD_IN)
+    note_lines = wrap(note, WIDTH - 2 * PAD_IN) if note else []
+    lines = data_lines + note_lines
     header = [part for line in header for part in wrap(line, WIDTH - 2 * PAD_IN)]
     top = [*(["SYNTHETIC DATA - NOT A FINDING"] if synthetic else []), *header]
     legend_in = _legend_layout(list(legend))[1] * LEGEND_ROW_IN + 0.04 if legend else 0.0
@@ -147,8 +149,12 @@ def _figure(body_in: float, *, source_label: str, synthetic: bool, note: str = "
         fig.text(x, y, "\n".join(header), ha="left", va="top", fontsize=SMALL, linespacing=1.25)
         y -= LINE_IN * len(header) / height
     fig.scs_legend_top = y - 0.02 / height
-    fig.text(x, PAD_IN / height, "\n".join(lines), ha="left", va="bottom", fontsize=SMALL, linespacing=1.25,
-             color=SYNTH_COLOR if synthetic else "0.35")
+    # the data line in the warning's colour (synthetic data), the notes on method in grey below it
+    fig.text(x, (PAD_IN + LINE_IN * len(note_lines)) / height, "\n".join(data_lines), ha="left", va="bottom",
+             fontsize=SMALL, linespacing=1.25, color=SYNTH_COLOR if synthetic else "0.35")
+    if note_lines:
+        fig.text(x, PAD_IN / height, "\n".join(note_lines), ha="left", va="bottom", fontsize=SMALL, linespacing=1.25,
+                 color="0.35")
     return fig
 
 
@@ -423,7 +429,7 @@ def coefficient_figure(coefs: pd.DataFrame, pred: pd.DataFrame, *, outcomes: lis
 # --------------------------------------------------------------------------- the indices by group
 def domain_figure(est: pd.DataFrame, *, indices: list[tuple[str, str]], source_label: str, synthetic: bool,
                   ci_level: float = 0.95, method: str = "linearization", axis_labels: dict | None = None,
-                  design=None, calibrated: bool = True):
+                  design=None, calibrated: bool = True, weighting: str = "Weighted to census margins"):
     """The mean of each index (one panel each, ``indices``: variable and label; ``axis_labels``: each panel's
     axis title) in every level of every group (rows: a group's label in bold, then its levels), with its
     interval; a dashed line at the index's mean over all respondents (the rows of group ``all``; its value in
@@ -444,8 +450,10 @@ def domain_figure(est: pd.DataFrame, *, indices: list[tuple[str, str]], source_l
     with plt.rc_context(STYLE):
         entries = [f"Weighted mean, {ci_label(ci_level)}", "All respondents"]
         fig = _figure(0.2 * len(labels) + 0.95, source_label=source_label, synthetic=synthetic, legend=entries,
-                      note=f"Domain estimates on the whole design, weighted to census margins; intervals "
-                           f"{se_phrase(method, design, calibrated)}. A level withheld as a small cell has no point.")
+                      note=f"Domain estimates on the whole design. {weighting}; intervals "
+                           f"{se_phrase(method, design, calibrated)}. A level withheld as a small cell has no point. "
+                           "Each axis spans the estimates (at least one point of the scale), not the whole "
+                           "response scale.")
         axes = fig.subplots(1, max(1, len(indices)), sharey=True, squeeze=False)[0]
         for ax, (var, vlabel) in zip(axes, indices):
             sub = est[est["var"] == var]
@@ -517,15 +525,20 @@ def spec_curve_figure(curve: pd.DataFrame, choices: dict[str, list[str]], defaul
     with plt.rc_context({**TICKS, **STYLE}):
         fig = _figure(curve_in + row_in * heights.sum() + 0.35, source_label=source_label, synthetic=synthetic,
                       header=header, legend=entries,
-                      note="* the configured option of each dimension. Survey-weighted least squares; raking-aware "
-                           "linearization SEs; joint test of Simonsohn, Simmons and Nelson (2020).")
+                      note="* the configured option of each dimension. "
+                           + (f"{dim_labels.get('controls', 'Controls')} {', '.join(choices['controls'])}: the "
+                              "controls of those models of the regression table. " if choices.get("controls") else "")
+                           + "Survey-weighted least squares; raking-aware linearization SEs; joint test of "
+                           "Simonsohn, Simmons and Nelson (2020).")
         gs = fig.add_gridspec(2, 1, height_ratios=[curve_in, row_in * heights.sum()])
         ax = fig.add_subplot(gs[0])
         bx = fig.add_subplot(gs[1], sharex=ax)
         sig = curve["sig"].to_numpy(bool)
-        ax.vlines(x, curve["ci_low"], curve["ci_high"], color=np.where(sig, POINT_COLOR, NOT_SIGNIFICANT), lw=0.6)
+        # the intervals light, the estimates in full colour on top (so that the curve shows through the band)
+        ax.vlines(x, curve["ci_low"], curve["ci_high"], color=np.where(sig, POINT_COLOR, NOT_SIGNIFICANT), lw=0.6,
+                  alpha=0.3)
         for on, color in ((sig, POINT_COLOR), (~sig, NOT_SIGNIFICANT)):  # one marker set per colour: quick to draw
-            ax.plot(x[on], curve["coef"].to_numpy()[on], "o", ms=2, mew=0, color=color, zorder=3)
+            ax.plot(x[on], curve["coef"].to_numpy()[on], "o", ms=2.2, mew=0, color=color, zorder=3)
         ax.axhline(0, color="0.2", lw=0.8)
         handles = [matplotlib.lines.Line2D([], [], color=c, marker="o", ms=3, lw=0.8)
                    for c in (POINT_COLOR, NOT_SIGNIFICANT)]
@@ -551,7 +564,7 @@ def spec_curve_figure(curve: pd.DataFrame, choices: dict[str, list[str]], defaul
             lab.set_linespacing(1.1)
         bx.tick_params(axis="y", length=0, pad=3)
         bx.set_ylim(heights.sum(), 0)
-        bx.set_xlabel("Specifications, sorted by estimate")
+        bx.set_xlabel(f"{len(curve)} specifications, sorted by estimate")
         bx.tick_params(axis="x", bottom=False, labelbottom=False)
         for side in ("top", "right", "left"):
             bx.spines[side].set_visible(False)

@@ -55,16 +55,23 @@ def low_reliability_note(below: dict[str, float], s: Settings, printed_alpha) ->
             "model: its coefficient mixes the construct with measurement error; read it with care.")
 
 
+STATISTIC_NAMES = {"item_rest_correlation": "Item-rest correlation", "cronbach_alpha": "Cronbach's alpha",
+                   "omega_total": "Omega (total)", "first_eigenvalue_share": "First eigenvalue share"}
+
+
 def reliability_markdown(rel, s: Settings, printed: Printed, below: dict[str, float] | None = None) -> str:
     on = ("respondents who answered every item of the scale" if s.reliability.missing == "listwise" else
           "the covariance of each pair of items over the respondents who answered both (pairwise; n: respondents "
           "with two or more answers)")
     lines = heading("Reliability of the indices", s.data.label) + [
-        f"Cronbach's alpha and item-rest correlations on {on}; weighted versions use the final weights.", ""] + md_header(
+        f"Item-rest correlations, Cronbach's alpha, McDonald's omega and the first eigenvalue share on {on}; "
+        "weighted versions use the final weights.", ""] + md_header(
         ["scale", "statistic", "item", "unweighted", "weighted", "n"], "lllrrr")
     for r in rel.itertuples():
         cells = [printed(reliability_key(r, c)) for c in ("unweighted", "weighted", "n")]
-        lines.append(md_row([r.scale, r.statistic.replace("_", " "), r.label, *cells]))
+        scale = s.scales[r.scale].label if r.scale in s.scales else r.scale
+        lines.append(md_row([scale, STATISTIC_NAMES.get(r.statistic, r.statistic.replace("_", " ")),
+                             r.label if r.statistic == "item_rest_correlation" else "", *cells]))
     lines += ["", "Omega (total): McDonald's omega of a one-factor model (minimum residual), 1 - sum of the "
               "uniquenesses / sum of the items' correlations. First eigenvalue share: the largest eigenvalue of the "
               "items' correlation matrix over the number of items."]

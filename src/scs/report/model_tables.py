@@ -18,11 +18,12 @@ from scs.stages.models import (
 from scs.stages.models import table_label as _label
 
 
-def _sample_note(s: Settings) -> str:
+def _sample_note(s: Settings, keys: bool = True) -> str:
+    """How the models' samples were formed; ``keys``: name the setting (not in the paper's table)."""
     if s.models.common_sample:
         return ("Models of one outcome share one estimation sample: respondents with the outcome and every model's "
-                "covariates (models.common_sample).")
-    return "Each model is fitted on its own complete cases (models.common_sample: false)."
+                "covariates" + (" (models.common_sample)." if keys else "."))
+    return "Each model is fitted on its own complete cases" + (" (models.common_sample: false)." if keys else ".")
 
 
 def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings, printed: Printed,
@@ -81,8 +82,9 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings,
     return "\n".join(lines) + "\n"
 
 
-def regression_latex(coefs: pd.DataFrame, s: Settings, printed: Printed) -> str:
-    """booktabs tabular: one panel per outcome, models as columns; numbers as in the Markdown table."""
+def regression_latex(coefs: pd.DataFrame, s: Settings, printed: Printed, low_reliability: list[str] = ()) -> str:
+    """booktabs tabular: one panel per outcome, models as columns; numbers as in the Markdown table (and its
+    note on ``low_reliability``)."""
     models = list(s.models.formulas)
     method = coefs["variance"].iloc[0]
     main = coefs[coefs.variant == "main"]
@@ -113,7 +115,10 @@ def regression_latex(coefs: pd.DataFrame, s: Settings, printed: Printed) -> str:
               f"\\multicolumn{{{ncol}}}{{p{{0.9\\linewidth}}}}{{\\footnotesize Survey-weighted least squares; "
               f"standard errors in parentheses, {tex_escape(se_of(method, s))}. "
               "$^{*}$\\,$p<0.05$, $^{**}$\\,$p<0.01$, $^{***}$\\,$p<0.001$ (t with the design's residual degrees of "
-              "freedom). " + tex_escape(_sample_note(s)) + "} \\\\",
+              "freedom). " + tex_escape(_sample_note(s, keys=False))
+              + (tex_escape(f" Low reliability (Cronbach's alpha below {s.reliability.threshold:g}): "
+                            + ", ".join(s.scales[sc].label for sc in low_reliability) + "; read its coefficients with "
+                            "care.") if low_reliability else "") + "} \\\\",
               "\\end{tabular}"]
     return "\n".join(lines) + "\n"
 

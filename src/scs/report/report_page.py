@@ -115,6 +115,15 @@ def provenance_note(path: str, rule: str, data: Data, configfile: str | None = N
             "</p>")
 
 
+def figure_title(result: dict) -> str:
+    """A figure's own title (its label ``figure_title``, taken out of the labels) as the caption's first line;
+    "" for an exhibit without one."""
+    title = (result.get("labels") or {}).pop("figure_title", None)
+    if not title:
+        return ""
+    return f"<p><strong>{html.escape(title.rstrip())}{'' if title.rstrip()[-1:] in '.?!' else '.'}</strong></p>"
+
+
 def results_of(page: str) -> dict:
     """The report's table of results (path -> name, labels, caption, type, rule, data URI)."""
     m = _RESULTS.search(page)
@@ -131,8 +140,8 @@ def finish(page: str, data: Data, *, configfile: str | None = None) -> str:
     m = _RESULTS.search(page)
     results = results_of(page)
     for path, result in results.items():
-        result["caption"] = (result.get("caption") or "") + provenance_note(
-            path, result["job_properties"]["rule"], data, configfile)
+        result["caption"] = (figure_title(result) + (result.get("caption") or "")
+                             + provenance_note(path, result["job_properties"]["rule"], data, configfile))
     table = json.dumps(results).replace("</", "<\\/")
     page = page[:m.start(2)] + table + page[m.end(2):]
     extra = (STYLE + SCRIPT) % {"mark": MARK, "views": json.dumps(_VIEWS)}

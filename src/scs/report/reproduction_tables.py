@@ -41,7 +41,7 @@ def report_markdown(rows: list[dict] | None, s: Settings, sources: dict, printed
     counts = {st: sum(r["status"] == st for r in rows) for st in STATUSES}
     words = {NOT_SIGNIFICANT: f"agree in direction only (the {ci_label(ci)} covers the boundary)",
              WITHIN_CI: f"differ in the point estimate, the published value inside the {ci_label(ci)}",
-             NOT_ESTABLISHED: f"cannot be established (the {ci_label(ci)} is too wide to say)",
+             NOT_ESTABLISHED: f"cannot be established (the {ci_label(ci)} crosses an edge of the band)",
              DIFFERS: "differ"}
     said = [f"{printed(reproduction_key(key))} {words[status]}" for status, key in COUNTED
             if counts[status] or status == DIFFERS]

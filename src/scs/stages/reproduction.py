@@ -9,7 +9,7 @@ Every claim is judged with the interval of the computed quantity, never by its p
   such, and only an interval that excludes it DIFFERS;
 * "near" a value (``near``: "mixed feelings", "limited association") is an equivalence claim: it agrees
   when the whole interval lies within the tolerance band (two one-sided tests), DIFFERS when the
-  interval lies wholly outside the band, and is "not established" when the interval is too wide to say.
+  interval lies wholly outside the band, and is "not established" when the interval crosses an edge of the band.
 
 Orderings of items are judged with design-based paired contrasts (difference of the two means, its SE
 and CI), never by comparing two point estimates.
@@ -28,7 +28,7 @@ NO_ESTIMATE = "no estimate (no answers)"
 AGREES = "agrees"
 NOT_SIGNIFICANT = "direction only, not significant"
 WITHIN_CI = "point differs, published value within the CI"
-NOT_ESTABLISHED = "not established (CI too wide)"
+NOT_ESTABLISHED = "not established (the CI crosses the edge of the band)"
 DIFFERS = "DIFFERS"
 STATUSES = (AGREES, NOT_SIGNIFICANT, WITHIN_CI, NOT_ESTABLISHED, DIFFERS, NO_ESTIMATE)
 
