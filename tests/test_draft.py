@@ -80,7 +80,7 @@ def test_sav_value_labels_and_variable_labels(tmp_path):
     assert cb.by_id["Q5"]["type"] == "categorical" and cb.by_id["Q5"]["codes"][44] == "Guangdong"
     assert len(cb.by_id["Q5"]["codes"]) == 31
     assert cb.by_id["Duration__in_seconds_"]["role"] == "metadata"  # Qualtrics' name in SPSS
-    assert "    missing: {9: don't know}  # check: guessed: labelled as no substantive answer" in text.splitlines()
+    assert "    missing: {9: don't know}  # check: guessed: labeled as no substantive answer" in text.splitlines()
     assert errors_and_warnings(RAW_SAV, cb)[0] == []
 
 

@@ -282,6 +282,17 @@ def test_the_specification_curve_explains_its_colours(drawn, settings):
         assert "without " + settings.scales[y].items[0].label in labels
 
 
+def test_a_legend_of_several_rows_reads_row_by_row(drawn, settings):
+    """The Likert chart's legend (the answers, then "don't know") reads left to right, then the next row."""
+    fig = drawn[f"likert_{settings.batteries[0]}"]
+    r = figures._draw(fig)
+    texts = [(round(-t.get_window_extent(r).y0), t.get_window_extent(r).x0, t.get_text()) for t in fig.legends[0].texts]
+    assert len({y for y, _, _ in texts}) > 1  # (more than one row: else the order is trivial)
+    read = [text for _, _, text in sorted(texts)]
+    codes = [text.split(" ")[0] for text in read if text.split(" ")[0].isdigit()]
+    assert len(codes) == len(settings.response_scale.labels) and codes == sorted(codes, key=int), read
+
+
 def test_the_legend_of_figures_1_and_2_is_outside_the_data(drawn):
     fig = drawn["items_surveillance"]
     r = figures._draw(fig)

@@ -86,7 +86,7 @@ READING_ORDER = {
         "reproduction": "Reproduction report",
         "disclosure": "Disclosure control",
         "verify": "Drift check",
-        "numbers_tex": "Catalogue of the number macros",
+        "numbers_tex": "Catalog of the number macros",
     },
     "6. Notebooks": {"notebook": "Notebook {title}"},
     "7. Provenance": {"tables_and_programs": "List of tables and programs"},
@@ -126,6 +126,11 @@ def exhibit_labels(file):
     if "figure_title" in ex:  # moved into the caption when the report is finished (scs.report.report_page)
         label["figure_title"] = ex["figure_title"]
     return label
+
+
+def exhibit_place(ex):
+    """An exhibit's place in the reading order, from its label ("3.01 ...": (3, 1))."""
+    return tuple(int(x) for x in exhibit_labels(ex["file"])["exhibit"].split(" ")[0].split("."))
 
 
 # A figure is drawn without a title: its title (figures.titles) opens its caption. Each figure's own title

@@ -28,7 +28,7 @@ rule provenance:
         runtime=15,
     params:
         rules=lambda wc: json.dumps(PROVENANCE_RULES, sort_keys=True),
-        exhibits=lambda wc: json.dumps(EXHIBITS, sort_keys=True),
+        exhibits=lambda wc: json.dumps(sorted(EXHIBITS, key=exhibit_place), sort_keys=True),  # in reading order
         cfg=cfg("numbering", "batteries", "multiverse.outcomes", "figures.titles", "scales"),  # the captions: numbers, titles
         config_sha256=config_digest(),
     message:

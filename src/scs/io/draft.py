@@ -72,7 +72,7 @@ SENTINEL = re.compile(r"^(-\d+|9+|9+8|9+7)$")
 DATETIME_FORMATS = (DEFAULT_DATETIME, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M",
                     "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-MAX_CODES = 20  # a whole-number column with at most this many distinct unlabelled values is drafted as codes
+MAX_CODES = 20  # a whole-number column with at most this many distinct unlabeled values is drafted as codes
 
 
 @dataclass
@@ -289,7 +289,7 @@ def _whole_number_column(col: DraftColumn, values: np.ndarray, src: _Source, max
         why.append(f"declared missing in the {ingest.FORMATS[src.format]}" + (
             " (the pipeline reads these cells as blank)" if src.format == "sav" else ""))
     if any(nonsubstantive(v) for v in missing.values()):
-        why.append("labelled as no substantive answer")
+        why.append("labeled as no substantive answer")
     answers = sorted((set(observed) | set(labels)) - set(missing))
     if not labels:
         apart = [c for c in answers if set_apart(c, [o for o in answers if o != c])]
@@ -399,7 +399,7 @@ def _key(columns: list[DraftColumn], cells: pl.DataFrame) -> tuple[str, str]:
 def draft_codebook(path, *, header_rows: int | None = None, max_codes: int = MAX_CODES) -> Draft:
     """The draft codebook of an export (Qualtrics CSV or another CSV, SPSS .sav, Stata .dta; detected from the
     content). ``header_rows``: the CSV's header rows when not detected (3 with ImportIds, else 1, or 2 when the
-    second row is text over numeric columns); ``max_codes``: the most distinct values of an unlabelled
+    second row is text over numeric columns); ``max_codes``: the most distinct values of an unlabeled
     whole-number column drafted as codes (more: an integer with its range)."""
     fmt = ingest.detect_format(path)
     src = read_stat(path, fmt) if fmt in ("sav", "dta") else read_csv(path, header_rows)
@@ -455,7 +455,7 @@ HEADER = """\
 #            or "identifying", the key "metadata". Set "screener" and "attention" where an exclusion rule reads
 #            the column, "identifying" for an id that an exclusion rule compares.
 #   var      made from the column id: rename to the analysis names your configuration uses.
-#   codes    a code the export does not label is labelled with itself: write its label.
+#   codes    a code the export does not label is labeled with itself: write its label.
 #   missing  codes that mean "no substantive answer" (they become missing, flagged in <var>__dk): guessed.
 #   derived  the analysis variables of the weighting and the models (groups, indicators, ...): add them.
 """

@@ -162,6 +162,9 @@ def _header_legend(fig, handles: list, labels: list[str]) -> None:
     """The legend in the room :func:`_figure` kept for it above the panels: beside what it explains, and
     off the data (its markers are not read as data points)."""
     ncol, _ = _legend_layout(labels)
+    # matplotlib fills a legend column by column: hand it the entries so that they read row by row
+    order = [i for c in range(ncol) for i in range(c, len(labels), ncol)]
+    handles, labels = [handles[i] for i in order], [labels[i] for i in order]
     leg = fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(PAD_IN / WIDTH, fig.scs_legend_top),
                      ncol=ncol, frameon=False, borderaxespad=0.0, borderpad=0.0, handlelength=1.4,
                      handletextpad=0.5, columnspacing=1.0)

@@ -73,15 +73,16 @@ def caption_title(path: str | Path, s: Settings | None = None) -> str:
 
 
 def tables_and_programs(rules: list[dict], exhibits: list[dict], label: str, s: Settings | None = None) -> str:
-    """Every exhibit of the report with the rule and script that made it (from the workflow's exhibit table);
+    """Every exhibit of the report (``exhibits``: in the report's reading order) with the rule and script that
+    made it (from the workflow's exhibit table);
     ``s``: the settings the captions' numbers come from (numbering, batteries, multiverse outcomes)."""
     lines = ["# List of tables and programs", "", f"Data: {label}", "",
              "Generated from the workflow (each output that the Snakemake report lists, with the rule and script "
              "that made it); not typed by hand. Run everything with `make` or `snakemake`.", "",
              "| figure/table | program | output file | note |", "|---|---|---|---|"]
-    for r in rules:
-        for out in r["outputs"]:
-            for ex in exhibits:
+    for ex in exhibits:  # in the report's reading order
+        for r in rules:
+            for out in r["outputs"]:
                 if _matches(ex["file"], out):
                     name = ex.get("figure_title") or caption_title(ex["caption"], s)  # a figure: its own title
                     lines.append(f"| {name} | `{r['script']}` (rule `{r['rule']}`) | `{out}` | "
