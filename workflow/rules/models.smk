@@ -61,7 +61,7 @@ rule robustness:
         mem_mb=mem_for(700, 4.0),
         runtime=runtime_for(10, 10),
     params:
-        cfg=cfg("models", "estimates", "weighting.method", "weighting.bounds", "design"),
+        cfg=cfg("models", "scales", "estimates", "weighting.method", "weighting.bounds", "design"),
     message:
         "Robustness of the political-capital coefficients"
     script:

@@ -146,7 +146,7 @@ def robustness_markdown(rob: pd.DataFrame, s: Settings, printed: Printed) -> str
             return printed(robustness_key(r, stat))
 
         cells = [p("coef"), p("se"), f"[{p('ci_low')}, {p('ci_high')}]", p("p"), p("n")]
-        lines.append(md_row([VARIANTS[r.variant], r.outcome, r.label, *cells]))
+        lines.append(md_row([VARIANTS[r.variant], s.scales[r.outcome].label, r.label, *cells]))
     return "\n".join(lines) + "\n"
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from scs.report.registry import Printed
 from scs.settings import Settings
+from scs.stages import multiverse_grid
 from scs.stages.multiverse import Universe, adjusted_specifications, multiverse_key
 
 
@@ -17,6 +18,11 @@ def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, s: Sett
     if s.data.source == "synthetic":
         lines += ["**Synthetic stand-in data: these numbers test the pipeline; they are not findings.**", ""]
     lines += ["Options varied (the configured analysis in bold):", ""]
+    dim_labels, option_labels = {}, {}  # as the specification curves name them
+    for y in s.multiverse.outcomes:
+        dl, ol = multiverse_grid.display_labels(s, u, y)
+        dim_labels.update(dl)
+        option_labels.update(ol)
     for d in u.dims:
         if d == "outcome":
             continue
@@ -24,8 +30,9 @@ def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, s: Sett
             names = list(dict.fromkeys(o.name for opts in u.index_options.values() for o in opts))
         else:
             names = [o.name for o in u.options[d]]
-        shown = [f"**{n}**" if n == u.defaults.get(d) else n for n in names]
-        lines.append(f"- {d.replace('_', ' ')}: {', '.join(shown)}")
+        shown = [f"**{option_labels.get((d, n), n)}**" if n == u.defaults.get(d) else option_labels.get((d, n), n)
+                 for n in names]
+        lines.append(f"- {dim_labels.get(d, d.replace('_', ' '))}: {', '.join(shown)}")
     lines += ["", f"Estimates: the first focal term of each specification; raking-aware "
               f"linearization SEs; significant: two-sided {100 * (1 - ci):g}% test in the claimed direction "
               f"({jt['direction'].iloc[0]}). Joint test (Simonsohn, Simmons and Nelson 2020): "
