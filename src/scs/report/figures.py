@@ -309,8 +309,9 @@ def weight_figure(w: np.ndarray, *, summary: dict, source_label: str, synthetic:
     bounds = (summary.get("bound_lower"), summary.get("bound_upper"))
     with plt.rc_context(STYLE):
         fig = _figure(2.7, source_label=source_label, synthetic=synthetic,
-                      note="Dashed lines: the bounds on the weights relative to their mean (on the adjustment factor "
-                           "for bounded raking).")
+                      note="Dashed lines: the bounds of bounded raking. They bound each respondent's adjustment factor "
+                           "(final over base weight), which is the weight relative to the mean when the base weights "
+                           "are equal.")
         ax = fig.add_subplot()
         ax.hist(w, bins=np.linspace(0, max(float(np.max(w)) * 1.05, 1.5), 50), color=POINT_COLOR, alpha=0.85)
         for b in bounds:
