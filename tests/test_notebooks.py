@@ -116,6 +116,60 @@ def test_a_reading_quotes_the_registry_as_printed(registry, capsys):
         registry.reading("{n}", keys={"n": "clean.analytic_n"}, text={"n": "many"})
 
 
+def test_a_sentence_states_a_share_as_a_percentage_and_a_p_value_with_its_relation():
+    assert nb.as_stated({"value": 0.4902, "formatted": "0.490", "kind": "share"}) == "49.0%"
+    assert nb.as_stated({"value": 0.0745, "formatted": "0.075", "kind": "share"}) == "7.5%"  # the printed digits
+    assert nb.as_stated({"value": 1.0, "formatted": "1.000", "kind": "share"}) == "100.0%"
+    assert nb.as_stated({"value": 0.0143, "formatted": "0.014", "kind": "p"}) == "= 0.014"
+    assert nb.as_stated({"value": 3e-5, "formatted": "<0.001", "kind": "p"}) == "< 0.001"
+    assert nb.as_stated({"value": 0.001, "formatted": "\u2264 1/1000", "kind": "p"}) == "\u2264 1/1000"
+    assert nb.as_stated({"value": 2.75, "formatted": "2.75", "kind": "mean"}) == "2.75"
+    assert nb.as_stated({"value": None, "formatted": "<10", "kind": "suppressed", "suppressed": True}) == "<10"
+
+
+def test_the_labels_come_from_the_configuration_then_the_codebook(codebook):
+    cfg = {"domains": {"labels": {"educ4": "Education"},
+                       "level_labels": {"educ4": {"college_plus": "College or above"}, "ccp": {1: "member"}}},
+           "models": {"term_labels": {"age_years": "Age (years)"}}, "scales": {"trust": {"label": "Trust index"}}}
+    names = nb.Labels(cfg, codebook)
+    assert [names.var(v) for v in ("educ4", "age_years", "trust", "age_group")] == \
+        ["Education", "Age (years)", "Trust index", "Age group"]  # the last: no label, its name made readable
+    assert names.var("province", default="In which province?") == "In which province?"
+    assert names.levels("educ4", ["college_plus", "primary_or_below"]) == ["College or above", "Primary or below"]
+    assert names.levels("sex", ["male", "female"]) == ["Male", "Female"]  # the codebook's text, capitalized
+    assert names.levels("sex_code", ["1", 2]) == ["Male", "Female"]  # a column's codes (read from a CSV as text)
+    assert names.levels("ccp", [1, 0]) == ["member", "No"]  # configured, else the codes mapped to the number
+    assert names.level("age_group", "60+") == "60+" and names.level("educ4", "unknown") == "Unknown"
+    assert nb.Labels({}).var("educ4") == "Educ4" and nb.in_sentence("Age group") == "age group"
+    assert nb.in_sentence("CCP member") == "CCP member"
+
+
+def test_an_index_histogram_has_one_bin_per_value_of_the_mean():
+    edges = nb.value_bins(1, 5, 8)
+    assert len(edges) - 1 == 33  # 1, 1.125, ..., 5
+    means = np.array([sum(c) / 8 for c in [(1,) * 8, (5,) * 8, (1, 2, 3, 4, 5, 5, 5, 5), (3, 3, 3, 3, 3, 3, 3, 4)]])
+    bins = np.digitize(means, edges) - 1
+    np.testing.assert_allclose((edges[bins] + edges[bins + 1]) / 2, means)  # each at the centre of its own bin
+    assert len(np.unique(np.digitize(np.arange(1, 5.001, 1 / 8), edges))) == 33
+
+
+def test_the_two_shares_are_defined_in_words():
+    rs = {"labels": {1: "Strongly oppose", 2: "Somewhat oppose", 3: "Neutral", 4: "Somewhat support",
+                     5: "Strongly support"}, "support": [4, 5], "oppose": [1, 2], "agree": "support",
+          "disagree": "oppose"}
+    text = nb.share_definition(rs)
+    assert "% support is the share answering 4 (Somewhat support) or 5 (Strongly support)" in text
+    assert "at or above 4 (% support) or at or below 2 (% oppose)" in text
+    bfi = {**rs, "labels": {1: "Very inaccurate", 6: "Very accurate"}, "support": [4, 5, 6], "oppose": [1, 2, 3],
+           "agree": "accurate", "disagree": "inaccurate"}
+    assert "at or above 4 (% accurate) or at or below 3 (% inaccurate)" in nb.share_definition(bfi)
+
+
+@pytest.mark.parametrize("source,note", [("synthetic", True), ("simulated", True), ("real", False)])
+def test_generated_data_are_said_to_be_generated(source, note):
+    assert bool(nb.data_note(source)) is note
+
+
 def test_a_figure_with_labels_run_together_or_a_legend_over_its_data_is_refused():
     import matplotlib.pyplot as plt
 
@@ -247,11 +301,13 @@ def test_every_figure_is_read_in_a_sentence_of_the_registrys_numbers(built):
                     text.split(". ", 1)[1][:60] in html, name
                 for field, key in reading["keys"].items():
                     assert registry[key]["formatted"] == reading["formatted"][field], (name, key)
-                    assert registry[key]["formatted"] in text, (name, key)
+                    # as the registry prints it, or a share as a percentage and a p-value with its relation
+                    assert nb.as_stated(registry[key]) == reading["stated"][field], (name, key)
+                    assert reading["stated"][field] in text, (name, key)
                 rest = text
                 for word in sorted(filter(None, reading["words"].values()), key=len, reverse=True):
                     rest = rest.replace(word, " ")
-                for number in sorted(reading["formatted"].values(), key=len, reverse=True):
+                for number in sorted(reading["stated"].values(), key=len, reverse=True):
                     rest = rest.replace(number, " ")
                 assert not NUMBER.search(rest), f"{name}: a number not from the registry in {text!r}"
             if k + 1 == len(outputs) or outputs[k + 1][0] != cell:
