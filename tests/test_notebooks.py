@@ -321,6 +321,24 @@ def test_every_notebook_says_what_data_it_was_built_from(built, cfg):
         assert f"Data: {cfg['data']['label']}" in html, name
 
 
+def test_the_weakest_item_of_an_index_is_read_from_its_item_rest_correlations(built, cfg):
+    """The reliability file also holds each index's alpha, omega and first-eigenvalue share: the reading names
+    the item with the lowest item-rest correlation, never an index."""
+    rel = pd.read_csv(built / "results" / "indices" / "reliability.csv")
+    labels = {it["var"]: it["label"] for sc in cfg["scales"].values() for it in sc["items"]}
+    found = {}
+    for _, o in _outputs(built / "results" / "notebooks" / "03_indices_items.ipynb"):
+        reading = o.get("metadata", {}).get("scs_reading")
+        if reading and "item" in reading["words"]:
+            m = re.fullmatch(r"indices\.(\w+)\.(\w+)\.item_rest\.weighted", reading["keys"]["r"])
+            assert m, reading["keys"]["r"]
+            found[m.group(1)] = (m.group(2), reading["words"]["item"])
+    assert set(found) == set(cfg["batteries"])
+    for scale, (var, word) in found.items():
+        rows = rel[(rel.scale == scale) & (rel.statistic == "item_rest_correlation")]
+        assert var == rows.loc[rows["weighted"].idxmin(), "var"] and word == labels[var], scale
+
+
 def test_the_notebooks_name_no_variable_of_the_study():
     """Notebooks iterate over what the configuration and the codebook name: no analysis variable, scale or
     rule of this study is written into their code."""
