@@ -230,16 +230,19 @@ def test_no_notebook_prints_a_number_with_more_decimals_than_the_tables(built):
 
 def test_the_categories_are_in_the_codebooks_order(built, codebook, cfg):
     res = built / "results" / "notebooks"
-    order = {v: [str(c) for c in codebook.categories(v)] for v in cfg["weighting"]["variables"]}
+    names = nb.Labels(cfg, codebook)  # the tables name the variables and categories by their labels
+    weighting = cfg["weighting"]["variables"]
+    order = {v: names.levels(v, codebook.categories(v)) for v in weighting}
     margins = _table(res / "01_data_cleaning.ipynb", ["Variable", "Category"])[0]
-    assert list(dict.fromkeys(margins["Variable"])) == cfg["weighting"]["variables"]
+    assert list(dict.fromkeys(margins["Variable"])) == [names.var(v) for v in weighting]
     for v, cats in order.items():
-        assert list(margins.loc[margins["Variable"] == v, "Category"]) == cats, v
+        assert list(margins.loc[margins["Variable"] == names.var(v), "Category"]) == cats, v
         by_rule = _table(res / "01_data_cleaning.ipynb", ["removed by", "base (all removed)"],
-                         f"by {v.replace('_', ' ')} ")[0]
-        assert list(by_rule.columns[2:]) == cats + ["unknown"], v
+                         f"by {nb.in_sentence(names.var(v))} ")[0]
+        assert list(by_rule.columns[2:]) == cats + ["Unknown"], v
     top = _table(res / "02_weights.ipynb", [], "5% largest weights")[0]
-    rows_var, cols_var = [c.replace(" ", "_") for c in top.columns[:2]]
+    var_of = {names.var(v): v for v in weighting}
+    rows_var, cols_var = [var_of[c] for c in top.columns[:2]]
     ranks = [(order[rows_var].index(r), order[cols_var].index(c)) for r, c in zip(top.iloc[:, 0], top.iloc[:, 1])]
     assert ranks == sorted(ranks) and len(ranks) > 2
     scales = _table(res / "03_indices_items.ipynb", ["index", "respondents without it (too few answered items)"])[0]
@@ -248,8 +251,9 @@ def test_the_categories_are_in_the_codebooks_order(built, codebook, cfg):
     assert list(scales["index"]) == configured
 
 
-def test_withheld_cells_are_shown_as_withheld_and_stay_in_the_base(built, cfg):
+def test_withheld_cells_are_shown_as_withheld_and_stay_in_the_base(built, cfg, codebook):
     res = built / "results"
+    names = nb.Labels(cfg, codebook)
     min_cell = cfg["disclosure"]["min_cell"]
     flow = pd.read_csv(res / "clean" / "exclusion_flow.csv")
     profile = pd.read_csv(res / "clean" / "exclusion_profile.csv", dtype=str)
@@ -257,7 +261,7 @@ def test_withheld_cells_are_shown_as_withheld_and_stay_in_the_base(built, cfg):
     removed = {described[r]: int(n) for r, n in zip(flow.rule, flow.removed) if r in described}
     for v in cfg["weighting"]["variables"]:
         t = _table(res / "notebooks" / "01_data_cleaning.ipynb", ["removed by", "base (all removed)"],
-                   f"by {v.replace('_', ' ')} ")[0]
+                   f"by {nb.in_sentence(names.var(v))} ")[0]
         # every rule that removed anyone has its row, even one whose every cell is withheld
         assert set(removed) - set(t["removed by"]) == {r for r, n in removed.items() if n == 0}
         cells = t.iloc[:, 2:]
@@ -321,6 +325,14 @@ def test_every_notebook_says_what_data_it_was_built_from(built, cfg):
         assert f"Data: {cfg['data']['label']}" in html, name
 
 
+def test_every_notebook_says_when_its_data_are_generated(built, cfg):
+    note = nb.data_note(cfg["data"]["source"])
+    assert note  # the stand-in
+    for name in NOTEBOOKS:
+        html = (built / "results" / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
+        assert note.replace("'", "&#x27;") in html or note in html, name
+
+
 def test_the_weakest_item_of_an_index_is_read_from_its_item_rest_correlations(built, cfg):
     """The reliability file also holds each index's alpha, omega and first-eigenvalue share: the reading names
     the item with the lowest item-rest correlation, never an index."""
@@ -337,6 +349,49 @@ def test_the_weakest_item_of_an_index_is_read_from_its_item_rest_correlations(bu
     for scale, (var, word) in found.items():
         rows = rel[(rel.scale == scale) & (rel.statistic == "item_rest_correlation")]
         assert var == rows.loc[rows["weighted"].idxmin(), "var"] and word == labels[var], scale
+
+
+def _reader_text(path) -> list[str]:
+    """What a reader of an executed notebook reads besides the data tables' cells: the markdown, the readings,
+    every other text and markdown output, the figures' alternative text, the tables' captions and headings."""
+    note = nbformat.read(path, as_version=4)
+    out = [c.source for c in note.cells if c.cell_type == "markdown"]
+    for _, o in _outputs(path):
+        data = o.get("data", {})
+        if "image/png" in data:
+            out.append(o.get("metadata", {}).get("image/png", {}).get("alt", ""))
+        elif o.get("output_type") == "stream":
+            out.append(o["text"])
+        elif "text/markdown" in data:
+            out.append(data["text/markdown"])
+        elif "text/plain" in data and "text/html" not in data:
+            out.append(data["text/plain"])
+        if (reading := o.get("metadata", {}).get("scs_reading")):
+            out.append(reading["text"])
+    for t in _tables(path):
+        out += [t.attrs["caption"], *map(str, t.columns)]
+    return out
+
+
+def test_no_name_of_the_data_is_shown_where_a_label_exists(built, cfg, codebook):
+    """Readers see the labels of the variables, their categories and the exclusion rules, not their names in the
+    data (names that no prose uses: with "_" or a digit; the reproduction report and the tables' cells, such as
+    the list of the cleaned data's columns, are not the notebooks' own text)."""
+    derived_text = {v for spec in codebook.derived.values() for v in (spec.get("map") or {}).values()
+                    if isinstance(v, str)}
+    names = {*codebook.by_var, *codebook.derived, *derived_text, *(r["name"] for r in cfg["cleaning"]["rules"]),
+             *cfg["weighting"]["variables"], *(cfg.get("domains") or {}).get("by", [])}
+    names = {n for n in names if re.search(r"[_0-9]", n)}
+    assert {"educ4", "age_group", "primary_or_below", "preview_or_test"} <= names
+    for name in NOTEBOOKS:
+        path = built / "results" / "notebooks" / f"{name}.ipynb"
+        texts = _reader_text(path)
+        if name == "04_models":  # the reproduction report is shown as its rule wrote it
+            reproduction = (built / "results" / "reproduction.md").read_text(encoding="utf-8")
+            texts = [t for t in texts if t != reproduction]
+        for text in texts:
+            shown = {n for n in names if re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", text)}
+            assert not shown, f"{name}: {sorted(shown)} in {text[:200]!r}"
 
 
 def test_the_notebooks_name_no_variable_of_the_study():
