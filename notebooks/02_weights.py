@@ -174,20 +174,29 @@ reported = est["variance"].iloc[0]
 est["battery"] = est["scale"].map(lambda b: CFG["scales"][b]["label"])
 fig, axes = plt.subplots(1, 2, figsize=(12, 0.3 * len(est) + 1.8), sharey=True,
                          gridspec_kw={"width_ratios": [1, 1.1], "wspace": 0.25})
-sns.barplot(data=est, y="label", x="deff", hue="battery", dodge=False, ax=axes[0])
+# one meaning per colour: the batteries have the colours (left), the SE methods black and greys with their own
+# markers (right)
+batteries = list(dict.fromkeys(est["battery"]))
+sns.barplot(data=est, y="label", x="deff", hue="battery", hue_order=batteries, dodge=False, ax=axes[0],
+            palette=sns.color_palette("Set2", len(batteries)))
 axes[0].axvline(1, color="0.3", linewidth=0.8)
 axes[0].set(xlabel="Design effect (variance ratio)", ylabel="")
 axes[0].legend(title="", frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
-names = {"se": f"reported ({reported})", "se_linearization": "linearization", "se_boot": "bootstrap"}
-long = est.melt(id_vars=["label"], value_vars=list(names), var_name="SE", value_name="value")
-long["SE"] = long["SE"].map(names)
-sns.pointplot(data=long, y="label", x="value", hue="SE", linestyle="none", dodge=0.4, ax=axes[1])
+names_se = {"se": f"reported ({reported})", "se_linearization": "linearization", "se_boot": "bootstrap"}
+methods = [c for c in names_se if c in est.columns and est[c].notna().any()]
+ypos = {lab: i for i, lab in enumerate(dict.fromkeys(est["label"]))}  # the bars' rows (the axis runs downwards)
+styles = {"se": ("o", "0.05", "0.05"), "se_linearization": ("s", "white", "0.35"), "se_boot": ("^", "0.6", "0.6")}
+for k, c in enumerate(methods):
+    marker, face, edge = styles[c]
+    offset = (k - (len(methods) - 1) / 2) * 0.22  # the reported SE on top of each row
+    axes[1].plot(est[c], [ypos[lab] + offset for lab in est["label"]], linestyle="none", marker=marker, markersize=6,
+                 markerfacecolor=face, markeredgecolor=edge, markeredgewidth=1.2, color=edge, label=names_se[c])
 axes[1].set(xlabel="Standard error", ylabel="")
 axes[1].xaxis.set_major_locator(MaxNLocator(5))
 axes[1].xaxis.set_major_formatter(StrMethodFormatter("{x:.3f}"))
 axes[1].legend(title="", frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
-show_figure(fig, "Bar chart of the design effect of each item and index mean, and a dot plot of their reported, "
-                 "linearization and bootstrap standard errors.")
+show_figure(fig, "Bar chart of the design effect of each item and index mean, coloured by battery, and a dot plot of "
+                 f"their {', '.join(names_se[c].split(' (')[0] for c in methods)} standard errors, one marker each.")
 items = est[est["kind"] == "item"]
 lo = min(items["var"], key=lambda v: reg.value(estimate_key(v, "se")))
 hi = max(items["var"], key=lambda v: reg.value(estimate_key(v, "se")))
