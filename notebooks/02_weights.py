@@ -35,14 +35,15 @@ from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from scs.io.codebook import load_codebook
 from scs.precision import round_frame
-from scs.report.notebooks import Registry, in_codebook_order, show_figure, show_table, wrap
+from scs.report.notebooks import Labels, Registry, in_codebook_order, in_sentence, show_data, show_figure, show_table, wrap
 from scs.stages.items import estimate_key
 from scs.stages.weight_diagnostics import margin_key, summary_key
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
-display(Markdown(f"**Data: {CFG['data']['label']}**"))
+show_data(CFG["data"])
 reg = Registry(f"{OUT}/numbers.json")
 codebook = load_codebook(CFG["data"]["codebook"])
+names = Labels(CFG, codebook)  # what readers see for the variables and their categories
 min_cell = CFG["disclosure"]["min_cell"]
 with open(f"{OUT}/weights/summary.json", encoding="utf-8") as fh:
     summary = json.load(fh)
@@ -56,8 +57,9 @@ with open(f"{OUT}/weights/design.json", encoding="utf-8") as fh:
 # %%
 plan = design["plan"]
 if design["variables"]:
+    margins_of = ", ".join(in_sentence(names.var(v)) for v in design["variables"])
     display(Markdown(f"Method **{design['method'].replace('_', ' ')}**, bounds {plan['lower']:g} to {plan['upper']:g} "
-                     f"times the mean weight; margins: {', '.join(design['variables'])}."))
+                     f"times the mean weight; margins: {margins_of}."))
 else:
     display(Markdown(f"Method **{design['method'].replace('_', ' ')}**: the design weights as supplied, not "
                      "calibrated to census margins."))
@@ -108,7 +110,7 @@ else:
     # the two weighting variables with the most categories (one weighting variable: by itself)
     richest = sorted(design["variables"], key=lambda v: -a[v].nunique())
     rows_var, cols_var = (richest * 2)[:2]
-    name = {v: v.replace("_", " ") for v in design["variables"]}
+    name = {v: in_sentence(names.var(v)) for v in design["variables"]}
     order = {v: in_codebook_order(a[v].dropna(), codebook.categories(v)) for v in design["variables"]}
     by = list(dict.fromkeys([rows_var, cols_var]))
     cell = a.groupby(by).agg(mean_weight=("weight", "mean"), n=("weight", "size")).reset_index()
@@ -121,9 +123,9 @@ else:
                     cbar_kws={"label": "mean weight"})
         for i, j in zip(*np.nonzero(small.to_numpy())):
             ax.text(j + 0.5, i + 0.5, f"<{min_cell}", ha="center", va="center", color="0.45", fontsize=8)
-        ax.set(xlabel=name[cols_var], ylabel=name[rows_var])
-        ax.set_xticks(ax.get_xticks(), [wrap(str(c).replace("_", " "), 12) for c in heat.columns], rotation=0)
-        ax.set_yticks(ax.get_yticks(), [str(c).replace("_", " ") for c in heat.index], rotation=0)
+        ax.set(xlabel=names.var(cols_var), ylabel=names.var(rows_var))
+        ax.set_xticks(ax.get_xticks(), [wrap(c, 12) for c in names.levels(cols_var, heat.columns)], rotation=0)
+        ax.set_yticks(ax.get_yticks(), names.levels(rows_var, heat.index), rotation=0)
         show_figure(fig, f"Heat map of the mean weight in each {name[rows_var]} by {name[cols_var]} cell, categories in "
                          f"the codebook's order; cells of fewer than {min_cell} respondents withheld.")
 
@@ -136,13 +138,15 @@ else:
 
 
     r_cat, c_cat = shortest(rows_var), shortest(cols_var)
-    reg.reading("The largest weights go where the sample falls furthest short of the census: {r_var} {r_cat} is {r_unw} "
-                "of the sample against {r_target} in the census, {c_var} {c_cat} {c_unw} against {c_target}.",
+    reg.reading("The largest weights go where the sample falls furthest short of the census: in {r_var}, "
+                "\u201c{r_cat}\u201d is {r_unw} of the sample against {r_target} in the census; in {c_var}, "
+                "\u201c{c_cat}\u201d {c_unw} against {c_target}.",
                 keys={"r_unw": margin_key(rows_var, str(r_cat), "unweighted"),
                       "r_target": margin_key(rows_var, str(r_cat), "target"),
                       "c_unw": margin_key(cols_var, str(c_cat), "unweighted"),
                       "c_target": margin_key(cols_var, str(c_cat), "target")},
-                text={"r_var": name[rows_var], "r_cat": str(r_cat), "c_var": name[cols_var], "c_cat": str(c_cat)})
+                text={"r_var": name[rows_var], "r_cat": names.level(rows_var, r_cat), "c_var": name[cols_var],
+                      "c_cat": names.level(cols_var, c_cat)})
     top = a[a["weight"] >= a["weight"].quantile(0.95)]
     comp = top.groupby(by).size().reset_index(name="respondents")
     comp = comp[comp["respondents"] > 0]
@@ -151,7 +155,9 @@ else:
     # every share is of all of them, the withheld cells' respondents too
     comp["share of them (%)"] = (100 * comp["respondents"] / len(top)).astype(object).where(shown, "withheld")
     comp["respondents"] = comp["respondents"].astype(object).where(shown, f"<{min_cell}")
-    show_table(comp.rename(columns=lambda c: c.replace("_", " ")),
+    for v in by:
+        comp[v] = names.levels(v, comp[v])
+    show_table(comp.rename(columns={v: names.var(v) for v in by}),
                kinds={"respondents": "count", "share of them (%)": "pct"},
                caption=f"The 5% largest weights ({len(top):,} respondents) by cell, in the codebook's order; "
                        f"'<{min_cell}': withheld (the shares are of all {len(top):,})")
@@ -168,20 +174,29 @@ reported = est["variance"].iloc[0]
 est["battery"] = est["scale"].map(lambda b: CFG["scales"][b]["label"])
 fig, axes = plt.subplots(1, 2, figsize=(12, 0.3 * len(est) + 1.8), sharey=True,
                          gridspec_kw={"width_ratios": [1, 1.1], "wspace": 0.25})
-sns.barplot(data=est, y="label", x="deff", hue="battery", dodge=False, ax=axes[0])
+# one meaning per colour: the batteries have the colours (left), the SE methods black and greys with their own
+# markers (right)
+batteries = list(dict.fromkeys(est["battery"]))
+sns.barplot(data=est, y="label", x="deff", hue="battery", hue_order=batteries, dodge=False, ax=axes[0],
+            palette=sns.color_palette("Set2", len(batteries)))
 axes[0].axvline(1, color="0.3", linewidth=0.8)
 axes[0].set(xlabel="Design effect (variance ratio)", ylabel="")
 axes[0].legend(title="", frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
-names = {"se": f"reported ({reported})", "se_linearization": "linearization", "se_boot": "bootstrap"}
-long = est.melt(id_vars=["label"], value_vars=list(names), var_name="SE", value_name="value")
-long["SE"] = long["SE"].map(names)
-sns.pointplot(data=long, y="label", x="value", hue="SE", linestyle="none", dodge=0.4, ax=axes[1])
+names_se = {"se": f"reported ({reported})", "se_linearization": "linearization", "se_boot": "bootstrap"}
+methods = [c for c in names_se if c in est.columns and est[c].notna().any()]
+ypos = {lab: i for i, lab in enumerate(dict.fromkeys(est["label"]))}  # the bars' rows (the axis runs downwards)
+styles = {"se": ("o", "0.05", "0.05"), "se_linearization": ("s", "white", "0.35"), "se_boot": ("^", "0.6", "0.6")}
+for k, c in enumerate(methods):
+    marker, face, edge = styles[c]
+    offset = (k - (len(methods) - 1) / 2) * 0.22  # the reported SE on top of each row
+    axes[1].plot(est[c], [ypos[lab] + offset for lab in est["label"]], linestyle="none", marker=marker, markersize=6,
+                 markerfacecolor=face, markeredgecolor=edge, markeredgewidth=1.2, color=edge, label=names_se[c])
 axes[1].set(xlabel="Standard error", ylabel="")
 axes[1].xaxis.set_major_locator(MaxNLocator(5))
 axes[1].xaxis.set_major_formatter(StrMethodFormatter("{x:.3f}"))
 axes[1].legend(title="", frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
-show_figure(fig, "Bar chart of the design effect of each item and index mean, and a dot plot of their reported, "
-                 "linearization and bootstrap standard errors.")
+show_figure(fig, "Bar chart of the design effect of each item and index mean, coloured by battery, and a dot plot of "
+                 f"their {', '.join(names_se[c].split(' (')[0] for c in methods)} standard errors, one marker each.")
 items = est[est["kind"] == "item"]
 lo = min(items["var"], key=lambda v: reg.value(estimate_key(v, "se")))
 hi = max(items["var"], key=lambda v: reg.value(estimate_key(v, "se")))

@@ -31,13 +31,22 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from scs.report.notebooks import Registry, show_figure, show_image, show_table
+from scs.report.notebooks import (
+    Registry,
+    response_scale,
+    share_definition,
+    show_data,
+    show_figure,
+    show_image,
+    show_table,
+    value_bins,
+)
 from scs.stages.descriptives import descriptive_key
 from scs.stages.indices import reliability_key
 from scs.stages.items import estimate_key
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
-display(Markdown(f"**Data: {CFG['data']['label']}**"))
+show_data(CFG["data"])
 reg = Registry(f"{OUT}/numbers.json")
 labels = {it["var"]: it["label"] for b in CFG["batteries"] for it in CFG["scales"][b]["items"]}
 answers = {str(k): f"{k} {v}" for k, v in CFG["response_scale"]["labels"].items()}
@@ -57,26 +66,42 @@ counts["scale"] = counts["scale"].map(scale_label)
 show_table(counts, kinds=dict.fromkeys([answers[c] for c in answers if answers[c] in counts.columns], "count"))
 est = pd.read_csv(f"{OUT}/items/item_estimates.csv", dtype={"n": str})
 for b in CFG["batteries"]:
-    show_image(f"{OUT}/figures/likert_{b}.png", f"Likert chart of the weighted answer shares of the {b} items.")
+    show_image(f"{OUT}/figures/likert_{b}.png", f"Likert chart of the weighted answer shares of the items of the "
+                                                 f"{scale_label[b]}.")
+    rs = response_scale(CFG, b)
     items = [it["var"] for it in CFG["scales"][b]["items"] if estimate_key(it["var"], "pct_support") in reg]
     by_support = sorted(items, key=lambda v: reg.value(estimate_key(v, "pct_support")) or 0)
     hi, lo = by_support[-1], by_support[0]
-    reg.reading("Of the {battery} items, \u201c{hi}\u201d has the most support: {hi_support}% support it, "
-                "{hi_oppose}% oppose it; \u201c{lo}\u201d the least: {lo_support}% support, {lo_oppose}% oppose "
-                "(weighted shares of the substantive answers).",
+    reg.reading("Of the {battery} items, \u201c{hi}\u201d has the largest share answering {agree}: {hi_support}% "
+                "({hi_oppose}% {disagree}); \u201c{lo}\u201d the smallest: {lo_support}% ({lo_oppose}% {disagree}). "
+                "Weighted shares of the substantive answers.",
                 keys={"hi_support": estimate_key(hi, "pct_support"), "hi_oppose": estimate_key(hi, "pct_oppose"),
                       "lo_support": estimate_key(lo, "pct_support"), "lo_oppose": estimate_key(lo, "pct_oppose")},
-                text={"battery": scale_label[b].lower(), "hi": labels[hi], "lo": labels[lo]})
+                text={"battery": scale_label[b].lower(), "hi": labels[hi], "lo": labels[lo], "agree": rs["agree"],
+                      "disagree": rs["disagree"]})
 
 # %% [markdown]
 # ## Weighted means: Figures 1 and 2
 
 # %%
+# the two shares are named as the response scale names them (support and oppose unless configured), and defined
+shown = list(dict.fromkeys(est["scale"]))
+scales_rs = {sc: response_scale(CFG, sc) for sc in shown}
+words = {(rs["agree"], rs["disagree"]) for rs in scales_rs.values()}
+agree, disagree = words.pop() if len(words) == 1 else ("agree", "disagree")
 cols = ["label", "mean", "ci_low", "ci_high", "se", "pct_support", "pct_oppose", "pct_dk", "n"]
-show_table(est[cols].rename(columns={"ci_low": "CI low", "ci_high": "CI high", "pct_support": "% support",
-                                     "pct_oppose": "% oppose", "pct_dk": "% don't know"}),
-           kinds={"mean": "mean", "CI low": "mean", "CI high": "mean", "se": "se", "% support": "pct",
-                  "% oppose": "pct", "% don't know": "pct", "n": "count"})
+show_table(est[cols].rename(columns={"ci_low": "CI low", "ci_high": "CI high", "pct_support": f"% {agree}",
+                                     "pct_oppose": f"% {disagree}", "pct_dk": "% don't know"}),
+           kinds={"mean": "mean", "CI low": "mean", "CI high": "mean", "se": "se", f"% {agree}": "pct",
+                  f"% {disagree}": "pct", "% don't know": "pct", "n": "count"})
+groups: dict = {}  # the scales that share a response scale: one definition for them
+for sc, rs in scales_rs.items():
+    groups.setdefault(share_definition(rs), []).append(scale_label[sc])
+display(Markdown(
+    "The shares are weighted shares of the substantive answers (those who answered \"don't know\" or gave another "
+    "missing code are out of them, and are % don't know among everyone asked; an index has none). " +
+    " ".join(f"{'For the items and the index of ' + ', '.join(group) + ': ' if len(groups) > 1 else ''}"
+             f"{definition[:1].upper() + definition[1:]}." for definition, group in groups.items())))
 for i, b in enumerate(CFG["batteries"], CFG["numbering"]["figures"]["items"]):
     show_image(f"{OUT}/figures/figure{i}_{b}.png", f"Figure {i}: weighted mean of each item of the "
                                                     f"{CFG['scales'][b]['label']} with its confidence interval.")
@@ -103,32 +128,49 @@ sns.heatmap(corr, annot=True, fmt=".2f", cmap="vlag", vmin=-1, vmax=1, ax=ax, an
 show_figure(fig, "Heat map of the correlations between every pair of battery items.")
 rel = pd.read_csv(f"{OUT}/indices/reliability.csv")
 alpha = rel[rel.statistic == "cronbach_alpha"].copy()
+item_rest = rel[rel.statistic == "item_rest_correlation"]  # (the file also holds omega and the first eigenvalue)
 alpha["order"] = alpha["scale"].map(list(CFG["scales"]).index)
 show_table(alpha.sort_values("order")[["label", "unweighted", "weighted", "n"]]
            .rename(columns={"label": "index", "unweighted": "alpha (unweighted)", "weighted": "alpha (weighted)"}),
            kinds={"alpha (unweighted)": "alpha", "alpha (weighted)": "alpha"})
 for b in CFG["batteries"]:
     row = alpha[alpha.scale == b].iloc[0]
-    rest = rel[(rel.scale == b) & (rel.statistic != "cronbach_alpha")]
-    weakest = min(rest.itertuples(), key=lambda r: reg.value(reliability_key(r, "weighted")))
+    rest = [r for r in item_rest[item_rest.scale == b].itertuples() if reg.value(reliability_key(r, "weighted"))
+            is not None]
+    if not rest:
+        continue
+    weakest = min(rest, key=lambda r: reg.value(reliability_key(r, "weighted")))
     reg.reading("The {index} has a Cronbach's alpha of {alpha} (weighted; {n} respondents who answered every item); "
                 "the item that hangs least with the rest is \u201c{item}\u201d (item-rest correlation {r}).",
                 keys={"alpha": reliability_key(row, "weighted"), "n": reliability_key(row, "n"),
                       "r": reliability_key(weakest, "weighted")},
-                text={"index": scale_label[b], "item": labels.get(weakest.var, weakest.var)})
+                text={"index": scale_label[b], "item": labels.get(weakest.var, weakest.label)})
 
 # %% [markdown]
 # ## The indices
-# Distributions of each index among the respondents who answered enough items.
+# Distributions of each index among the respondents who answered enough items: one bar for each value that the
+# mean of all its items can take (steps of one over the number of items; the mean of a respondent who skipped
+# items counts at the nearest step).
 
 # %%
 scales = list(CFG["batteries"]) + [s for s in CFG["scales"] if s not in CFG["batteries"]]
-long = a[scales].melt(var_name="index", value_name="value").dropna()
-long["index"] = long["index"].map(scale_label)
-g = sns.displot(data=long, x="value", col="index", col_wrap=2, col_order=[scale_label[s] for s in scales], bins=25,
-                height=2.6, aspect=1.6, color="#2166ac")
-g.set_titles("{col_name}").set_axis_labels("Index (mean of the answered items)", "Respondents")
-show_figure(g.figure, "Histograms of the indices.")
+# an index is the mean of a respondent's answered items: its values are steps of 1/k (k items) between the
+# lowest and the highest code, one bin centred on each (bins of another width would hold two steps or none)
+ncols = min(2, len(scales))
+nrows = -(-len(scales) // ncols)
+fig, axes = plt.subplots(nrows, ncols, figsize=(11, 2.8 * nrows), squeeze=False,
+                         gridspec_kw={"wspace": 0.25, "hspace": 0.6})
+for ax in axes.flat[len(scales):]:
+    ax.set_visible(False)
+for ax, sc in zip(axes.flat, scales):
+    codes = [int(c) for c in response_scale(CFG, sc)["labels"]]
+    k = len(CFG["scales"][sc]["items"])
+    ax.hist(a[sc].dropna().astype(float), bins=value_bins(min(codes), max(codes), k), color="#2166ac",
+            edgecolor="white", linewidth=0.3)
+    ax.set(title=scale_label[sc], xlabel=f"Index (mean of the answered items; bins of 1/{k})", ylabel="Respondents")
+    ax.set_xticks(codes)
+show_figure(fig, "Histograms of the indices, one bin for each value the mean of a respondent's answered items can "
+                 "take (steps of one over the number of items).")
 missing = {scale_label[s]: int(a[s].isna().sum()) for s in scales}
 show_table(pd.DataFrame({"index": list(missing), "respondents without it (too few answered items)": list(missing.values())}))
 for s in scales:

@@ -34,12 +34,12 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from scs.report.notebooks import Registry, show_figure, show_image, show_table
+from scs.report.notebooks import Registry, show_data, show_figure, show_image, show_table
 from scs.stages.models import coef_key, fit_key, predicted_key, robustness_key
 from scs.survey import formula
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
-display(Markdown(f"**Data: {CFG['data']['label']}**"))
+show_data(CFG["data"])
 reg = Registry(f"{OUT}/numbers.json")
 m = CFG["models"]
 label = lambda t: "Intercept" if t == formula.INTERCEPT else m["term_labels"].get(t, t)  # noqa: E731
@@ -56,7 +56,8 @@ COEF = {"coef": "coef", "se": "se", "ci_low": "coef", "ci_high": "coef", "truth"
 # %% [markdown]
 # ## The nested models: the terms of interest and the main correlates
 # Each coefficient with its confidence interval in each configured model, all fitted on one sample per
-# outcome: the terms of interest (models.political_capital), and the terms each model adds to the first.
+# outcome: the terms of interest (the political-capital terms, set in the configuration under
+# models.political_capital), and the terms each model adds to the first.
 
 # %%
 first = set(main[main.model == models[0]].term)
@@ -84,21 +85,20 @@ for y in m["outcomes"]:
     path = ", ".join(f"{{c{k}}} in {name}" for k, name in enumerate(models))
     keys = {f"c{k}": coef_key(y, name, focal, "coef") for k, name in enumerate(models)}
     p = coef_key(y, m["full"], focal, "p")
-    reg.reading("{term} on the {outcome}: " + path + " (p {eq}{p} in {full}); the R\u00b2 goes from {r2_first} to "
+    reg.reading("{term} on the {outcome}: " + path + " (p {p} in {full}); the R\u00b2 goes from {r2_first} to "
                 "{r2_full}.",
                 keys={**keys, "p": p, "r2_first": fit_key(y, models[0], "r2"), "r2_full": fit_key(y, m["full"], "r2")},
-                text={"term": label(focal), "outcome": outcome_label[y], "full": m["full"],
-                      "eq": "" if reg(p).startswith(("<", "\u2264")) else "= "})
+                text={"term": label(focal), "outcome": outcome_label[y], "full": m["full"]})
 
 # %% [markdown]
 # ## Figure 3 and the predictive margins
-# The full model's coefficients for every outcome, and its predicted index at each level of the configured
-# variable (the right panel).
+# The full model's coefficients for every outcome (the top panels), and its predicted index at each level of the
+# configured variable (the bottom panel, with the difference between the levels beside it).
 
 # %%
 n_models = CFG["numbering"]["figures"]["models"]
 show_image(f"{OUT}/figures/figure{n_models}_models.png", f"Figure {n_models}: the full model's coefficients for "
-           "every outcome, and the predicted index at each level of the configured variable.")
+           "every outcome (top panels), and below them the predicted index at each level of the configured variable.")
 pred = pd.read_csv(f"{OUT}/models/predicted.csv")
 levels = {str(k): v for k, v in m["predict"].get("level_labels", {}).items()}
 table = pred.assign(outcome=pred["outcome"].map(outcome_label), variable=pred["variable"].map(label),

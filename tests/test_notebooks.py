@@ -116,6 +116,60 @@ def test_a_reading_quotes_the_registry_as_printed(registry, capsys):
         registry.reading("{n}", keys={"n": "clean.analytic_n"}, text={"n": "many"})
 
 
+def test_a_sentence_states_a_share_as_a_percentage_and_a_p_value_with_its_relation():
+    assert nb.as_stated({"value": 0.4902, "formatted": "0.490", "kind": "share"}) == "49.0%"
+    assert nb.as_stated({"value": 0.0745, "formatted": "0.075", "kind": "share"}) == "7.5%"  # the printed digits
+    assert nb.as_stated({"value": 1.0, "formatted": "1.000", "kind": "share"}) == "100.0%"
+    assert nb.as_stated({"value": 0.0143, "formatted": "0.014", "kind": "p"}) == "= 0.014"
+    assert nb.as_stated({"value": 3e-5, "formatted": "<0.001", "kind": "p"}) == "< 0.001"
+    assert nb.as_stated({"value": 0.001, "formatted": "\u2264 1/1000", "kind": "p"}) == "\u2264 1/1000"
+    assert nb.as_stated({"value": 2.75, "formatted": "2.75", "kind": "mean"}) == "2.75"
+    assert nb.as_stated({"value": None, "formatted": "<10", "kind": "suppressed", "suppressed": True}) == "<10"
+
+
+def test_the_labels_come_from_the_configuration_then_the_codebook(codebook):
+    cfg = {"domains": {"labels": {"educ4": "Education"},
+                       "level_labels": {"educ4": {"college_plus": "College or above"}, "ccp": {1: "member"}}},
+           "models": {"term_labels": {"age_years": "Age (years)"}}, "scales": {"trust": {"label": "Trust index"}}}
+    names = nb.Labels(cfg, codebook)
+    assert [names.var(v) for v in ("educ4", "age_years", "trust", "age_group")] == \
+        ["Education", "Age (years)", "Trust index", "Age group"]  # the last: no label, its name made readable
+    assert names.var("province", default="In which province?") == "In which province?"
+    assert names.levels("educ4", ["college_plus", "primary_or_below"]) == ["College or above", "Primary or below"]
+    assert names.levels("sex", ["male", "female"]) == ["Male", "Female"]  # the codebook's text, capitalized
+    assert names.levels("sex_code", ["1", 2]) == ["Male", "Female"]  # a column's codes (read from a CSV as text)
+    assert names.levels("ccp", [1, 0]) == ["member", "No"]  # configured, else the codes mapped to the number
+    assert names.level("age_group", "60+") == "60+" and names.level("educ4", "unknown") == "Unknown"
+    assert nb.Labels({}).var("educ4") == "Educ4" and nb.in_sentence("Age group") == "age group"
+    assert nb.in_sentence("CCP member") == "CCP member"
+
+
+def test_an_index_histogram_has_one_bin_per_value_of_the_mean():
+    edges = nb.value_bins(1, 5, 8)
+    assert len(edges) - 1 == 33  # 1, 1.125, ..., 5
+    means = np.array([sum(c) / 8 for c in [(1,) * 8, (5,) * 8, (1, 2, 3, 4, 5, 5, 5, 5), (3, 3, 3, 3, 3, 3, 3, 4)]])
+    bins = np.digitize(means, edges) - 1
+    np.testing.assert_allclose((edges[bins] + edges[bins + 1]) / 2, means)  # each at the centre of its own bin
+    assert len(np.unique(np.digitize(np.arange(1, 5.001, 1 / 8), edges))) == 33
+
+
+def test_the_two_shares_are_defined_in_words():
+    rs = {"labels": {1: "Strongly oppose", 2: "Somewhat oppose", 3: "Neutral", 4: "Somewhat support",
+                     5: "Strongly support"}, "support": [4, 5], "oppose": [1, 2], "agree": "support",
+          "disagree": "oppose"}
+    text = nb.share_definition(rs)
+    assert "% support is the share answering 4 (Somewhat support) or 5 (Strongly support)" in text
+    assert "at or above 4 (% support) or at or below 2 (% oppose)" in text
+    bfi = {**rs, "labels": {1: "Very inaccurate", 6: "Very accurate"}, "support": [4, 5, 6], "oppose": [1, 2, 3],
+           "agree": "accurate", "disagree": "inaccurate"}
+    assert "at or above 4 (% accurate) or at or below 3 (% inaccurate)" in nb.share_definition(bfi)
+
+
+@pytest.mark.parametrize("source,note", [("synthetic", True), ("simulated", True), ("real", False)])
+def test_generated_data_are_said_to_be_generated(source, note):
+    assert bool(nb.data_note(source)) is note
+
+
 def test_a_figure_with_labels_run_together_or_a_legend_over_its_data_is_refused():
     import matplotlib.pyplot as plt
 
@@ -176,16 +230,19 @@ def test_no_notebook_prints_a_number_with_more_decimals_than_the_tables(built):
 
 def test_the_categories_are_in_the_codebooks_order(built, codebook, cfg):
     res = built / "results" / "notebooks"
-    order = {v: [str(c) for c in codebook.categories(v)] for v in cfg["weighting"]["variables"]}
+    names = nb.Labels(cfg, codebook)  # the tables name the variables and categories by their labels
+    weighting = cfg["weighting"]["variables"]
+    order = {v: names.levels(v, codebook.categories(v)) for v in weighting}
     margins = _table(res / "01_data_cleaning.ipynb", ["Variable", "Category"])[0]
-    assert list(dict.fromkeys(margins["Variable"])) == cfg["weighting"]["variables"]
+    assert list(dict.fromkeys(margins["Variable"])) == [names.var(v) for v in weighting]
     for v, cats in order.items():
-        assert list(margins.loc[margins["Variable"] == v, "Category"]) == cats, v
+        assert list(margins.loc[margins["Variable"] == names.var(v), "Category"]) == cats, v
         by_rule = _table(res / "01_data_cleaning.ipynb", ["removed by", "base (all removed)"],
-                         f"by {v.replace('_', ' ')} ")[0]
-        assert list(by_rule.columns[2:]) == cats + ["unknown"], v
+                         f"by {nb.in_sentence(names.var(v))} ")[0]
+        assert list(by_rule.columns[2:]) == cats + ["Unknown"], v
     top = _table(res / "02_weights.ipynb", [], "5% largest weights")[0]
-    rows_var, cols_var = [c.replace(" ", "_") for c in top.columns[:2]]
+    var_of = {names.var(v): v for v in weighting}
+    rows_var, cols_var = [var_of[c] for c in top.columns[:2]]
     ranks = [(order[rows_var].index(r), order[cols_var].index(c)) for r, c in zip(top.iloc[:, 0], top.iloc[:, 1])]
     assert ranks == sorted(ranks) and len(ranks) > 2
     scales = _table(res / "03_indices_items.ipynb", ["index", "respondents without it (too few answered items)"])[0]
@@ -194,8 +251,9 @@ def test_the_categories_are_in_the_codebooks_order(built, codebook, cfg):
     assert list(scales["index"]) == configured
 
 
-def test_withheld_cells_are_shown_as_withheld_and_stay_in_the_base(built, cfg):
+def test_withheld_cells_are_shown_as_withheld_and_stay_in_the_base(built, cfg, codebook):
     res = built / "results"
+    names = nb.Labels(cfg, codebook)
     min_cell = cfg["disclosure"]["min_cell"]
     flow = pd.read_csv(res / "clean" / "exclusion_flow.csv")
     profile = pd.read_csv(res / "clean" / "exclusion_profile.csv", dtype=str)
@@ -203,7 +261,7 @@ def test_withheld_cells_are_shown_as_withheld_and_stay_in_the_base(built, cfg):
     removed = {described[r]: int(n) for r, n in zip(flow.rule, flow.removed) if r in described}
     for v in cfg["weighting"]["variables"]:
         t = _table(res / "notebooks" / "01_data_cleaning.ipynb", ["removed by", "base (all removed)"],
-                   f"by {v.replace('_', ' ')} ")[0]
+                   f"by {nb.in_sentence(names.var(v))} ")[0]
         # every rule that removed anyone has its row, even one whose every cell is withheld
         assert set(removed) - set(t["removed by"]) == {r for r, n in removed.items() if n == 0}
         cells = t.iloc[:, 2:]
@@ -247,11 +305,13 @@ def test_every_figure_is_read_in_a_sentence_of_the_registrys_numbers(built):
                     text.split(". ", 1)[1][:60] in html, name
                 for field, key in reading["keys"].items():
                     assert registry[key]["formatted"] == reading["formatted"][field], (name, key)
-                    assert registry[key]["formatted"] in text, (name, key)
+                    # as the registry prints it, or a share as a percentage and a p-value with its relation
+                    assert nb.as_stated(registry[key]) == reading["stated"][field], (name, key)
+                    assert reading["stated"][field] in text, (name, key)
                 rest = text
                 for word in sorted(filter(None, reading["words"].values()), key=len, reverse=True):
                     rest = rest.replace(word, " ")
-                for number in sorted(reading["formatted"].values(), key=len, reverse=True):
+                for number in sorted(reading["stated"].values(), key=len, reverse=True):
                     rest = rest.replace(number, " ")
                 assert not NUMBER.search(rest), f"{name}: a number not from the registry in {text!r}"
             if k + 1 == len(outputs) or outputs[k + 1][0] != cell:
@@ -263,6 +323,75 @@ def test_every_notebook_says_what_data_it_was_built_from(built, cfg):
     for name in NOTEBOOKS:
         html = (built / "results" / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
         assert f"Data: {cfg['data']['label']}" in html, name
+
+
+def test_every_notebook_says_when_its_data_are_generated(built, cfg):
+    note = nb.data_note(cfg["data"]["source"])
+    assert note  # the stand-in
+    for name in NOTEBOOKS:
+        html = (built / "results" / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
+        assert note.replace("'", "&#x27;") in html or note in html, name
+
+
+def test_the_weakest_item_of_an_index_is_read_from_its_item_rest_correlations(built, cfg):
+    """The reliability file also holds each index's alpha, omega and first-eigenvalue share: the reading names
+    the item with the lowest item-rest correlation, never an index."""
+    rel = pd.read_csv(built / "results" / "indices" / "reliability.csv")
+    labels = {it["var"]: it["label"] for sc in cfg["scales"].values() for it in sc["items"]}
+    found = {}
+    for _, o in _outputs(built / "results" / "notebooks" / "03_indices_items.ipynb"):
+        reading = o.get("metadata", {}).get("scs_reading")
+        if reading and "item" in reading["words"]:
+            m = re.fullmatch(r"indices\.(\w+)\.(\w+)\.item_rest\.weighted", reading["keys"]["r"])
+            assert m, reading["keys"]["r"]
+            found[m.group(1)] = (m.group(2), reading["words"]["item"])
+    assert set(found) == set(cfg["batteries"])
+    for scale, (var, word) in found.items():
+        rows = rel[(rel.scale == scale) & (rel.statistic == "item_rest_correlation")]
+        assert var == rows.loc[rows["weighted"].idxmin(), "var"] and word == labels[var], scale
+
+
+def _reader_text(path) -> list[str]:
+    """What a reader of an executed notebook reads besides the data tables' cells: the markdown, the readings,
+    every other text and markdown output, the figures' alternative text, the tables' captions and headings."""
+    note = nbformat.read(path, as_version=4)
+    out = [c.source for c in note.cells if c.cell_type == "markdown"]
+    for _, o in _outputs(path):
+        data = o.get("data", {})
+        if "image/png" in data:
+            out.append(o.get("metadata", {}).get("image/png", {}).get("alt", ""))
+        elif o.get("output_type") == "stream":
+            out.append(o["text"])
+        elif "text/markdown" in data:
+            out.append(data["text/markdown"])
+        elif "text/plain" in data and "text/html" not in data:
+            out.append(data["text/plain"])
+        if (reading := o.get("metadata", {}).get("scs_reading")):
+            out.append(reading["text"])
+    for t in _tables(path):
+        out += [t.attrs["caption"], *map(str, t.columns)]
+    return out
+
+
+def test_no_name_of_the_data_is_shown_where_a_label_exists(built, cfg, codebook):
+    """Readers see the labels of the variables, their categories and the exclusion rules, not their names in the
+    data (names that no prose uses: with "_" or a digit; the reproduction report and the tables' cells, such as
+    the list of the cleaned data's columns, are not the notebooks' own text)."""
+    derived_text = {v for spec in codebook.derived.values() for v in (spec.get("map") or {}).values()
+                    if isinstance(v, str)}
+    names = {*codebook.by_var, *codebook.derived, *derived_text, *(r["name"] for r in cfg["cleaning"]["rules"]),
+             *cfg["weighting"]["variables"], *(cfg.get("domains") or {}).get("by", [])}
+    names = {n for n in names if re.search(r"[_0-9]", n)}
+    assert {"educ4", "age_group", "primary_or_below", "preview_or_test"} <= names
+    for name in NOTEBOOKS:
+        path = built / "results" / "notebooks" / f"{name}.ipynb"
+        texts = _reader_text(path)
+        if name == "04_models":  # the reproduction report is shown as its rule wrote it
+            reproduction = (built / "results" / "reproduction.md").read_text(encoding="utf-8")
+            texts = [t for t in texts if t != reproduction]
+        for text in texts:
+            shown = {n for n in names if re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", text)}
+            assert not shown, f"{name}: {sorted(shown)} in {text[:200]!r}"
 
 
 def test_the_notebooks_name_no_variable_of_the_study():

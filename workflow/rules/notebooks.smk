@@ -2,10 +2,13 @@
 # Each notebook gets only the config slice it reads, injected as its parameters cell; the sentences that
 # read its figures quote the registry (numbers.json).
 
+# what readers see for a variable and its categories instead of their names in the data (scs.report.notebooks.Labels)
+LABELS = ("domains.labels", "domains.level_labels", "models.term_labels")
+
 NOTEBOOKS = {
     "01_data_cleaning": {
         "inputs": [*rules.clean.output, rules.weights.output.margins, rules.registry.output.json, CODEBOOK],
-        "cfg": cfg("data.codebook", "cleaning", "weighting.variables", "disclosure"),
+        "cfg": cfg("data.codebook", "cleaning", "weighting.variables", "disclosure", *LABELS),
     },
     "02_weights": {
         "inputs": [
@@ -15,7 +18,7 @@ NOTEBOOKS = {
             rules.registry.output.json,
             CODEBOOK,
         ],
-        "cfg": cfg("data.codebook", "scales", "disclosure"),
+        "cfg": cfg("data.codebook", "scales", "disclosure", *LABELS),
     },
     "03_indices_items": {
         "inputs": [

@@ -229,6 +229,153 @@ def wrap(text: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False)) or ""
 
 
+def as_stated(entry: dict) -> str:
+    """A number of the registry (its entry in numbers.json) as a sentence states it: as formatted, but a share
+    (kind ``share``: "0.490") as a percentage with the same digits ("49.0%", as the tables of shares print
+    them), and a p-value (kind ``p``) with its relation, to follow a "p": "= 0.014", "< 0.001", "\u2264 1/1000".
+    A withheld number ("<10") reads as it is printed."""
+    import re
+    from decimal import Decimal
+
+    text, kind = entry["formatted"], entry.get("kind")
+    if entry.get("suppressed") or entry.get("value") is None:
+        return text
+    if kind == "share" and re.fullmatch(r"-?\d+\.\d+", text):
+        places = max(len(text.split(".")[1]) - 2, 0)  # the same digits: 0.490 -> 49.0
+        return f"{Decimal(text) * 100:.{places}f}%"
+    if kind == "p":
+        m = re.fullmatch(r"([<>\u2264\u2265])\s*(.+)", text)
+        return f"{m.group(1)} {m.group(2)}" if m else f"= {text}"
+    return text
+
+
+def show_data(data: dict) -> None:
+    """The line every notebook starts with: which data it was built from (``data.label``), and, unless the data
+    are real (``data.source``), that they are generated, so that nothing in it is a finding."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(f"**Data: {data['label']}**"))
+    note = data_note(data.get("source", "real"))
+    if note:
+        display(Markdown(f"> {note}"))
+
+
+DATA_NOTES = {
+    "synthetic": "Built from generated data (a synthetic stand-in): nothing here is a finding about the people "
+                 "surveyed.",
+    "simulated": "Built from simulated data: nothing here is a finding about the people surveyed.",
+}
+
+
+def data_note(source: str) -> str:
+    """The note on data that are not a survey's answers ("" for real data)."""
+    if source == "real":
+        return ""
+    return DATA_NOTES.get(source, f"Built from {source} data, not real answers: nothing here is a finding.")
+
+
+def readable(text) -> str:
+    """A name or a code as a reader sees it when nothing gives it a label: "_" as spaces, the first letter
+    capitalized ("college_plus" -> "College plus"), as the tables of estimates by group print a level."""
+    text = str(text).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: "Age group" -> "age group" (an acronym stays: "CCP member")."""
+    return label[0].lower() + label[1:] if len(label) > 1 and label[1].islower() else label
+
+
+class Labels:
+    """What readers see for an analysis variable and its categories, never the names in the data: a variable's
+    label from the configuration (``domains.labels``, else ``models.term_labels``, else a scale's label), else
+    its name made readable; a category's label from the configuration (``domains.level_labels``), else the
+    codebook's label of the code (of a categorical column, or of the codes a derived variable maps to a
+    number), else the category made readable ("college_plus" -> "College plus"). ``cfg``: the notebook's slice
+    of the configuration (the sections it lacks give no labels); ``codebook``: the study's codebook."""
+
+    def __init__(self, cfg: dict, codebook=None):
+        domains = cfg.get("domains") or {}
+        models = cfg.get("models") or {}
+        scales = {name: sc.get("label") for name, sc in (cfg.get("scales") or {}).items() if isinstance(sc, dict)}
+        self._vars = {k: str(v) for src in (scales, models.get("term_labels") or {}, domains.get("labels") or {})
+                      for k, v in src.items() if v}
+        self._levels = {var: {str(k): str(v) for k, v in (levels or {}).items()}
+                        for var, levels in (domains.get("level_labels") or {}).items()}
+        self._codebook = codebook
+
+    def var(self, name: str, default: str | None = None) -> str:
+        """The label of a variable: the configured one, else ``default``, else the name made readable."""
+        return self._vars.get(name) or default or readable(name)
+
+    def level(self, var: str, value) -> str:
+        """The label of one category of a variable (a code read from a CSV as text matches the codebook's)."""
+        key = str(value)
+        if key in self._levels.get(var, {}):
+            return self._levels[var][key]
+        coded = self._codebook_labels(var)
+        return readable(coded.get(key, key))
+
+    def levels(self, var: str, values) -> list[str]:
+        return [self.level(var, v) for v in values]
+
+    def _codebook_labels(self, var: str) -> dict[str, str]:
+        cb = self._codebook
+        if cb is None:
+            return {}
+        col = cb.by_var.get(var)
+        if col is not None:
+            return {str(k): str(v) for k, v in cb.valid_codes(col).items()}
+        spec = cb.derived.get(var) or {}
+        source = cb.by_var.get(spec.get("from"))
+        mapping = spec.get("map") or {}
+        if source is None or not all(isinstance(v, int) and not isinstance(v, bool) for v in mapping.values()):
+            return {}  # a derived category that is text is its own best name
+        codes = cb.valid_codes(source)
+        out: dict[str, list[str]] = {}
+        for code, value in mapping.items():
+            if int(code) in codes:
+                out.setdefault(str(value), []).append(str(codes[int(code)]))
+        return {v: " / ".join(names) for v, names in out.items()}
+
+
+def response_scale(cfg: dict, scale: str) -> dict:
+    """The response scale of a scale's items (its own, else the configuration's ``response_scale``), with the
+    words of its two shares (``agree``, ``disagree``: support and oppose unless configured)."""
+    rs = dict(cfg["scales"][scale].get("response_scale") or cfg["response_scale"])
+    rs.setdefault("agree", "support")
+    rs.setdefault("disagree", "oppose")
+    return rs
+
+
+def share_definition(rs: dict, kind: str = "both") -> str:
+    """What the two shares of a scale are, in words: for an item, the answers counted (code and label); for an
+    index (the mean of a respondent's answered items), a mean at or above the lowest code of the first share
+    or at or below the highest code of the second (``scs.stages.items.answer_shares``)."""
+    labels = {int(k): v for k, v in rs["labels"].items()}
+
+    def answers(codes):
+        named = [f"{c} ({labels[c]})" if c in labels else str(c) for c in codes]
+        return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+
+    agree, disagree = rs["agree"], rs["disagree"]
+    item = (f"for an item, % {agree} is the share answering {answers(rs['support'])} and % {disagree} the share "
+            f"answering {answers(rs['oppose'])}")
+    index = (f"for an index, the share of respondents whose index (the mean of their answered items) is at or "
+             f"above {min(rs['support']):g} (% {agree}) or at or below {max(rs['oppose']):g} (% {disagree})")
+    return {"item": item, "index": index}.get(kind, f"{item}; {index}")
+
+
+def value_bins(low: float, high: float, k: int):
+    """Histogram bin edges for the mean of ``k`` whole-number answers between ``low`` and ``high``: one bin
+    centred on each value such a mean can take (steps of 1/k), so that no bin holds two of them and none is
+    empty by construction (a mean of fewer answered items falls into the bin of the nearest step)."""
+    import numpy as np
+
+    steps = int(round((high - low) * k))
+    return (np.arange(steps + 2) - 0.5) / k + low
+
+
 class Registry:
     """The registry of every number the outputs print (``numbers.json``): a notebook's sentences quote its
     numbers as formatted there, looked up by the keys the stages name (``scs.stages.*``'s ``*_key``)."""
@@ -259,11 +406,18 @@ class Registry:
         """The number under ``key`` (None: withheld or not computable), to compare or choose by."""
         return self.entry(key)["value"]
 
+    def stated(self, key: str) -> str:
+        """The number under ``key`` as a sentence states it (:func:`as_stated`: a share as a percentage, a
+        p-value with its relation)."""
+        return as_stated(self.entry(key))
+
     def reading(self, template: str, *, keys: dict, text: dict | None = None) -> None:
         """A sentence that reads a figure: ``template``'s ``{name}`` fields filled with the registry's numbers
-        (``keys``: name -> registry key) and with words (``text``: name -> text, e.g. a configured label). It
-        is shown in the notebook with the keys it quotes and the words it was given (output metadata
-        ``scs_reading``)."""
+        (``keys``: name -> registry key) and with words (``text``: name -> text, e.g. a configured label). A
+        number reads as the tables print it, but for two kinds (:func:`as_stated`): a share reads as a
+        percentage ("49.0%", as the tables of shares print them), a p-value with its relation ("= 0.014",
+        "< 0.001": write "p {p}"). It is shown in the notebook with the keys it quotes, the registry's
+        formatted numbers, the text each became and the words it was given (output metadata ``scs_reading``)."""
         import html
 
         from IPython.display import display
@@ -273,11 +427,12 @@ class Registry:
         if both:
             raise ValueError(f"fields given both a key and a text: {sorted(both)}")
         numbers = {name: self(k) for name, k in keys.items()}
-        md = template.format(**numbers, **text)
-        shown = template.format(**{n: html.escape(v) for n, v in {**numbers, **text}.items()})
+        stated = {name: self.stated(k) for name, k in keys.items()}
+        md = template.format(**stated, **text)
+        shown = template.format(**{n: html.escape(v) for n, v in {**stated, **text}.items()})
         display({"text/html": f'<p class="scs-reading"><strong>Reading.</strong> {shown}</p>',
                  "text/plain": f"Reading. {md}"}, raw=True,
-                metadata={"scs_reading": {"keys": dict(keys), "formatted": numbers, "words": text,
+                metadata={"scs_reading": {"keys": dict(keys), "formatted": numbers, "stated": stated, "words": text,
                                           "text": f"Reading. {md}"}})
 
 
