@@ -63,3 +63,34 @@ def test_citation_cff_is_valid_cff_1_2_0():
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
     jsonschema.validate(cff, schema)
     assert cff["cff-version"] == "1.2.0" and cff["version"] == "0.1.0"
+
+
+def test_a_package_of_real_data_holds_no_respondent_level_output(tmp_path):
+    """With data.source real, the outputs that hold respondents' rows (data files, the export, the exclusion
+    log, the data check quoting the export's values) stay out of the zip; the tables and numbers go in; the zip
+    is named after its configuration (it does not overwrite the stand-in's)."""
+    import shutil
+
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    cfg["data"]["source"] = "real"
+    out = ROOT / "results-package-real-test"
+    cfg["output"] = {"dir": out.name}
+    cfg["verify"]["pins"] = "pins-package-real-test"
+    rows = ["clean/clean.parquet", "weights/weights.parquet", "export/analysis.csv", "export/design.R",
+            "clean/exclusion_log.csv", "clean/data_problems.md"]
+    kept = ["numbers.json", "models/regression_table.md", "clean/exclusion_flow.csv"]
+    for f in rows + kept:
+        (out / f).parent.mkdir(parents=True, exist_ok=True)
+        (out / f).write_text("x")
+    (ROOT / "config-package-real-test.yaml").write_text(yaml.safe_dump(cfg))
+    try:
+        path = build(tmp_path, "config-package-real-test.yaml")
+        names = zipfile.ZipFile(path).namelist()
+        assert "config-package-real-test" in path.name
+        for f in kept:
+            assert any(n.endswith(f"{out.name}/{f}") for n in names), f
+        for f in rows:
+            assert not any(n.endswith(f"{out.name}/{f}") for n in names), f
+    finally:
+        (ROOT / "config-package-real-test.yaml").unlink()
+        shutil.rmtree(out)

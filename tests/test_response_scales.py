@@ -74,3 +74,18 @@ def test_agreement_codes_outside_the_labels_are_one_line(cfg):
     c["scales"]["four"]["response_scale"] = {**AGREE4, "support": [4, 5]}
     with pytest.raises(PipelineError, match=r"scales.four.response_scale: support/oppose code\(s\) \[5\]"):
         check_consistency(c)
+
+
+def test_answers_outside_the_response_scale_stop_with_one_line(cfg, frame):
+    """A 7-point item under a 5-point scale (or an undeclared "refused" code) would be averaged and shared out
+    on the wrong scale: the index stops, naming the scale, the item, the codes and their counts."""
+    s = from_config(two_scale_config(cfg))
+    bad = frame.copy()
+    bad.loc[bad.index[:3], "a1"] = 7
+    bad.loc[bad.index[3], "a1"] = 8
+    with pytest.raises(PipelineError, match=r"scale 'four': item 'a1' has answer code\(s\) 7 \(3 respondents\), "
+                                            r"8 \(1 respondent\) outside its response scale \(1 to 4\)"):
+        indices.add_indices(bad, s)
+    fine = frame.copy()
+    fine.loc[fine.index[:3], "b1"] = 5  # an unlabeled code between the two labelled ends of 0-10
+    indices.add_indices(fine, s)

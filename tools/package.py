@@ -6,8 +6,10 @@ README and docs/ (together in the template's form: docs/data.md the data availab
 docs/requirements.md the computational requirements), LICENSE, CITATION.cff, the code (Snakefile, workflow/,
 scripts/, tools/, src/, notebooks/, benchmarks/, tests/), the configuration, codebook, targets and published
 numbers, the results and pins of the configured data, the paper and a MANIFEST.sha256 of every
-file. With data.source real the raw export (and its folder) is left out: the data availability
-statement (docs/data.md) says how to obtain it. The zip has fixed timestamps and order: the same
+file. With data.source real the raw export (and its folder) and every output that holds respondents' rows
+(the Parquet files, the export, the exclusion log, the data check) are left out: the data availability
+statement (docs/data.md) says how to obtain the data. Another configuration's package is named after it.
+The zip has fixed timestamps and order: the same
 files give the same bytes.
 """
 
@@ -23,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from scs.config import load_config, output_dir, pins_root  # noqa: E402
+from scs.config import load_config, output_dir, pins_root, variant_name  # noqa: E402
 
 CODE = ["README.md", "LICENSE", "CITATION.cff", "Makefile", "Snakefile", "pyproject.toml", "requirements.in",
         "requirements.lock", "environment.yml", ".gitignore", ".ci/", "workflow/", "scripts/", "tools/", "src/",
@@ -51,8 +53,17 @@ def files_of(cfg: dict, config_path: str) -> list[str]:
             files.append(extra)
     out, pins = output_dir(cfg, ROOT / config_path), pins_root(cfg, ROOT / config_path)
     for folder in (out, pins):
-        files += [str(p.relative_to(ROOT)) for p in sorted((ROOT / folder).rglob("*")) if p.is_file()]
+        files += [str(p.relative_to(ROOT)) for p in sorted((ROOT / folder).rglob("*")) if p.is_file()
+                  and not (real and row_level(p.relative_to(ROOT / folder)))]
     return sorted(set(f for f in files if (ROOT / f).is_file()))
+
+
+def row_level(path: Path) -> bool:
+    """An output that holds respondents' rows or answers (left out of the package of real data): the data
+    files (Parquet), the export for Stata, SPSS and R, the list of excluded respondents, and the data check
+    (which quotes the export's values)."""
+    return (path.suffix == ".parquet" or path.parts[:1] == ("export",) or path.name == "exclusion_log.csv"
+            or path.name.startswith("data_problems."))
 
 
 def sha256(path: Path) -> str:
@@ -62,7 +73,8 @@ def sha256(path: Path) -> str:
 def build(config_path: str = "config.yaml", dist: str | None = None) -> Path:
     cfg = load_config(ROOT / config_path)
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    name = f"{meta['name']}-{meta['version']}"
+    variant = variant_name(cfg, ROOT / config_path)  # another configuration's package: a name of its own
+    name = f"{meta['name']}-{meta['version']}" + (f"-{variant}" if variant else "")
     files = files_of(cfg, config_path)
     manifest = "".join(f"{sha256(ROOT / f)}  {f}\n" for f in files)
     dest = Path(dist or ROOT / "dist") / f"{name}.zip"
@@ -73,7 +85,8 @@ def build(config_path: str = "config.yaml", dist: str | None = None) -> Path:
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, manifest if f == "MANIFEST.sha256" else (ROOT / f).read_bytes())
-    kind = "the raw export left out (data.source: real)" if cfg["data"]["source"] == "real" else "the stand-in included"
+    kind = ("the raw export and every respondent-level output left out (data.source: real)"
+            if cfg["data"]["source"] == "real" else "the stand-in included")
     print(f"{dest}: {len(files) + 1} files, {kind}")
     return dest
 

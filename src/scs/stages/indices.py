@@ -55,9 +55,32 @@ def scale_index(frame: pd.DataFrame, items: tuple[Item, ...], min_answered: int,
     return pd.Series(np.where(answered >= min_answered, mean, np.nan), index=frame.index)
 
 
+def check_answer_codes(frame: pd.DataFrame, name: str, items: tuple[Item, ...], scale: ResponseScale, *,
+                       file: str = "config.yaml") -> None:
+    """Stop when an item has an answer that is not a whole number from the lowest to the highest code of its
+    scale's response scale (a 7-point item
+    under a 5-point scale, a "refused" code the codebook does not declare missing): the index, the shares
+    and the charts would be computed on the wrong scale without a word."""
+    lo, hi = code_range(scale)  # (the labels may name the two ends only: every whole number between is a code)
+    for it in items:
+        if it.var not in frame.columns:
+            continue  # (item_matrix names a missing item)
+        x = frame[it.var].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isnan(x) & ((x < lo) | (x > hi) | (x != np.round(x)))
+        if bad.any():
+            values, counts = np.unique(x[bad], return_counts=True)
+            found = ", ".join(f"{v:g} ({c} respondent{'s' if c > 1 else ''})" for v, c in zip(values, counts))
+            raise PipelineError(
+                f"scale {name!r}: item {it.var!r} has answer code(s) {found} outside its response scale "
+                f"({lo:g} to {hi:g}); declare them missing in the codebook, or give the "
+                f"scale its own response_scale (scales.{name}.response_scale)", file=file, column=it.var,
+                expected=f"codes of the response scale of {name!r}")
+
+
 def add_indices(frame: pd.DataFrame, s: Settings) -> pd.DataFrame:
     out = frame.copy()
     for name, sc in s.scales.items():
+        check_answer_codes(frame, name, sc.items, s.response_scale_of(name), file=s.file)
         out[name] = scale_index(frame, sc.items, sc.min_answered, code_range(s.response_scale_of(name)), file=s.file)
     return out
 
