@@ -59,6 +59,7 @@ synthetic: $(STAMP) ## regenerate the synthetic stand-in with its seed and insta
 
 verify: $(STAMP) ## compare the build with the pins of its raw file (stops when something moved)
 	$(SMK) drift
+	@$(BIN)/python tools/verdict.py $(CONFIG)
 
 repin: $(STAMP) ## pin this build on purpose (then commit the pins with the results)
 	$(SMK) repin --forcerun repin
@@ -73,9 +74,11 @@ export: $(STAMP) ## the analysis file for Stata, SPSS and R (.dta, .sav, .csv) w
 	$(SMK) export
 
 package: $(STAMP) ## the replication package: dist/<name>-<version>.zip with MANIFEST.sha256
+	$(SMK)
 	$(BIN)/python tools/package.py $(CONFIG)
 
 report: $(STAMP) ## the HTML report of every figure and table, in reading order: <output folder>/report.html (results/ for the stand-in)
+	$(SMK)
 	$(BIN)/python tools/report.py $(CONFIG)
 
 readme: $(STAMP) ## refresh the list of tables and programs embedded in README.md

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, require_tool
@@ -37,11 +38,25 @@ def test_every_caption_ends_with_its_data_and_the_command_that_rebuilds_it():
     caption = report_page.results_of(page)["results/weights/diagnostics.html"]["caption"]
     assert caption.startswith("<p>Weighting diagnostics: the margins.</p>")
     assert f"<strong>Data:</strong> {DATA.label} (synthetic data)" in caption
-    assert "<code>snakemake --cores 1 --forcerun weights results/weights/diagnostics.html</code>" in caption
+    assert "<code>snakemake --cores 1 results/weights/diagnostics.html --forcerun weights</code>" in caption
     assert page.count(report_page.MARK) == 2  # the script and the style, once
     assert report_page.finish(page, DATA) == page  # finishing a finished report changes nothing
     other = report_page.finish(page_with(RESULTS), DATA, configfile="config-mine.yaml")
-    assert "--configfile=config-mine.yaml --forcerun weights" in other
+    assert "--configfile=config-mine.yaml results/weights/diagnostics.html --forcerun weights" in other
+
+
+def test_the_rebuild_command_reruns_only_its_exhibits_rule():
+    """The caption's command, as printed, plans the exhibit's own rule (a dry run: one job), not the whole
+    build (a target after --forcerun would be read as a rule, and the default target built)."""
+    import shlex
+
+    command = shlex.split(report_page.rebuild_command("results/weights/diagnostics.html", "weights"))
+    snakemake = Path(sys.executable).parent / "snakemake"
+    proc = subprocess.run([str(snakemake), *command[1:], "-n", "--quiet", "rules"], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    jobs = re.search(r"^total\s+(\d+)", proc.stdout + proc.stderr, re.M)
+    assert jobs and int(jobs.group(1)) == 1, (proc.stdout + proc.stderr)[-2000:]
 
 
 def test_a_page_without_a_table_of_results_is_refused():
@@ -151,7 +166,7 @@ def test_clicking_a_title_opens_the_exhibit_beside_its_caption_data_and_rebuild_
     info = page.locator("nav").first.inner_text()
     assert "Weighting diagnostics:" in info  # the caption
     assert "Data: SYNTHETIC stand-in data" in info
-    assert "snakemake --cores 1 --forcerun weights results/weights/diagnostics.html" in info
+    assert "snakemake --cores 1 results/weights/diagnostics.html --forcerun weights" in info
     assert page.problems == []
 
 

@@ -100,12 +100,13 @@ STYLE = """
 
 
 def rebuild_command(path: str, rule: str, configfile: str | None = None) -> str:
-    """The command that rebuilds one exhibit: its rule rerun for that file (with the configuration file in
-    use when it is not the project's config.yaml)."""
+    """The command that rebuilds one exhibit, in the activated environment: its rule rerun for that file
+    (with the configuration file in use when it is not the project's config.yaml). The file comes before
+    ``--forcerun``, which takes every word after it as a rule."""
     parts = ["snakemake", "--cores", "1"]
     if configfile:
         parts += [f"--configfile={configfile}"]
-    return shlex.join([*parts, "--forcerun", rule, path])
+    return shlex.join([*parts, path, "--forcerun", rule])
 
 
 def provenance_note(path: str, rule: str, data: Data, configfile: str | None = None) -> str:

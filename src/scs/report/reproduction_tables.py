@@ -9,6 +9,7 @@ from scs.stages.reproduction import (
     COUNTED,
     DIFFERS,
     NO_ESTIMATE,
+    NOT_COMPUTED,
     NOT_ESTABLISHED,
     NOT_SIGNIFICANT,
     STATUSES,
@@ -27,7 +28,8 @@ def report_markdown(rows: list[dict] | None, s: Settings, sources: dict, printed
                                                                         raw_sha256 else "")
             + (f", analytic n = {n:,}" if n is not None else "") + ").")
     if rows is None:
-        lines += [f"No comparison was made: reproduction.compare is {s.reproduction.compare!r} for {src} "
+        setting = {True: "true", False: "false"}.get(s.reproduction.compare, str(s.reproduction.compare))
+        lines += [f"No comparison was made: reproduction.compare is {setting} for {src} "
                   "data (set it to true to compare these data with the published numbers).", ""]
         return "\n".join(lines)
     lines += [what, ""]
@@ -48,7 +50,9 @@ def report_markdown(rows: list[dict] | None, s: Settings, sources: dict, printed
     lines += [f"{printed(reproduction_key('agree'))} of {printed(reproduction_key('checks'))} published numbers and "
               "patterns agree; "
               + "; ".join(said)
-              + (f"; {counts[NO_ESTIMATE]} could not be computed (no answers)" if counts[NO_ESTIMATE] else "") + ".", "",
+              + (f"; {counts[NO_ESTIMATE]} could not be computed (no answers)" if counts[NO_ESTIMATE] else "")
+              + (f"; {counts[NOT_COMPUTED]} are not computed by this configuration" if counts[NOT_COMPUTED] else "")
+              + ".", "",
               "Every claim is judged with the interval of the computed quantity: a directional claim agrees only when "
               "its interval lies on the claimed side; a claim that a quantity is near a value (\"mixed feelings\", "
               "\"limited association\") agrees only when the whole interval lies within the stated band (an "

@@ -17,20 +17,31 @@ and CI), never by comparing two point estimates.
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 
-from scs.errors import PipelineError
 from scs.numbers import StatedNumbers
 from scs.settings import Settings
 from scs.stages.result import StageResult
 
 NO_ESTIMATE = "no estimate (no answers)"
+NOT_COMPUTED = "not computed by this configuration"
 AGREES = "agrees"
 NOT_SIGNIFICANT = "direction only, not significant"
 WITHIN_CI = "point differs, published value within the CI"
 NOT_ESTABLISHED = "not established (the CI crosses the edge of the band)"
 DIFFERS = "DIFFERS"
-STATUSES = (AGREES, NOT_SIGNIFICANT, WITHIN_CI, NOT_ESTABLISHED, DIFFERS, NO_ESTIMATE)
+STATUSES = (AGREES, NOT_SIGNIFICANT, WITHIN_CI, NOT_ESTABLISHED, DIFFERS, NO_ESTIMATE, NOT_COMPUTED)
+
+
+class NotComputed(Exception):
+    """A published number whose registry key this configuration's build does not state (a variant without
+    the model term, the item or the scale it refers to)."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
 
 
 def _num(numbers: dict, key: str) -> dict:
@@ -38,8 +49,7 @@ def _num(numbers: dict, key: str) -> dict:
         stem = key.rsplit(".", 1)[0]
         if numbers.get(f"{stem}.n", {}).get("value") == 0:  # an item nobody answered: no estimate
             return {"value": None, "ci_low": None, "ci_high": None}
-        raise PipelineError(f"published.yaml refers to registry key {key!r}, which no rule states",
-                            file="data/published.yaml", expected="a key of results/numbers.json")
+        raise NotComputed(key)
     e = numbers[key]
     ci = e.get("ci") or [None, None]
     return {"value": e["value"], "ci_low": ci[0], "ci_high": ci[1]}
@@ -53,7 +63,7 @@ def _contrast(con: pd.DataFrame, a: str, b: str) -> dict:
         r = con[(con["first"] == b) & (con["second"] == a)]
         sign = -1.0
     if r.empty:
-        raise KeyError(f"no paired contrast of {a!r} and {b!r} (are both items of one battery?)")
+        raise NotComputed(f"contrast {a} - {b}")
     r = r.iloc[0]
     lo, hi = sorted((sign * r["ci_low"], sign * r["ci_high"]))
     return {"value": sign * r["difference"], "se": r["se"], "ci_low": lo, "ci_high": hi}
@@ -111,58 +121,73 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, s: Sett
     """One row per check: the computed quantity with its CI, the criterion and a status."""
     rows = []
     for c in checks:
-        kind = c["kind"]
         row = {"id": c["id"], "fact": c["fact"], "source": c["source"], "published": c.get("published"),
-               "kind": kind, "format": c.get("format", "mean")}
-        if kind == "value":
-            x = _num(numbers, c["key"])
-            row.update(computed=x, difference=None if x["value"] is None else x["value"] - c["published"],
-                       criterion=(f"computed within {c['tolerance']:g} of the published value"
-                                  + (" (or the published value within the CI)" if x["ci_low"] is not None else "")),
-                       status=_value(x, c["published"], c["tolerance"]))
-        elif kind == "near":
-            x = _num(numbers, c["key"])
-            pub, tol = c["published"], c["tolerance"]
-            row.update(computed=x, difference=None if x["value"] is None else x["value"] - pub,
-                       criterion=f"equivalence: the CI within [{pub - tol:g}, {pub + tol:g}]",
-                       status=_near(x, pub, tol))
-        elif kind == "above":
-            x = _num(numbers, c["key"])
-            row.update(computed=x, criterion=f"CI above {c['published']:g}", status=_side(x, c["published"], True))
-        elif kind in ("negative", "positive"):
-            x = _num(numbers, c["key"])
-            row.update(computed=x, criterion=f"CI {'below' if kind == 'negative' else 'above'} 0",
-                       status=_side(x, 0.0, kind == "positive"))
-        elif kind == "greater":
-            d = _contrast(contrasts, c["item"], c["than"])
-            row.update(computed=d, compared="difference", criterion=f"{c['item']} - {c['than']}: CI above 0",
-                       status=_side(d, 0.0, True))
-        elif kind in ("highest", "lowest"):
-            items = [v for v in s.scales[c["scale"]].vars if v != c["item"]]
-            diffs = {o: _contrast(contrasts, c["item"], o) for o in items}
-            statuses = [_side(d, 0.0, kind == "highest") for d in diffs.values()]
-            known = [o for o in diffs if diffs[o]["value"] == diffs[o]["value"]] or list(diffs)
-            closest = min(known, key=lambda o: abs(diffs[o]["value"]))
-            row.update(computed=diffs[closest], compared="difference",
-                       criterion=(f"{c['item']} minus every other item of {c['scale']}: every CI "
-                                  f"{'above' if kind == 'highest' else 'below'} 0 (shown: the closest, {closest})"),
-                       status=_worst(statuses))
-        elif kind == "only_below":
-            items = s.scales[c["scale"]].vars
-            vals = {i: _num(numbers, f"items.{i}.mean") for i in items}
-            statuses = [_side(vals[i], c["published"], i != c["item"]) for i in items
-                        if vals[i]["value"] is not None or i == c["item"]]
-            others = [i for i in items if i != c["item"] and vals[i]["value"] is not None]
-            closest = min(others, key=lambda i: abs(vals[i]["value"] - c["published"]))
-            row.update(computed=vals[c["item"]],
-                       criterion=(f"the CI of {c['item']} below {c['published']:g} and of every other item above it "
-                                  f"(closest other: {closest}, {vals[closest]['value']:.2f} "
-                                  f"[{vals[closest]['ci_low']:.2f}, {vals[closest]['ci_high']:.2f}])"),
-                       status=_worst(statuses))
-        else:
-            raise ValueError(f"unknown check kind {kind!r} in published.yaml")
+               "kind": c["kind"], "format": c.get("format", "mean")}
+        try:
+            _evaluate_one(c, row, numbers, contrasts, s)
+        except NotComputed as e:
+            logging.warning("WARNING: published number %r: this configuration states no %s; not compared",
+                            c["id"], e.key)
+            row.update(computed={"value": None, "ci_low": None, "ci_high": None},
+                       criterion=f"the build states no number {e.key}", status=NOT_COMPUTED)
         rows.append(row)
     return rows
+
+
+def _evaluate_one(c: dict, row: dict, numbers: dict, contrasts: pd.DataFrame, s: Settings) -> None:
+    """The computed quantity, criterion and status of one check (into ``row``)."""
+    kind = c["kind"]
+    if kind == "value":
+        x = _num(numbers, c["key"])
+        row.update(computed=x, difference=None if x["value"] is None else x["value"] - c["published"],
+                   criterion=(f"computed within {c['tolerance']:g} of the published value"
+                              + (" (or the published value within the CI)" if x["ci_low"] is not None else "")),
+                   status=_value(x, c["published"], c["tolerance"]))
+    elif kind == "near":
+        x = _num(numbers, c["key"])
+        pub, tol = c["published"], c["tolerance"]
+        row.update(computed=x, difference=None if x["value"] is None else x["value"] - pub,
+                   criterion=f"equivalence: the CI within [{pub - tol:g}, {pub + tol:g}]",
+                   status=_near(x, pub, tol))
+    elif kind == "above":
+        x = _num(numbers, c["key"])
+        row.update(computed=x, criterion=f"CI above {c['published']:g}", status=_side(x, c["published"], True))
+    elif kind in ("negative", "positive"):
+        x = _num(numbers, c["key"])
+        row.update(computed=x, criterion=f"CI {'below' if kind == 'negative' else 'above'} 0",
+                   status=_side(x, 0.0, kind == "positive"))
+    elif kind == "greater":
+        d = _contrast(contrasts, c["item"], c["than"])
+        row.update(computed=d, compared="difference", criterion=f"{c['item']} - {c['than']}: CI above 0",
+                   status=_side(d, 0.0, True))
+    elif kind in ("highest", "lowest"):
+        if c["scale"] not in s.scales:
+            raise NotComputed(f"scale {c['scale']}")
+        items = [v for v in s.scales[c["scale"]].vars if v != c["item"]]
+        diffs = {o: _contrast(contrasts, c["item"], o) for o in items}
+        statuses = [_side(d, 0.0, kind == "highest") for d in diffs.values()]
+        known = [o for o in diffs if diffs[o]["value"] == diffs[o]["value"]] or list(diffs)
+        closest = min(known, key=lambda o: abs(diffs[o]["value"]))
+        row.update(computed=diffs[closest], compared="difference",
+                   criterion=(f"{c['item']} minus every other item of {c['scale']}: every CI "
+                              f"{'above' if kind == 'highest' else 'below'} 0 (shown: the closest, {closest})"),
+                   status=_worst(statuses))
+    elif kind == "only_below":
+        if c["scale"] not in s.scales:
+            raise NotComputed(f"scale {c['scale']}")
+        items = s.scales[c["scale"]].vars
+        vals = {i: _num(numbers, f"items.{i}.mean") for i in items}
+        statuses = [_side(vals[i], c["published"], i != c["item"]) for i in items
+                    if vals[i]["value"] is not None or i == c["item"]]
+        others = [i for i in items if i != c["item"] and vals[i]["value"] is not None]
+        closest = min(others, key=lambda i: abs(vals[i]["value"] - c["published"]))
+        row.update(computed=vals[c["item"]],
+                   criterion=(f"the CI of {c['item']} below {c['published']:g} and of every other item above it "
+                              f"(closest other: {closest}, {vals[closest]['value']:.2f} "
+                              f"[{vals[closest]['ci_low']:.2f}, {vals[closest]['ci_high']:.2f}])"),
+                   status=_worst(statuses))
+    else:
+        raise ValueError(f"unknown check kind {kind!r} in published.yaml")
 
 
 def should_compare(s: Settings) -> bool:
