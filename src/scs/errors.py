@@ -61,6 +61,8 @@ def run_step(main, *, log: str | Path | None = None, outputs=()) -> None:
         Path(log).parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log, mode="w", encoding="utf-8"))
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=handlers, force=True)
+    for noisy in ("fontTools", "matplotlib", "PIL"):  # (their INFO lines say nothing to a reader of the build)
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         _profiled(main, log) if os.environ.get("SCS_PROFILE") else main()
     except Exception as exc:

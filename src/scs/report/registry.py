@@ -406,8 +406,13 @@ def drift_text(rows: list[dict], pins_dir, meta: dict, *, make: str = "make") ->
     """verify.md when numbers or files moved from the pins: what moved, and what to do."""
     return [f"DRIFT: {len(rows)} pinned number(s) or file(s) moved from `{pins_dir}/`, the pins of this raw file "
             f"(SHA-256 {str(meta.get('raw_sha256', ''))[:16]}...).", "",
-            f"If the change is intended, re-pin with `{make} repin` and commit the pins; otherwise the table says "
+            f"If the change is intended, re-pin with `{make} repin`{commit_advice(make)}; otherwise the table says "
             "what moved.", "", drift_table(rows).rstrip("\n")]
+
+
+def commit_advice(make: str) -> str:
+    """After the re-pin command: the shipped pins are committed; a variant's pins (pins-*/) are git-ignored."""
+    return " and commit the pins" if make == "make" else " (this configuration's pins stay out of git)"
 
 
 def no_drift_text(registry: dict, text: dict, pins_dir, meta: dict) -> list[str]:
