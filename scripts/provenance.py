@@ -17,7 +17,8 @@ def main():
     # this rule's own list is an output too
     rules.append({"rule": "provenance", "script": "scripts/provenance.py", "inputs": list(smk.input.code),
                   "outputs": [smk.output.md, smk.output.html]})
-    write_json(smk.output.json, provenance.build(rules, s.data, Path.cwd(), config_sha256=smk.params.config_sha256))
+    write_json(smk.output.json, provenance.build(rules, s.data, Path.cwd(), config_sha256=smk.params.config_sha256,
+                                                        output=smk.output.json))
 
 
 run_step(main, log=smk.log[0], outputs=list(smk.output))

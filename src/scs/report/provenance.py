@@ -37,8 +37,22 @@ def git_state(root: Path) -> dict:
         return {"commit": None, "uncommitted_changes_outside_results": None, "note": "not a git checkout"}
 
 
-def build(rules: list[dict], data: Data, root: Path, *, config_sha256: str) -> dict:
-    env = {"packages": package_versions(), "git": git_state(root)}
+def tracked_by_git(root: Path, path: str | Path) -> bool:
+    """Whether ``path`` is a file that git would track (not ignored): the shipped results are committed."""
+    try:
+        return subprocess.run(["git", "check-ignore", "-q", str(path)], cwd=root, capture_output=True).returncode == 1
+    except OSError:
+        return False
+
+
+def build(rules: list[dict], data: Data, root: Path, *, config_sha256: str, output: str | Path | None = None) -> dict:
+    """provenance.json. The code's commit is recorded for outputs that git ignores; results that git tracks
+    (``output`` not ignored) are held by a commit of their own, which the file cannot name: it says so (so
+    that a build of a fresh clone leaves the committed file as it was)."""
+    git = ({"note": "these results are tracked by git: their commit is the one that holds them "
+                    "(git log -- <this file>); every input's checksum is below"}
+           if output is not None and tracked_by_git(root, output) else git_state(root))
+    env = {"packages": package_versions(), "git": git}
     env_id = hashlib.sha256(json.dumps(env, sort_keys=True).encode()).hexdigest()[:16]
     chash = config_sha256
     files = {}
