@@ -15,11 +15,13 @@ CELL_ID = ("row_var", "col_var", "row_level", "row_level_label", "col_level", "c
 
 def released(est, cells, min_cell: int):
     """The estimates and the crosstabs' cells for release: a level with fewer than ``min_cell`` answers, a
-    cell with fewer than ``min_cell`` respondents, and every cell of such a row (its n too) read ``<min_cell``."""
+    cell with fewer than ``min_cell`` respondents, and every cell of such a row (its n too) read ``<min_cell``.
+    The cells' own counts are not released (with the rows' n and the other cells' counts a withheld count
+    would follow by subtraction); the weighted percentages are."""
     est_out = withhold_small_cells(est, "n", [c for c in est.columns if c not in ESTIMATE_ID], min_cell)
     stats = [c for c in cells.columns if c not in CELL_ID]
     cells_out = withhold_small_cells(withhold_small_cells(cells, "n", stats, min_cell), "n_row", [*stats, "n_row"],
-                                     min_cell) if len(cells) else cells
+                                     min_cell).drop(columns=["n"]) if len(cells) else cells
     return est_out, cells_out
 
 
