@@ -15,9 +15,9 @@ rule check_data:
         csv=out("clean", "data_problems.csv"),
         export=os.path.join(PRIVATE, "export.parquet"),  # typed; identifiers as codes for the duplicate rule
     log:
-        "logs/check_data.log",
+        logs("check_data.log"),
     benchmark:
-        "logs/benchmarks/check_data.tsv"
+        logs("benchmarks/check_data.tsv")
     conda:
         ENV
     resources:
@@ -51,9 +51,9 @@ rule clean:
         profile=out("clean", "exclusion_profile.csv"),
         numbers=out("numbers", "clean.json"),
     log:
-        "logs/clean.log",
+        logs("clean.log"),
     benchmark:
-        "logs/benchmarks/clean.tsv"
+        logs("benchmarks/clean.tsv")
     conda:
         ENV
     resources:

@@ -2,10 +2,19 @@
 import os
 
 from scs.codedeps import package_modules
-from scs.config import config_slice, data_id, file_sha256, is_shipped, output_dir, pins_root
+from scs.config import config_slice, data_id, file_sha256, is_shipped, output_dir, pins_root, variant_name
 from scs.report.captions import figure_numbers, figure_titles
 
 OUT = output_dir(config, CONFIG_FILE)
+# the logs of a variant's build in a folder of their own (logs/<variant>/), so that one configuration's build
+# does not overwrite the log another's error pointed to
+_VARIANT = variant_name(config, CONFIG_FILE)
+
+
+def logs(name):
+    return os.path.join("logs", *([_VARIANT] if _VARIANT else []), name)
+
+
 # intermediate files that still hold (coded) identifying columns: never under the released outputs
 PRIVATE = os.path.join(".work", os.path.normpath(OUT).replace(os.sep, "-"))
 RAW = config["data"]["raw"]

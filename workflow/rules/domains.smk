@@ -21,9 +21,9 @@ rule domains:
         crosstabs_html=exhibit(out("domains", "crosstabs.html"), "crosstabs", "3. Indices and items"),
         numbers=out("numbers", "domains.json"),
     log:
-        "logs/domains.log",
+        logs("domains.log"),
     benchmark:
-        "logs/benchmarks/domains.tsv"
+        logs("benchmarks/domains.tsv")
     priority: 2  # see PRIORITY in common.smk (the figures wait for it)
     conda:
         ENV

@@ -17,9 +17,9 @@ rule export:
         do=out("export", "design.do"),
         readme=out("export", "README.txt"),
     log:
-        "logs/export.log",
+        logs("export.log"),
     benchmark:
-        "logs/benchmarks/export.tsv"
+        logs("benchmarks/export.tsv")
     conda:
         ENV
     resources:

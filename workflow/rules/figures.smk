@@ -28,9 +28,9 @@ rule figures:
         ),
         weights_pdf=out("weights", "weight_distribution.pdf"),
     log:
-        "logs/figures.log",
+        logs("figures.log"),
     benchmark:
-        "logs/benchmarks/figures.tsv"
+        logs("benchmarks/figures.tsv")
     priority: 2  # see PRIORITY in common.smk
     conda:
         ENV

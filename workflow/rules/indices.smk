@@ -14,9 +14,9 @@ rule indices:
         reliability_html=exhibit(out("indices", "reliability.html"), "reliability", "3. Indices and items"),
         numbers=out("numbers", "indices.json"),
     log:
-        "logs/indices.log",
+        logs("indices.log"),
     benchmark:
-        "logs/benchmarks/indices.tsv"
+        logs("benchmarks/indices.tsv")
     priority: 2  # see PRIORITY in common.smk
     conda:
         ENV
@@ -46,9 +46,9 @@ rule item_estimates:
         contrasts=out("items", "contrasts.csv"),
         numbers=out("numbers", "item_estimates.json"),
     log:
-        "logs/item_estimates.log",
+        logs("item_estimates.log"),
     benchmark:
-        "logs/benchmarks/item_estimates.tsv"
+        logs("benchmarks/item_estimates.tsv")
     priority: 2  # see PRIORITY in common.smk
     conda:
         ENV
@@ -78,9 +78,9 @@ rule descriptives:
         tex_html=exhibit(out("indices", "descriptives_tex.html"), "descriptives_tex", "3. Indices and items"),
         numbers=out("numbers", "descriptives.json"),
     log:
-        "logs/descriptives.log",
+        logs("descriptives.log"),
     benchmark:
-        "logs/benchmarks/descriptives.tsv"
+        logs("benchmarks/descriptives.tsv")
     priority: 2  # see PRIORITY in common.smk
     conda:
         ENV

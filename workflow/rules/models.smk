@@ -20,9 +20,9 @@ rule regressions:
         predicted_html=exhibit(out("models", "predicted.html"), "predicted", "4. Models"),
         numbers=out("numbers", "regressions.json"),
     log:
-        "logs/regressions.log",
+        logs("regressions.log"),
     benchmark:
-        "logs/benchmarks/regressions.tsv"
+        logs("benchmarks/regressions.tsv")
     priority: 2  # see PRIORITY in common.smk
     conda:
         ENV
@@ -51,9 +51,9 @@ rule robustness:
         html=exhibit(out("models", "robustness.html"), "robustness", "4. Models"),
         numbers=out("numbers", "robustness.json"),
     log:
-        "logs/robustness.log",
+        logs("robustness.log"),
     benchmark:
-        "logs/benchmarks/robustness.tsv"
+        logs("benchmarks/robustness.tsv")
     priority: 2  # see PRIORITY in common.smk
     conda:
         ENV
@@ -80,9 +80,9 @@ rule ordered_logits:
         html=exhibit(out("models", "ordered_logits.html"), "ordered", "4. Models"),
         numbers=out("numbers", "ordered_logits.json"),
     log:
-        "logs/ordered_logits.log",
+        logs("ordered_logits.log"),
     benchmark:
-        "logs/benchmarks/ordered_logits.tsv"
+        logs("benchmarks/ordered_logits.tsv")
     # on large exports the longest job of the model stage (benchmarks/bench_scale.py): then started first, so
     # that the other model jobs share the remaining cores with it instead of delaying it
     priority: lambda wildcards, input: 10 if raw_rows() > 100_000 else 2  # (and PRIORITY in common.smk)

@@ -19,9 +19,9 @@ rule multiverse_shard:
         table=temp(out("multiverse", "shards", "{shard}.parquet")),
         draws=temp(out("multiverse", "shards", "{shard}.npy")),
     log:
-        "logs/multiverse_shard_{shard}.log",
+        logs("multiverse_shard_{shard}.log"),
     benchmark:
-        "logs/benchmarks/multiverse_shard_{shard}.tsv"
+        logs("benchmarks/multiverse_shard_{shard}.tsv")
     wildcard_constraints:
         shard=r"\d+",
     priority: 2  # see PRIORITY in common.smk
@@ -53,9 +53,9 @@ rule multiverse:
         html=exhibit(out("multiverse", "summary.html"), "multiverse", "4. Models"),
         numbers=out("numbers", "multiverse.json"),
     log:
-        "logs/multiverse.log",
+        logs("multiverse.log"),
     benchmark:
-        "logs/benchmarks/multiverse.tsv"
+        logs("benchmarks/multiverse.tsv")
     conda:
         ENV
     resources:
@@ -78,9 +78,9 @@ rule multiverse_figure:
     output:
         **multiverse_figure_outputs(),
     log:
-        "logs/multiverse_figure.log",
+        logs("multiverse_figure.log"),
     benchmark:
-        "logs/benchmarks/multiverse_figure.tsv"
+        logs("benchmarks/multiverse_figure.tsv")
     conda:
         ENV
     resources:

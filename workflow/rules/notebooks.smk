@@ -54,9 +54,9 @@ rule notebooks:
     output:
         **notebook_outputs(NOTEBOOKS),
     log:
-        "logs/notebooks.log",
+        logs("notebooks.log"),
     benchmark:
-        "logs/benchmarks/notebooks.tsv"
+        logs("benchmarks/notebooks.tsv")
     priority: 2  # see PRIORITY in common.smk
     conda:
         ENV

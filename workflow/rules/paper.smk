@@ -22,9 +22,9 @@ rule paper:
         pdf=out("paper", "ms.pdf"),
         setup=out("paper", "setup.tex"),
     log:
-        "logs/paper.log",
+        logs("paper.log"),
     benchmark:
-        "logs/benchmarks/paper.tsv"
+        logs("benchmarks/paper.tsv")
     conda:
         ENV
     resources:

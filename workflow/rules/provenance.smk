@@ -18,9 +18,9 @@ rule provenance:
         md=out("tables_and_programs.md"),
         html=exhibit(out("tables_and_programs.html"), "tables_and_programs", "7. Provenance"),
     log:
-        "logs/provenance.log",
+        logs("provenance.log"),
     benchmark:
-        "logs/benchmarks/provenance.tsv"
+        logs("benchmarks/provenance.tsv")
     conda:
         ENV
     resources:

@@ -21,9 +21,9 @@ rule reproduction:
         html=exhibit(out("reproduction.html"), "reproduction", "5. Reproduction"),
         numbers=out("numbers", "reproduction.json"),
     log:
-        "logs/reproduction.log",
+        logs("reproduction.log"),
     benchmark:
-        "logs/benchmarks/reproduction.tsv"
+        logs("benchmarks/reproduction.tsv")
     priority: 2  # see PRIORITY in common.smk
     conda:
         ENV
@@ -52,9 +52,9 @@ rule registry:
         disclosure=out("disclosure.md"),
         disclosure_html=exhibit(out("disclosure.html"), "disclosure", "5. Reproduction"),
     log:
-        "logs/registry.log",
+        logs("registry.log"),
     benchmark:
-        "logs/benchmarks/registry.tsv"
+        logs("benchmarks/registry.tsv")
     conda:
         ENV
     resources:
@@ -79,9 +79,9 @@ rule checksums:
     output:
         out("text_sha256.json"),
     log:
-        "logs/checksums.log",
+        logs("checksums.log"),
     benchmark:
-        "logs/benchmarks/checksums.tsv"
+        logs("benchmarks/checksums.tsv")
     conda:
         ENV
     resources:
@@ -106,9 +106,9 @@ rule verify:
         html=exhibit(out("verify.html"), "verify", "5. Reproduction"),
         status=os.path.join(PRIVATE, "verify.json"),
     log:
-        "logs/verify.log",
+        logs("verify.log"),
     benchmark:
-        "logs/benchmarks/verify.tsv"
+        logs("benchmarks/verify.tsv")
     conda:
         ENV
     resources:
@@ -133,7 +133,7 @@ rule drift:
     output:
         os.path.join(PRIVATE, "no_drift"),
     log:
-        "logs/drift.log",
+        logs("drift.log"),
     localrule: True
     conda:
         ENV
@@ -152,9 +152,9 @@ rule repin:
         text=rules.checksums.output[0],
         code=code_of("repin"),
     log:
-        "logs/repin.log",
+        logs("repin.log"),
     benchmark:
-        "logs/benchmarks/repin.tsv"
+        logs("benchmarks/repin.tsv")
     conda:
         ENV
     resources:

@@ -16,7 +16,7 @@ rule synthetic:
         truth="build/synthetic/truth.json",
         sums="build/synthetic/SHA256SUMS",
     log:
-        "logs/synthetic.log",
+        logs("synthetic.log"),
     conda:
         ENV
     resources:

@@ -18,9 +18,9 @@ rule weights:
         summary=out("weights", "summary.json"),
         numbers=out("numbers", "weights.json"),
     log:
-        "logs/weights.log",
+        logs("weights.log"),
     benchmark:
-        "logs/benchmarks/weights.tsv"
+        logs("benchmarks/weights.tsv")
     conda:
         ENV
     resources:
