@@ -255,8 +255,16 @@ CASES = [
      "weights", None),
     ("nobody_survives", cfg_set(["cleaning", "rules", 6, "min"], 10 ** 7), False,
      [r"config.yaml: no respondent survives the exclusion rules"], "clean", None),
-    ("rule_uses_unknown_item", cfg_set(["scales", "surveillance", "items", 0, "var"], "s_jobz"), False,
-     [r"config.yaml: exclusion rule 'straightliner' uses variable\(s\) \['s_jobz'\]"], "clean", None),
+    ("scale_item_not_in_codebook", cfg_set(["scales", "surveillance", "items", 0, "var"], "s_jobz"), False,
+     [r"^ERROR: config.yaml: invalid configuration at scales.surveillance.items: names variable\(s\) \['s_jobz'\], "
+      r"which the codebook does not define \(did you mean 's_jobs'\?\)"], None, None),
+    ("multiverse_option_not_in_codebook", cfg_set(["multiverse", "political_capital", "options", "CCP member", "terms"],
+                                                  "party + cyl"), False,
+     [r"^ERROR: config.yaml: invalid configuration at multiverse.political_capital: option 'CCP member' names "
+      r"variable\(s\) \['party'\] in its terms"], None, None),
+    ("min_answered_above_the_items", cfg_set(["scales", "trust", "min_answered"], 5), False,
+     [r"^ERROR: config.yaml: invalid configuration at scales.trust.min_answered: 5 is more than the scale's 4 items"],
+     None, None),
     ("target_category_absent", lambda w: edit_targets(w, lambda t: pd.concat(
         [t.assign(share=t.share.where(~((t.variable == "region") & (t.category == "East")), 0.4)),
          pd.DataFrame([{"variable": "region", "category": "Overseas", "share": 0.043, "status": "U", "source": "x"}])],
