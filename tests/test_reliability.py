@@ -217,7 +217,7 @@ def dta_with_stata_missing(w):
     edit_config(w, lambda c: c["data"].update(raw="data/raw/export.dta"))
 
 
-CHECK = r".*; \d+ problem\(s\) in \d+ column\(s\) in all, listed in results/clean/data_problems.md"
+CHECK = r".*; \d+ error\(s\) in \d+ column\(s\) in all, listed in results/clean/data_problems.md"
 BUILD = ["results/numbers.json", "results/figures/figure1_surveillance.png", "results/figures/figure3_models.png",
          *FAST]
 
@@ -390,7 +390,7 @@ def test_bad_input_through_snakemake(case, template, tmp_path):
             assert leftover == [], f"partial output left behind: {leftover}"
             assert not (w / "results" / "numbers.json").exists()
             if rule == "clean" and (w / "results" / "clean" / "data_problems.md").exists():
-                assert "problem" in (w / "results" / "clean" / "data_problems.md").read_text()
+                assert "error(s)" in (w / "results" / "clean" / "data_problems.md").read_text()
     assert {p: file_sha256(w / p) for p in (RAW, SAV)} == raw_before, "the raw input was modified"
 
 
