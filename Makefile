@@ -49,9 +49,11 @@ codebook: $(STAMP) ## draft a codebook from an export: make codebook DATA=<file>
 	@test -n "$(DATA)" || { echo "ERROR: make codebook needs DATA=<export> (a CSV, .sav or .dta); OUT=<file> and FORCE=1 are optional"; exit 2; }
 	@$(BIN)/python tools/draft_codebook.py "$(DATA)" $(if $(OUT),--out "$(OUT)") $(if $(FORCE),--force)
 
-# (the data check alone: the workflow does not ask the codebook for the analysis names of the models)
-check-data: $(STAMP) ## check the raw export against the codebook; every problem in one report
+# (the data check alone: the workflow does not ask the codebook for the analysis names of the models; the rule
+# keeps its report whatever it finds, then the status step fails, with the line the build would stop with, on errors)
+check-data: $(STAMP) ## check the raw export against the codebook; every problem in one report (fails on errors)
 	SCS_DATA_CHECK_ONLY=1 $(SMK) check_data --forcerun check_data
+	@$(BIN)/python tools/data_check_status.py $(CONFIG)
 
 synthetic: $(STAMP) ## regenerate the synthetic stand-in with its seed and install it under data/
 	$(SMK) synthetic --forcerun synthetic

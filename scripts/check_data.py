@@ -25,11 +25,12 @@ def main():
     if raw is not None:
         for w in ingest.warning_lines(smk.input.raw, raw.notes, problems):
             logging.warning(w)
-    (logging.warning if errors else logging.info)(("WARNING: " if errors else "") + line)
+    # (errors stop the build at the clean rule, and `make check-data` with an ERROR line: not a warning here)
+    logging.info(line)
     for p in errors[:5]:
-        logging.warning("  %s", p.line(smk.input.raw))
+        logging.info("  error: %s", p.line(smk.input.raw))
     if len(errors) > 5:
-        logging.warning("  ... and %d more (see %s)", len(errors) - 5, smk.output.md)
+        logging.info("  ... and %d more error(s) (see %s)", len(errors) - 5, smk.output.md)
     # with errors, an empty table: the clean rule stops on the report before it reads the data
     export = ingest.checked_export(frame, raw, codebook) if frame is not None else pd.DataFrame()
     write_parquet(smk.output.export, export, s)

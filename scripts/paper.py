@@ -63,7 +63,7 @@ def main():
         with open(smk.log[0], "a", encoding="utf-8") as fh:
             fh.write(log_text)
         if proc.returncode != 0:
-            raise paper.latex_error(log_text, str(ms), prose=str(prose))
+            raise paper.latex_error(log_text, str(ms), prose=str(prose), prefix=s.paper.macro_prefix)
         Path(smk.output.pdf).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(Path(tmp) / (ms.stem + ".pdf"), smk.output.pdf)
 

@@ -247,3 +247,25 @@ def test_the_stand_ins_data_check_passes_with_its_draft_and_the_build_names_what
         "(analysis or derived variables) or the scales (nor are 9 more: cyl, state_sector, age_years, male, region, "
         "educ_years, income_k, urban_hukou, ccp_or_state); expected an analysis variable from the codebook or an "
         "index from config.scales"]
+
+
+def test_the_drafts_footer_names_the_kinds_of_derived_variable_the_codebook_accepts(tmp_path):
+    """map, edges (with labels: right-open intervals) and any, as scs.io.codebook accepts them; each example of
+    the footer, uncommented, is a derived variable that loads."""
+    text = draft.render(draft.draft_codebook(RAW_CSV))
+    footer = text[text.index("# Analysis variables made"):]
+    assert "bins" not in footer
+    for kind in ("map:", "edges:", "any:", "labels:", "right-open"):
+        assert kind in footer, kind
+    examples = [line.split("e.g. ", 1)[1] for line in footer.splitlines() if "e.g. " in line]
+    assert len(examples) == 2
+    raw = yaml.safe_load((ROOT / "data" / "codebook.yaml").read_text(encoding="utf-8"))
+    raw["derived"] = {}
+    for example in examples:
+        raw["derived"].update(yaml.safe_load(example.replace("<var>", "age_years")))
+    (tmp_path / "cb.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert set(load_codebook(tmp_path / "cb.yaml").derived) == {"sex", "age_band"}
+    raw["derived"]["age_band"]["labels"].pop()   # one label fewer than the intervals
+    (tmp_path / "cb.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PipelineError, match=r"derived variable 'age_band': 'edges' needs 'labels', one per interval"):
+        load_codebook(tmp_path / "cb.yaml")

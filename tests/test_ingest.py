@@ -149,11 +149,11 @@ def test_the_data_check_reports_every_injected_problem_at_once(codebook, tmp_pat
                                          label="x", source="synthetic")
     table.to_csv(csv_path, index=False)
     md.write_text(text)
-    assert line.startswith("data check: 25 problem(s) in 23 column(s)")
+    assert line.startswith("data check: 25 error(s) in 23 column(s), which stop the build")
     table = pd.read_csv(csv_path)
     assert (table.severity == "error").sum() == 25
     assert "| 25 |" in md.read_text()
-    with pytest.raises(PipelineError, match=r"25 problem\(s\) in 23 column\(s\) in all, listed in"):
+    with pytest.raises(PipelineError, match=r"25 error\(s\) in 23 column\(s\) in all, listed in"):
         datacheck.stop_on_problems(str(csv_path), report=str(md), raw_file=str(path))
 
 
@@ -336,3 +336,50 @@ def test_a_missing_code_outside_a_columns_range_is_accepted_and_becomes_missing(
     p.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
     frame, _ = ingest.ingest(p, load_codebook(tmp_path / "cb.yaml"))
     assert pd.isna(frame["age_years"].iloc[0]) and frame["age_years"].iloc[1] == 40
+
+
+def test_an_integer_key_is_reported_once_per_problem_and_as_the_file_has_it(tmp_path):
+    """Text in an integer key column is "not numeric", not also "blank"; a repeated key is shown as written."""
+    (tmp_path / "cb.yaml").write_text("key: id\nheader_rows: 1\ncolumns:\n"
+                                      "  - {id: id, var: id, role: metadata, type: integer}\n"
+                                      "  - {id: q1, var: q1, role: analysis, type: categorical, codes: {1: a, 2: b}}\n")
+    rows = ["id,q1", "1042,1", "1042,2", *[f"R_{i},1" for i in range(600)], ",2", "7,1"]
+    (tmp_path / "raw.csv").write_text("\n".join(rows) + "\n")
+    problems, _ = datacheck.check_raw(tmp_path / "raw.csv", load_codebook(tmp_path / "cb.yaml"))
+    errors = {p.kind: p for p in problems if p.severity == "error"}
+    assert set(errors) == {"not_numeric", "blank_key", "duplicate_key"}
+    assert errors["not_numeric"].count == 600
+    assert errors["blank_key"].count == 1 and errors["blank_key"].rows == [604]   # the empty cell only
+    assert errors["duplicate_key"].values == [("1042", 1)]
+    assert errors["duplicate_key"].line("raw.csv") == ("raw.csv, row 3, column 'id': respondent key is not unique; "
+                                                       "got '1042'; expected a unique id per row")
+
+
+def test_make_check_data_fails_on_errors_and_keeps_its_report(tmp_path):
+    """Errors stop the build, so `make check-data` calls them errors and exits non-zero, with the line the build
+    would stop with; its report stays."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import copy_project
+
+    work = copy_project(tmp_path / "w")
+    raw = work / "data" / "raw" / "scs_survey_2020_synthetic.csv"
+    text = raw.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows[5][rows[0].index("Q2")] = "forty"
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    raw.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode())
+    venv = str(Path(sys.executable).parents[1])
+    proc = subprocess.run(["make", "-s", f"VENV={venv}", "check-data"], cwd=work, capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-2000:]
+    assert "WARNING: data check" not in out
+    assert "data check: 1 error(s) in 1 column(s), which stop the build until they are fixed" in out
+    errors = [line for line in out.splitlines() if line.startswith("ERROR:")]
+    assert errors == ["ERROR: data/raw/scs_survey_2020_synthetic.csv, row 6, column 'Q2': value is not numeric; got "
+                      "'forty'; expected a whole number; 1 error(s) in 1 column(s) in all, listed in "
+                      "results/clean/data_problems.md"]
+    assert "**1 error(s) in 1 column(s).**" in (work / "results" / "clean" / "data_problems.md").read_text()

@@ -280,3 +280,22 @@ def test_make_paper_without_tex_says_what_to_install(tmp_path):
                           capture_output=True,
                           text=True, env={"PATH": "/usr/bin/nonexistent", "HOME": str(tmp_path)})
     assert proc.returncode != 0 and "apt-get install texlive-latex-base" in proc.stdout + proc.stderr
+
+
+def test_an_undefined_macro_inside_an_argument_is_named():
+    """TeX's context of the error ends with the undefined control sequence: on the file's line (l.N), or, inside an
+    argument, on the <recently read> / <argument> line before it (the line l.N then ends elsewhere)."""
+    log = ("(./paper/study.tex\n./paper/study.tex:7: Undefined control sequence.\n"
+           "<recently read> \\scsIndicesSJobsMean \n                                     \n"
+           "l.7 The mean is \\textbf{\\scsIndicesSJobsMean{}}\n"
+           "                                                on the scale, and a rather l...\n \n")
+    err = str(paper.latex_error(log, "paper/ms.tex", "paper/study.tex", prefix="my"))
+    assert err == ("paper/study.tex, row 7: undefined macro \\scsIndicesSJobsMean; expected a macro of numbers.tex (see "
+                   "numbers_catalogue.md); its macros begin with \\my (paper.macro_prefix; its condition: "
+                   "\\ifmysynthetic): a text written for another prefix needs its macros renamed")
+    log = ("./paper/study.tex:7: Undefined control sequence.\n<argument> \\scsItemsNope \n\nl.7 \\emph{\\scsItemsNope{}}\n")
+    assert str(paper.latex_error(log, "paper/ms.tex", "paper/study.tex", prefix="scs")) == (
+        "paper/study.tex, row 7: undefined macro \\scsItemsNope; expected a macro of numbers.tex (see "
+        "numbers_catalogue.md)")
+    log = "./paper/study.tex:3: Undefined control sequence.\nl.3 ...o be cut short by TeX: \\scsItemsNope\n   {} here\n"
+    assert "row 3: undefined macro \\scsItemsNope;" in str(paper.latex_error(log, "paper/ms.tex", "paper/study.tex"))

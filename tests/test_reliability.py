@@ -217,7 +217,7 @@ def dta_with_stata_missing(w):
     edit_config(w, lambda c: c["data"].update(raw="data/raw/export.dta"))
 
 
-CHECK = r".*; \d+ problem\(s\) in \d+ column\(s\) in all, listed in results/clean/data_problems.md"
+CHECK = r".*; \d+ error\(s\) in \d+ column\(s\) in all, listed in results/clean/data_problems.md"
 BUILD = ["results/numbers.json", "results/figures/figure1_surveillance.png", "results/figures/figure3_models.png",
          *FAST]
 
@@ -255,8 +255,16 @@ CASES = [
      "weights", None),
     ("nobody_survives", cfg_set(["cleaning", "rules", 6, "min"], 10 ** 7), False,
      [r"config.yaml: no respondent survives the exclusion rules"], "clean", None),
-    ("rule_uses_unknown_item", cfg_set(["scales", "surveillance", "items", 0, "var"], "s_jobz"), False,
-     [r"config.yaml: exclusion rule 'straightliner' uses variable\(s\) \['s_jobz'\]"], "clean", None),
+    ("scale_item_not_in_codebook", cfg_set(["scales", "surveillance", "items", 0, "var"], "s_jobz"), False,
+     [r"^ERROR: config.yaml: invalid configuration at scales.surveillance.items: names variable\(s\) \['s_jobz'\], "
+      r"which the codebook does not define \(did you mean 's_jobs'\?\)"], None, None),
+    ("multiverse_option_not_in_codebook", cfg_set(["multiverse", "political_capital", "options", "CCP member", "terms"],
+                                                  "party + cyl"), False,
+     [r"^ERROR: config.yaml: invalid configuration at multiverse.political_capital: option 'CCP member' names "
+      r"variable\(s\) \['party'\] in its terms"], None, None),
+    ("min_answered_above_the_items", cfg_set(["scales", "trust", "min_answered"], 5), False,
+     [r"^ERROR: config.yaml: invalid configuration at scales.trust.min_answered: 5 is more than the scale's 4 items"],
+     None, None),
     ("target_category_absent", lambda w: edit_targets(w, lambda t: pd.concat(
         [t.assign(share=t.share.where(~((t.variable == "region") & (t.category == "East")), 0.4)),
          pd.DataFrame([{"variable": "region", "category": "Overseas", "share": 0.043, "status": "U", "source": "x"}])],
@@ -382,7 +390,7 @@ def test_bad_input_through_snakemake(case, template, tmp_path):
             assert leftover == [], f"partial output left behind: {leftover}"
             assert not (w / "results" / "numbers.json").exists()
             if rule == "clean" and (w / "results" / "clean" / "data_problems.md").exists():
-                assert "problem" in (w / "results" / "clean" / "data_problems.md").read_text()
+                assert "error(s)" in (w / "results" / "clean" / "data_problems.md").read_text()
     assert {p: file_sha256(w / p) for p in (RAW, SAV)} == raw_before, "the raw input was modified"
 
 

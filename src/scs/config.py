@@ -164,6 +164,11 @@ def check_consistency(cfg: dict, *, file="config.yaml") -> None:
     if cfg["models"]["full"] not in cfg["models"]["formulas"]:
         raise PipelineError(f"invalid configuration at models.full: {cfg['models']['full']!r} is not in "
                             "models.formulas", file=file, expected=f"one of {list(cfg['models']['formulas'])}")
+    for name, sc in scales.items():
+        if sc["min_answered"] > len(sc["items"]):
+            raise PipelineError(f"invalid configuration at scales.{name}.min_answered: {sc['min_answered']} is more than "
+                                f"the scale's {len(sc['items'])} items (no respondent could have the index)", file=file,
+                                expected=f"a number from 1 to {len(sc['items'])}")
     for name, sc in [("response_scale", cfg["response_scale"]),
                      *[(f"scales.{k}.response_scale", v["response_scale"]) for k, v in scales.items()
                        if v.get("response_scale")]]:

@@ -10,6 +10,7 @@ from scs.io.codebook import load_codebook  # noqa: E402
 from scs.config import recorded_checksums, validate_config  # noqa: E402
 from scs.settings import from_config  # noqa: E402
 from scs.survey.formula import check_formula_names  # noqa: E402
+from scs.stages.preflight import check_names, check_ordered_terms  # noqa: E402
 from scs.errors import PipelineError  # noqa: E402
 
 # Byte-compile the package and the adapters once, here: every job imports them, and where Python is told not to
@@ -67,6 +68,9 @@ try:
         from scs.stages.domains import check as check_domains  # noqa: E402
 
         check_domains(SETTINGS, _cb)  # every group and crosstab variable exists and has a label
+        # the scales' items, the exclusion rules', the weighting's and the multiverse options' variables
+        check_names(SETTINGS, _cb)
+    check_ordered_terms(SETTINGS)  # the terms shown of the ordered logits are terms of the full model
     if SETTINGS.multiverse:
         from scs.stages.multiverse_grid import check  # noqa: E402
 

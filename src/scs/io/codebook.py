@@ -118,6 +118,15 @@ def load_codebook(path: str | Path) -> Codebook:
     for name, spec in derived.items():
         if not isinstance(spec, dict) or not ({"map", "edges", "any"} & set(spec)):
             raise PipelineError(f"derived variable {name!r} needs 'map', 'edges' or 'any'", file=path)
+        if "any" not in spec and "from" not in spec:
+            raise PipelineError(f"derived variable {name!r} needs 'from': the variable it is made from", file=path)
+        if "edges" in spec and "map" not in spec:
+            edges, labels = spec["edges"], spec.get("labels")
+            if not isinstance(edges, list) or len(edges) < 2 or not isinstance(labels, list) \
+                    or len(labels) != len(edges) - 1:
+                raise PipelineError(f"derived variable {name!r}: 'edges' needs 'labels', one per interval", file=path,
+                                    got={"edges": edges, "labels": labels},
+                                    expected="edges [e0, e1, ..., en] (intervals [e0, e1), ...) and n labels")
         sources = spec.get("any") or [spec.get("from")]
         for s in sources:
             if s not in seen_vars and s not in derived:

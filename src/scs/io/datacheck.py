@@ -1,8 +1,10 @@
 """The data check: the whole export against the codebook, every problem at once (``make check-data``).
 
 Writes a Markdown report and a CSV (one row per problem: what, where, how many, the first rows
-and values, what was expected and what to do). The check itself never fails the build; the
-``clean`` rule stops when the report lists an error, with a short summary and the report's path.
+and values, what was expected and what to do). A problem is an error (the build cannot use the export
+as it is) or a warning (it can). The check itself never fails its rule, so that its report is kept; the
+``clean`` rule stops when the report lists an error, and ``make check-data`` ends with the same line and
+a non-zero exit status (:func:`stop_on_problems`, through ``tools/data_check_status.py``).
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def summary_line(df: pd.DataFrame, report: str) -> str:
     if errs.empty:
         warn = int((df.severity == "warning").sum())
         return f"data check: no problems ({warn} warning(s)); report: {report}"
-    return f"data check: {len(errs)} problem(s) in {cols} column(s); report: {report}"
+    return (f"data check: {len(errs)} error(s) in {cols} column(s), which stop the build until they are fixed; "
+            f"report: {report}")
 
 
 def report_markdown(df: pd.DataFrame, facts: dict, file: str, codebook_path: str, label: str) -> str:
@@ -100,10 +103,11 @@ def report_markdown(df: pd.DataFrame, facts: dict, file: str, codebook_path: str
     if errs.empty:
         lines.append("No problems: every required column is present and every value is one the codebook allows.")
     else:
-        lines.append(f"**{len(errs)} problem(s) in {errs['column'].replace('', '(file)').nunique()} column(s).** The "
-                     "build stops at cleaning until they are fixed (in the export or in the codebook).")
+        lines.append(f"**{len(errs)} error(s) in {errs['column'].replace('', '(file)').nunique()} column(s).** The "
+                     "build stops at cleaning until they are fixed (in the export or in the codebook); warnings do "
+                     "not stop it.")
     lines.append("")
-    for sev, title in (("error", "Problems"), ("warning", "Warnings")):
+    for sev, title in (("error", "Errors"), ("warning", "Warnings")):
         part = df[df.severity == sev]
         if part.empty:
             continue
@@ -134,7 +138,7 @@ def stop_on_problems(csv_path: str, report: str, raw_file: str) -> None:
     raise PipelineError(first["message"], file=raw_file, row=rows, column=first["column"] or None,
                         got=vals[0][0] if vals else None,
                         expected=(f"{first['expected']}; " if first["expected"] else "")
-                        + f"{len(errs)} problem(s) in {n_cols} column(s) in all, listed in {report}")
+                        + f"{len(errs)} error(s) in {n_cols} column(s) in all, listed in {report}")
 
 
 def report(problems, facts, *, md: str, file: str, codebook: Codebook, label: str, source: str):

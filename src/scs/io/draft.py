@@ -461,6 +461,19 @@ HEADER = """\
 """
 
 
+# the footer of a draft: the kinds of derived variable that the codebook accepts (scs.io.codebook, scs.io.ingest.derive)
+DERIVED_KINDS = [
+    "# Analysis variables made from the columns above (the weighting's groups, the models' indicators, ...),",
+    "# one of three kinds each; <var> is an analysis name (a column's var above, or another derived variable):",
+    "#   map:    {from: <var>, map: {<code>: <value>, ...}}   recodes; a code not listed becomes missing",
+    "#           e.g. sex: {from: <var>, map: {1: male, 2: female}}",
+    "#   edges:  {from: <var>, edges: [e0, e1, ..., en], labels: [l1, ..., ln]}   groups a number into right-open",
+    "#           intervals [e0, e1), [e1, e2), ...; labels: one per interval; a value below e0, or en or above, is",
+    "#           missing; e.g. age_band: {from: <var>, edges: [18, 30, 60, 200], labels: [\"18-29\", \"30-59\", \"60+\"]}",
+    "#   any:    {any: [<var>, ...]}   1 when any of the 0/1 variables is 1, 0 when all are 0, else missing",
+]
+
+
 def render(draft: Draft) -> str:
     """The draft as the text of a codebook file, with its comments."""
     lines = HEADER.format(file=draft.file, format=draft.format_name, rows=draft.rows,
@@ -490,9 +503,7 @@ def render(draft: Draft) -> str:
             lines.append(_line(c.question_field, c.question))
         if c.import_id:
             lines.append(_line("import_id", c.import_id))
-    lines += ["", "# Analysis variables made from the columns above (kinds: map, bins, any; see data/codebook.yaml):",
-              "#   sex: {from: <var>, map: {1: male, 2: female}}",
-              "derived: {}", ""]
+    lines += ["", *DERIVED_KINDS, "derived: {}", ""]
     return "\n".join(lines)
 
 

@@ -470,16 +470,18 @@ def check_cells(raw: RawTable, codebook: Codebook) -> tuple[dict[str, pl.Series]
     key = codebook.key
     if key in typed:
         k = typed[key]
-        blank = k.is_null().to_numpy()
+        # blank: an empty cell (a cell that is not a number in a numeric key column is reported as such, once)
+        blank = (text[key] == "").to_numpy()
+        unread = k.is_null().to_numpy()
         if blank.any():
-            rows, _, n = _offending(raw, blank, k.fill_null(""))
+            rows, _, n = _offending(raw, blank, text[key])
             problems.append(Problem("blank_key", "respondent key is blank", key, rows, n, [], "a unique, non-blank id",
                                     "every response needs its id"))
-        dup = k.is_duplicated().to_numpy() & ~blank
+        dup = k.is_duplicated().to_numpy() & ~unread
         first = k.is_first_distinct().to_numpy()
         dup &= ~first
-        if dup.any():
-            rows, vals, n = _offending(raw, dup, k)
+        if dup.any():  # (found on the typed values; shown as the file has them: 1042, not 1042.0)
+            rows, vals, n = _offending(raw, dup, text[key])
             problems.append(Problem("duplicate_key", "respondent key is not unique", key, rows, n, vals,
                                     "a unique id per row", "remove the repeated rows or fix their ids"))
     return typed, problems

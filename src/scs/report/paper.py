@@ -70,19 +70,46 @@ def check_manuscript(ms: str | Path, allowed_file: str | Path) -> None:
                             expected=f"a macro of numbers.tex (see numbers_catalogue.md), or an entry of {allowed_file}")
 
 
-def latex_error(log_text: str, ms: str, prose: str | None = None) -> PipelineError:
+def undefined_control_sequence(log_text: str) -> tuple[str | None, int | None] | None:
+    """The control sequence of a LaTeX log's "Undefined control sequence" error and the line (``l.N``) where it
+    was read; None when the log has no such error. TeX prints the context after the error, innermost first, each
+    context line ending with what was read last: the undefined control sequence ends the first of them, which is
+    the line of the file (``l.7 The mean is \\x``) or, inside an argument or a macro, ``<argument> \\x`` or
+    ``<recently read> \\x``."""
+    m = re.search(r"Undefined control sequence\.[^\n]*\n", log_text)
+    if not m:
+        return None
+    name = row = None
+    for line in log_text[m.end():].splitlines()[:40]:
+        at = re.match(r"l\.(\d+) ?(.*)$", line)
+        cs = re.search(r"(\\(?:[A-Za-z@]+|[^A-Za-z@\s]))\s*$", at.group(2) if at else line)
+        if name is None and cs:
+            name = cs.group(1)
+        if at:
+            row = int(at.group(1))
+            break
+    return name, row
+
+
+def latex_error(log_text: str, ms: str, prose: str | None = None, prefix: str | None = None) -> PipelineError:
     """The first error of a LaTeX log as one line naming the undefined macro or the missing file, and the file
     (the template ``ms`` or the study's text ``prose``) and line where it occurred (pdflatex -file-line-error
-    prints them; a log without them is taken to be the template's)."""
+    prints them; a log without them is taken to be the template's). ``prefix``: paper.macro_prefix, which every
+    macro of numbers.tex begins with (a text written for another prefix is told so)."""
     names = {Path(f).resolve().as_posix(): f for f in (ms, prose) if f}
     file, row = ms, None
     where = re.search(r"^(\S+?\.tex):(\d+): ", log_text, re.M)
     if where:
         file, row = names.get(Path(where.group(1)).resolve().as_posix(), where.group(1)), int(where.group(2))
-    m = re.search(r"Undefined control sequence\.\s*\n(?:.*\n)*?l\.(\d+) .*?(\\[A-Za-z@]+)\s*$", log_text, re.M)
-    if m:
-        return PipelineError(f"undefined macro {m.group(2)}", file=file, row=int(m.group(1)),
-                             expected="a macro of numbers.tex (see numbers_catalogue.md)")
+    undefined = undefined_control_sequence(log_text)
+    if undefined is not None:
+        name, line = undefined
+        expected = "a macro of numbers.tex (see numbers_catalogue.md)"
+        if name and prefix and not name.startswith(("\\" + prefix, f"\\if{prefix}")):
+            expected += (f"; its macros begin with \\{prefix} (paper.macro_prefix; its condition: \\if{prefix}synthetic): "
+                         "a text written for another prefix needs its macros renamed")
+        return PipelineError(f"undefined macro {name}" if name else "undefined macro (the log names none)",
+                             file=file, row=line if line is not None else row, expected=expected)
     m = re.search(r"LaTeX Error: File `([^']+)' not found", log_text)
     if m:
         return PipelineError(f"missing file {m.group(1)!r}", file=file, row=row,
