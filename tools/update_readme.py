@@ -9,5 +9,8 @@ table = "\n".join(line for line in generated.splitlines() if line.startswith("|"
 readme = (ROOT / "README.md").read_text()
 new = re.sub(r"(<!-- tables-and-programs:start -->\n).*?(<!-- tables-and-programs:end -->)",
              lambda m: m.group(1) + table + m.group(2), readme, flags=re.S)
-(ROOT / "README.md").write_text(new)
-print("README.md: list of tables and programs updated")
+if new == readme:
+    print("README.md: the list of tables and programs is up to date")
+else:
+    (ROOT / "README.md").write_text(new)
+    print("README.md: list of tables and programs updated")
