@@ -132,8 +132,10 @@ def test_the_labels_come_from_the_configuration_then_the_codebook(codebook):
                        "level_labels": {"educ4": {"college_plus": "College or above"}, "ccp": {1: "member"}}},
            "models": {"term_labels": {"age_years": "Age (years)"}}, "scales": {"trust": {"label": "Trust index"}}}
     names = nb.Labels(cfg, codebook)
-    assert [names.var(v) for v in ("educ4", "age_years", "trust", "age_group")] == \
-        ["Education", "Age (years)", "Trust index", "Age group"]  # the last: no label, its name made readable
+    assert [names.var(v) for v in ("educ4", "age_years", "trust")] == ["Education", "Age (years)", "Trust index"]
+    # no configured label: the codebook's question (of the column a derived variable is made from), then the name
+    assert names.var("age_group") == codebook.by_var["age_years"]["en"]
+    assert nb.Labels(cfg).var("age_group") == "Age group"
     assert names.var("province", default="In which province?") == "In which province?"
     assert names.levels("educ4", ["college_plus", "primary_or_below"]) == ["College or above", "Primary or below"]
     assert names.levels("sex", ["male", "female"]) == ["Male", "Female"]  # the codebook's text, capitalized
