@@ -27,7 +27,7 @@ NOTEBOOKS = {
             *rules.figures.output,
             rules.registry.output.json,
         ],
-        "cfg": cfg("scales", "batteries", "response_scale", "disclosure", "numbering.figures"),
+        "cfg": cfg("scales", "batteries", "response_scale", "reliability", "disclosure", "numbering.figures"),
     },
     "04_models": {
         "inputs": [
