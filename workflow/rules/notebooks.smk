@@ -37,9 +37,10 @@ NOTEBOOKS = {
             *rules.figures.output,
             rules.reproduction.output.md,
             rules.registry.output.json,
+            CODEBOOK,
             *synthetic_truth(),
         ],
-        "cfg": cfg("models", "scales", "synthetic.truth", "numbering.figures"),
+        "cfg": cfg("data.codebook", "models", "scales", "synthetic.truth", "numbering.figures", "figures.titles", *LABELS),
     },
 }
 

@@ -366,6 +366,53 @@ class Labels:
         return {v: " / ".join(names) for v, names in out.items()}
 
 
+def term_label(term: str, names: Labels, term_labels: dict | None = None) -> str:
+    """A model's term (a coefficient's name, or a term of a formula) as readers see it: its label in
+    ``models.term_labels``, else from its variable's label (:meth:`Labels.var`): ``log(x)`` -> "<x> (log)",
+    ``x[level]`` (a category's dummy) -> "<x>: <level>", a categorical term ``C(x, ref=level)`` -> "<x> (reference:
+    <level>)"; the intercept is "Intercept"."""
+    import re
+
+    from scs.survey import formula
+
+    term_labels = term_labels or {}
+    if term in term_labels:
+        return str(term_labels[term])
+    if term == formula.INTERCEPT:
+        return "Intercept"
+    if m := re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\[(.+)\]", term):
+        return f"{term_label(m.group(1), names, term_labels)}: {names.level(m.group(1), m.group(2))}"
+    try:
+        (t,) = formula.parse_formula(term)
+    except Exception:  # not a formula term: a name
+        return names.var(term)
+    if t.kind == "log":
+        return term_labels.get(t.name) or f"{term_label(t.var, names, term_labels)} (log)"
+    if t.kind == "cat":
+        base = term_label(t.var, names, term_labels)
+        return f"{base} (reference: {names.level(t.var, t.ref)})" if t.ref is not None else base
+    return names.var(t.var)
+
+
+def formula_words(rhs: str, names: Labels, term_labels: dict | None = None) -> list[str]:
+    """The terms of a formula's right-hand side (``models.formulas``) in words (:func:`term_label`)."""
+    from scs.survey import formula
+
+    out = []
+    for t in formula.parse_formula(rhs):
+        text = t.name if t.kind != "cat" else (f"C({t.var}, ref={t.ref})" if t.ref is not None else f"C({t.var})")
+        out.append(term_label(text, names, term_labels))
+    return out
+
+
+def in_words(parts: list[str]) -> str:
+    """A list in a sentence: "a", "a and b", "a, b and c"."""
+    parts = [str(p) for p in parts]
+    if len(parts) < 2:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def response_scale(cfg: dict, scale: str) -> dict:
     """The response scale of a scale's items (its own, else the configuration's ``response_scale``), with the
     words of its two shares (``agree``, ``disagree``: support and oppose unless configured)."""
