@@ -37,7 +37,7 @@ from scs.io.codebook import load_codebook
 from scs.precision import round_frame
 from scs.report.notebooks import Labels, Registry, in_codebook_order, in_sentence, show_data, show_figure, show_table, wrap
 from scs.stages.items import estimate_key
-from scs.stages.weight_diagnostics import margin_key, summary_key
+from scs.stages.weight_diagnostics import BOUNDED, NOT_CALIBRATED, applies, margin_key, summary_key
 
 sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 show_data(CFG["data"])
@@ -56,17 +56,25 @@ with open(f"{OUT}/weights/design.json", encoding="utf-8") as fh:
 
 # %%
 plan = design["plan"]
-if design["variables"]:
+method = design["method"]
+bounded = method in BOUNDED  # the weights held within bounds (else there are none to show)
+calibrated = method != NOT_CALIBRATED
+# equal weights: no design weight and no calibration (every respondent counts the same)
+equal = reg.value(summary_key("weight_min")) == reg.value(summary_key("weight_max"))
+supplied = (f"the design weights as supplied ({in_sentence(names.var(design['base_weight']))}), scaled to mean 1"
+            if design.get("base_weight") else "no design weight: every respondent weighs the same")
+if calibrated and design["variables"]:
     margins_of = ", ".join(in_sentence(names.var(v)) for v in design["variables"])
-    display(Markdown(f"Method **{design['method'].replace('_', ' ')}**, bounds {plan['lower']:g} to {plan['upper']:g} "
-                     f"times the mean weight; margins: {margins_of}."))
+    bounds = (f", bounds {plan['lower']:g} to {plan['upper']:g} times the mean weight" if bounded else
+              ", without bounds on the weights")
+    display(Markdown(f"Method **{method.replace('_', ' ')}**{bounds}; margins: {margins_of}."))
 else:
-    display(Markdown(f"Method **{design['method'].replace('_', ' ')}**: the design weights as supplied, not "
-                     "calibrated to census margins."))
+    display(Markdown(f"Method **{method.replace('_', ' ')}**: not calibrated to census margins; {supplied}."))
 if plan["adjustments"]:
     display(Markdown("Adjustments because a target could not be met:\n\n" +
                      "\n".join(f"- {a}" for a in plan["adjustments"])))
-stats = [k for k in summary if summary_key(k) in reg]
+# only the statistics that the method has (no bounds without bounds, no adjustment factors without a calibration)
+stats = [k for k in summary if summary_key(k) in reg and applies(k, method)]
 show_table(pd.DataFrame({"statistic": [k.replace("_", " ") for k in stats],
                          "value": [reg(summary_key(k)) for k in stats]}))
 
@@ -78,24 +86,39 @@ KEY = design["key"]
 w = pd.read_parquet(f"{OUT}/weights/weights.parquet", columns=[KEY, "weight", "weight_unbounded"])
 # the weights as released (7 significant digits): another machine's last digits cannot move one across a bin edge
 w[["weight", "weight_unbounded"]] = round_frame(w[["weight", "weight_unbounded"]])
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-sns.histplot(w["weight"], bins=50, ax=axes[0], color="#2166ac")
-for b in (plan["lower"], plan["upper"]):
-    axes[0].axvline(b, color="0.3", linestyle="--")
-axes[0].set(xlabel="Weight (mean 1); dashed: the bounds", ylabel="Respondents")
-curves = w.rename(columns={"weight": "final weight", "weight_unbounded": "without the bounds"})
-sns.ecdfplot(data=curves.melt(value_vars=["final weight", "without the bounds"], var_name="weights"), x="value",
-             hue="weights", ax=axes[1])
-axes[1].set(xlabel="Weight", ylabel="Share of respondents at or below")
-show_figure(fig, "Histogram of the final weights with the bounds, and the cumulative distribution of the final and "
-                 "the unbounded raking weights.")
-reg.reading("The weights run from {low} to {high} (bounds {lower} and {upper}). Their coefficient of variation, "
-            "{cv}, makes a design effect of {deff} from the weights alone: the {n} respondents carry about as much "
-            "information as {neff} unweighted ones.",
-            keys={"low": summary_key("weight_min"), "high": summary_key("weight_max"),
-                  "lower": summary_key("bound_lower"), "upper": summary_key("bound_upper"),
-                  "cv": summary_key("weight_cv"), "deff": summary_key("kish_deff"), "n": summary_key("n"),
-                  "neff": summary_key("effective_n")})
+cost = ("Their coefficient of variation, {cv}, makes a design effect of {deff} from the weights alone: the {n} "
+        "respondents carry about as much information as {neff} unweighted ones.")
+cost_keys = {"cv": summary_key("weight_cv"), "deff": summary_key("kish_deff"), "n": summary_key("n"),
+             "neff": summary_key("effective_n")}
+if equal:  # nothing to draw: one value
+    reg.reading("All {n} respondents have the same weight, {low}: the weights are not calibrated and there is no "
+                "design weight, so every estimate is unweighted and the weights cost no precision (design effect "
+                "{deff}).",
+                keys={"n": summary_key("n"), "low": summary_key("weight_min"), "deff": summary_key("kish_deff")})
+else:
+    # the weights without the bounds beside the final ones, when the bounds changed them
+    unbounded = bounded and not w["weight"].equals(w["weight_unbounded"])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    sns.histplot(w["weight"], bins=50, ax=axes[0], color="#2166ac")
+    if bounded:
+        for b in (plan["lower"], plan["upper"]):
+            axes[0].axvline(b, color="0.3", linestyle="--")
+    axes[0].set(xlabel="Weight (mean 1)" + ("; dashed: the bounds" if bounded else ""), ylabel="Respondents")
+    curves = w.rename(columns={"weight": "final weight", "weight_unbounded": "without the bounds"})
+    shown = ["final weight", "without the bounds"] if unbounded else ["final weight"]
+    sns.ecdfplot(data=curves.melt(value_vars=shown, var_name="weights"), x="value", hue="weights", ax=axes[1],
+                 legend=unbounded)
+    axes[1].set(xlabel="Weight", ylabel="Share of respondents at or below")
+    show_figure(fig, "Histogram of the final weights" + (" with the bounds" if bounded else "") + ", and the cumulative "
+                     "distribution of the final" + (" and the unbounded raking weights." if unbounded else " weights."))
+    if bounded:
+        reg.reading("The weights run from {low} to {high} (bounds {lower} and {upper}). " + cost,
+                    keys={"low": summary_key("weight_min"), "high": summary_key("weight_max"),
+                          "lower": summary_key("bound_lower"), "upper": summary_key("bound_upper"), **cost_keys})
+    else:
+        reg.reading("The weights run from {low} to {high} ({how}). " + cost,
+                    keys={"low": summary_key("weight_min"), "high": summary_key("weight_max"), **cost_keys},
+                    text={"how": "calibrated without bounds" if calibrated else supplied})
 
 # %% [markdown]
 # ## Who carries the largest weights
@@ -103,7 +126,9 @@ reg.reading("The weights run from {low} to {high} (bounds {lower} and {upper}). 
 # respondents than the minimum cell size is withheld), and the composition of the 5% largest weights.
 
 # %%
-if not design["variables"]:
+if equal:
+    display(Markdown("Every respondent has the same weight: none carries more than another."))
+elif not calibrated or not design["variables"]:
     display(Markdown("No weighting variables: the weights are not compared across margin cells."))
 else:
     a = pd.read_parquet(f"{OUT}/clean/clean.parquet", columns=[KEY, *design["variables"]]).merge(w, on=KEY)
@@ -163,7 +188,7 @@ else:
                        f"'<{min_cell}': withheld (the shares are of all {len(top):,})")
 
 # %% [markdown]
-# ## What the weights cost: design effects and the three SEs of each estimate
+# ## What the weights cost: design effects and the SEs of each estimate
 # The design effect of a mean is its design variance over that of a simple random sample of the same
 # size. The reported SE is the one the configuration chose; the others are computed beside it.
 
@@ -202,9 +227,12 @@ lo = min(items["var"], key=lambda v: reg.value(estimate_key(v, "se")))
 hi = max(items["var"], key=lambda v: reg.value(estimate_key(v, "se")))
 label = dict(zip(est["var"], est["label"]))
 index = est.loc[est["kind"] == "index", "var"].iloc[0]
+# the bootstrap SE beside the reported one, when there are replicates to compute it
+others = {c: estimate_key(index, c) for c in methods if c == "se_boot"}
+others = {c: k for c, k in others.items() if k in reg and reg.value(k) is not None}
+beside = "".join(f", its {names_se[c]} SE {{{c}}}" for c in others)
 reg.reading("The reported SEs of the item means run from {lo_se} ({lo}) to {hi_se} ({hi}). The {index} mean has an "
-            "SE of {index_se}, its bootstrap SE {index_boot}; the weights alone make a design effect of {deff}.",
+            "SE of {index_se}" + beside + ("" if equal else "; the weights alone make a design effect of {deff}") + ".",
             keys={"lo_se": estimate_key(lo, "se"), "hi_se": estimate_key(hi, "se"),
-                  "index_se": estimate_key(index, "se"), "index_boot": estimate_key(index, "se_boot"),
-                  "deff": summary_key("kish_deff")},
+                  "index_se": estimate_key(index, "se"), **others, **({} if equal else {"deff": summary_key("kish_deff")})},
             text={"lo": label[lo], "hi": label[hi], "index": label[index]})

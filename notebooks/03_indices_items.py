@@ -9,7 +9,7 @@
 # ---
 
 # %% [markdown]
-# # 03 The items and the indices (Figures 1 and 2)
+# # 03 The items and the indices
 #
 # How respondents answered every item, how the items hang together, and the indices built from
 # them. Reads the indices and item stages' outputs; recomputes no stage.
@@ -81,9 +81,14 @@ for b in CFG["batteries"]:
                       "disagree": rs["disagree"]})
 
 # %% [markdown]
-# ## Weighted means: Figures 1 and 2
+# ## Weighted means: the figures of the items
 
 # %%
+first = CFG["numbering"]["figures"]["items"]
+numbers = [str(i) for i in range(first, first + len(CFG["batteries"]))]
+display(Markdown(f"Figure {numbers[0]}" if len(numbers) == 1 else
+                 f"Figures {', '.join(numbers[:-1])} and {numbers[-1]}" if len(numbers) == 2 else
+                 f"Figures {numbers[0]} to {numbers[-1]}"))
 # the two shares are named as the response scale names them (support and oppose unless configured), and defined
 shown = list(dict.fromkeys(est["scale"]))
 scales_rs = {sc: response_scale(CFG, sc) for sc in shown}
@@ -127,6 +132,10 @@ fig, ax = plt.subplots(figsize=(0.62 * len(items) + 4, 0.55 * len(items) + 2))
 sns.heatmap(corr, annot=True, fmt=".2f", cmap="vlag", vmin=-1, vmax=1, ax=ax, annot_kws={"size": 8})
 show_figure(fig, "Heat map of the correlations between every pair of battery items.")
 rel = pd.read_csv(f"{OUT}/indices/reliability.csv")
+# the respondents the reliability rests on, as configured (reliability.missing; scs.stages.indices.item_covariance)
+RESPONDENTS = {"listwise": "{n} respondents who answered every item",
+               "pairwise": "each pair of items over the respondents who answered both; {n} answered at least two "
+                           "items"}[CFG["reliability"]["missing"]]
 alpha = rel[rel.statistic == "cronbach_alpha"].copy()
 item_rest = rel[rel.statistic == "item_rest_correlation"]  # (the file also holds omega and the first eigenvalue)
 alpha["order"] = alpha["scale"].map(list(CFG["scales"]).index)
@@ -140,7 +149,7 @@ for b in CFG["batteries"]:
     if not rest:
         continue
     weakest = min(rest, key=lambda r: reg.value(reliability_key(r, "weighted")))
-    reg.reading("The {index} has a Cronbach's alpha of {alpha} (weighted; {n} respondents who answered every item); "
+    reg.reading("The {index} has a Cronbach's alpha of {alpha} (weighted; " + RESPONDENTS + "); "
                 "the item that hangs least with the rest is \u201c{item}\u201d (item-rest correlation {r}).",
                 keys={"alpha": reliability_key(row, "weighted"), "n": reliability_key(row, "n"),
                       "r": reliability_key(weakest, "weighted")},
@@ -173,7 +182,14 @@ show_figure(fig, "Histograms of the indices, one bin for each value the mean of 
                  "take (steps of one over the number of items).")
 missing = {scale_label[s]: int(a[s].isna().sum()) for s in scales}
 show_table(pd.DataFrame({"index": list(missing), "respondents without it (too few answered items)": list(missing.values())}))
-for s in scales:
+# the registry summarises the indices that the models use (the descriptives stage): the others are read above only
+described = [s for s in scales if descriptive_key(SimpleNamespace(variable=s, level=None), "weighted") in reg]
+unused = [scale_label[s] for s in scales if s not in described]
+if unused:
+    display(Markdown(f"In no model, so not among the descriptive statistics: {', '.join(unused)} "
+                     f"({'its distribution is' if len(unused) == 1 else 'their distributions are'} in the histograms "
+                     "and the table above)."))
+for s in described:
     row = SimpleNamespace(variable=s, level=None)
     reg.reading("{index}: weighted mean {mean} (SD {sd}); {missing} respondents answered too few items to have it.",
                 keys={"mean": descriptive_key(row, "weighted"), "sd": descriptive_key(row, "sd_weighted"),

@@ -9,9 +9,9 @@
 # ---
 
 # %% [markdown]
-# # 04 Who supports SCSs: the models (Figure 3)
+# # 04 The models
 #
-# Political capital, trust, SES and media use across the nested models, the predictive margins,
+# The terms of interest and the other terms across the nested models, the predictive margins,
 # the robustness variants, and the residuals of the full model. Reads the model stage's outputs;
 # recomputes no stage (fitted values come from the stored coefficients).
 
@@ -34,7 +34,20 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from scs.report.notebooks import Registry, show_data, show_figure, show_image, show_table
+from scs.io.codebook import load_codebook
+from scs.report.model_tables import VARIANT_MEANINGS, VARIANTS
+from scs.report.notebooks import (
+    Labels,
+    Registry,
+    formula_words,
+    in_sentence,
+    in_words,
+    show_data,
+    show_figure,
+    show_image,
+    show_table,
+    term_label,
+)
 from scs.stages.models import coef_key, fit_key, predicted_key, robustness_key
 from scs.survey import formula
 
@@ -42,22 +55,44 @@ sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 show_data(CFG["data"])
 reg = Registry(f"{OUT}/numbers.json")
 m = CFG["models"]
-label = lambda t: "Intercept" if t == formula.INTERCEPT else m["term_labels"].get(t, t)  # noqa: E731
+names = Labels(CFG, load_codebook(CFG["data"]["codebook"]))  # a term without a configured label: its variable's
+label = lambda t: term_label(t, names, m.get("term_labels"))  # noqa: E731
 outcome_label = {y: CFG["scales"][y]["label"] for y in m["outcomes"]}
 coefs = pd.read_csv(f"{OUT}/models/coefficients.csv")
 coefs["term label"] = coefs["term"].map(label)
 coefs["outcome label"] = coefs["outcome"].map(outcome_label)
 models = list(m["formulas"])
 main = coefs[coefs.variant == "main"]
-# the reported political-capital term: the first configured one that the models estimate
+# the reported term of interest: the first configured one (models.political_capital) that the models estimate
 focal = next(t for t in m["political_capital"] if t in set(main.term))
 COEF = {"coef": "coef", "se": "se", "ci_low": "coef", "ci_high": "coef", "truth": "coef", "p": "p", "n": "count"}
+# what the notebook is about: the regression table's title, else the outcomes
+outcomes_in_words = in_words([outcome_label[y] for y in m["outcomes"]])
+title = (CFG.get("figures") or {}).get("titles", {}).get("regression_table") or f"Regressions of the {outcomes_in_words}"
+def as_listed(label):
+    """A term's label in a list of terms: as configured (a question in quotes)."""
+    return in_sentence(label) if label.rstrip().endswith("?") else label
+
+
+# the models in words: each formula's terms (a model that adds terms to the one before: the terms it adds)
+lines = []
+for k, (name, rhs) in enumerate(m["formulas"].items()):
+    terms = formula_words(rhs, names, m.get("term_labels"))
+    before = formula_words(list(m["formulas"].values())[k - 1], names, m.get("term_labels")) if k else []
+    full = " (the full model)" if name == m["full"] else ""
+    if before and len(terms) > len(before) and terms[:len(before)] == before:
+        lines.append(f"- **{name}**{full}: the terms of {list(m['formulas'])[k - 1]} and "
+                     f"{in_words(map(as_listed, terms[len(before):]))}")
+    else:
+        lines.append(f"- **{name}**{full}: {in_words(map(as_listed, terms))}")
+display(Markdown(f"**{title}**\n\nEach outcome ({outcomes_in_words}) regressed on the terms of each model "
+                 "(models.formulas):\n\n" + "\n".join(lines)))
 
 # %% [markdown]
 # ## The nested models: the terms of interest and the main correlates
 # Each coefficient with its confidence interval in each configured model, all fitted on one sample per
-# outcome: the terms of interest (the political-capital terms, set in the configuration under
-# models.political_capital), and the terms each model adds to the first.
+# outcome: the terms of interest (set in the configuration under models.political_capital), and the terms
+# each model adds to the first.
 
 # %%
 first = set(main[main.model == models[0]].term)
@@ -91,7 +126,7 @@ for y in m["outcomes"]:
                 text={"term": label(focal), "outcome": outcome_label[y], "full": m["full"]})
 
 # %% [markdown]
-# ## Figure 3 and the predictive margins
+# ## The figure of the models and the predictive margins
 # The full model's coefficients for every outcome (the top panels), and its predicted index at each level of the
 # configured variable (the bottom panel, with the difference between the levels beside it).
 
@@ -126,6 +161,12 @@ rob = pd.read_csv(f"{OUT}/models/robustness.csv")
 rob = rob[rob.term.isin(m["political_capital"])].copy()
 rob["term label"] = rob["term"].map(label)
 rob["outcome label"] = rob["outcome"].map(outcome_label)
+rob["variant label"] = rob["variant"].map(lambda v: VARIANTS.get(v, v))  # as the robustness table names them
+display(Markdown(f"The variants of the full model ({m['full']}), as the robustness table names them:\n\n" + "\n".join(
+    f"- **{VARIANTS.get(v, v)}**: {VARIANT_MEANINGS.get(v, v)}"
+    + (f", each outcome on {in_words(map(as_listed, formula_words(m['alternative_formula'], names, m.get('term_labels'))))}"
+       if v == "alternative" else "") + "."
+    for v in dict.fromkeys(rob["variant"]))))
 ncols = min(2, len(m["outcomes"]))  # two panels a row: their labels stay apart with any number of outcomes
 nrows = -(-len(m["outcomes"]) // ncols)
 fig, axes = plt.subplots(nrows, ncols, figsize=(12, nrows * (0.6 * rob["term"].nunique() + 2.4)), sharey=True,
@@ -141,15 +182,15 @@ for ax, y in zip(axes.flat, m["outcomes"]):
         ypos = np.array([len(terms) - 1 - terms.index(t) for t in dv["term label"]]) + \
             ((len(variants) - 1) / 2 - k) * 0.18
         ax.errorbar(dv["coef"], ypos, xerr=[dv["coef"] - dv["ci_low"], dv["ci_high"] - dv["coef"]], fmt="o",
-                    markersize=4, capsize=2, label=variant)
+                    markersize=4, capsize=2, label=VARIANTS.get(variant, variant))
     ax.set_yticks(range(len(terms))[::-1], terms)
     ax.axvline(0, color="0.3", linewidth=0.8)
     ax.set(title=outcome_label[y], xlabel="Coefficient (confidence interval)", ylabel="")
 axes.flat[ncols - 1].legend(title="variant", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 show_figure(fig, "Dot plots of the coefficients of interest with their intervals under each robustness "
                  "variant.")
-show_table(rob[["variant", "outcome label", "term label", "coef", "se", "ci_low", "ci_high", "p", "n"]]
-           .rename(columns={"outcome label": "outcome", "term label": "term"}),
+show_table(rob[["variant label", "outcome label", "term label", "coef", "se", "ci_low", "ci_high", "p", "n"]]
+           .rename(columns={"variant label": "variant", "outcome label": "outcome", "term label": "term"}),
            kinds={k: v for k, v in COEF.items() if k in rob.columns and k != "truth"})
 for y in m["outcomes"]:
     d = list(rob[(rob.outcome == y) & (rob.term == focal)].itertuples())
@@ -158,8 +199,8 @@ for y in m["outcomes"]:
     reg.reading("The {term} coefficient on the {outcome} ranges from {lo} ({lo_variant}) to {hi} ({hi_variant}) "
                 "across the variants that estimate it.",
                 keys={"lo": robustness_key(lo, "coef"), "hi": robustness_key(hi, "coef")},
-                text={"term": label(focal), "outcome": outcome_label[y], "lo_variant": lo.variant,
-                      "hi_variant": hi.variant})
+                text={"term": label(focal), "outcome": outcome_label[y], "lo_variant": VARIANTS.get(lo.variant, lo.variant),
+                      "hi_variant": VARIANTS.get(hi.variant, hi.variant)})
 
 # %% [markdown]
 # ## Residuals of the full model

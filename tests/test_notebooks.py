@@ -132,8 +132,10 @@ def test_the_labels_come_from_the_configuration_then_the_codebook(codebook):
                        "level_labels": {"educ4": {"college_plus": "College or above"}, "ccp": {1: "member"}}},
            "models": {"term_labels": {"age_years": "Age (years)"}}, "scales": {"trust": {"label": "Trust index"}}}
     names = nb.Labels(cfg, codebook)
-    assert [names.var(v) for v in ("educ4", "age_years", "trust", "age_group")] == \
-        ["Education", "Age (years)", "Trust index", "Age group"]  # the last: no label, its name made readable
+    assert [names.var(v) for v in ("educ4", "age_years", "trust")] == ["Education", "Age (years)", "Trust index"]
+    # no configured label: the codebook's question (of the column a derived variable is made from), then the name
+    assert names.var("age_group") == codebook.by_var["age_years"]["en"]
+    assert nb.Labels(cfg).var("age_group") == "Age group"
     assert names.var("province", default="In which province?") == "In which province?"
     assert names.levels("educ4", ["college_plus", "primary_or_below"]) == ["College or above", "Primary or below"]
     assert names.levels("sex", ["male", "female"]) == ["Male", "Female"]  # the codebook's text, capitalized
@@ -142,6 +144,45 @@ def test_the_labels_come_from_the_configuration_then_the_codebook(codebook):
     assert names.level("age_group", "60+") == "60+" and names.level("educ4", "unknown") == "Unknown"
     assert nb.Labels({}).var("educ4") == "Educ4" and nb.in_sentence("Age group") == "age group"
     assert nb.in_sentence("CCP member") == "CCP member"
+
+
+def test_a_variable_without_a_configured_label_takes_the_codebooks(codebook):
+    """The weighting variables of a study without labels in its configuration read as the codebook describes
+    them (a column's label or question text; a derived variable's, else its column's), never as "Educ4"."""
+    names = nb.Labels({}, codebook)
+    for var in ("educ4", "region", "sex", "ccp"):
+        source = codebook.derived[var]["from"]
+        assert names.var(var) == codebook.by_var[source]["en"], var
+    assert names.var("sex_code") == codebook.by_var["sex_code"]["en"]
+    assert names.var("no_such_variable") == "No such variable"  # nothing says what it is: its name made readable
+    assert nb.in_sentence("What is your sex?") == "\u201cWhat is your sex?\u201d"  # a question stays as asked
+    from dataclasses import replace
+
+    labelled = replace(codebook, derived={**codebook.derived, "educ4": {**codebook.derived["educ4"],
+                                                                          "label": "Education (4 groups)"}})
+    assert nb.Labels({}, labelled).var("educ4") == "Education (4 groups)"
+    assert nb.Labels({"domains": {"labels": {"educ4": "Education"}}}, labelled).var("educ4") == "Education"
+
+
+def test_a_models_terms_are_named_in_words(cfg):
+    names = nb.Labels(cfg)
+    labels = cfg["models"]["term_labels"]
+    words = nb.formula_words("ccp + log(income_k) + C(region, ref=East)", names, labels)
+    assert words == [labels["ccp"], labels["log(income_k)"], f"{labels['region']} (reference: East)"]
+    bare = nb.Labels({"domains": {"labels": {"educ_level": "Education"}}})
+    assert nb.term_label("educ_level[college]", bare) == "Education: College"
+    assert nb.term_label("log(hh_income)", bare) == "Hh income (log)" and nb.term_label("_intercept_", bare) == "Intercept"
+    assert nb.in_words(["a"]) == "a" and nb.in_words(["a", "b", "c"]) == "a, b and c"
+
+
+def test_the_summary_of_the_weights_has_only_what_the_method_makes():
+    from scs.stages.weight_diagnostics import applies
+
+    assert applies("bound_lower", "bounded_raking") and applies("bound_upper", "trim_rake")
+    assert not applies("bound_lower", "raking") and applies("factor_max", "raking")
+    assert not any(applies(k, "none") for k in ("bound_lower", "bound_upper", "factor_min", "iterations",
+                                                  "max_abs_margin_error"))
+    assert applies("weight_min", "none") and applies("kish_deff", "none")
 
 
 def test_an_index_histogram_has_one_bin_per_value_of_the_mean():
@@ -408,3 +449,87 @@ def test_the_notebooks_name_no_variable_of_the_study():
                          if not line.lstrip().startswith("#"))
         quoted = set(re.findall(r"[\"'(]([a-z][a-z0-9_]*)[\"')]", code))
         assert quoted & names == set(), name
+
+
+# --------------------------------------------------------------------------- other studies' notebooks
+def _reader_texts(results) -> dict[str, str]:
+    return {name: "\n".join(_reader_text(results / "notebooks" / f"{name}.ipynb")) for name in NOTEBOOKS}
+
+
+@pytest.fixture(scope="module")
+def unused_scale(tmp_path_factory):
+    """The stand-in with a scale that no model uses (the last scale taken out of every formula, kept among the
+    scales) and no labels of the weighting variables (no domains section): its notebooks, built."""
+    import yaml
+    from conftest import FAST, copy_project, run_snakemake
+
+    work = copy_project(tmp_path_factory.mktemp("unused-scale") / "w")
+    cfg = yaml.safe_load((work / "config.yaml").read_text(encoding="utf-8"))
+    m = cfg["models"]
+    unused = [s for s in cfg["scales"] if s not in cfg["batteries"]][-1]
+    drop = lambda rhs: " + ".join(t for t in rhs.split(" + ") if t.strip() != unused)  # noqa: E731
+    m["formulas"] = {k: drop(v) for k, v in m["formulas"].items()}
+    m["alternative_formula"] = drop(m["alternative_formula"])
+    m["ordered_terms"] = [t for t in m["ordered_terms"] if t != unused]
+    cfg.pop("domains", None)
+    cfg["reproduction"] = {**cfg.get("reproduction", {}), "compare": False}
+    (work / "config-unused.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    run_snakemake(work, "--until", "notebooks", extra=["--configfile", "config-unused.yaml", *FAST])
+    return work / "results-config-unused", cfg, unused
+
+
+@pytest.mark.slow
+def test_a_scale_that_no_model_uses_is_shown_without_the_models_numbers(unused_scale, codebook):
+    results, cfg, unused = unused_scale
+    texts = _reader_texts(results)
+    label = cfg["scales"][unused]["label"]
+    assert f"In no model, so not among the descriptive statistics: {label}" in texts["03_indices_items"]
+    assert f"{label}: weighted mean" not in texts["03_indices_items"]
+    # the weighting variables without configured labels: as the codebook describes them, not their names
+    names = nb.Labels(cfg, codebook)  # (models.term_labels may name one)
+    assert any(names.var(v) == nb.Labels({}, codebook).var(v) for v in cfg["weighting"]["variables"])
+    for v in cfg["weighting"]["variables"]:
+        assert nb.in_sentence(names.var(v)) in texts["02_weights"], v
+        if re.search(r"[_0-9]", v):  # a name no prose uses ("Educ4", "Age group") is not shown as the label
+            assert not re.search(rf"\b{re.escape(nb.readable(v))}\b", texts["02_weights"]), v
+
+
+@pytest.fixture(scope="module")
+def unweighted_study(tmp_path_factory):
+    """studies/bfi (weighting.method none, no design weight; reliability pairwise): its notebooks, built."""
+    import yaml
+    from conftest import copy_project, run_snakemake
+
+    work = copy_project(tmp_path_factory.mktemp("bfi") / "w")
+    run_snakemake(work, "--until", "notebooks", extra=["--configfile", "studies/bfi/config.yaml"])
+    cfg = yaml.safe_load((work / "studies" / "bfi" / "config.yaml").read_text(encoding="utf-8"))
+    return work / "results-studies-bfi-config", cfg
+
+
+@pytest.mark.slow
+def test_an_unweighted_study_reads_its_weights_as_equal(unweighted_study):
+    results, cfg = unweighted_study
+    assert cfg["weighting"]["method"] == "none" and not cfg["weighting"].get("base_weight")
+    text = _reader_texts(results)["02_weights"]
+    assert "have the same weight" in text and "not calibrated" in text
+    assert "bounds" not in text.lower() and "bootstrap SE" not in text and "NA" not in text.split()
+    stats = _table(results / "notebooks" / "02_weights.ipynb", ["statistic", "value"])[0]
+    assert not {"bound lower", "bound upper", "factor min", "factor max", "iterations"} & set(stats["statistic"])
+
+
+@pytest.mark.slow
+def test_a_study_says_how_its_reliability_and_models_are_made(unweighted_study):
+    results, cfg = unweighted_study
+    texts = _reader_texts(results)
+    assert cfg["reliability"]["missing"] == "pairwise"
+    assert "each pair of items over the respondents who answered both" in texts["03_indices_items"]
+    assert "respondents who answered every item" not in texts["03_indices_items"]
+    models = texts["04_models"]
+    assert cfg["figures"]["titles"]["regression_table"] in models and "SCS" not in models
+    for name in cfg["models"]["formulas"]:
+        assert f"**{name}**" in models, name  # each model said in words
+    from scs.report.model_tables import VARIANTS
+
+    rob = pd.read_csv(results / "models" / "robustness.csv")
+    for variant in set(rob["variant"]):
+        assert f"**{VARIANTS[variant]}**" in models, variant

@@ -27,7 +27,7 @@ NOTEBOOKS = {
             *rules.figures.output,
             rules.registry.output.json,
         ],
-        "cfg": cfg("scales", "batteries", "response_scale", "disclosure", "numbering.figures"),
+        "cfg": cfg("scales", "batteries", "response_scale", "reliability", "disclosure", "numbering.figures"),
     },
     "04_models": {
         "inputs": [
@@ -37,9 +37,10 @@ NOTEBOOKS = {
             *rules.figures.output,
             rules.reproduction.output.md,
             rules.registry.output.json,
+            CODEBOOK,
             *synthetic_truth(),
         ],
-        "cfg": cfg("models", "scales", "synthetic.truth", "numbering.figures"),
+        "cfg": cfg("data.codebook", "models", "scales", "synthetic.truth", "numbering.figures", "figures.titles", *LABELS),
     },
 }
 

@@ -129,6 +129,13 @@ VARIANTS = {
     "unbounded": "Raked, no bounds",
     "alternative": "Alternative formula (models.alternative_formula)",
 }
+# what each variant of the full model is, in words (the robustness table's note says the same)
+VARIANT_MEANINGS = {
+    "main": "the full model with the final weights, as reported",
+    "unweighted": "the full model with equal weights, not calibrated",
+    "unbounded": "the full model with weights raked to the same margins without bounds on the weights",
+    "alternative": "the final weights and another formula",
+}
 
 
 def robustness_markdown(rob: pd.DataFrame, s: Settings, printed: Printed) -> str:

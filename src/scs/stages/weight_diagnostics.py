@@ -65,7 +65,7 @@ def replicate_check(reps: np.ndarray, base: np.ndarray, frame: pd.DataFrame, rec
     pos = D > 0
     outside = int(np.any((reps != 0) & ~pos, axis=0).sum())
     worst_bound = 0.0
-    if record["method"] in ("trim_rake", "bounded_raking"):
+    if record["method"] in BOUNDED:
         lower = np.array([plans[i].lower for i in index])
         upper = np.array([plans[i].upper for i in index])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -79,6 +79,25 @@ def replicate_check(reps: np.ndarray, base: np.ndarray, frame: pd.DataFrame, rec
     return {"replicates": R, "max_abs_margin_error": worst_margin, "max_bound_excess": worst_bound,
             "nonzero_weights_outside_resample": outside,
             "replicates_with_own_plan": int(np.sum(index != index[0])) if len(index) else 0}
+
+
+BOUNDED = ("trim_rake", "bounded_raking")  # the methods that hold the weights within weighting.bounds
+NOT_CALIBRATED = "none"  # the design weights as supplied (weighting.method: none)
+# statistics of the summary that only a calibration has, and those that only a method with bounds has
+CALIBRATION_STATISTICS = ("factor_min", "factor_max", "max_abs_margin_error", "iterations", "adjustments",
+                          "replicate_max_abs_margin_error", "replicates_with_own_plan")
+BOUND_STATISTICS = ("bound_lower", "bound_upper", "replicate_max_bound_excess")
+
+
+def applies(statistic: str, method: str) -> bool:
+    """Whether a statistic of :func:`weight_summary` says anything about weights made by ``method``: the bounds
+    only for a method that has them (:data:`BOUNDED`), the adjustment factors, iterations and margin errors only
+    for a calibration (not weighting.method none, whose weights are the design weights as supplied)."""
+    if statistic in BOUND_STATISTICS:
+        return method in BOUNDED
+    if statistic in CALIBRATION_STATISTICS:
+        return method != NOT_CALIBRATED
+    return True
 
 
 def weight_summary(w: np.ndarray, base: np.ndarray, margins: pd.DataFrame, record: dict, reps: dict | None) -> dict:
