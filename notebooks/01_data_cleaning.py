@@ -42,7 +42,8 @@ sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 show_data(CFG["data"])
 reg = Registry(f"{OUT}/numbers.json")
 codebook = load_codebook(CFG["data"]["codebook"])
-names = Labels(CFG, codebook)  # what readers see for the variables and their categories
+# what readers see for the variables and their categories (labels from the configuration, then the codebook)
+names = Labels(CFG["labels"]["variables"], CFG["labels"]["levels"], codebook)
 descriptions = {r["name"]: r.get("description") or r["name"].replace("_", " ") for r in CFG["cleaning"]["rules"]}
 min_cell = CFG["disclosure"]["min_cell"]
 withheld = f"withheld (cells < {min_cell})"

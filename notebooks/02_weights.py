@@ -43,7 +43,8 @@ sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 show_data(CFG["data"])
 reg = Registry(f"{OUT}/numbers.json")
 codebook = load_codebook(CFG["data"]["codebook"])
-names = Labels(CFG, codebook)  # what readers see for the variables and their categories
+# what readers see for the variables and their categories (labels from the configuration, then the codebook)
+names = Labels(CFG["labels"]["variables"], CFG["labels"]["levels"], codebook)
 min_cell = CFG["disclosure"]["min_cell"]
 with open(f"{OUT}/weights/summary.json", encoding="utf-8") as fh:
     summary = json.load(fh)

@@ -33,7 +33,6 @@ from IPython.display import Markdown, display
 
 from scs.report.notebooks import (
     Registry,
-    response_scale,
     share_definition,
     show_data,
     show_figure,
@@ -68,7 +67,7 @@ est = pd.read_csv(f"{OUT}/items/item_estimates.csv", dtype={"n": str})
 for b in CFG["batteries"]:
     show_image(f"{OUT}/figures/likert_{b}.png", f"Likert chart of the weighted answer shares of the items of the "
                                                  f"{scale_label[b]}.")
-    rs = response_scale(CFG, b)
+    rs = CFG["response_scales"][b]
     items = [it["var"] for it in CFG["scales"][b]["items"] if estimate_key(it["var"], "pct_support") in reg]
     by_support = sorted(items, key=lambda v: reg.value(estimate_key(v, "pct_support")) or 0)
     hi, lo = by_support[-1], by_support[0]
@@ -91,7 +90,7 @@ display(Markdown(f"Figure {numbers[0]}" if len(numbers) == 1 else
                  f"Figures {numbers[0]} to {numbers[-1]}"))
 # the two shares are named as the response scale names them (support and oppose unless configured), and defined
 shown = list(dict.fromkeys(est["scale"]))
-scales_rs = {sc: response_scale(CFG, sc) for sc in shown}
+scales_rs = {sc: CFG["response_scales"][sc] for sc in shown}
 words = {(rs["agree"], rs["disagree"]) for rs in scales_rs.values()}
 agree, disagree = words.pop() if len(words) == 1 else ("agree", "disagree")
 cols = ["label", "mean", "ci_low", "ci_high", "se", "pct_support", "pct_oppose", "pct_dk", "n"]
@@ -172,7 +171,7 @@ fig, axes = plt.subplots(nrows, ncols, figsize=(11, 2.8 * nrows), squeeze=False,
 for ax in axes.flat[len(scales):]:
     ax.set_visible(False)
 for ax, sc in zip(axes.flat, scales):
-    codes = [int(c) for c in response_scale(CFG, sc)["labels"]]
+    codes = [int(c) for c in CFG["response_scales"][sc]["labels"]]
     k = len(CFG["scales"][sc]["items"])
     ax.hist(a[sc].dropna().astype(float), bins=value_bins(min(codes), max(codes), k), color="#2166ac",
             edgecolor="white", linewidth=0.3)

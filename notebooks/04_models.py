@@ -55,7 +55,8 @@ sns.set_theme(style="whitegrid", font="DejaVu Sans", font_scale=0.9)
 show_data(CFG["data"])
 reg = Registry(f"{OUT}/numbers.json")
 m = CFG["models"]
-names = Labels(CFG, load_codebook(CFG["data"]["codebook"]))  # a term without a configured label: its variable's
+# a term without a configured label: its variable's
+names = Labels(CFG["labels"]["variables"], CFG["labels"]["levels"], load_codebook(CFG["data"]["codebook"]))
 label = lambda t: term_label(t, names, m.get("term_labels"))  # noqa: E731
 outcome_label = {y: CFG["scales"][y]["label"] for y in m["outcomes"]}
 coefs = pd.read_csv(f"{OUT}/models/coefficients.csv")

@@ -15,6 +15,7 @@ from conftest import ROOT
 
 from scs.report import notebooks as nb
 from scs.report.registry import FORMATS
+from scs.settings import from_config
 
 matplotlib.use("Agg")
 
@@ -128,28 +129,27 @@ def test_a_sentence_states_a_share_as_a_percentage_and_a_p_value_with_its_relati
 
 
 def test_the_labels_come_from_the_configuration_then_the_codebook(codebook):
-    cfg = {"domains": {"labels": {"educ4": "Education"},
-                       "level_labels": {"educ4": {"college_plus": "College or above"}, "ccp": {1: "member"}}},
-           "models": {"term_labels": {"age_years": "Age (years)"}}, "scales": {"trust": {"label": "Trust index"}}}
-    names = nb.Labels(cfg, codebook)
+    variables = {"educ4": "Education", "age_years": "Age (years)", "trust": "Trust index"}
+    levels = {"educ4": {"college_plus": "College or above"}, "ccp": {1: "member"}}
+    names = nb.Labels(variables, levels, codebook)
     assert [names.var(v) for v in ("educ4", "age_years", "trust")] == ["Education", "Age (years)", "Trust index"]
     # no configured label: the codebook's question (of the column a derived variable is made from), then the name
     assert names.var("age_group") == codebook.by_var["age_years"]["en"]
-    assert nb.Labels(cfg).var("age_group") == "Age group"
+    assert nb.Labels(variables, levels).var("age_group") == "Age group"
     assert names.var("province", default="In which province?") == "In which province?"
     assert names.levels("educ4", ["college_plus", "primary_or_below"]) == ["College or above", "Primary or below"]
     assert names.levels("sex", ["male", "female"]) == ["Male", "Female"]  # the codebook's text, capitalized
     assert names.levels("sex_code", ["1", 2]) == ["Male", "Female"]  # a column's codes (read from a CSV as text)
     assert names.levels("ccp", [1, 0]) == ["member", "No"]  # configured, else the codes mapped to the number
     assert names.level("age_group", "60+") == "60+" and names.level("educ4", "unknown") == "Unknown"
-    assert nb.Labels({}).var("educ4") == "Educ4" and nb.in_sentence("Age group") == "age group"
+    assert nb.Labels().var("educ4") == "Educ4" and nb.in_sentence("Age group") == "age group"
     assert nb.in_sentence("CCP member") == "CCP member"
 
 
 def test_a_variable_without_a_configured_label_takes_the_codebooks(codebook):
     """The weighting variables of a study without labels in its configuration read as the codebook describes
     them (a column's label or question text; a derived variable's, else its column's), never as "Educ4"."""
-    names = nb.Labels({}, codebook)
+    names = nb.Labels(codebook=codebook)
     for var in ("educ4", "region", "sex", "ccp"):
         source = codebook.derived[var]["from"]
         assert names.var(var) == codebook.by_var[source]["en"], var
@@ -160,16 +160,16 @@ def test_a_variable_without_a_configured_label_takes_the_codebooks(codebook):
 
     labelled = replace(codebook, derived={**codebook.derived, "educ4": {**codebook.derived["educ4"],
                                                                           "label": "Education (4 groups)"}})
-    assert nb.Labels({}, labelled).var("educ4") == "Education (4 groups)"
-    assert nb.Labels({"domains": {"labels": {"educ4": "Education"}}}, labelled).var("educ4") == "Education"
+    assert nb.Labels(codebook=labelled).var("educ4") == "Education (4 groups)"
+    assert nb.Labels({"educ4": "Education"}, codebook=labelled).var("educ4") == "Education"
 
 
-def test_a_models_terms_are_named_in_words(cfg):
-    names = nb.Labels(cfg)
+def test_a_models_terms_are_named_in_words(cfg, settings):
+    names = nb.Labels(**nb.label_maps(settings))
     labels = cfg["models"]["term_labels"]
     words = nb.formula_words("ccp + log(income_k) + C(region, ref=East)", names, labels)
     assert words == [labels["ccp"], labels["log(income_k)"], f"{labels['region']} (reference: East)"]
-    bare = nb.Labels({"domains": {"labels": {"educ_level": "Education"}}})
+    bare = nb.Labels({"educ_level": "Education"})
     assert nb.term_label("educ_level[college]", bare) == "Education: College"
     assert nb.term_label("log(hh_income)", bare) == "Hh income (log)" and nb.term_label("_intercept_", bare) == "Intercept"
     assert nb.in_words(["a"]) == "a" and nb.in_words(["a", "b", "c"]) == "a, b and c"
@@ -271,7 +271,8 @@ def test_no_notebook_prints_a_number_with_more_decimals_than_the_tables(built):
 
 def test_the_categories_are_in_the_codebooks_order(built, codebook, cfg):
     res = built / "results" / "notebooks"
-    names = nb.Labels(cfg, codebook)  # the tables name the variables and categories by their labels
+    # the tables name the variables and categories by their labels
+    names = nb.Labels(**nb.label_maps(from_config(cfg)), codebook=codebook)
     weighting = cfg["weighting"]["variables"]
     order = {v: names.levels(v, codebook.categories(v)) for v in weighting}
     margins = _table(res / "01_data_cleaning.ipynb", ["Variable", "Category"])[0]
@@ -294,7 +295,7 @@ def test_the_categories_are_in_the_codebooks_order(built, codebook, cfg):
 
 def test_withheld_cells_are_shown_as_withheld_and_stay_in_the_base(built, cfg, codebook):
     res = built / "results"
-    names = nb.Labels(cfg, codebook)
+    names = nb.Labels(**nb.label_maps(from_config(cfg)), codebook=codebook)
     min_cell = cfg["disclosure"]["min_cell"]
     flow = pd.read_csv(res / "clean" / "exclusion_flow.csv")
     profile = pd.read_csv(res / "clean" / "exclusion_profile.csv", dtype=str)
@@ -486,8 +487,8 @@ def test_a_scale_that_no_model_uses_is_shown_without_the_models_numbers(unused_s
     assert f"In no model, so not among the descriptive statistics: {label}" in texts["03_indices_items"]
     assert f"{label}: weighted mean" not in texts["03_indices_items"]
     # the weighting variables without configured labels: as the codebook describes them, not their names
-    names = nb.Labels(cfg, codebook)  # (models.term_labels may name one)
-    assert any(names.var(v) == nb.Labels({}, codebook).var(v) for v in cfg["weighting"]["variables"])
+    names = nb.Labels(**nb.label_maps(from_config(cfg)), codebook=codebook)  # (models.term_labels may name one)
+    assert any(names.var(v) == nb.Labels(codebook=codebook).var(v) for v in cfg["weighting"]["variables"])
     for v in cfg["weighting"]["variables"]:
         assert nb.in_sentence(names.var(v)) in texts["02_weights"], v
         if re.search(r"[_0-9]", v):  # a name no prose uses ("Educ4", "Age group") is not shown as the label

@@ -4,6 +4,7 @@ import os
 from scs.codedeps import package_modules
 from scs.config import config_slice, data_id, file_sha256, is_shipped, output_dir, pins_root, variant_name
 from scs.report.captions import figure_numbers, figure_titles
+from scs.report.shown import label_maps, response_scales
 
 OUT = output_dir(config, CONFIG_FILE)
 # the logs of a variant's build in a folder of their own (logs/<variant>/), so that one configuration's build

@@ -2,13 +2,14 @@
 # Each notebook gets only the config slice it reads, injected as its parameters cell; the sentences that
 # read its figures quote the registry (numbers.json).
 
-# what readers see for a variable and its categories instead of their names in the data (scs.report.notebooks.Labels)
-LABELS = ("domains.labels", "domains.level_labels", "models.term_labels")
+# what readers see for a variable and its categories instead of their names in the data, and each scale's
+# response scale, from the settings (scs.report.notebooks.label_maps, response_scales)
+SHOWN = {"labels": label_maps(SETTINGS), "response_scales": response_scales(SETTINGS)}
 
 NOTEBOOKS = {
     "01_data_cleaning": {
         "inputs": [*rules.clean.output, rules.weights.output.margins, rules.registry.output.json, CODEBOOK],
-        "cfg": cfg("data.codebook", "cleaning", "weighting.variables", "disclosure", *LABELS),
+        "cfg": cfg("data.codebook", "cleaning", "weighting.variables", "disclosure") | SHOWN,
     },
     "02_weights": {
         "inputs": [
@@ -18,7 +19,7 @@ NOTEBOOKS = {
             rules.registry.output.json,
             CODEBOOK,
         ],
-        "cfg": cfg("data.codebook", "scales", "disclosure", *LABELS),
+        "cfg": cfg("data.codebook", "scales", "disclosure") | SHOWN,
     },
     "03_indices_items": {
         "inputs": [
@@ -27,7 +28,7 @@ NOTEBOOKS = {
             *rules.figures.output,
             rules.registry.output.json,
         ],
-        "cfg": cfg("scales", "batteries", "response_scale", "reliability", "disclosure", "numbering.figures"),
+        "cfg": cfg("scales", "batteries", "response_scale", "reliability", "disclosure", "numbering.figures") | SHOWN,
     },
     "04_models": {
         "inputs": [
@@ -40,7 +41,7 @@ NOTEBOOKS = {
             CODEBOOK,
             *synthetic_truth(),
         ],
-        "cfg": cfg("data.codebook", "models", "scales", "synthetic.truth", "numbering.figures", "figures.titles", *LABELS),
+        "cfg": cfg("data.codebook", "models", "scales", "synthetic.truth", "numbering.figures", "figures.titles") | SHOWN,
     },
 }
 

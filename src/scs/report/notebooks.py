@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import jupytext
 import nbformat
 from nbconvert import HTMLExporter
+
+from scs.report.shown import label_maps, response_scales  # noqa: F401 - the notebooks import them from here
 
 VOLATILE_CELL_KEYS = ("execution", "papermill", "collapsed", "scrolled")
 
@@ -296,17 +299,13 @@ class Labels:
     the one column it is made from), else its name made readable; a category's label from the configuration
     (``domains.level_labels``), else the
     codebook's label of the code (of a categorical column, or of the codes a derived variable maps to a
-    number), else the category made readable ("college_plus" -> "College plus"). ``cfg``: the notebook's slice
-    of the configuration (the sections it lacks give no labels); ``codebook``: the study's codebook."""
+    number), else the category made readable ("college_plus" -> "College plus"). ``variables`` and ``levels``:
+    the configured labels (:func:`label_maps`); ``codebook``: the study's codebook."""
 
-    def __init__(self, cfg: dict, codebook=None):
-        domains = cfg.get("domains") or {}
-        models = cfg.get("models") or {}
-        scales = {name: sc.get("label") for name, sc in (cfg.get("scales") or {}).items() if isinstance(sc, dict)}
-        self._vars = {k: str(v) for src in (scales, models.get("term_labels") or {}, domains.get("labels") or {})
-                      for k, v in src.items() if v}
-        self._levels = {var: {str(k): str(v) for k, v in (levels or {}).items()}
-                        for var, levels in (domains.get("level_labels") or {}).items()}
+    def __init__(self, variables: Mapping[str, str] | None = None,
+                 levels: Mapping[str, Mapping[object, str]] | None = None, codebook=None):
+        self._vars = {k: str(v) for k, v in (variables or {}).items() if v}
+        self._levels = {var: {str(k): str(v) for k, v in (lv or {}).items()} for var, lv in (levels or {}).items()}
         self._codebook = codebook
 
     def var(self, name: str, default: str | None = None) -> str:
@@ -411,15 +410,6 @@ def in_words(parts: list[str]) -> str:
     if len(parts) < 2:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def response_scale(cfg: dict, scale: str) -> dict:
-    """The response scale of a scale's items (its own, else the configuration's ``response_scale``), with the
-    words of its two shares (``agree``, ``disagree``: support and oppose unless configured)."""
-    rs = dict(cfg["scales"][scale].get("response_scale") or cfg["response_scale"])
-    rs.setdefault("agree", "support")
-    rs.setdefault("disagree", "oppose")
-    return rs
 
 
 def share_definition(rs: dict, kind: str = "both") -> str:
