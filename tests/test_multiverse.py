@@ -220,7 +220,7 @@ def test_options_are_shown_by_their_configured_labels(cfg):
     dims, options = multiverse_grid.display_labels(S(cfg), u, "surveillance")
     assert dims["speeder"] == "Speeder threshold" and dims["political_capital"] == "Political capital"
     assert dims["controls"] == "Controls" and "outcome" not in dims
-    assert options[("index", "without s_jobs")] == "without Switching jobs"
+    assert options[("index", "without s_jobs")] == "without switching jobs"  # (the label inside the phrase)
     assert options[("index", "without assumed items")] == "without assumed items"
     assert options[("weights", "bounded raking 0.2-5")] == "bounded raking 0.2-5"
     assert not [o for (d, o) in options if d == "index" and o.startswith("without p_")]  # the outcome's own items

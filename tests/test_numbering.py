@@ -10,7 +10,7 @@ from conftest import ROOT
 
 from scs import config as cfgmod
 from scs.errors import PipelineError
-from scs.report import paper, provenance
+from scs.report import captions, paper, provenance
 from scs.settings import load, replace
 
 CAPTIONS = ROOT / "workflow" / "report"
@@ -39,12 +39,14 @@ def test_captions_carry_the_configured_numbers(config):
     assert title["regression_tex"].startswith(f"Table {t['regressions']} in LaTeX")
     assert title["robustness"].startswith(f"Table {t['robustness']}. Robustness")
     assert title["ordered"].startswith(f"Table {t['ordered_logits']}. Weighted ordered logits")
-    assert title["predicted"].startswith(f"Table {t['predicted']}. Predicted index")
-    # a figure's caption opens with its title, numbered by the numbering (the first figure of a run)
-    assert title["figure_items"].startswith(f"Figure {f['items']}. Support")
-    assert title["figure3"].startswith(f"Figure {f['models']}. Political capital")
+    assert title["predicted"].startswith(f"Table {t['predicted']}. Predictive margins")
+    # a figure's caption opens with its own title (figures.titles), numbered by the numbering (the report moves
+    # it there from the figure's label; the first figure of a run)
+    figures = captions.figure_titles(s)
+    assert figures[s.batteries[0]].startswith(f"Figure {f['items']}. ")
+    assert figures["models"].startswith(f"Figure {f['models']}. ")
     if s.multiverse:
-        assert title["multiverse_figure"].startswith(f"Figure {f['specification_curves']}. Specification")
+        assert figures[f"multiverse_{s.multiverse.outcomes[0]}"].startswith(f"Figure {f['specification_curves']}. ")
 
 
 def test_captions_follow_another_numbering():
@@ -53,9 +55,10 @@ def test_captions_follow_another_numbering():
                               "figures": {"items": 4, "models": 6, "specification_curves": 1}})
     assert provenance.caption_title(CAPTIONS / "descriptives.rst", s).startswith("Table 5. ")
     assert provenance.caption_title(CAPTIONS / "predicted.rst", s).startswith("Table 1. ")
-    assert provenance.caption_title(CAPTIONS / "figure_items.rst", s).startswith("Figure 4. Support")
-    assert provenance.caption_title(CAPTIONS / "multiverse_figure.rst", s).startswith("Figure 1. Specification")
-    assert provenance.caption_title(CAPTIONS / "figure3.rst", s).startswith("Figure 6. Political capital")
+    figures = captions.figure_titles(s)
+    assert figures["surveillance"].startswith("Figure 4. Support")
+    assert figures["multiverse_surveillance"].startswith("Figure 1. Specification")
+    assert figures["models"].startswith("Figure 6. Political capital")
 
 
 def test_the_readmes_list_uses_the_numbering():

@@ -322,7 +322,7 @@ class Labels:
             return None
         seen = set()
         while name not in seen:
-            seen.add(name)
+            seen |= {name}
             spec = cb.by_var.get(name) or cb.derived.get(name)
             if spec is None:
                 return None
