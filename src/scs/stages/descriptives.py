@@ -36,7 +36,7 @@ def descriptives(frame: pd.DataFrame, w: np.ndarray, s: Settings) -> pd.DataFram
         fml.require_variable(var, frame.columns, where=s.file)
         col = frame[var]
         missing = int(col.isna().sum())
-        label = s.scales[var].label if var in s.scales else labels.get(var, var)
+        label = labels.get(var) or (s.scales[var].label if var in s.scales else var)  # (as the regression table)
         if kind == "categorical":
             ok = col.notna().to_numpy()
             for lv in sorted(col.dropna().astype(str).unique()):

@@ -134,6 +134,13 @@ def evaluate(checks: list[dict], numbers: dict, contrasts: pd.DataFrame, s: Sett
     return rows
 
 
+def _name(s: Settings, var: str) -> str:
+    """What a reader knows a scale or an item by: its configured label (the variable's name if it has none)."""
+    if var in s.scales:
+        return s.scales[var].label or var
+    return next((it.label for sc in s.scales.values() for it in sc.items if it.var == var and it.label), var)
+
+
 def _evaluate_one(c: dict, row: dict, numbers: dict, contrasts: pd.DataFrame, s: Settings) -> None:
     """The computed quantity, criterion and status of one check (into ``row``)."""
     kind = c["kind"]
@@ -158,7 +165,8 @@ def _evaluate_one(c: dict, row: dict, numbers: dict, contrasts: pd.DataFrame, s:
                    status=_side(x, 0.0, kind == "positive"))
     elif kind == "greater":
         d = _contrast(contrasts, c["item"], c["than"])
-        row.update(computed=d, compared="difference", criterion=f"{c['item']} - {c['than']}: CI above 0",
+        row.update(computed=d, compared="difference",
+                   criterion=f"{_name(s, c['item'])} minus {_name(s, c['than'])}: CI above 0",
                    status=_side(d, 0.0, True))
     elif kind in ("highest", "lowest"):
         if c["scale"] not in s.scales:
@@ -169,8 +177,8 @@ def _evaluate_one(c: dict, row: dict, numbers: dict, contrasts: pd.DataFrame, s:
         known = [o for o in diffs if diffs[o]["value"] == diffs[o]["value"]] or list(diffs)
         closest = min(known, key=lambda o: abs(diffs[o]["value"]))
         row.update(computed=diffs[closest], compared="difference",
-                   criterion=(f"{c['item']} minus every other item of {c['scale']}: every CI "
-                              f"{'above' if kind == 'highest' else 'below'} 0 (shown: the closest, {closest})"),
+                   criterion=(f"{_name(s, c['item'])} minus every other item of the {_name(s, c['scale'])}: every CI "
+                              f"{'above' if kind == 'highest' else 'below'} 0 (shown: the closest, {_name(s, closest)})"),
                    status=_worst(statuses))
     elif kind == "only_below":
         if c["scale"] not in s.scales:
@@ -182,8 +190,9 @@ def _evaluate_one(c: dict, row: dict, numbers: dict, contrasts: pd.DataFrame, s:
         others = [i for i in items if i != c["item"] and vals[i]["value"] is not None]
         closest = min(others, key=lambda i: abs(vals[i]["value"] - c["published"]))
         row.update(computed=vals[c["item"]],
-                   criterion=(f"the CI of {c['item']} below {c['published']:g} and of every other item above it "
-                              f"(closest other: {closest}, {vals[closest]['value']:.2f} "
+                   criterion=(f"the CI of {_name(s, c['item'])} below {c['published']:g} and of every other item "
+                              "above it "
+                              f"(closest other: {_name(s, closest)}, {vals[closest]['value']:.2f} "
                               f"[{vals[closest]['ci_low']:.2f}, {vals[closest]['ci_high']:.2f}])"),
                    status=_worst(statuses))
     else:
