@@ -34,7 +34,8 @@ def main():
     write_json(smk.output.summary, {"data_source": s.data.source, **summary})
     printed = Printed(result.numbers["diagnostics"], min_cell=min_cell)
     write_table(smk.output.md, smk.output.html,
-                weight_tables.diagnostics_markdown(result["margins"], summary, record, s, printed))
+                weight_tables.diagnostics_markdown(result["margins"], summary, record, s, printed,
+                                                    labels=smk.params.shown))
     write_numbers(smk, "weights", result, {"diagnostics": smk.output.md}, s, min_cell=min_cell)
 
 

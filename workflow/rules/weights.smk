@@ -28,6 +28,7 @@ rule weights:
         runtime=runtime_for(10, 10),
     params:
         cfg=cfg("weighting", "design", "disclosure"),
+        shown=label_maps(SETTINGS),  # the labels of the margins' variables and categories in diagnostics.md
     message:
         "Weighting to the census margins in {input.targets}"
     script:

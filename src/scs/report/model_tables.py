@@ -10,12 +10,22 @@ from scs.settings import Settings
 from scs.stages.models import (
     coef_key,
     fit_key,
+    formulas,
     ordered_key,
     ordered_terms,
     predicted_key,
     robustness_key,
+    term_label,
 )
 from scs.stages.models import table_label as _label
+
+
+def _term_words(t, s: Settings) -> str:
+    """A formula's term as a reader knows it: its label (a log term's own, else its variable's with "(log)")."""
+    if t.kind == "log":
+        own = s.models.term_labels.get(f"log({t.var})")
+        return own or f"{term_label(t.var, s)} (log)"
+    return term_label(t.var, s)
 
 
 def _sample_note(s: Settings, keys: bool = True) -> str:
@@ -40,8 +50,9 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings,
         f"{STARS_NOTE}. {_sample_note(s)} The {ci_label(ci)} of every coefficient, and its linearization"
         + (" and bootstrap SEs, are" if "se_bootstrap" in coefs and coefs["se_bootstrap"].notna().any() else " SE, is")
         + " in coefficients.csv and the registry.", ""]
-    for name, rhs in s.models.formulas.items():
-        lines.append(f"- {name}: index ~ {rhs}")
+    for name, terms in formulas(s).items():  # in words (the formula, as configured, in code)
+        words = ", ".join(_term_words(t, s) for t in terms)
+        lines.append(f"- {name}: {words} (`index ~ {s.models.formulas[name]}`)")
     lines.append("")
     if low_reliability:
         names = ", ".join(s.scales[sc].label for sc in low_reliability)

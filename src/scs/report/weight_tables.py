@@ -15,12 +15,17 @@ METHODS = {
     "none": "none: the design weights as supplied (weighting.base_weight, or equal weights), scaled to mean 1; "
             "no calibration (R: svydesign(ids = ~1, weights = ~w))",
 }
-def diagnostics_markdown(margins, summary: dict, record: dict, s: Settings, printed: Printed) -> str:
+def diagnostics_markdown(margins, summary: dict, record: dict, s: Settings, printed: Printed,
+                         labels: dict | None = None) -> str:
+    """``labels``: what readers see for the margins' variables and categories (scs.report.shown.label_maps)."""
     min_cell = int(s.disclosure.min_cell)
     plan = record["plan"]
     rinfo = record["replicates"]
+    bounded = plan["margins"] and record["method"] in ("bounded_raking", "trim_rake")
     bounds = (f" Bounds [{plan['lower']:g}, {plan['upper']:g}] relative to the mean weight; the weights have mean 1."
-              if plan["margins"] else " The weights have mean 1.")
+              if bounded else " The weights have mean 1.")
+    names = (labels or {}).get("variables", {})
+    levels = (labels or {}).get("levels", {})
     lines = heading("Weighting diagnostics", s.data.label) + [f"Method: {METHODS[record['method']]}.{bounds}", ""]
     design = record.get("design")
     if design:  # strata or PSUs (the default design of respondents, ids = ~1, states nothing here)
@@ -53,7 +58,8 @@ def diagnostics_markdown(margins, summary: dict, record: dict, s: Settings, prin
                                                  "target status"], "llrrrrl")
     for r in margins.itertuples():
         cells = [printed(margin_key(r.variable, r.category, stat)) for stat in ("target", "unweighted", "weighted", "n")]
-        lines.append(md_row([r.variable, r.category, *cells, r.status]))
+        lines.append(md_row([names.get(r.variable, r.variable),
+                             levels.get(r.variable, {}).get(str(r.category), r.category), *cells, r.status]))
     lines += ["", "## Summary", ""] + md_header(["statistic", "value"], "lr")
     for k in summary:
         lines.append(md_row([k.replace("_", " "), printed(summary_key(k))]))
