@@ -66,7 +66,8 @@ def report_markdown(rows: list[dict] | None, s: Settings, sources: dict, printed
 
         x = r["computed"]
         pub = p("published") if r["published"] is not None else ""
-        comp = p("computed") if x["value"] is not None else "no answers"
+        comp = (p("computed") if x["value"] is not None
+                else "not in this configuration" if r["status"] == NOT_COMPUTED else "no answers")
         if r.get("compared") == "difference":
             comp = f"difference {comp}"
         cil = f"[{p('ci_low')}, {p('ci_high')}]" if x["ci_low"] is not None else ""
