@@ -157,5 +157,8 @@ def test_a_file_called_the_stand_in_that_is_not_stops_in_one_line(tmp_path):
         "ERROR: data/mine.csv: data.source is synthetic in config-mine.yaml, but data/mine.csv is not a file of the "
         "stand-in (no checksum of it in SHA256SUMS beside it); expected data.source: real (or simulated) for any other "
         "export"]
-    (work / "config-mine.yaml").write_text(text.replace("source: synthetic", "source: real"))
+    mine = text.replace("source: synthetic", "source: real").replace(
+        'label: "SYNTHETIC stand-in data (generated; not the China Data Lab survey)"', 'label: "My survey"')
+    assert 'label: "My survey"' in mine
+    (work / "config-mine.yaml").write_text(mine)
     assert run_snakemake(work, extra=["-n", "--configfile", "config-mine.yaml"], check=False).returncode == 0

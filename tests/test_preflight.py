@@ -102,3 +102,26 @@ def test_ordered_terms_must_be_terms_of_the_full_model(raw):
         preflight.check_ordered_terms(settings_of(raw))
     raw["models"]["ordered_terms"] = ["ccp", "log(income_k)", "region[West]"]
     preflight.check_ordered_terms(settings_of(raw))
+
+
+def test_real_data_labelled_as_generated_stop_when_the_workflow_starts(tmp_path):
+    """data.source real with the stand-in's label ("SYNTHETIC ...") would print a contradiction on every output:
+    the workflow stops before any job, naming both settings."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import ROOT
+
+    text = (ROOT / "config.yaml").read_text().replace("  source: synthetic", "  source: real")
+    assert "source: real" in text
+    config = ROOT / "config-preflight-real-test.yaml"
+    config.write_text(text)
+    try:
+        proc = subprocess.run([str(Path(sys.executable).parent / "snakemake"), "-n", "--nolock", "--configfile",
+                               config.name], cwd=ROOT, capture_output=True, text=True)
+    finally:
+        config.unlink()
+    assert proc.returncode == 1
+    assert "data.source is real in config-preflight-real-test.yaml, but data.label calls the data 'SYNTHETIC" in (
+        proc.stdout + proc.stderr)

@@ -1,6 +1,7 @@
 # Checks the configuration before any rule is defined: one clear line for a bad config.
 # (Type coercion of --config values, schema defaults and cross-references: scs.config.)
 import os
+import re
 import sys
 
 # the scs package of this checkout, also where it is not installed (a conda environment from environment.yml, an
@@ -35,6 +36,14 @@ try:
                 file=config["data"][_key],
                 expected="an existing file (paths are relative to the project folder)",
             )
+    if config["data"]["source"] == "real" and re.search(r"synthetic|simulated", config["data"]["label"], re.I):
+        # (every output prints the label: real data must not be called generated ones, nor the reverse)
+        raise PipelineError(
+            f"data.source is real in {os.path.relpath(CONFIG_FILE)}, but data.label calls the data "
+            f"{config['data']['label']!r}",
+            file=os.path.relpath(CONFIG_FILE),
+            expected="a label that says what your data are (it is printed on every output)",
+        )
     if "raw" in _needed and config["data"]["source"] == "synthetic":
         # (every output would call these data the stand-in: a file the generator did not write must say what it is)
         _sums = os.path.join(os.path.dirname(config["data"]["raw"]), "SHA256SUMS")
