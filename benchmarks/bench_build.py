@@ -29,9 +29,10 @@ IGNORE_PATTERNS = (".git", ".venv", ".snakemake", ".work", "logs", "results", "r
 IGNORE = shutil.ignore_patterns(*IGNORE_PATTERNS)
 
 
-def rule_table(work: Path) -> list[dict]:
+def rule_table(work: Path, variant: str | None = None) -> list[dict]:
+    """Each rule's time and peak memory from its benchmark file (a variant's: logs/<variant>/benchmarks/)."""
     rows = []
-    for f in sorted((work / "logs" / "benchmarks").glob("*.tsv")):
+    for f in sorted((work / "logs" / (variant or "") / "benchmarks").glob("*.tsv")):
         with open(f) as fh:
             r = list(csv.DictReader(fh, delimiter="\t"))[-1]
         rows.append({"rule": f.stem, "seconds": float(r["s"]), "max_rss_mb": float(r["max_rss"])})

@@ -130,7 +130,7 @@ def main():
         if proc.returncode != 0:
             print(proc.stdout[-2000:], proc.stderr[-4000:])
             sys.exit(f"build at {n:,} rows failed")
-        rows = rule_table(work)
+        rows = rule_table(work, "bench")  # (the logs of bench.yaml, a variant: logs/bench/)
         peak = max(r["max_rss_mb"] for r in rows)
         print(f"wall {wall:.1f} s (snakemake included); largest peak memory of a job {peak:.0f} MB")
         print(f"{'rule':<22} {'seconds':>8} {'peak MB':>8}")
