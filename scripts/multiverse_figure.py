@@ -3,9 +3,9 @@
 import pandas as pd
 
 from _common import run_step, settings_of
-from scs.report import figures
+from scs.report import figures, shown
 from scs.report.registry import fmt
-from scs.stages import multiverse, multiverse_grid
+from scs.stages import multiverse
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 
@@ -33,7 +33,7 @@ def figure(s, u, table, jt, y):
     joint = {"median": jt["median"], "share_significant": jt["share_significant"],
              "p_median_text": fmt(jt["p_median"], "p", floor=1 / (jt["null_draws"] + 1)),
              "p_share_text": fmt(jt["p_share"], "p", floor=1 / (jt["null_draws"] + 1))}
-    dim_labels, option_labels = multiverse_grid.display_labels(s, u, y)
+    dim_labels, option_labels = shown.display_labels(s, u, y)
     fig = figures.spec_curve_figure(c, choices, u.defaults, dim_labels=dim_labels, option_labels=option_labels,
                                     term_labels=s.models.term_labels, joint=joint, source_label=s.data.label,
                                     synthetic=s.data.source == "synthetic", ci_level=ci,

@@ -16,9 +16,9 @@ from conftest import ROOT
 
 from scs.io.codebook import load_codebook
 from scs.precision import round_frame
-from scs.report import captions, figures
+from scs.report import captions, figures, shown
 from scs.settings import replace
-from scs.stages import domains, items, models, multiverse, multiverse_grid
+from scs.stages import domains, items, models, multiverse
 
 PAPER = (ROOT / "paper" / "ms.tex").read_text()
 # every figure the workflow draws (the fixture `drawn` below)
@@ -166,7 +166,7 @@ def drawn(stand_in, settings):
         c = fake_curve(settings, u, y)
         choices = {d: [o.name for o in (u.index_options[y] if d == "index" else u.options[d])]
                    for d in u.dims if d != "outcome"}
-        dims, options = multiverse_grid.display_labels(settings, u, y)
+        dims, options = shown.display_labels(settings, u, y)
         out[f"multiverse_{y}"] = figures.spec_curve_figure(
             c, choices, u.defaults, dim_labels=dims, option_labels=options, term_labels=dict(m.term_labels),
             joint={"median": -0.2, "share_significant": 0.6, "p_median_text": "0.008", "p_share_text": "\u2264 1/501"},

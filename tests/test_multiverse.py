@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from scs.errors import PipelineError
+from scs.report import shown
 from scs.settings import from_config as S
 from scs.stages import models, multiverse, multiverse_grid
 from scs.survey import regression
@@ -203,7 +204,7 @@ def test_the_specification_curve_has_no_overlapping_labels(cfg, configured_group
     c["sig"] = multiverse.significant(c["coef"], c["se"], c["df"], S(cfg))
     c["configured"] = c["spec_id"] == ids[0]
     choices = {d: sorted(set(c[d])) for d in u.dims if d != "outcome"}
-    dims, options = multiverse_grid.display_labels(S(cfg), u, "surveillance")
+    dims, options = shown.display_labels(S(cfg), u, "surveillance")
     fig = figures.spec_curve_figure(c, choices, u.defaults, dim_labels=dims, option_labels=options, term_labels={},
                                     joint={"median": jt["median"], "share_significant": jt["share_significant"],
                                            "p_median_text": "0.5", "p_share_text": "0.5"},
@@ -217,7 +218,7 @@ def test_options_are_shown_by_their_configured_labels(cfg):
     """A leave-one-out index variant names its item by the item's label, a dimension by its label (a figure shows
     no variable name); other options keep their configured names."""
     u = multiverse.universe(S(cfg))
-    dims, options = multiverse_grid.display_labels(S(cfg), u, "surveillance")
+    dims, options = shown.display_labels(S(cfg), u, "surveillance")
     assert dims["speeder"] == "Speeder threshold" and dims["political_capital"] == "Political capital"
     assert dims["controls"] == "Controls" and "outcome" not in dims
     assert options[("index", "without s_jobs")] == "without switching jobs"  # (the label inside the phrase)

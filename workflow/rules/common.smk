@@ -124,23 +124,24 @@ def exhibit(path, name, category, fields=None, title=None, **kw):
     return report(path, caption=f"../report/{name}.rst", category=category, labels=labels, **kw)
 
 
+def exhibit_place(ex):
+    """An exhibit's place in the reading order: its category's number, its place in the category's reading
+    order, and how many the category has."""
+    names = list(READING_ORDER[ex["category"]])
+    same = sorted((e for e in EXHIBITS if e["category"] == ex["category"]), key=lambda e: names.index(e["name"]))
+    return list(READING_ORDER).index(ex["category"]) + 1, same.index(ex) + 1, len(same)
+
+
 def exhibit_labels(file):
     """The report's label of an exhibit: its number (the category's, then its place in the category's reading
     order; zero-padded when the category has ten or more) and its title, in one label ("2.1 Weighting
     diagnostics"; the report sorts by it, and would show a second label of two values as a toggle)."""
     ex = next(e for e in EXHIBITS if e["file"] == file)
-    names = list(READING_ORDER[ex["category"]])
-    same = sorted((e for e in EXHIBITS if e["category"] == ex["category"]), key=lambda e: names.index(e["name"]))
-    place = f"{same.index(ex) + 1:0{len(str(len(same)))}d}"
-    label = {"exhibit": f"{list(READING_ORDER).index(ex['category']) + 1}.{place} {ex['title']}"}
+    category, place, count = exhibit_place(ex)
+    label = {"exhibit": f"{category}.{place:0{len(str(count))}d} {ex['title']}"}
     if "figure_title" in ex:  # moved into the caption when the report is finished (scs.report.report_page)
         label["figure_title"] = ex["figure_title"]
     return label
-
-
-def exhibit_place(ex):
-    """An exhibit's place in the reading order, from its label ("3.01 ...": (3, 1))."""
-    return tuple(int(x) for x in exhibit_labels(ex["file"])["exhibit"].split(" ")[0].split("."))
 
 
 # A figure is drawn without a title: its title (figures.titles) opens its caption. Each figure's own title

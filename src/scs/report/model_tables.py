@@ -5,27 +5,18 @@ from __future__ import annotations
 import pandas as pd
 
 from scs.report.registry import Printed, tex_escape, tex_number
+from scs.report.shown import Labels, formula_words
 from scs.report.tables import STARS_NOTE, ci_label, heading, md_header, md_row, se_of, stars
 from scs.settings import Settings
 from scs.stages.models import (
     coef_key,
     fit_key,
-    formulas,
     ordered_key,
     ordered_terms,
     predicted_key,
     robustness_key,
-    term_label,
 )
 from scs.stages.models import table_label as _label
-
-
-def _term_words(t, s: Settings) -> str:
-    """A formula's term as a reader knows it: its label (a log term's own, else its variable's with "(log)")."""
-    if t.kind == "log":
-        own = s.models.term_labels.get(f"log({t.var})")
-        return own or f"{term_label(t.var, s)} (log)"
-    return term_label(t.var, s)
 
 
 def _sample_note(s: Settings, keys: bool = True) -> str:
@@ -50,9 +41,10 @@ def regression_markdown(coefs: pd.DataFrame, samples: pd.DataFrame, s: Settings,
         f"{STARS_NOTE}. {_sample_note(s)} The {ci_label(ci)} of every coefficient, and its linearization"
         + (" and bootstrap SEs, are" if "se_bootstrap" in coefs and coefs["se_bootstrap"].notna().any() else " SE, is")
         + " in coefficients.csv and the registry.", ""]
-    for name, terms in formulas(s).items():  # in words (the formula, as configured, in code)
-        words = ", ".join(_term_words(t, s) for t in terms)
-        lines.append(f"- {name}: {words} (`index ~ {s.models.formulas[name]}`)")
+    names = Labels({y: sc.label for y, sc in s.scales.items()})  # an index's label where no term label names it
+    for name, rhs in s.models.formulas.items():  # in words (the formula, as configured, in code)
+        words = ", ".join(formula_words(rhs, names, s.models.term_labels))
+        lines.append(f"- {name}: {words} (`index ~ {rhs}`)")
     lines.append("")
     if low_reliability:
         names = ", ".join(s.scales[sc].label for sc in low_reliability)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from scs.report.registry import Printed
+from scs.report.shown import display_labels
 from scs.settings import Settings
-from scs.stages import multiverse_grid
 from scs.stages.multiverse import Universe, adjusted_specifications, multiverse_key
 
 
@@ -20,7 +20,7 @@ def summary_markdown(jt: pd.DataFrame, table: pd.DataFrame, u: Universe, s: Sett
     lines += ["Options varied (the configured analysis in bold):", ""]
     dim_labels, option_labels = {}, {}  # as the specification curves name them
     for y in s.multiverse.outcomes:
-        dl, ol = multiverse_grid.display_labels(s, u, y)
+        dl, ol = display_labels(s, u, y)
         dim_labels.update(dl)
         option_labels.update(ol)
     for d in u.dims:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from scs.errors import PipelineError
 from scs.report.captions import figure_numbers
+from scs.report.shown import lower_first
 from scs.settings import Settings
 
 UNITS = r"(?:em|ex|pt|bp|in|cm|mm|sp|pc)\b"
@@ -181,11 +182,6 @@ def full_title(title: str, subtitle: str | None) -> str:
     if not subtitle:
         return title
     return f"{title} {subtitle}" if title.rstrip()[-1:] in "?!.:" else f"{title}: {subtitle}"
-
-
-def lower_first(label: str) -> str:
-    """A label inside a sentence: 'Surveillance index' -> 'surveillance index' (an acronym stays: 'SCS index')."""
-    return label[0].lower() + label[1:] if len(label) > 1 and label[1].islower() else label
 
 
 def strip_number(title: str) -> str:

@@ -172,31 +172,6 @@ def default_spec(u: Universe, outcome: str) -> int:
     return int(s.loc[mask, "spec_id"].iloc[0])
 
 
-def _in_phrase(label: str) -> str:
-    """A label inside a phrase: its first letter in lower case, unless the label opens with an acronym."""
-    return label[:1].lower() + label[1:] if label[1:2].islower() else label
-
-
-def display_labels(s: Settings, u: Universe, outcome: str) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    """What a reader sees for each dimension and option of an outcome's specifications: the dimension's
-    configured label (``multiverse.<dimension>.label``), and each option by its name, except that a
-    leave-one-out variant of the index names its item by the item's label (config ``scales``), not by the
-    variable's name."""
-    m = multiverse_settings(s)
-    configured = {**m.exclusions, "weights": m.weights, "index": m.index, "political_capital": m.political_capital}
-    dims = {d: (configured[d].label if d in configured else None) or d.replace("_", " ").capitalize()
-            for d in u.dims if d != "outcome"}
-    item_label = {it.var: it.label for it in s.scales[outcome].items}
-    options = {}
-    for d in dims:
-        for o in (u.index_options[outcome] if d == "index" else u.options[d]):
-            drop = (o.change or {}).get("drop") if isinstance(o.change, dict) else None
-            one = drop[0] if isinstance(drop, list) and len(drop) == 1 else None
-            options[(d, o.name)] = (f"without {_in_phrase(item_label[one])}"
-                                    if one in item_label and o.name == f"without {one}" else o.name)
-    return dims, options
-
-
 
 def shard_groups(s: Settings, shard: int, n_shards: int) -> list[int]:
     """The groups of one shard: groups dealt out largest first to the shard with the fewest specifications."""
